@@ -1,0 +1,43 @@
+// Lint, including the import rules of ARCHITECTURE.md: who may import whom, per folder.
+import tseslint from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
+import svelteParser from 'svelte-eslint-parser';
+
+const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'worker_threads', 'stream', 'util', 'module'];
+const pattern = (group, message) => ({ group, message });
+
+const forbid = (...patterns) => ({
+  'no-restricted-imports': ['error', { patterns }],
+});
+
+const NO_NODE = pattern(nodeBuiltins, 'Node built-ins are not available here (see the import table in ARCHITECTURE.md).');
+const NO_ELECTRON = pattern(['electron', 'electron/*'], 'Only src/main and src/preload may import electron.');
+const NO_ORT = pattern(['onnxruntime-node', 'onnxruntime-*'], 'onnxruntime runs in core and the worker only.');
+const NO_CORE = pattern(['**/core', '**/core/**'], 'The UI talks to the backend through the contract, never to src/core.');
+const NO_HOSTS = pattern(['**/main/**', '**/server/**', '**/cli/**', '**/renderer/**', '**/preload/**', '**/worker/**'], 'Hosts depend on core, not the other way round.');
+const NO_CHART = pattern(['chart.js', 'chart.js/*'], 'Only src/renderer/lib/charts imports chart.js.');
+
+export default tseslint.config(
+  { ignores: ['out/**', 'node_modules/**', 'src/core/onnx/generated/**', 'test-results/**', 'playwright-report/**', '.tmp/**'] },
+  ...tseslint.configs.recommended,
+  ...svelte.configs['flat/recommended'],
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parser: svelteParser, parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+  },
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  { files: ['src/shared/**'], rules: forbid(NO_NODE, NO_ELECTRON, NO_ORT, NO_CORE, NO_HOSTS, NO_CHART) },
+  { files: ['src/core/**'], rules: forbid(NO_ELECTRON, NO_HOSTS, NO_CHART) },
+  { files: ['src/worker/**'], rules: forbid(NO_ELECTRON, pattern(['**/main/**', '**/server/**', '**/cli/**', '**/renderer/**', '**/preload/**'], 'The worker depends on shared and core only.'), NO_CHART) },
+  { files: ['src/main/**'], rules: forbid(pattern(['**/server/**', '**/cli/**', '**/renderer/**', '**/worker/**'], 'Electron main uses core and shared.'), NO_CHART) },
+  { files: ['src/server/**'], rules: forbid(NO_ELECTRON, pattern(['**/main/**', '**/cli/**', '**/renderer/**', '**/worker/**', '**/preload/**'], 'The browser host uses core and shared.'), NO_CHART) },
+  { files: ['src/cli/**'], rules: forbid(NO_ELECTRON, pattern(['**/main/**', '**/renderer/**', '**/worker/**', '**/preload/**'], 'The CLI uses core, shared and server.'), NO_CHART) },
+  { files: ['src/preload/**'], rules: forbid(NO_NODE, NO_ORT, NO_CORE, NO_HOSTS, NO_CHART) },
+  { files: ['src/renderer/**'], rules: forbid(NO_NODE, NO_ELECTRON, NO_ORT, NO_CORE, pattern(['**/main/**', '**/server/**', '**/cli/**', '**/worker/**', '**/preload/**'], 'The renderer reaches hosts through its Backend only.')) },
+  { files: ['src/renderer/**'], ignores: ['src/renderer/lib/charts/**'], rules: forbid(NO_NODE, NO_ELECTRON, NO_ORT, NO_CORE, NO_CHART, pattern(['**/main/**', '**/server/**', '**/cli/**', '**/worker/**', '**/preload/**'], 'The renderer reaches hosts through its Backend only.')) },
+);

@@ -1,0 +1,131 @@
+import type { HardwareProfile } from '../shared/domain/hardware';
+import type { ModelInfo, TensorInfo } from '../shared/domain/model';
+import type { SampleInfo } from '../shared/domain/sample';
+import { formatBytes, formatCount } from '../shared/stats';
+import { renderPairs, renderTable } from './table';
+
+const shape = (t: TensorInfo): string => (t.shape === null ? 'unknown rank' : `[${t.shape.join(', ')}]`);
+
+export function printModel(info: ModelInfo): string {
+  const lines: string[] = [];
+  lines.push(`${info.name}  (${formatBytes(info.sizeBytes)}${info.externalDataBytes ? ` + ${formatBytes(info.externalDataBytes)} external data` : ''})`);
+  lines.push(
+    renderPairs([
+      ['Path', info.path],
+      ['Producer', [info.producer.name, info.producer.version].filter(Boolean).join(' ') || '—'],
+      ['IR version', info.irVersion],
+      ['Opsets', info.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')],
+      ['Precision', `${info.precision}${info.quantized ? ` (quantized: ${info.quantization.join(', ')})` : ''}`],
+      ['Parameters', `${formatCount(info.parameters.total)} (${formatBytes(info.parameters.bytes)})`],
+      ['Nodes', info.nodeCount],
+      ['MACs', info.macs === null ? `unknown — ${info.macsReason ?? 'shapes not known'}` : `${formatCount(info.macs)} (${formatCount(info.flops ?? 2 * info.macs)} FLOPs)`],
+    ]),
+  );
+  if (info.dims.length) {
+    lines.push('', 'Symbolic dimensions');
+    lines.push(renderTable(['name', 'value', 'from'], info.dims.map((d) => [d.name, d.value ?? '—', d.source]), { indent: '  ' }));
+  }
+  lines.push('', 'Inputs');
+  lines.push(renderTable(['name', 'type', 'shape'], info.inputs.map((t) => [t.name, t.type, shape(t)]), { indent: '  ' }));
+  lines.push('', 'Outputs');
+  lines.push(renderTable(['name', 'type', 'shape'], info.outputs.map((t) => [t.name, t.type, shape(t)]), { indent: '  ' }));
+  const dtypes = Object.entries(info.parameters.byDtype).sort((a, b) => b[1].bytes - a[1].bytes);
+  if (dtypes.length) {
+    lines.push('', 'Parameters by type');
+    lines.push(renderTable(['type', 'values', 'bytes'], dtypes.map(([t, v]) => [t, formatCount(v.count), formatBytes(v.bytes)]), { indent: '  ' }));
+  }
+  const ops = Object.entries(info.opHistogram).sort((a, b) => b[1] - a[1]);
+  lines.push('', 'Operators');
+  lines.push(
+    renderTable(
+      ['op', 'nodes', 'MACs'],
+      ops.map(([op, n]) => [op, n, info.macsByOp[op] !== undefined ? formatCount(info.macsByOp[op]) : '']),
+      { indent: '  ' },
+    ),
+  );
+  if (info.externalData.length) {
+    lines.push('', 'External data');
+    lines.push(renderTable(['file', 'tensors', 'bytes'], info.externalData.map((e) => [e.location, e.tensors, formatBytes(e.bytes)]), { indent: '  ' }));
+  }
+  const metadata = Object.entries(info.metadata);
+  if (metadata.length) lines.push('', 'Metadata', renderPairs(metadata, '  '));
+  if (info.warnings.length) lines.push('', 'Warnings', ...info.warnings.map((w) => `  ! ${w}`));
+  return lines.join('\n');
+}
+
+export function printSamples(samples: SampleInfo[]): string {
+  return [
+    renderTable(
+      ['name', 'task', 'inputs', 'params', 'MACs'],
+      samples.map((s) => [
+        s.name,
+        s.task,
+        s.inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(',')}]`).join(' '),
+        formatCount(s.approxParams),
+        formatCount(s.approxMacs),
+      ]),
+    ),
+    '',
+    'Open one with: inferscope inspect sample:NAME',
+  ].join('\n');
+}
+
+const STATUS_LABEL: Record<string, string> = {
+  ready: 'ready',
+  'not-installed': 'not installed',
+  'no-device': 'no device',
+  failed: 'failed',
+};
+
+export function printHardware(p: HardwareProfile): string {
+  const cpu = p.cpu;
+  const lines: string[] = [];
+  lines.push('CPU');
+  lines.push(
+    renderPairs(
+      [
+        ['Model', cpu.brand],
+        ['Cores', `${cpu.physicalCores} physical, ${cpu.logicalCores} logical`],
+        ['Clock', [cpu.baseGhz ? `${cpu.baseGhz} GHz base` : null, cpu.maxGhz ? `${cpu.maxGhz} GHz max` : null].filter(Boolean).join(', ') || '—'],
+        ['Peak FP32 (estimate)', cpu.peakGflopsFp32 === null ? 'unknown' : `${formatCount(cpu.peakGflopsFp32 * 1e9)}FLOP/s = ${cpu.peakGflopsFormula}`],
+        ['Inference ISA', cpu.inferenceFlags.map((f) => `${f.present ? '+' : '-'}${f.name}`).join(' ')],
+      ],
+      '  ',
+    ),
+  );
+  lines.push('', 'Memory and OS');
+  lines.push(
+    renderPairs(
+      [
+        ['Memory', `${formatBytes(p.memory.totalBytes)} total, ${formatBytes(p.memory.availableBytes)} available`],
+        ['OS', `${p.os.distro} ${p.os.release} (${p.os.platform} ${p.os.arch}, kernel ${p.os.kernel})`],
+      ],
+      '  ',
+    ),
+  );
+  lines.push('', 'GPUs');
+  lines.push(
+    p.gpus.length
+      ? renderTable(
+          ['vendor', 'name', 'memory', 'driver', 'CUDA', 'compute'],
+          p.gpus.map((g) => [g.vendor, g.name, g.vramBytes === null ? '—' : formatBytes(g.vramBytes), g.driver ?? '—', g.cudaVersion ?? '—', g.computeCapability ?? '—']),
+          { indent: '  ' },
+        )
+      : '  none detected',
+  );
+  lines.push('', 'Execution providers');
+  lines.push(
+    renderTable(
+      ['provider', 'status', 'probe', 'detail'],
+      p.providers.map((e) => [
+        e.name,
+        STATUS_LABEL[e.status] ?? e.status,
+        e.probeMs === null ? '' : `${e.probeMs.toFixed(0)} ms`,
+        e.detail + (e.installHint ? ` — install: ${e.installHint}` : ''),
+      ]),
+      { indent: '  ' },
+    ),
+  );
+  if (p.notes.length) lines.push('', 'Notes', ...p.notes.map((n) => `  · ${n}`));
+  return lines.join('\n');
+}

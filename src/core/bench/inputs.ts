@@ -1,0 +1,187 @@
+/**
+ * Benchmark inputs: concrete shapes for symbolic dimensions and deterministic seeded
+ * tensor data, so every configuration (EP, precision, threads) sees the same inputs and
+ * variants can be compared output to output. Pure: typed arrays in, typed arrays out;
+ * the worker wraps them into onnxruntime tensors.
+ */
+import { InferscopeError } from '../../shared/errors';
+import { createRng, type Rng } from '../../shared/stats/random';
+
+/**
+ * Random integers for int inputs are drawn from [0, INT_INPUT_RANGE): most integer
+ * inputs are token ids, class ids or indices, and small non-negative values stay inside
+ * any vocabulary or axis a real model has.
+ */
+export const INT_INPUT_RANGE = 100;
+
+export type InputData =
+  | Float32Array
+  | Float64Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[];
+
+export interface ShapeRules {
+  /** Leading symbolic dimension of every input. */
+  batch: number;
+  /** Symbolic dimensions by name. */
+  dims: Readonly<Record<string, number>>;
+  /** Any other symbolic or unknown dimension. */
+  defaultDim: number;
+}
+
+/**
+ * A model's declared input shape made concrete. A leading dimension that is not a fixed
+ * number is the batch; other symbolic dimensions come from `dims` by name, else `defaultDim`.
+ * A leading dimension the user named in `dims` keeps the user's value.
+ */
+export function resolveInputShape(shape: ReadonlyArray<number | string>, rules: ShapeRules): number[] {
+  return shape.map((d, axis) => {
+    if (typeof d === 'number' && Number.isInteger(d) && d >= 0) return d;
+    if (typeof d === 'string' && d !== '' && rules.dims[d] !== undefined) return rules.dims[d];
+    return axis === 0 ? rules.batch : rules.defaultDim;
+  });
+}
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** IEEE 754 binary16 bits of a float (round to nearest even), as onnxruntime-node takes float16 data. */
+export function toFloat16Bits(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0] as number;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0); // Inf / NaN
+  const e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow → Inf
+  if (e <= 0) {
+    if (e < -10) return sign; // underflow → ±0
+    mantissa |= 0x800000;
+    const shift = 14 - e;
+    let half = mantissa >>> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rest > halfway || (rest === halfway && half & 1)) half++;
+    return sign | half;
+  }
+  let half = sign | (e << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
+  return half;
+}
+
+/** Seeded random data for one input: normal(0, 1) floats, integers in [0, INT_INPUT_RANGE), fair booleans. */
+export function randomInputData(type: string, shape: readonly number[], rng: Rng): InputData {
+  const n = elementCount(shape);
+  const fill = <A extends { length: number; [i: number]: number }>(array: A, draw: () => number): A => {
+    for (let i = 0; i < n; i++) array[i] = draw();
+    return array;
+  };
+  const int = (): number => rng.nextInt(0, INT_INPUT_RANGE);
+  switch (type) {
+    case 'float32':
+      return fill(new Float32Array(n), () => rng.normal());
+    case 'float64':
+      return fill(new Float64Array(n), () => rng.normal());
+    case 'float16':
+      return fill(new Uint16Array(n), () => toFloat16Bits(rng.normal()));
+    case 'int8':
+      return fill(new Int8Array(n), int);
+    case 'uint8':
+      return fill(new Uint8Array(n), int);
+    case 'int16':
+      return fill(new Int16Array(n), int);
+    case 'uint16':
+      return fill(new Uint16Array(n), int);
+    case 'int32':
+      return fill(new Int32Array(n), int);
+    case 'uint32':
+      return fill(new Uint32Array(n), int);
+    case 'int64': {
+      const out = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) out[i] = BigInt(int());
+      return out;
+    }
+    case 'uint64': {
+      const out = new BigUint64Array(n);
+      for (let i = 0; i < n; i++) out[i] = BigInt(int());
+      return out;
+    }
+    case 'bool':
+      return fill(new Uint8Array(n), () => rng.nextInt(0, 2));
+    case 'string':
+      return Array.from({ length: n }, () => `token${int()}`);
+    default:
+      throw new InferscopeError('INPUT_INVALID', `Cannot generate inputs of type ${type}.`);
+  }
+}
+
+const BYTES_PER_ELEMENT: Record<string, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  bool: 1,
+};
+
+/** A user's tensor (raw little-endian elements) as the typed array onnxruntime wants, checked against its dims. */
+export function userInputData(type: string, dims: readonly number[], data: Uint8Array, name: string): InputData {
+  const size = BYTES_PER_ELEMENT[type];
+  if (size === undefined) throw new InferscopeError('INPUT_INVALID', `Input ${name}: tensors of type ${type} cannot be supplied as raw data.`);
+  const expected = elementCount(dims) * size;
+  if (data.byteLength !== expected) {
+    throw new InferscopeError(
+      'INPUT_INVALID',
+      `Input ${name}: ${data.byteLength} bytes given, ${expected} expected for ${type}[${dims.join(', ')}].`,
+    );
+  }
+  // Copy into an aligned buffer of its own: the bytes may be a view at any offset.
+  const buffer = data.slice().buffer;
+  switch (type) {
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'float16':
+    case 'uint16':
+      return new Uint16Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(buffer);
+    case 'int16':
+      return new Int16Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'uint32':
+      return new Uint32Array(buffer);
+    case 'int64':
+      return new BigInt64Array(buffer);
+    default:
+      return new BigUint64Array(buffer);
+  }
+}
+
+/** One seeded stream per input name, so adding or reordering inputs does not change the others' data. */
+export function inputRng(seed: number, inputName: string): Rng {
+  let h = seed | 0;
+  for (let i = 0; i < inputName.length; i++) h = Math.imul(h ^ inputName.charCodeAt(i), 0x01000193);
+  return createRng(h);
+}

@@ -1,0 +1,167 @@
+/**
+ * The message protocol between a host (Electron main, browser host, CLI) and the
+ * inference worker process. Both ends parse every message they receive with these
+ * schemas, so a bug on one side shows up as a typed error, not as undefined fields.
+ *
+ * Shape: the host sends requests `{type, id, ...}` and control messages (`hello`,
+ * `cancel`); the worker answers each request with any number of
+ * `{type:'progress', id, value}` and exactly one `{type:'result', id, value}` or
+ * `{type:'error', id, error}`. What `value` holds depends on the request type and is
+ * listed once in REQUESTS: adding a request type there makes the worker's handler
+ * table and the supervisor's result typing follow (a missing handler is a compile error).
+ *
+ * Transport: child_process.fork with `serialization: 'advanced'` and Electron's
+ * utilityProcess both use structured clone, so Uint8Array travels as is; a host on a
+ * JSON-only transport may send model bytes as base64 instead.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from '../../shared/errors';
+import { BenchConfigSchema, BenchMeasurementSchema, BenchProgressSchema, EpOptionsSchema } from './measurement';
+
+export { EpOptionsSchema, type EpOptions } from './measurement';
+
+export const ErrorInfoSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  detail: z.string().optional(),
+});
+
+const RequestId = z.string().min(1);
+
+/** Any Uint8Array (z.instanceof would narrow the type to Uint8Array<ArrayBuffer> and refuse Buffer-backed views). */
+const BytesSchema = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { message: 'expected a Uint8Array' });
+
+
+// ---- probe: can this execution provider run a tiny model here, and how long does it take?
+
+export const ProbeRequestSchema = z.object({
+  type: z.literal('probe'),
+  id: RequestId,
+  /** onnxruntime-node's EP name: 'cpu', 'webgpu', 'cuda', 'tensorrt', … (unknown names are answered, not rejected). */
+  ep: z.string().min(1),
+  /** The probe model, serialized ModelProto: bytes over structured clone, base64 over JSON transports. */
+  modelBytes: z.union([BytesSchema, z.string().min(1)]),
+  epOptions: EpOptionsSchema.optional(),
+});
+
+export const ProbeFailureCodeSchema = z.enum(['EP_UNAVAILABLE', 'EP_FAILED']);
+
+export const ProbeResultSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    ep: z.string(),
+    /** Session create + first run, wall time: what a user waits before the EP answers at all. */
+    ms: z.number().nonnegative(),
+    detail: z.object({
+      /** The name ONNX Runtime's profiler gives this EP (e.g. WebGpuExecutionProvider). */
+      provider: z.string(),
+      sessionCreateMs: z.number().nonnegative(),
+      firstRunMs: z.number().nonnegative(),
+      nodes: z.number().int().nonnegative(),
+      nodesOnEp: z.number().int().nonnegative(),
+      /** Nodes ONNX Runtime placed on another EP (usually CPU) although we asked for this one. */
+      fallbackNodes: z.array(z.object({ node: z.string(), op: z.string(), provider: z.string() })),
+    }),
+  }),
+  z.object({
+    ok: z.literal(false),
+    ep: z.string(),
+    code: ProbeFailureCodeSchema,
+    message: z.string(),
+  }),
+]);
+export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+
+// ---- bench: one configuration through the measuring loop (MEASUREMENT.md steps 1–8)
+
+export const BenchRequestSchema = z.object({
+  type: z.literal('bench'),
+  id: RequestId,
+  config: BenchConfigSchema,
+});
+
+// ---- test hooks: make the worker fail the ways a broken EP does (honoured only with INFERSCOPE_TEST_HOOKS=1)
+
+export const CRASH_KINDS = [
+  /** process.exit with a non-zero code, as a native library calling exit() would. */
+  'exit',
+  /** SIGABRT, as a failed assertion inside an EP would. */
+  'abort',
+  /** A synchronous endless loop: the event loop never turns, as inside a stuck native call. */
+  'hang',
+  /** Waits (event loop free) until cancelled: the cooperative cancel path. */
+  'wait-for-cancel',
+] as const;
+
+export const CrashForTestRequestSchema = z.object({
+  type: z.literal('crash-for-test'),
+  id: RequestId,
+  how: z.enum(CRASH_KINDS),
+});
+
+/**
+ * Every request type: what the host sends, what progress values and which final value
+ * the worker answers with. z.never() = no such message ever comes.
+ */
+export const REQUESTS = {
+  probe: { request: ProbeRequestSchema, progress: z.never(), result: ProbeResultSchema },
+  bench: { request: BenchRequestSchema, progress: BenchProgressSchema, result: BenchMeasurementSchema },
+  'crash-for-test': { request: CrashForTestRequestSchema, progress: z.never(), result: z.never() },
+} as const;
+
+export type RequestType = keyof typeof REQUESTS;
+export type RequestOf<T extends RequestType> = z.infer<(typeof REQUESTS)[T]['request']>;
+export type ProgressOf<T extends RequestType> = z.infer<(typeof REQUESTS)[T]['progress']>;
+export type ResultOf<T extends RequestType> = z.infer<(typeof REQUESTS)[T]['result']>;
+/** A request as a caller writes it (defaults optional): the supervisor assigns the id and fills the defaults. */
+export type RequestBody<T extends RequestType> = Omit<z.input<(typeof REQUESTS)[T]['request']>, 'id'>;
+export type AnyRequest = { [T in RequestType]: RequestOf<T> }[RequestType];
+
+// ---- host → worker
+
+export const HelloMessageSchema = z.object({ type: z.literal('hello') });
+export const CancelMessageSchema = z.object({ type: z.literal('cancel'), id: RequestId });
+
+export const HostMessageSchema = z.discriminatedUnion('type', [
+  HelloMessageSchema,
+  CancelMessageSchema,
+  ProbeRequestSchema,
+  BenchRequestSchema,
+  CrashForTestRequestSchema,
+]);
+export type HostMessage = z.infer<typeof HostMessageSchema>;
+
+// ---- worker → host
+
+export const ReadyMessageSchema = z.object({
+  type: z.literal('ready'),
+  pid: z.number().int(),
+  /** node, v8, onnxruntime, and electron when the worker runs inside Electron. */
+  versions: z.object({ node: z.string(), onnxruntime: z.string() }).catchall(z.string()),
+  /** Execution providers this onnxruntime-node build knows; `bundled: false` ones need extra libraries. */
+  backends: z.array(z.object({ name: z.string(), bundled: z.boolean() })),
+  transport: z.enum(['node-fork', 'electron-utility']),
+});
+export type ReadyMessage = z.infer<typeof ReadyMessageSchema>;
+
+export const ProgressMessageSchema = z.object({ type: z.literal('progress'), id: RequestId, value: z.unknown() });
+export const ResultMessageSchema = z.object({ type: z.literal('result'), id: RequestId, value: z.unknown() });
+export const ErrorMessageSchema = z.object({ type: z.literal('error'), id: RequestId, error: ErrorInfoSchema });
+
+export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  ReadyMessageSchema,
+  ProgressMessageSchema,
+  ResultMessageSchema,
+  ErrorMessageSchema,
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+
+/** Model bytes from a probe request as a Uint8Array, whichever way they travelled. */
+export function modelBytesOf(bytes: Uint8Array | string): Uint8Array {
+  if (typeof bytes !== 'string') return bytes;
+  // atob keeps this file free of node:* so the renderer-side can share the schemas if it ever needs to.
+  const binary = atob(bytes);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,602 @@
+/**
+ * Loading and saving ONNX models: coded errors for every way a file can be wrong, external
+ * data resolution, and atomic writes with optional external data.
+ */
+import { constants as fsConstants, closeSync, openSync, readSync, type Stats } from 'node:fs';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { freemem } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { InferscopeError } from '../../shared/errors';
+import {
+  DataLocation,
+  DataType,
+  decodeModelProto,
+  onnx,
+  type ModelProto,
+  type TensorProto,
+} from './codec';
+import { dtypeName } from './dtypes';
+import {
+  checkExternalLocation,
+  externalDataRef,
+  readTensorValues,
+  tensorByteSize,
+  tensorRawBytes,
+  type ExternalDataReader,
+} from './tensor';
+import { cloneMessage, mapTensors, tensorsOf } from './walk';
+
+/** Protobuf cannot address a message of 2 GiB or more; bigger weights must be external data. */
+export const MAX_MODEL_BYTES = 2 ** 31 - 1;
+
+const READ_CHUNK_BYTES = 64 * 1024 * 1024;
+const EXTERNAL_ALIGNMENT = 4096;
+
+export interface ExternalDataFileInfo {
+  /** As written in the model. */
+  location: string;
+  /** Absolute path. */
+  path: string;
+  /** Size of the file on disk. */
+  fileBytes: number;
+  /** Bytes of tensor data the model references in it. */
+  bytes: number;
+  tensors: number;
+}
+
+export interface LoadedModel {
+  /** Absolute path of the .onnx file. */
+  path: string;
+  /** Folder external data locations are relative to. */
+  dir: string;
+  sizeBytes: number;
+  /** The file's bytes; `bytes` fields of `model` (raw_data, ...) are views into it. */
+  bytes: Uint8Array;
+  model: onnx.ModelProto;
+  externalData: ExternalDataFileInfo[];
+  /** Reads external tensor data of this model (positioned reads; locations already checked). */
+  external: ExternalDataReader;
+}
+
+export interface ReadModelOptions {
+  signal?: AbortSignal;
+}
+
+function ioError(path: string, error: unknown): InferscopeError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new InferscopeError('MODEL_NOT_FOUND', `No model at ${path}.`, { detail: path, cause: error });
+  }
+  if (code === 'EISDIR') {
+    return new InferscopeError('MODEL_NOT_A_FILE', `${path} is a folder, not a model file.`, { detail: path, cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new InferscopeError('IO_ERROR', `Could not read ${path}: ${message}`, { detail: path, cause: error });
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new InferscopeError('CANCELLED', 'Reading the model was cancelled.');
+}
+
+async function statModelFile(path: string): Promise<Stats> {
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw ioError(path, error);
+  }
+  if (info.isDirectory()) throw new InferscopeError('MODEL_NOT_A_FILE', `${path} is a folder, not a model file.`, { detail: path });
+  if (!info.isFile()) throw new InferscopeError('MODEL_NOT_A_FILE', `${path} is not a regular file.`, { detail: path });
+  if (info.size === 0) throw new InferscopeError('MODEL_EMPTY', `${path} is empty (0 bytes).`, { detail: path });
+  if (info.size > MAX_MODEL_BYTES) {
+    throw new InferscopeError(
+      'MODEL_TOO_LARGE',
+      `${basename(path)} is ${formatBytes(info.size)}; an .onnx file must be under 2 GiB, with larger weights kept in external data files.`,
+      { detail: path },
+    );
+  }
+  const available = freemem();
+  if (info.size > available) {
+    throw new InferscopeError(
+      'MODEL_TOO_LARGE',
+      `${basename(path)} is ${formatBytes(info.size)} but only ${formatBytes(available)} of memory is free to load it.`,
+      { detail: path },
+    );
+  }
+  return info;
+}
+
+/** Reads the whole file with positioned reads into one buffer (protobuf needs it contiguous). */
+async function readWhole(path: string, size: number, signal: AbortSignal | undefined): Promise<Buffer> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, fsConstants.O_RDONLY);
+  } catch (error) {
+    throw ioError(path, error);
+  }
+  try {
+    const buffer = Buffer.allocUnsafeSlow(size);
+    let position = 0;
+    while (position < size) {
+      checkAborted(signal);
+      const length = Math.min(READ_CHUNK_BYTES, size - position);
+      const { bytesRead } = await handle.read(buffer, position, length, position);
+      if (bytesRead === 0) {
+        // The file shrank while we read it: what we have is all there is.
+        return buffer.subarray(0, position);
+      }
+      position += bytesRead;
+    }
+    return buffer;
+  } catch (error) {
+    if (error instanceof InferscopeError) throw error;
+    throw ioError(path, error);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readModel(path: string, options: ReadModelOptions = {}): Promise<LoadedModel> {
+  const absolute = resolve(path);
+  checkAborted(options.signal);
+  const info = await statModelFile(absolute);
+  const bytes = await readWhole(absolute, info.size, options.signal);
+  const model = decodeModel(bytes, basename(absolute));
+  const dir = dirname(absolute);
+  const externalData = await resolveExternalData(model, dir);
+  return {
+    path: absolute,
+    dir,
+    sizeBytes: info.size,
+    bytes,
+    model,
+    externalData,
+    external: fileExternalDataReader(dir),
+  };
+}
+
+/** Reads external data files relative to `dir` with positioned reads. */
+export function fileExternalDataReader(dir: string): ExternalDataReader {
+  return {
+    read(location, offset, length) {
+      checkExternalLocation(location, '');
+      const path = join(dir, location);
+      let fd: number;
+      try {
+        fd = openSync(path, 'r');
+      } catch (error) {
+        throw new InferscopeError('EXTERNAL_DATA_MISSING', `External data file "${location}" is missing.`, {
+          detail: location,
+          cause: error,
+        });
+      }
+      try {
+        const out = new Uint8Array(length);
+        let done = 0;
+        while (done < length) {
+          const n = readSync(fd, out, done, length - done, offset + done);
+          if (n === 0) {
+            throw new InferscopeError(
+              'EXTERNAL_DATA_MISSING',
+              `External data file "${location}" ends before byte ${offset + length}.`,
+              { detail: location },
+            );
+          }
+          done += n;
+        }
+        return out;
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+async function resolveExternalData(model: ModelProto, dir: string): Promise<ExternalDataFileInfo[]> {
+  const files = new Map<string, ExternalDataFileInfo>();
+  const sizes = new Map<string, number>();
+  for (const { tensor } of tensorsOf(model)) {
+    const ref = externalDataRef(tensor);
+    if (!ref) continue;
+    const name = tensor.name ?? '';
+    let fileBytes = sizes.get(ref.location);
+    if (fileBytes === undefined) {
+      const path = join(dir, ref.location);
+      let info: Stats;
+      try {
+        info = await stat(path);
+      } catch (error) {
+        throw new InferscopeError(
+          'EXTERNAL_DATA_MISSING',
+          `Tensor "${name}" keeps its data in "${ref.location}", which is not next to the model.`,
+          { detail: ref.location, cause: error },
+        );
+      }
+      if (!info.isFile()) {
+        throw new InferscopeError('EXTERNAL_DATA_MISSING', `External data "${ref.location}" is not a file.`, {
+          detail: ref.location,
+        });
+      }
+      fileBytes = info.size;
+      sizes.set(ref.location, fileBytes);
+    }
+    const needed = tensorByteSize(tensor);
+    if (ref.length !== undefined && needed !== undefined && ref.length < needed) {
+      throw new InferscopeError(
+        'EXTERNAL_DATA_INVALID',
+        `Tensor "${name}" (${dtypeName(tensor.data_type)}) needs ${needed} bytes but its external data length is ${ref.length}.`,
+        { detail: ref.location },
+      );
+    }
+    const length = ref.length ?? needed ?? fileBytes - ref.offset;
+    if (ref.offset + length > fileBytes) {
+      throw new InferscopeError(
+        'EXTERNAL_DATA_MISSING',
+        `Tensor "${name}" reads bytes ${ref.offset}–${ref.offset + length} of "${ref.location}", but that file has only ${fileBytes} bytes.`,
+        { detail: ref.location },
+      );
+    }
+    let entry = files.get(ref.location);
+    if (!entry) {
+      entry = { location: ref.location, path: join(dir, ref.location), fileBytes, bytes: 0, tensors: 0 };
+      files.set(ref.location, entry);
+    }
+    entry.bytes += length;
+    entry.tensors += 1;
+  }
+  return [...files.values()];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding with errors that say what is wrong with the file.
+
+/** ModelProto's field numbers and their wire types, used to tell a cut-short model from other bytes. */
+const MODEL_FIELDS: Record<number, number> = {
+  1: 0, // ir_version
+  2: 2, // producer_name
+  3: 2, // producer_version
+  4: 2, // domain
+  5: 0, // model_version
+  6: 2, // doc_string
+  7: 2, // graph
+  8: 2, // opset_import
+  14: 2, // metadata_props
+  20: 2, // training_info
+  25: 2, // functions
+  26: 2, // configuration
+};
+
+interface TopLevelScan {
+  /** complete: every field ends inside the buffer; cut: the last one runs past the end; invalid: not a ModelProto's layout. */
+  status: 'complete' | 'cut' | 'invalid';
+  irVersion: number | undefined;
+  fields: number[];
+}
+
+/**
+ * Walk the top-level fields of a would-be ModelProto without decoding them. A real model cut
+ * short keeps a valid layout up to the point where the last field's declared length runs
+ * past the end of the file; other bytes break the layout (unknown field numbers, wrong or
+ * reserved wire types) almost immediately.
+ */
+export function scanTopLevel(bytes: Uint8Array): TopLevelScan {
+  const fields: number[] = [];
+  let irVersion: number | undefined;
+  let pos = 0;
+  const end = bytes.length;
+  const readVarint = (): number | 'cut' | 'invalid' => {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= end) return 'cut';
+      const b = bytes[pos++] ?? 0;
+      result += (b & 0x7f) * scale;
+      scale *= 128;
+      if (b < 0x80) return result;
+    }
+    return 'invalid';
+  };
+  while (pos < end) {
+    const tag = readVarint();
+    if (tag === 'cut' || tag === 'invalid') return { status: tag, irVersion, fields };
+    const field = Math.floor(tag / 8);
+    const wireType = tag % 8;
+    if (field === 0 || MODEL_FIELDS[field] !== wireType) return { status: 'invalid', irVersion, fields };
+    fields.push(field);
+    if (wireType === 0) {
+      const value = readVarint();
+      if (value === 'cut' || value === 'invalid') return { status: value, irVersion, fields };
+      if (field === 1) irVersion = value;
+    } else {
+      const length = readVarint();
+      if (length === 'cut' || length === 'invalid') return { status: length, irVersion, fields };
+      if (pos + length > end) return { status: 'cut', irVersion, fields };
+      pos += length;
+    }
+  }
+  return { status: 'complete', irVersion, fields };
+}
+
+const plausibleIrVersion = (v: number | undefined): boolean => v !== undefined && v >= 1 && v <= 255;
+
+function looksLike(bytes: Uint8Array): string | undefined {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  if (bytes.length >= 4 && ascii(0, 4) === 'PK\u0003\u0004') {
+    return 'It is a ZIP archive (PyTorch .pt/.pth checkpoints are ZIP files): export the model to ONNX first, e.g. with torch.onnx.export.';
+  }
+  if (bytes.length >= 8 && ascii(4, 8) === 'TFL3') return 'It is a TensorFlow Lite model; convert it to ONNX first (e.g. tf2onnx).';
+  if (bytes.length >= 8 && ascii(4, 8) === 'ORTM') {
+    return 'It is an ONNX Runtime .ort model (ORT format), not an .onnx protobuf model.';
+  }
+  if (bytes.length >= 4 && ascii(0, 4) === 'GGUF') return 'It is a GGUF model (llama.cpp), not ONNX.';
+  if (bytes.length >= 4 && ascii(0, 4) === '\u0089HDF') return 'It is an HDF5 file (e.g. a Keras .h5 model), not ONNX.';
+  if (bytes.length >= 10 && bytes[8] === 0x7b && bytes[9] === 0x22) {
+    return 'It looks like a safetensors weights file: it holds weights only, not an ONNX graph.';
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x80 && (bytes[1] ?? 0) >= 2 && (bytes[1] ?? 0) <= 5) {
+    return 'It looks like a Python pickle, not ONNX.';
+  }
+  const head = bytes.subarray(0, Math.min(bytes.length, 512));
+  let printable = 0;
+  for (const b of head) if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)) printable++;
+  if (head.length > 0 && printable / head.length > 0.95) return 'It is a text file.';
+  return undefined;
+}
+
+function notOnnx(name: string, bytes: Uint8Array, why: string): InferscopeError {
+  const hint = looksLike(bytes);
+  return new InferscopeError('MODEL_NOT_ONNX', `${name} is not an ONNX model: ${why}.${hint ? ` ${hint}` : ''}`, {
+    detail: why,
+  });
+}
+
+/**
+ * Decode a model from bytes, or throw MODEL_EMPTY / MODEL_TRUNCATED / MODEL_NOT_ONNX.
+ * `bytes` must stay alive and unmodified as long as the model is used.
+ */
+export function decodeModel(bytes: Uint8Array, name = 'The file'): onnx.ModelProto {
+  if (bytes.length === 0) throw new InferscopeError('MODEL_EMPTY', `${name} is empty (0 bytes).`);
+  let model: onnx.ModelProto;
+  try {
+    model = decodeModelProto(bytes);
+  } catch (error) {
+    const scan = scanTopLevel(bytes);
+    const reason = error instanceof Error ? error.message : String(error);
+    if (scan.status === 'cut' && plausibleIrVersion(scan.irVersion)) {
+      throw new InferscopeError(
+        'MODEL_TRUNCATED',
+        `${name} is cut short: it starts like an ONNX model (IR version ${scan.irVersion}) but ends in the middle of its data (${formatBytes(bytes.length)} read). The download or copy may be incomplete.`,
+        { detail: reason, cause: error },
+      );
+    }
+    if (scan.status === 'complete' && plausibleIrVersion(scan.irVersion)) {
+      throw new InferscopeError(
+        'MODEL_NOT_ONNX',
+        `${name} starts like an ONNX model but its contents are damaged (${reason}).`,
+        { detail: reason, cause: error },
+      );
+    }
+    throw notOnnx(name, bytes, `the bytes are not a valid ONNX protobuf (${reason})`);
+  }
+  const has = (field: string) => Object.prototype.hasOwnProperty.call(model, field);
+  if (!has('graph') || !model.graph) {
+    const scan = scanTopLevel(bytes);
+    const lastField = scan.fields.length ? Math.max(...scan.fields) : 0;
+    if (scan.status === 'complete' && plausibleIrVersion(scan.irVersion) && lastField < 7) {
+      throw new InferscopeError(
+        'MODEL_TRUNCATED',
+        `${name} is cut short: it starts like an ONNX model (IR version ${scan.irVersion}) but ends before its graph.`,
+      );
+    }
+    throw notOnnx(name, bytes, 'it has no graph');
+  }
+  if (!has('ir_version')) throw notOnnx(name, bytes, 'it has no IR version');
+  return model;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding and writing.
+
+/** Serialize a model; throws MODEL_TOO_LARGE when it would reach protobuf's 2 GiB limit. */
+export function encodeModel(model: ModelProto): Uint8Array {
+  const writer = onnx.ModelProto.encode(model);
+  if (writer.len > MAX_MODEL_BYTES) {
+    throw new InferscopeError(
+      'MODEL_TOO_LARGE',
+      `The model would be ${formatBytes(writer.len)} as one file; store large tensors as external data (externalDataThresholdBytes).`,
+    );
+  }
+  return writer.finish();
+}
+
+export interface WriteModelOptions {
+  /**
+   * Main-graph initializers holding at least this many bytes go to an external data file
+   * (offsets aligned to 4096). Without it every tensor is stored inside the .onnx file.
+   */
+  externalDataThresholdBytes?: number;
+  /** External data file name, relative to the model's folder; default "<model file name>.data". */
+  externalDataLocation?: string;
+  /**
+   * Where tensors of `model` that are already external come from (usually the LoadedModel
+   * the model was read as). Their bytes are copied into the new file(s).
+   */
+  externalDataSource?: ExternalDataReader | LoadedModel;
+  signal?: AbortSignal;
+}
+
+export interface WriteModelResult {
+  path: string;
+  sizeBytes: number;
+  externalData: { location: string; path: string; sizeBytes: number; tensors: number } | null;
+}
+
+function sourceReader(source: WriteModelOptions['externalDataSource']): ExternalDataReader | undefined {
+  if (!source) return undefined;
+  return 'read' in source ? source : source.external;
+}
+
+/** The tensor's values as little-endian bytes, whatever field they are stored in. */
+function tensorBytesForExternal(tensor: TensorProto, source: ExternalDataReader | undefined): Uint8Array | undefined {
+  if (tensor.data_type === DataType.STRING) return undefined;
+  const raw = tensorRawBytes(tensor, source);
+  if (raw) return raw;
+  const values = readTensorValues(tensor, source);
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** The tensor with its data moved inline into raw_data (for tensors currently external). */
+function inlined(tensor: TensorProto, source: ExternalDataReader | undefined): TensorProto {
+  const raw = tensorRawBytes(tensor, source);
+  const copy = cloneMessage(tensor);
+  delete copy.external_data;
+  delete copy.data_location;
+  if (raw) copy.raw_data = raw;
+  return copy;
+}
+
+async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+function writeError(path: string, error: unknown): InferscopeError {
+  if (error instanceof InferscopeError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new InferscopeError('DISK_FULL', `Not enough disk space to write ${path}.`, { detail: path, cause: error });
+  }
+  return new InferscopeError('IO_ERROR', `Could not write ${path}: ${message}`, { detail: path, cause: error });
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Makes the renames durable; not every platform lets a folder be opened (Windows), which is fine.
+  try {
+    const handle = await open(dir, fsConstants.O_RDONLY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+/**
+ * Write a model atomically (temp file, fsync, rename). With `externalDataThresholdBytes`,
+ * large main-graph initializers go to one external data file at 4096-aligned offsets. The
+ * written model never depends on files it did not write: tensors that were external in the
+ * input are copied from `externalDataSource`.
+ */
+export async function writeModel(path: string, model: ModelProto, options: WriteModelOptions = {}): Promise<WriteModelResult> {
+  const absolute = resolve(path);
+  const dir = dirname(absolute);
+  const source = sourceReader(options.externalDataSource);
+  const threshold = options.externalDataThresholdBytes;
+  const location = options.externalDataLocation ?? `${basename(absolute)}.data`;
+  if (threshold !== undefined) checkExternalLocation(location, '(external data file)');
+
+  const tempModel = tempPathFor(absolute);
+  const externalTarget = join(dir, location);
+  const tempExternal = threshold !== undefined ? tempPathFor(externalTarget) : undefined;
+  let externalHandle: FileHandle | undefined;
+  let externalSize = 0;
+  let externalTensors = 0;
+  try {
+    // Pick the tensors to move out (synchronous walk); their bytes are fetched one at a time
+    // while writing, so external sources are never held in memory all at once.
+    const outgoing: { offset: number; length: number; bytes: () => Uint8Array | undefined }[] = [];
+    const written = mapTensors(model, (tensor, { role, depth }) => {
+      const movable = threshold !== undefined && role === 'initializer' && depth === 0 && tensor.data_type !== DataType.STRING;
+      const size = movable ? tensorByteSize(tensor) : undefined;
+      if (threshold !== undefined && size !== undefined && size > 0 && size >= threshold) {
+        const offset = Math.ceil(externalSize / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
+        externalSize = offset + size;
+        const moved = cloneMessage(tensor);
+        for (const field of ['raw_data', 'float_data', 'int32_data', 'int64_data', 'double_data', 'uint64_data'] as const) {
+          delete moved[field];
+        }
+        moved.data_location = DataLocation.EXTERNAL;
+        moved.external_data = [
+          { key: 'location', value: location },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(size) },
+        ];
+        outgoing.push({ offset, length: size, bytes: () => tensorBytesForExternal(tensor, source) });
+        return moved;
+      }
+      if (tensor.data_location === DataLocation.EXTERNAL) {
+        if (!source) {
+          const ref = externalDataRef(tensor);
+          throw new InferscopeError(
+            'EXTERNAL_DATA_MISSING',
+            `Tensor "${tensor.name ?? ''}" keeps its data in "${ref?.location ?? '?'}"; pass externalDataSource so it can be copied.`,
+            { detail: ref?.location ?? '' },
+          );
+        }
+        return inlined(tensor, source);
+      }
+      return tensor;
+    });
+
+    if (tempExternal && outgoing.length > 0) {
+      externalHandle = await open(tempExternal, 'w');
+      for (const item of outgoing) {
+        if (options.signal?.aborted) throw new InferscopeError('CANCELLED', 'Writing the model was cancelled.');
+        const bytes = item.bytes();
+        if (!bytes || bytes.length < item.length) {
+          throw new InferscopeError('INTERNAL', 'A tensor holds fewer bytes than its dims and type require.');
+        }
+        await writeFully(externalHandle, bytes.subarray(0, item.length), item.offset);
+        externalTensors += 1;
+      }
+      await externalHandle.sync();
+      await externalHandle.close();
+      externalHandle = undefined;
+    }
+
+    const bytes = encodeModel(written);
+    const handle = await open(tempModel, 'w');
+    try {
+      await writeFully(handle, bytes, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (tempExternal && externalTensors > 0) await rename(tempExternal, externalTarget);
+    await rename(tempModel, absolute);
+    await fsyncDir(dir);
+    return {
+      path: absolute,
+      sizeBytes: bytes.length,
+      externalData:
+        externalTensors > 0 ? { location, path: externalTarget, sizeBytes: externalSize, tensors: externalTensors } : null,
+    };
+  } catch (error) {
+    if (externalHandle) await externalHandle.close().catch(() => undefined);
+    await rm(tempModel, { force: true }).catch(() => undefined);
+    if (tempExternal) await rm(tempExternal, { force: true }).catch(() => undefined);
+    throw writeError(absolute, error);
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}

@@ -1,0 +1,31 @@
+import envPaths from 'env-paths';
+import path from 'node:path';
+
+/**
+ * Where Inferscope keeps its data (samples, uploads, recent files, runs).
+ * INFERSCOPE_HOME overrides it — tests and CI point it at a temporary folder.
+ * The desktop app passes Electron's userData path instead.
+ */
+export function defaultUserDataDir(): string {
+  const override = process.env.INFERSCOPE_HOME;
+  if (override) return path.resolve(override);
+  return envPaths('Inferscope', { suffix: '' }).data;
+}
+
+export interface DataLayout {
+  root: string;
+  samples: string;
+  uploads: string;
+  runs: string;
+  recentFile: string;
+}
+
+export function dataLayout(root: string): DataLayout {
+  return {
+    root,
+    samples: path.join(root, 'samples'),
+    uploads: path.join(root, 'uploads'),
+    runs: path.join(root, 'runs'),
+    recentFile: path.join(root, 'recent.json'),
+  };
+}

@@ -1,0 +1,216 @@
+import type { EventName, Result } from '../../../shared/contract';
+import { isCommandName, isEventName } from './names';
+import { isErrorCode, type ErrorInfo } from '../../../shared/errors';
+import { BackendError, unknownCommand, unknownEvent, type Backend, type ConnectionState } from './types';
+
+/** Waits between reconnect attempts; the last value repeats while the host stays away. */
+export const RECONNECT_BACKOFF_MS = [250, 500, 1000, 2000, 4000] as const;
+
+export const LOST_CONNECTION: ErrorInfo = { code: 'IO_ERROR', message: 'Lost connection to the Inferscope host' };
+
+/** The slice of the WebSocket API we use, so tests can hand in the `ws` package's client. */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(): void;
+  addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+export interface WebBackendOptions {
+  /** ws:// or wss:// address of the host's contract socket. */
+  socketUrl: string;
+  /** Where dropped files are POSTed. */
+  uploadUrl: string;
+  createSocket: (url: string) => SocketLike;
+  /** Lets the person choose a file (the page's own file chooser). */
+  chooseFile: () => Promise<File | null>;
+  fetch?: typeof fetch;
+  backoffMs?: readonly number[];
+}
+
+export interface WebBackend extends Backend {
+  /** Stops reconnecting and rejects whatever is still waiting. */
+  close(): void;
+}
+
+type ServerMessage =
+  | { type: 'result'; id: number; result: Result<unknown> }
+  | { type: 'event'; event: string; payload: unknown };
+
+interface Pending {
+  message: string;
+  resolve: (value: unknown) => void;
+  reject: (error: BackendError) => void;
+  sent: boolean;
+}
+
+const OPEN = 1;
+
+/**
+ * The browser host: one WebSocket to the page's own origin carries every command and event.
+ * Authentication is the HttpOnly cookie the host set when the page was opened with its token,
+ * so nothing here handles secrets.
+ */
+export function createWebBackend(options: WebBackendOptions): WebBackend {
+  const createSocket = options.createSocket;
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const backoff = options.backoffMs ?? RECONNECT_BACKOFF_MS;
+
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  let nextId = 1;
+  let socket: SocketLike | null = null;
+  let state: ConnectionState = 'connecting';
+  let failedAttempts = 0;
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+
+  function setState(next: ConnectionState) {
+    if (next === state) return;
+    state = next;
+    for (const listener of connectionListeners) listener(state);
+  }
+
+  function connect() {
+    reconnectTimer = null;
+    setState('connecting');
+    const current = createSocket(options.socketUrl);
+    socket = current;
+    current.addEventListener('open', () => {
+      if (socket !== current) return;
+      failedAttempts = 0;
+      setState('connected');
+      for (const call of pending.values()) {
+        if (!call.sent) {
+          call.sent = true;
+          current.send(call.message);
+        }
+      }
+    });
+    current.addEventListener('message', (event) => {
+      if (socket === current) receive(event.data);
+    });
+    // A failed or aborted socket reports 'error' and then 'close'; the close handler does the work.
+    current.addEventListener('error', () => {});
+    current.addEventListener('close', () => {
+      if (socket !== current) return;
+      socket = null;
+      // Calls queued while reconnecting fail too: a host that stays away must not hang the UI.
+      rejectAll(new BackendError(LOST_CONNECTION));
+      setState('disconnected');
+      if (closed) return;
+      const delay = backoff[Math.min(failedAttempts, backoff.length - 1)] ?? 1000;
+      failedAttempts += 1;
+      reconnectTimer = setTimeout(connect, delay);
+    });
+  }
+
+  function rejectAll(error: BackendError) {
+    const calls = [...pending.values()];
+    pending.clear();
+    for (const call of calls) call.reject(error);
+  }
+
+  function receive(data: unknown) {
+    if (typeof data !== 'string') return;
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(data) as ServerMessage;
+    } catch {
+      return;
+    }
+    if (message.type === 'result') {
+      const call = pending.get(message.id);
+      if (!call) return;
+      pending.delete(message.id);
+      if (message.result.ok) call.resolve(message.result.value);
+      else call.reject(new BackendError(message.result.error));
+    } else if (message.type === 'event' && isEventName(message.event)) {
+      for (const listener of listeners.get(message.event) ?? []) listener(message.payload);
+    }
+  }
+
+  async function upload(file: File): Promise<{ path: string }> {
+    let response: Response;
+    try {
+      response = await fetchFn(`${options.uploadUrl}?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: file,
+      });
+    } catch {
+      throw new BackendError(LOST_CONNECTION);
+    }
+    const body = (await response.json().catch(() => null)) as
+      | { path?: unknown; error?: { code?: unknown; message?: unknown } }
+      | null;
+    if (response.ok && typeof body?.path === 'string') return { path: body.path };
+    const code = body?.error?.code;
+    throw new BackendError({
+      code: isErrorCode(code) ? code : response.status === 401 ? 'UNAUTHORIZED' : 'IO_ERROR',
+      message:
+        typeof body?.error?.message === 'string'
+          ? body.error.message
+          : `Uploading ${file.name} failed (HTTP ${response.status})`,
+    });
+  }
+
+  const backend: WebBackend = {
+    kind: 'web',
+
+    invoke(command, request) {
+      if (!isCommandName(command)) return Promise.reject(unknownCommand(command));
+      if (closed) return Promise.reject(new BackendError(LOST_CONNECTION));
+      const id = nextId++;
+      const message = JSON.stringify({ type: 'invoke', id, command, request });
+      return new Promise((resolve, reject) => {
+        const call: Pending = { message, resolve: resolve as (value: unknown) => void, reject, sent: false };
+        pending.set(id, call);
+        if (socket && socket.readyState === OPEN) {
+          call.sent = true;
+          socket.send(message);
+        }
+      });
+    },
+
+    on(event, listener) {
+      if (!isEventName(event)) throw unknownEvent(event);
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const wrapped = listener as (payload: unknown) => void;
+      set.add(wrapped);
+      return () => set.delete(wrapped);
+    },
+
+    async pickModel() {
+      const file = await options.chooseFile();
+      return file ? backend.uploadModel(file) : null;
+    },
+
+    async uploadModel(file) {
+      const { path } = await upload(file);
+      return { kind: 'path', path };
+    },
+
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      listener(state);
+      return () => connectionListeners.delete(listener);
+    },
+
+    close() {
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const current = socket;
+      socket = null;
+      current?.close();
+      rejectAll(new BackendError(LOST_CONNECTION));
+      setState('disconnected');
+    },
+  };
+
+  connect();
+  return backend;
+}

@@ -1,0 +1,25 @@
+/** Chart colors come from the same CSS variables as the rest of the UI, so dark mode needs no second palette. */
+export interface ChartTheme {
+  bar: string;
+  grid: string;
+  text: string;
+  font: string;
+}
+
+export function readChartTheme(element: Element): ChartTheme {
+  const style = getComputedStyle(element);
+  const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  return {
+    bar: read('--chart-bar', '#6366f1'),
+    grid: read('--chart-grid', '#e6e8ec'),
+    text: read('--chart-text', '#5d6673'),
+    font: read('--font-ui', 'system-ui, sans-serif'),
+  };
+}
+
+/** Calls back when the OS switches between light and dark; returns the unsubscribe function. */
+export function onColorSchemeChange(callback: () => void): () => void {
+  const query = matchMedia('(prefers-color-scheme: dark)');
+  query.addEventListener('change', callback);
+  return () => query.removeEventListener('change', callback);
+}

@@ -1,0 +1,161 @@
+import type { DimValues, ModelSource, RecentModel } from '../../../shared/domain/app';
+import type { ModelInfo } from '../../../shared/domain/model';
+import type { SampleInfo } from '../../../shared/domain/sample';
+import type { ErrorInfo } from '../../../shared/errors';
+import type { Backend } from '../backend';
+import { errorInfoOf } from './app.svelte';
+
+/** What the model view is showing: nothing yet, a model being read, a model, or why it could not be read. */
+export type ModelPhase = 'start' | 'loading' | 'ready' | 'error';
+
+/**
+ * The model the person is looking at, how they got there (samples, recent files, pick, drop,
+ * path) and the dims its counts were computed with.
+ */
+export class ModelController {
+  source = $state.raw<ModelSource | null>(null);
+  info = $state.raw<ModelInfo | null>(null);
+  /** The last failure: opening a model (no info shown) or re-inspecting with new dims (info kept). */
+  error = $state.raw<ErrorInfo | null>(null);
+  loading = $state(false);
+  /** Label of what is being opened, for the loading state. */
+  opening = $state<string | null>(null);
+
+  samples = $state.raw<SampleInfo[]>([]);
+  samplesError = $state.raw<ErrorInfo | null>(null);
+  recent = $state.raw<RecentModel[]>([]);
+  recentError = $state.raw<ErrorInfo | null>(null);
+
+  phase: ModelPhase = $derived(this.loading && !this.info ? 'loading' : this.info ? 'ready' : this.error ? 'error' : 'start');
+
+  /** Only the newest request may land: a slow model opened first must not replace a fast one opened after. */
+  private requestSeq = 0;
+
+  constructor(private readonly backend: Backend) {}
+
+  start() {
+    void this.loadSamples();
+    void this.loadRecent();
+  }
+
+  async loadSamples() {
+    try {
+      this.samples = await this.backend.invoke('samples.list', {});
+      this.samplesError = null;
+    } catch (error) {
+      this.samplesError = errorInfoOf(error);
+    }
+  }
+
+  async loadRecent() {
+    try {
+      this.recent = await this.backend.invoke('recent.list', {});
+      this.recentError = null;
+    } catch (error) {
+      this.recentError = errorInfoOf(error);
+    }
+  }
+
+  /** Opens a model afresh: the previous model's info is dropped, its dims are not carried over. */
+  open(source: ModelSource): Promise<void> {
+    this.source = source;
+    this.info = null;
+    return this.inspect(source, undefined, labelOf(source));
+  }
+
+  /** Re-reads the current model with the person's values for its symbolic dims. */
+  applyDims(dims: DimValues): Promise<void> {
+    if (!this.source) return Promise.resolve();
+    return this.inspect(this.source, dims, null);
+  }
+
+  async openPath(path: string) {
+    const trimmed = path.trim();
+    if (trimmed) await this.open({ kind: 'path', path: trimmed });
+  }
+
+  async pick() {
+    try {
+      const source = await this.backend.pickModel();
+      if (source) await this.open(source);
+    } catch (error) {
+      this.fail(errorInfoOf(error));
+    }
+  }
+
+  async drop(file: File) {
+    if (!file.name.toLowerCase().endsWith('.onnx')) {
+      this.fail({ code: 'MODEL_NOT_ONNX', message: `“${file.name}” is not an .onnx file.` });
+      return;
+    }
+    this.info = null;
+    this.loading = true;
+    this.opening = file.name;
+    this.error = null;
+    try {
+      const source = await this.backend.uploadModel(file);
+      await this.open(source);
+    } catch (error) {
+      this.fail(errorInfoOf(error));
+    }
+  }
+
+  openRecent(entry: RecentModel) {
+    return this.open(entry.sample ? { kind: 'sample', name: entry.sample } : { kind: 'path', path: entry.path });
+  }
+
+  async removeRecent(path: string) {
+    try {
+      this.recent = await this.backend.invoke('recent.remove', { path });
+    } catch (error) {
+      this.recentError = errorInfoOf(error);
+    }
+  }
+
+  /** Back to the start screen (samples, recent files). */
+  close() {
+    this.requestSeq += 1;
+    this.source = null;
+    this.info = null;
+    this.error = null;
+    this.loading = false;
+    this.opening = null;
+  }
+
+  dismissError() {
+    this.error = null;
+  }
+
+  private async inspect(source: ModelSource, dims: DimValues | undefined, label: string | null) {
+    const seq = ++this.requestSeq;
+    this.loading = true;
+    this.opening = label;
+    this.error = null;
+    try {
+      const info = await this.backend.invoke('model.inspect', dims ? { source, dims } : { source });
+      if (seq !== this.requestSeq) return;
+      this.source = source;
+      this.info = info;
+      void this.loadRecent();
+    } catch (error) {
+      if (seq !== this.requestSeq) return;
+      this.error = errorInfoOf(error);
+    } finally {
+      if (seq === this.requestSeq) {
+        this.loading = false;
+        this.opening = null;
+      }
+    }
+  }
+
+  private fail(error: ErrorInfo) {
+    this.requestSeq += 1;
+    this.loading = false;
+    this.opening = null;
+    this.error = error;
+  }
+}
+
+function labelOf(source: ModelSource): string {
+  return source.kind === 'sample' ? source.name : (source.path.split(/[\\/]/).pop() ?? source.path);
+}

@@ -1,0 +1,91 @@
+/**
+ * The one list of every command and event between the UI and the backend.
+ * Electron main (ipcMain.handle), the browser host (WebSocket) and the renderer's
+ * clients are all derived from it, so a command without a schema or a handler is a
+ * compile error rather than a runtime surprise.
+ */
+import { z } from 'zod';
+import { AppInfoSchema, DimValuesSchema, ModelSourceSchema, RecentModelSchema } from '../domain/app';
+import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware';
+import { ModelInfoSchema } from '../domain/model';
+import { SampleInfoSchema } from '../domain/sample';
+import type { ErrorInfo } from '../errors';
+import { COMMAND_NAME_LIST, EVENT_NAME_LIST } from './names';
+
+interface CommandSpec {
+  request: z.ZodType;
+  response: z.ZodType;
+}
+
+const empty = z.object({}).strict();
+
+export const commands = {
+  'app.info': { request: empty, response: AppInfoSchema },
+  'hardware.detect': {
+    request: z.object({ refresh: z.boolean().optional() }).strict(),
+    response: HardwareProfileSchema,
+  },
+  'samples.list': { request: empty, response: z.array(SampleInfoSchema) },
+  'model.inspect': {
+    request: z.object({ source: ModelSourceSchema, dims: DimValuesSchema.optional() }).strict(),
+    response: ModelInfoSchema,
+  },
+  'recent.list': { request: empty, response: z.array(RecentModelSchema) },
+  'recent.remove': { request: z.object({ path: z.string() }).strict(), response: z.array(RecentModelSchema) },
+  /**
+   * Ask the host to let the user pick a model file. The desktop app shows a native dialog;
+   * the browser host answers NOT_SUPPORTED (the page uploads the file instead).
+   */
+  'dialog.openModel': { request: empty, response: z.object({ path: z.string() }).nullable() },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof commands;
+export type CommandRequest<C extends CommandName> = z.input<(typeof commands)[C]['request']>;
+export type CommandResponse<C extends CommandName> = z.output<(typeof commands)[C]['response']>;
+
+/** Commands whose handling depends on the host (native dialogs, files on the user's side). */
+export const HOST_COMMANDS = ['dialog.openModel'] as const satisfies readonly CommandName[];
+export type HostCommandName = (typeof HOST_COMMANDS)[number];
+export type CoreCommandName = Exclude<CommandName, HostCommandName>;
+
+export interface CommandContext {
+  /** Emits a contract event to the client that sent the command. */
+  emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+}
+
+export type Handler<C extends CommandName> = (
+  request: z.output<(typeof commands)[C]['request']>,
+  context: CommandContext,
+) => Promise<CommandResponse<C>>;
+
+export type Handlers = { [C in CommandName]: Handler<C> };
+export type CoreHandlers = { [C in CoreCommandName]: Handler<C> };
+export type HostHandlers = { [C in HostCommandName]: Handler<C> };
+
+export const events = {
+  /** One execution provider's probe finished (probes run one by one in the worker). */
+  'hardware.provider': ProviderStatusSchema,
+} as const satisfies Record<string, z.ZodType>;
+
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commands, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}
+
+export const COMMAND_NAMES = Object.keys(commands) as CommandName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+// Drift between the plain name lists (used by the preload) and the contract is a compile error.
+type SameKeys<A extends string, B extends string> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const commandListMatches: SameKeys<(typeof COMMAND_NAME_LIST)[number], CommandName> = true;
+const eventListMatches: SameKeys<(typeof EVENT_NAME_LIST)[number], EventName> = true;
+void commandListMatches;
+void eventListMatches;

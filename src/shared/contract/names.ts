@@ -1,0 +1,20 @@
+/**
+ * Command and event names as plain data, for the preload script (which must stay tiny and
+ * must not bundle zod). src/shared/contract/index.ts checks at compile time that these lists
+ * and the contract's keys are exactly the same.
+ */
+export const COMMAND_NAME_LIST = [
+  'app.info',
+  'hardware.detect',
+  'samples.list',
+  'model.inspect',
+  'recent.list',
+  'recent.remove',
+  'dialog.openModel',
+] as const;
+
+export const EVENT_NAME_LIST = ['hardware.provider'] as const;
+
+/** The single IPC channel prefix used between preload and main. */
+export const IPC_INVOKE_PREFIX = 'inferscope:';
+export const IPC_EVENT_CHANNEL = 'inferscope:event';

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/**
+ * The precision variants Inferscope can make of an fp32 model (QUANTIZATION.md):
+ * int8 with activations quantized at run time, int8 with calibrated Q/DQ pairs, fp16,
+ * 4-bit weights (MatMulNBits), and 4-bit weights in an fp16 model (what transformers.js ships).
+ */
+export const QuantizeModeSchema = z.enum(['int8-dynamic', 'int8-static', 'fp16', 'int4', 'q4f16']);
+export type QuantizeMode = z.infer<typeof QuantizeModeSchema>;
+
+export const Int8TypeSchema = z.enum(['int8', 'uint8']);
+export type Int8Type = z.infer<typeof Int8TypeSchema>;
+
+export const CalibrationMethodSchema = z.enum(['minmax', 'percentile', 'entropy']);
+export type CalibrationMethod = z.infer<typeof CalibrationMethodSchema>;
+
+/** The CPU the model will run on: picks int8 types for static quantization (VNNI or not, x86 or ARM). */
+export const QuantizeCpuSchema = z.object({
+  /** Node's name for the architecture: 'x64', 'arm64', … */
+  arch: z.string(),
+  /** Feature flags as the OS reports them ("avx512_vnni", "asimddp", …). */
+  flags: z.array(z.string()),
+});
+export type QuantizeCpu = z.infer<typeof QuantizeCpuSchema>;
+
+/**
+ * What to make. Every field but `mode` is optional; absent fields take the defaults of
+ * QUANTIZATION.md for that mode (and, for int8-static, for the CPU in `cpu`).
+ */
+export const QuantizeOptionsSchema = z.object({
+  mode: QuantizeModeSchema,
+  /** int8: one scale per output channel of each weight instead of one per tensor. */
+  perChannel: z.boolean().optional(),
+  /** int8 weight type; default int8. */
+  weightType: Int8TypeSchema.optional(),
+  /** int8-static activation type; default from `cpu` (uint8 on x86 without VNNI, else int8). */
+  activationType: Int8TypeSchema.optional(),
+  /** Quantize weights to 7 bits so u8×s8 products cannot saturate on x86 without VNNI. */
+  reduceRange: z.boolean().optional(),
+  calibrationMethod: CalibrationMethodSchema.optional(),
+  /** Percentile calibration: the percentile of |x| kept (default 99.999). */
+  percentile: z.number().gt(0).max(100).optional(),
+  /** Histogram bins for percentile and entropy calibration (default 2048). */
+  bins: z.number().int().min(128).max(65536).optional(),
+  /** int4/q4f16: K values per block (default 32). */
+  blockSize: z.union([z.literal(16), z.literal(32), z.literal(64), z.literal(128), z.literal(256)]).optional(),
+  /** int4: symmetric blocks (default true); int8: symmetric weights (default: exactly when the weight type is signed). */
+  symmetric: z.boolean().optional(),
+  /** MatMulNBits compute precision: 0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8. */
+  accuracyLevel: z.number().int().min(0).max(4).optional(),
+  /** fp16: keep the model's inputs and outputs fp32 (default true). */
+  keepIoTypes: z.boolean().optional(),
+  /** fp16: extra operator types to keep in fp32, added to the default block list. */
+  blockList: z.array(z.string()).optional(),
+  /** Only these node names are transformed (empty or absent: all eligible nodes). */
+  include: z.array(z.string()).optional(),
+  /** These node names are never transformed. */
+  exclude: z.array(z.string()).optional(),
+  cpu: QuantizeCpuSchema.optional(),
+});
+export type QuantizeOptions = z.infer<typeof QuantizeOptionsSchema>;
+
+/** How close one output of the transformed model stays to the fp32 model's on the same inputs. */
+export const OutputQualitySchema = z.object({
+  name: z.string(),
+  /** Elements compared (over all evaluation inputs). */
+  elements: z.number().int().nonnegative(),
+  maxAbsDiff: z.number(),
+  meanAbsDiff: z.number(),
+  /**
+   * Signal-to-quantization-noise ratio, 20·log10(‖x‖/‖x−y‖) in dB; higher is better. null when
+   * it is not a number: the outputs are identical (no noise) or the reference is all zeros.
+   */
+  sqnrDb: z.number().nullable(),
+  /** Cosine similarity of the flattened outputs (1 when both are all zeros). */
+  cosine: z.number(),
+  /** NaN and ±Inf values in the transformed model's output. */
+  nanCount: z.number().int().nonnegative(),
+  infCount: z.number().int().nonnegative(),
+  /** Class-score outputs ([batch, classes]): share of rows whose arg-max agrees. */
+  top1Agreement: z.number().min(0).max(1).optional(),
+  /** Class-score outputs: mean share of the reference top-5 classes found in the transformed top-5. */
+  top5Overlap: z.number().min(0).max(1).optional(),
+});
+export type OutputQuality = z.infer<typeof OutputQualitySchema>;
+
+export const SkippedNodeSchema = z.object({
+  node: z.string(),
+  opType: z.string(),
+  reason: z.string(),
+});
+export type SkippedNode = z.infer<typeof SkippedNodeSchema>;
+
+export const QuantizeReportSchema = z.object({
+  mode: QuantizeModeSchema,
+  sizeBytes: z.object({ before: z.number().int().nonnegative(), after: z.number().int().nonnegative() }),
+  nodesQuantized: z.number().int().nonnegative(),
+  /** Choices made where the options left them open, e.g. { activationType: 'uint8', reduceRange: true }. */
+  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** Nodes of a kind this mode handles that were left as they were, and why. */
+  skipped: z.array(SkippedNodeSchema),
+  /** Per model output, in the model's output order; empty when no evaluation inputs were given. */
+  quality: z.array(OutputQualitySchema),
+  warnings: z.array(z.string()),
+});
+export type QuantizeReport = z.infer<typeof QuantizeReportSchema>;

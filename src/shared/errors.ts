@@ -1,0 +1,84 @@
+/**
+ * Every failure that crosses a boundary (worker → host → UI/CLI) carries one of
+ * these codes. The UI shows the message; tests assert the code.
+ */
+export const ERROR_CODES = [
+  // models
+  'MODEL_NOT_FOUND',
+  'MODEL_NOT_A_FILE',
+  'MODEL_NOT_ONNX',
+  'MODEL_TRUNCATED',
+  'MODEL_EMPTY',
+  'MODEL_TOO_LARGE',
+  'MODEL_UNSUPPORTED',
+  'EXTERNAL_DATA_MISSING',
+  'EXTERNAL_DATA_INVALID',
+  'SAMPLE_UNKNOWN',
+  // inputs and plans
+  'INPUT_INVALID',
+  'PLAN_INVALID',
+  // execution providers and the worker
+  'EP_UNAVAILABLE',
+  'EP_FAILED',
+  'WORKER_CRASHED',
+  'WORKER_TIMEOUT',
+  'WORKER_START_FAILED',
+  'CANCELLED',
+  'SESSION_FAILED',
+  // transformations
+  'QUANTIZE_UNSUPPORTED',
+  'QUANTIZE_FAILED',
+  // storage and hosts
+  'RUN_NOT_FOUND',
+  'DISK_FULL',
+  'IO_ERROR',
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'UNKNOWN_COMMAND',
+  'NOT_SUPPORTED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  /** Optional machine-readable detail (e.g. the missing external data file). */
+  detail?: string;
+}
+
+export class InferscopeError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { detail?: string; cause?: unknown }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'InferscopeError';
+    this.code = code;
+    this.detail = options?.detail;
+  }
+
+  toInfo(): ErrorInfo {
+    return this.detail === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, detail: this.detail };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Turn anything thrown into an ErrorInfo; unknown failures become INTERNAL with their message. */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof InferscopeError) return error.toInfo();
+  if (error && typeof error === 'object' && 'code' in error && isErrorCode((error as { code: unknown }).code)) {
+    const e = error as { code: ErrorCode; message?: unknown; detail?: unknown };
+    const info: ErrorInfo = { code: e.code, message: String(e.message ?? e.code) };
+    if (typeof e.detail === 'string') info.detail = e.detail;
+    return info;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message };
+}

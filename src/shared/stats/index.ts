@@ -1,0 +1,46 @@
+export * from './constants';
+export { createRng, type Rng } from './random';
+export { median, percentile, quantileSorted, sortSamples } from './quantile';
+export {
+  approximateMedianCiRanks,
+  ciHalfWidthRelative,
+  exactMedianCiRanks,
+  medianCiRanks,
+  medianConfidenceIntervalSorted,
+  standardNormalCdf,
+  standardNormalQuantile,
+  type MedianCiMethod,
+  type MedianCiRanks,
+  type MedianConfidenceInterval,
+} from './median-ci';
+export { assertLatencySamples, computeStatistics, type StatisticsOptions } from './compute';
+export {
+  isStable,
+  shouldStopMeasuring,
+  stopCheckInterval,
+  type StopCriteria,
+  type StopDecision,
+} from './stopping';
+export { trendRatio } from './trend';
+export { compareMedians, type CompareOptions } from './compare';
+export { histogram, type HistogramOptions } from './histogram';
+export {
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatPercent,
+  formatRate,
+  formatRatio,
+  formatSignificant,
+  type PercentOptions,
+} from './format';
+export {
+  ComparisonVerdictSchema,
+  HistogramSchema,
+  LatencyStatsSchema,
+  MedianComparisonSchema,
+  type ComparisonVerdict,
+  type Histogram,
+  type LatencyStats,
+  type MedianComparison,
+} from './schema';

@@ -1,0 +1,80 @@
+/** Input tensors for a session, built from its input metadata. */
+import * as ort from 'onnxruntime-node';
+import { InferscopeError } from '../shared/errors';
+import {
+  elementCount,
+  inputRng,
+  randomInputData,
+  resolveInputShape,
+  userInputData,
+  type InputData,
+  type ShapeRules,
+} from '../core/bench/inputs';
+import type { InputSpec } from '../core/bench/measurement';
+
+export interface ResolvedInput {
+  name: string;
+  type: string;
+  shape: number[];
+  source: 'random' | 'user';
+}
+
+function tensorInputs(session: ort.InferenceSession): ort.InferenceSession.TensorValueMetadata[] {
+  return session.inputMetadata.map((input) => {
+    if (!input.isTensor) {
+      throw new InferscopeError('INPUT_INVALID', `Input ${input.name} is not a tensor (sequences and maps are not supported).`);
+    }
+    return input;
+  });
+}
+
+function toTensor(type: string, data: InputData, shape: number[]): ort.Tensor {
+  return new ort.Tensor(type as ort.Tensor.Type, data as never, shape);
+}
+
+/** All-zero inputs with every symbolic dimension 1: what a probe needs to run a model once. */
+export function zeroFeeds(session: ort.InferenceSession): Record<string, ort.Tensor> {
+  const rules: ShapeRules = { batch: 1, dims: {}, defaultDim: 1 };
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of tensorInputs(session)) {
+    const shape = resolveInputShape(input.shape, rules);
+    const n = elementCount(shape);
+    const data: InputData =
+      input.type === 'string'
+        ? new Array<string>(n).fill('')
+        : (randomInputData(input.type, [0], inputRng(0, input.name)).constructor as new (n: number) => InputData)(n);
+    feeds[input.name] = toTensor(input.type, data, shape);
+  }
+  return feeds;
+}
+
+/** The benchmark's inputs: the user's tensors where given, seeded random data elsewhere. */
+export function benchFeeds(
+  session: ort.InferenceSession,
+  spec: InputSpec,
+  batch: number,
+): { feeds: Record<string, ort.Tensor>; inputs: ResolvedInput[] } {
+  const rules: ShapeRules = { batch, dims: spec.dims, defaultDim: spec.defaultDim };
+  const given = new Map(spec.tensors.map((t) => [t.name, t]));
+  const known = new Set(session.inputNames);
+  for (const name of given.keys()) {
+    if (!known.has(name)) throw new InferscopeError('INPUT_INVALID', `The model has no input named ${name} (inputs: ${session.inputNames.join(', ')}).`);
+  }
+  const feeds: Record<string, ort.Tensor> = {};
+  const inputs: ResolvedInput[] = [];
+  for (const input of tensorInputs(session)) {
+    const user = given.get(input.name);
+    if (user) {
+      if (user.type !== input.type) {
+        throw new InferscopeError('INPUT_INVALID', `Input ${input.name} takes ${input.type}; the tensor given is ${user.type}.`);
+      }
+      feeds[input.name] = toTensor(input.type, userInputData(user.type, user.dims, user.data, user.name), [...user.dims]);
+      inputs.push({ name: input.name, type: input.type, shape: [...user.dims], source: 'user' });
+    } else {
+      const shape = resolveInputShape(input.shape, rules);
+      feeds[input.name] = toTensor(input.type, randomInputData(input.type, shape, inputRng(spec.seed, input.name)), shape);
+      inputs.push({ name: input.name, type: input.type, shape, source: 'random' });
+    }
+  }
+  return { feeds, inputs };
+}

@@ -1,0 +1,22 @@
+/**
+ * One handler per request type in the protocol's REQUESTS table; a request type
+ * without a handler here does not compile.
+ */
+import type { ProgressOf, RequestOf, RequestType, ResultOf } from '../core/bench/protocol';
+import { probe } from './probe';
+import { crashForTest } from './test-hooks';
+
+export interface RequestContext<T extends RequestType> {
+  signal: AbortSignal;
+  /** Queues a progress message; never awaited. */
+  progress(value: ProgressOf<T>): void;
+}
+
+export type Handlers = {
+  [T in RequestType]: (request: RequestOf<T>, context: RequestContext<T>) => Promise<ResultOf<T>>;
+};
+
+export const handlers: Handlers = {
+  probe: (request, { signal }) => probe(request, signal),
+  'crash-for-test': (request, { signal }) => crashForTest(request, signal),
+};

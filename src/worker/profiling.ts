@@ -1,0 +1,53 @@
+/**
+ * Sessions with ONNX Runtime's profiler on. onnxruntime-node writes the trace to
+ * `<profileFilePrefix>_<timestamp>.json` and does not say the name, so each profiled
+ * session gets its own temporary directory and we read whatever JSON lands there.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+
+export interface ProfiledSession {
+  session: ort.InferenceSession;
+  /** Ends profiling, returns the parsed trace and removes the file. Call once. */
+  takeTrace(): Promise<unknown>;
+  /** Releases the session and removes the temporary directory (also after a failed takeTrace). */
+  close(): Promise<void>;
+}
+
+export async function createProfiledSession(
+  model: Uint8Array | string,
+  options: ort.InferenceSession.SessionOptions,
+): Promise<ProfiledSession> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'inferscope-profile-'));
+  let session: ort.InferenceSession;
+  try {
+    const sessionOptions = { ...options, enableProfiling: true, profileFilePrefix: path.join(dir, 'trace') };
+    session =
+      typeof model === 'string'
+        ? await ort.InferenceSession.create(model, sessionOptions)
+        : await ort.InferenceSession.create(model, sessionOptions);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  let released = false;
+  return {
+    session,
+    async takeTrace() {
+      session.endProfiling();
+      const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+      const file = files[0];
+      if (!file) throw new Error('ONNX Runtime wrote no profiling trace');
+      return JSON.parse(await readFile(path.join(dir, file), 'utf8')) as unknown;
+    },
+    async close() {
+      if (!released) {
+        released = true;
+        await session.release();
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

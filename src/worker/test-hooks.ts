@@ -1,0 +1,37 @@
+/**
+ * Ways to make the worker fail like a broken execution provider, so the supervisor's
+ * crash, timeout and cancel paths are tested against a real process. Honoured only
+ * when the worker was started with INFERSCOPE_TEST_HOOKS=1.
+ */
+import { InferscopeError } from '../shared/errors';
+import type { RequestOf } from '../core/bench/protocol';
+import { cancellableDelay } from './cancel';
+
+export const TEST_HOOKS_ENABLED = process.env.INFERSCOPE_TEST_HOOKS === '1';
+
+/** Exit code of the 'exit' crash, chosen to be recognisable in assertions and logs. */
+export const TEST_CRASH_EXIT_CODE = 71;
+
+export async function crashForTest(request: RequestOf<'crash-for-test'>, signal: AbortSignal): Promise<never> {
+  if (!TEST_HOOKS_ENABLED) {
+    throw new InferscopeError('NOT_SUPPORTED', 'Test hooks are off (start the worker with INFERSCOPE_TEST_HOOKS=1).');
+  }
+  switch (request.how) {
+    case 'exit':
+      process.stderr.write(`inferscope worker: exiting with code ${TEST_CRASH_EXIT_CODE} on request\n`);
+      process.exit(TEST_CRASH_EXIT_CODE);
+    // falls through (process.exit never returns)
+    case 'abort':
+      process.stderr.write('inferscope worker: aborting on request\n');
+      process.abort();
+    // falls through
+    case 'hang':
+      // Deliberately blocks the event loop like a native call that never returns: cancel messages cannot be read.
+      for (;;) {
+        /* spin */
+      }
+    case 'wait-for-cancel':
+      await cancellableDelay(Infinity, signal);
+      throw new InferscopeError('INTERNAL', 'wait-for-cancel ended without a cancel');
+  }
+}
