@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Builds the CLI and worker bundles once: integration tests fork the real worker.
+          globalSetup: ['test/integration/setup-build.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

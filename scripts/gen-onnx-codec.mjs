@@ -2,6 +2,7 @@
 // Generates the static ONNX protobuf codec (src/core/onnx/generated/onnx.js + onnx.d.ts)
 // from src/core/onnx/onnx.proto with protobufjs-cli. The output is committed so that
 // builds and tests never need the CLI; rerun this after editing the schema.
+// `--check` writes nothing and exits 1 when the committed files differ from a fresh run.
 //
 // Choices:
 // * --keep-case: field names stay as in the ONNX spec (raw_data, op_type, ...), so code
@@ -59,14 +60,33 @@ try {
   });
 
   const js = fixImport(pbjs([...common, '--no-comments', proto]));
+  const outputs = {
+    'onnx.js': header('Static protobufjs codec for the ONNX IR.') + js,
+    'onnx.d.ts': header('Type declarations for onnx.js (pbts).') + dts,
+  };
 
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, 'onnx.js'), header('Static protobufjs codec for the ONNX IR.') + js);
-  writeFileSync(join(outDir, 'onnx.d.ts'), header('Type declarations for onnx.js (pbts).') + dts);
-  const size = (p) => readFileSync(p).length;
-  console.log(
-    `wrote src/core/onnx/generated/onnx.js (${size(join(outDir, 'onnx.js'))} bytes) and onnx.d.ts (${size(join(outDir, 'onnx.d.ts'))} bytes)`,
-  );
+  if (process.argv.includes('--check')) {
+    const stale = Object.entries(outputs).filter(([name, text]) => {
+      try {
+        return readFileSync(join(outDir, name), 'utf8') !== text;
+      } catch {
+        return true;
+      }
+    });
+    if (stale.length > 0) {
+      console.error(`stale: ${stale.map(([name]) => `src/core/onnx/generated/${name}`).join(', ')}; run npm run gen:onnx`);
+      process.exitCode = 1;
+    } else {
+      console.log('generated codec is up to date');
+    }
+  } else {
+    mkdirSync(outDir, { recursive: true });
+    for (const [name, text] of Object.entries(outputs)) writeFileSync(join(outDir, name), text);
+    const size = (p) => readFileSync(p).length;
+    console.log(
+      `wrote src/core/onnx/generated/onnx.js (${size(join(outDir, 'onnx.js'))} bytes) and onnx.d.ts (${size(join(outDir, 'onnx.d.ts'))} bytes)`,
+    );
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

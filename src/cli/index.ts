@@ -12,6 +12,11 @@ import type { ModelSource } from '../shared/domain/app';
 import { InferscopeError, toErrorInfo } from '../shared/errors';
 import { call } from './run';
 import { printHardware, printModel, printSamples } from './print';
+import { parseDuration, parseIntList, parseRange, printRun, runBench, type BenchCliOptions } from './bench';
+import { renderTable } from './table';
+import { formatMs } from '../shared/stats';
+import { parseRunDocument } from '../core/store/runs';
+import { readFile } from 'node:fs/promises';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -25,7 +30,7 @@ async function disposeServices(): Promise<void> {
   await current?.dispose();
 }
 
-function handlers(host: 'cli' | 'browser' = 'cli'): Handlers {
+function getServices(host: 'cli' | 'browser' = 'cli'): Services {
   services ??= createServices({
     host,
     userDataDir: defaultUserDataDir(),
@@ -33,8 +38,12 @@ function handlers(host: 'cli' | 'browser' = 'cli'): Handlers {
     launcher: nodeForkLauncher,
     versions: { electron: null, chromium: null },
   });
+  return services;
+}
+
+function handlers(host: 'cli' | 'browser' = 'cli'): Handlers {
   return {
-    ...services.handlers,
+    ...getServices(host).handlers,
     'dialog.openModel': () =>
       Promise.reject(new InferscopeError('NOT_SUPPORTED', 'There is no file dialog here: pass the model path instead')),
   };
@@ -97,6 +106,60 @@ program
     const samples = await call(handlers(), 'samples.list', {});
     if (opts.json) console.log(JSON.stringify(samples, null, 2));
     else console.log(printSamples(samples));
+  });
+
+program
+  .command('bench')
+  .description('benchmark a model across execution providers, batch sizes, threads and concurrency')
+  .argument('<model>', 'path to a .onnx file, or sample:NAME')
+  .option('--ep <list>', 'execution providers, e.g. cpu,webgpu (default: every provider that is ready here)')
+  .option('--batch <list>', 'batch sizes, e.g. 1,8 (default 1)', parseIntList)
+  .option('--threads <list>', 'intra-op threads, e.g. 1,2 (default: onnxruntime\'s choice, one per physical core)', parseIntList)
+  .option('--concurrency <list>', 'requests in flight, e.g. 1,4 (default 1)', parseIntList)
+  .option('--dim <name=value>', 'value for a symbolic dimension (repeatable)', collectDim, {})
+  .option('--min-time <duration>', 'measure at least this long (default 2s)', parseDuration)
+  .option('--max-time <duration>', 'measure at most this long per configuration (default 20s)', parseDuration)
+  .option('--min-iterations <n>', 'measure at least this many runs (default 30)', (v) => parseIntList(v)[0])
+  .option('--ci-target <fraction>', 'stop once the 95 % CI of the median is within ± this share of it (default 0.01)', Number)
+  .option('--inputs <dir>', 'a folder of your own input tensors (.npy or ONNX .pb, named after the inputs)')
+  .option('--seed <n>', 'seed of the random inputs (default 0)', Number)
+  .option('--int-range <min..max>', 'range of random integer inputs, e.g. token ids 0..30521', parseRange)
+  .addOption(new Option('--optimization <level>', 'graph optimization level').choices(['disabled', 'basic', 'extended', 'all']))
+  .option('--profile', 'profile where every operator ran (default)', true)
+  .option('--no-profile', 'skip the profiled placement pass')
+  .option('--json <file>', 'write the run document (the JSON the app saves) to a file, or - for stdout')
+  .action(async (model: string, opts: BenchCliOptions) => {
+    const doc = await runBench(getServices(), parseModelArgument(model), opts);
+    if (opts.json !== '-') console.log(printRun(doc));
+    if (doc.status === 'failed') throw new InferscopeError(doc.configs.find((c) => c.error)?.error?.code ?? 'INTERNAL', 'No configuration could be measured.');
+  });
+
+program
+  .command('runs')
+  .description('list the saved benchmark runs')
+  .option('--json', 'print the list as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const list = await call(handlers(), 'runs.list', {});
+    if (opts.json) console.log(JSON.stringify(list, null, 2));
+    else if (list.length === 0) console.log('No runs yet. Start one with: inferscope bench sample:mnist-cnn');
+    else {
+      console.log(
+        renderTable(
+          ['id', 'model', 'status', 'configs', 'best median', 'machine'],
+          list.map((r) => [r.id, r.model, r.status, `${r.done}/${r.configs}`, r.best ? `${formatMs(r.best.medianMs)} (${r.best.configId})` : '—', r.machine]),
+        ),
+      );
+    }
+  });
+
+program
+  .command('show')
+  .description('print a saved run (or a run document file) as a table')
+  .argument('<run>', 'a run id from `inferscope runs`, or a run .json file')
+  .option('--json', 'print the run document')
+  .action(async (run: string, opts: { json?: boolean }) => {
+    const doc = run.endsWith('.json') ? parseRunDocument(await readFile(run, 'utf8'), run) : await call(handlers(), 'runs.get', { id: run });
+    console.log(opts.json ? JSON.stringify(doc, null, 2) : printRun(doc));
   });
 
 program

@@ -8,13 +8,15 @@ import { createRequire } from 'node:module';
 import type { CommandContext, CoreHandlers } from '../shared/contract';
 import type { HostKind, ModelSource } from '../shared/domain/app';
 import type { HardwareProfile, ProviderAssessment, ProviderProbeResult } from '../shared/domain/hardware';
-import { toErrorInfo } from '../shared/errors';
+import { InferscopeError, toErrorInfo } from '../shared/errors';
 import { WorkerSupervisor } from './bench/supervisor';
 import type { WorkerLauncher } from './bench/launcher';
 import { detectHardware, mergeProviderProbes, webgpuEnvironment } from './hardware';
 import { inspectModel } from './onnx/inspect';
 import { buildProbeModel, ensureSample, listSamples } from './zoo';
 import { RecentStore } from './store/recent';
+import { RunStore, summarizeRun } from './store/runs';
+import { BenchRunner } from './bench/runner';
 import { dataLayout } from './store/paths';
 
 const require = createRequire(import.meta.url);
@@ -30,6 +32,7 @@ export interface ServicesOptions {
 
 export interface Services {
   handlers: CoreHandlers;
+  runner: BenchRunner;
   /** Ends the worker process; call when the host shuts down. */
   dispose(): Promise<void>;
 }
@@ -40,6 +43,7 @@ const PROBE_TIMEOUT_MS = 20_000;
 export function createServices(options: ServicesOptions): Services {
   const layout = dataLayout(options.userDataDir);
   const recent = new RecentStore(layout.recentFile);
+  const runs: RunStore = new RunStore(layout.runs, (id) => runner.isActive(id));
   const webgpu = webgpuEnvironment();
   const supervisor = new WorkerSupervisor({
     launcher: options.launcher,
@@ -99,6 +103,22 @@ export function createServices(options: ServicesOptions): Services {
     return { path: path.resolve(source.path), sample: null };
   }
 
+  const runner: BenchRunner = new BenchRunner({
+    supervisor,
+    store: runs,
+    resolveModel,
+    inspect: (file, dims) => inspectModel(file, { dims }),
+    hardware: () => {
+      hardware ??= detect({ emit: () => undefined });
+      return hardware;
+    },
+    environment: {
+      host: options.host,
+      app: { version: packageInfo.version },
+      versions: { node: process.versions.node, onnxruntime: ortVersion, ...options.versions },
+    },
+  });
+
   const handlers: CoreHandlers = {
     'app.info': async () => ({
       name: 'Inferscope',
@@ -130,11 +150,36 @@ export function createServices(options: ServicesOptions): Services {
 
     'recent.list': async () => recent.list(),
     'recent.remove': async (request) => recent.remove(request.path),
+
+    'bench.start': async (request, context) => runner.start(request.plan, context),
+    'bench.cancel': async (request) => ({ cancelled: runner.cancel(request.runId) }),
+    'bench.active': async () => runner.activeRunIds(),
+    'runs.list': async () => runs.list(),
+    'runs.get': async (request) => runs.get(request.id),
+    'runs.delete': async (request) => {
+      await runs.delete(request.id);
+      return runs.list();
+    },
+    'runs.import': async (request) => summarizeRun(await runs.import(request.text, request.fileName)),
+    'runs.trace': async (request) => {
+      const doc = await runs.get(request.id);
+      const config = doc.configs.find((c) => c.id === request.configId);
+      const traceFile = config?.placement?.traceFile;
+      if (!config || !traceFile) throw new InferscopeError('RUN_NOT_FOUND', `No profiling trace for ${request.configId} in run ${request.id}.`);
+      const text = await fs.readFile(path.join(runs.artifactsDir(doc.id), traceFile), 'utf8').catch(() => {
+        throw new InferscopeError('RUN_NOT_FOUND', `The trace file ${traceFile} of run ${request.id} is missing.`);
+      });
+      return { fileName: `${doc.model.name}-${request.configId.replace(/\//g, '_')}.trace.json`, text };
+    },
   };
 
   return {
     handlers,
-    dispose: () => supervisor.dispose(),
+    runner,
+    dispose: async () => {
+      await runner.cancelAll();
+      await supervisor.dispose();
+    },
   };
 }
 

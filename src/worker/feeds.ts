@@ -2,11 +2,11 @@
 import * as ort from 'onnxruntime-node';
 import { InferscopeError } from '../shared/errors';
 import {
-  elementCount,
   inputRng,
   randomInputData,
   resolveInputShape,
   userInputData,
+  zeroInputData,
   type InputData,
   type ShapeRules,
 } from '../core/bench/inputs';
@@ -38,11 +38,7 @@ export function zeroFeeds(session: ort.InferenceSession): Record<string, ort.Ten
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of tensorInputs(session)) {
     const shape = resolveInputShape(input.shape, rules);
-    const n = elementCount(shape);
-    const data: InputData =
-      input.type === 'string'
-        ? new Array<string>(n).fill('')
-        : (randomInputData(input.type, [0], inputRng(0, input.name)).constructor as new (n: number) => InputData)(n);
+    const data = zeroInputData(input.type, shape, input.name);
     feeds[input.name] = toTensor(input.type, data, shape);
   }
   return feeds;
@@ -72,7 +68,7 @@ export function benchFeeds(
       inputs.push({ name: input.name, type: input.type, shape: [...user.dims], source: 'user' });
     } else {
       const shape = resolveInputShape(input.shape, rules);
-      feeds[input.name] = toTensor(input.type, randomInputData(input.type, shape, inputRng(spec.seed, input.name)), shape);
+      feeds[input.name] = toTensor(input.type, randomInputData(input.type, shape, inputRng(spec.seed, input.name), spec.intRange), shape);
       inputs.push({ name: input.name, type: input.type, shape, source: 'random' });
     }
   }

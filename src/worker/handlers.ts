@@ -4,6 +4,7 @@
  */
 import type { ProgressOf, RequestOf, RequestType, ResultOf } from '../core/bench/protocol';
 import { probe } from './probe';
+import { bench } from './measure';
 import { crashForTest } from './test-hooks';
 
 export interface RequestContext<T extends RequestType> {
@@ -18,5 +19,6 @@ export type Handlers = {
 
 export const handlers: Handlers = {
   probe: (request, { signal }) => probe(request, signal),
+  bench: (request, context) => bench(request.config, context),
   'crash-for-test': (request, { signal }) => crashForTest(request, signal),
 };

@@ -4,11 +4,14 @@
  * WorkerSupervisor (src/core/bench/supervisor.ts) through child_process.fork or
  * Electron's utilityProcess; speaks src/core/bench/protocol.ts.
  */
+import { isMainThread, workerData } from 'node:worker_threads';
 import { toErrorInfo } from '../shared/errors';
 import { HostMessageSchema, type RequestType, type WorkerMessage } from '../core/bench/protocol';
 import { connectToHost, type HostConnection } from './transport';
 import { handlers, type RequestContext } from './handlers';
 import { runtimeBackends, runtimeVersions } from './runtime';
+import { isBenchThreadData, runBenchThread } from './bench-thread';
+import { setBenchThreadEntry } from './concurrent';
 
 function main(): void {
   const host = connectToHost();
@@ -83,4 +86,10 @@ async function handle<T extends RequestType>(
   host.send(reply);
 }
 
-main();
+// The bundle is also the body of the bench threads (concurrency > 1): one file to ship, one to find.
+if (!isMainThread && isBenchThreadData(workerData)) {
+  void runBenchThread(workerData);
+} else {
+  setBenchThreadEntry(new URL(import.meta.url));
+  main();
+}

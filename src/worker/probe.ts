@@ -9,25 +9,13 @@
  * or the EP cannot start here (missing libraries, no adapter); EP_FAILED when it started
  * but could not run the model or ran none of it.
  */
-import * as ort from 'onnxruntime-node';
 import { summarizePlacement, providerNameForEp } from '../core/bench/placement';
 import { modelBytesOf, type ProbeResult, type RequestOf } from '../core/bench/protocol';
 import { zeroFeeds } from './feeds';
 import { createProfiledSession, type ProfiledSession } from './profiling';
 import { runtimeBackends } from './runtime';
 import { throwIfCancelled } from './cancel';
-
-export function executionProvider(
-  ep: string,
-  epOptions: Record<string, string | number | boolean> | undefined,
-): ort.InferenceSession.ExecutionProviderConfig {
-  if (!epOptions || Object.keys(epOptions).length === 0) return ep as ort.InferenceSession.ExecutionProviderConfig;
-  return { ...epOptions, name: ep } as ort.InferenceSession.ExecutionProviderConfig;
-}
-
-function messageOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).trim();
-}
+import { messageOf, sessionOptions } from './session';
 
 export async function probe(request: RequestOf<'probe'>, signal: AbortSignal): Promise<ProbeResult> {
   const { ep } = request;
@@ -44,11 +32,7 @@ export async function probe(request: RequestOf<'probe'>, signal: AbortSignal): P
   const started = performance.now();
   let profiled: ProfiledSession;
   try {
-    profiled = await createProfiledSession(modelBytesOf(request.modelBytes), {
-      executionProviders: [executionProvider(ep, request.epOptions)],
-      // Errors only: the EP's own warnings go to stderr, which the host keeps for crash reports.
-      logSeverityLevel: 3,
-    });
+    profiled = await createProfiledSession(modelBytesOf(request.modelBytes), sessionOptions(ep, request.epOptions));
   } catch (error) {
     return { ok: false, ep, code: 'EP_UNAVAILABLE', message: `The ${ep} execution provider could not start: ${messageOf(error)}` };
   }

@@ -3,7 +3,7 @@
  * `<profileFilePrefix>_<timestamp>.json` and does not say the name, so each profiled
  * session gets its own temporary directory and we read whatever JSON lands there.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 export interface ProfiledSession {
   session: ort.InferenceSession;
   /** Ends profiling, returns the parsed trace and removes the file. Call once. */
-  takeTrace(): Promise<unknown>;
+  takeTrace(keepAs?: string): Promise<unknown>;
   /** Releases the session and removes the temporary directory (also after a failed takeTrace). */
   close(): Promise<void>;
 }
@@ -35,12 +35,17 @@ export async function createProfiledSession(
   let released = false;
   return {
     session,
-    async takeTrace() {
+    async takeTrace(keepAs?: string) {
       session.endProfiling();
       const files = (await readdir(dir)).filter((f) => f.endsWith('.json'));
       const file = files[0];
       if (!file) throw new Error('ONNX Runtime wrote no profiling trace');
-      return JSON.parse(await readFile(path.join(dir, file), 'utf8')) as unknown;
+      const text = await readFile(path.join(dir, file), 'utf8');
+      if (keepAs) {
+        await mkdir(path.dirname(keepAs), { recursive: true });
+        await writeFile(keepAs, text);
+      }
+      return JSON.parse(text) as unknown;
     },
     async close() {
       if (!released) {

@@ -8,11 +8,16 @@ import { InferscopeError } from '../../shared/errors';
 import { createRng, type Rng } from '../../shared/stats/random';
 
 /**
- * Random integers for int inputs are drawn from [0, INT_INPUT_RANGE): most integer
- * inputs are token ids, class ids or indices, and small non-negative values stay inside
- * any vocabulary or axis a real model has.
+ * Default inclusive range of random integer inputs: most integer inputs are token ids,
+ * class ids or indices, and small non-negative values stay inside any vocabulary or axis
+ * a real model has.
  */
-export const INT_INPUT_RANGE = 100;
+export const DEFAULT_INT_RANGE = { min: 0, max: 99 } as const;
+
+export interface IntRange {
+  min: number;
+  max: number;
+}
 
 export type InputData =
   | Float32Array
@@ -79,14 +84,22 @@ export function toFloat16Bits(value: number): number {
   return half;
 }
 
-/** Seeded random data for one input: normal(0, 1) floats, integers in [0, INT_INPUT_RANGE), fair booleans. */
-export function randomInputData(type: string, shape: readonly number[], rng: Rng): InputData {
+/** Seeded random data for one input: normal(0, 1) floats, integers in `intRange` (inclusive; unsigned types from 0), fair booleans. */
+export function randomInputData(
+  type: string,
+  shape: readonly number[],
+  rng: Rng,
+  intRange: IntRange = DEFAULT_INT_RANGE,
+): InputData {
   const n = elementCount(shape);
   const fill = <A extends { length: number; [i: number]: number }>(array: A, draw: () => number): A => {
     for (let i = 0; i < n; i++) array[i] = draw();
     return array;
   };
-  const int = (): number => rng.nextInt(0, INT_INPUT_RANGE);
+  const unsigned = type.startsWith('uint');
+  const low = unsigned ? Math.max(0, intRange.min) : intRange.min;
+  const high = Math.max(low, intRange.max);
+  const int = (): number => rng.nextInt(low, high + 1);
   switch (type) {
     case 'float32':
       return fill(new Float32Array(n), () => rng.normal());
@@ -177,6 +190,15 @@ export function userInputData(type: string, dims: readonly number[], data: Uint8
     default:
       return new BigUint64Array(buffer);
   }
+}
+
+/** All-zero data (every type's zero is the all-zero bit pattern; strings are empty). */
+export function zeroInputData(type: string, shape: readonly number[], name: string): InputData {
+  const n = elementCount(shape);
+  if (type === 'string') return new Array<string>(n).fill('');
+  const size = BYTES_PER_ELEMENT[type];
+  if (size === undefined) throw new InferscopeError('INPUT_INVALID', `Input ${name}: cannot build zeros of type ${type}.`);
+  return userInputData(type, shape, new Uint8Array(n * size), name);
 }
 
 /** One seeded stream per input name, so adding or reordering inputs does not change the others' data. */

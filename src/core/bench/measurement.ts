@@ -13,10 +13,12 @@ import {
   DEFAULT_MIN_ITERATIONS,
   DEFAULT_MIN_TIME_MS,
 } from '../../shared/stats/constants';
+import { DEFAULT_WARMUP_MAX_MS, GraphOptimizationLevelSchema } from '../../shared/domain/plan';
 import { PlacementSummarySchema } from './placement';
+import { DEFAULT_INT_RANGE } from './inputs';
 
-/** Warm-up gives up on stability after this long and says so in the result. */
-export const DEFAULT_WARMUP_MAX_MS = 10_000;
+export { DEFAULT_WARMUP_MAX_MS };
+
 /** Runs of the profiled placement pass (profiling distorts timing, so these are never samples). */
 export const DEFAULT_PROFILE_RUNS = 10;
 /** Unless told otherwise, symbolic dimensions other than the batch take this value (e.g. a sequence length of 1). */
@@ -44,6 +46,11 @@ export const InputSpecSchema = z.object({
   dims: z.record(z.string(), z.number().int().positive()).default({}),
   /** Value of symbolic dimensions that neither `batch` nor `dims` sets. */
   defaultDim: z.number().int().positive().default(DEFAULT_SYMBOLIC_DIM),
+  /** Inclusive range of random integer inputs (token ids, class ids). */
+  intRange: z
+    .object({ min: z.number().int(), max: z.number().int() })
+    .refine((r) => r.min <= r.max, 'min must not exceed max')
+    .default(DEFAULT_INT_RANGE),
   /** The user's own tensors, by input name; the other inputs are generated. */
   tensors: z.array(UserTensorSchema).default([]),
 });
@@ -66,7 +73,8 @@ export const BenchConfigSchema = z
      * all runs over the common measuring time.
      */
     concurrency: z.number().int().positive().default(1),
-    inputs: InputSpecSchema.default({ seed: 0, dims: {}, defaultDim: DEFAULT_SYMBOLIC_DIM, tensors: [] }),
+    inputs: InputSpecSchema.default({ seed: 0, dims: {}, defaultDim: DEFAULT_SYMBOLIC_DIM, intRange: DEFAULT_INT_RANGE, tensors: [] }),
+    graphOptimizationLevel: GraphOptimizationLevelSchema.default('all'),
     minIterations: z.number().int().positive().default(DEFAULT_MIN_ITERATIONS),
     minTimeMs: z.number().nonnegative().default(DEFAULT_MIN_TIME_MS),
     maxTimeMs: z.number().positive().default(DEFAULT_MAX_TIME_MS),
@@ -78,6 +86,8 @@ export const BenchConfigSchema = z
     /** Run the profiled placement pass (step 8). */
     profile: z.boolean().default(true),
     profileRuns: z.number().int().positive().default(DEFAULT_PROFILE_RUNS),
+    /** Where to keep the profiled pass's trace (Perfetto / chrome://tracing JSON); not kept when absent. */
+    traceFile: z.string().min(1).optional(),
   })
   .refine((c) => c.minTimeMs <= c.maxTimeMs, { message: 'minTimeMs must not exceed maxTimeMs', path: ['minTimeMs'] });
 /** A configuration with every default filled in (what the worker works with). */
@@ -98,6 +108,8 @@ export const BenchProgressSchema = z.object({
   medianMs: z.number().nonnegative().nullable(),
   /** Measure: the CI half-width reached at the last stop check. */
   ciHalfWidthRel: z.number().nonnegative().nullable(),
+  /** Measure: the samples taken since the previous progress message (for live charts). */
+  recentSamplesMs: z.array(z.number().nonnegative()).default([]),
 });
 export type BenchProgress = z.infer<typeof BenchProgressSchema>;
 
@@ -149,8 +161,12 @@ export const BenchMeasurementSchema = z.object({
     cpuSystemMs: z.number().nonnegative(),
     /** (user + system CPU time) / measuring wall time: how many cores were busy on average. */
     avgCoresBusy: z.number().nonnegative(),
+    /** Share of the machine's CPU other processes used during measurement (null where the OS does not say). */
+    otherLoadShare: z.number().min(0).max(1).nullable(),
   }),
-  /** Step 8; null when profiling was not asked for. */
+  /** Step 8; null when profiling was not asked for or failed. */
   placement: PlacementSummarySchema.nullable(),
+  /** Why the profiled pass failed (the measurement itself stands). */
+  placementError: z.string().nullable(),
 });
 export type BenchMeasurement = z.infer<typeof BenchMeasurementSchema>;

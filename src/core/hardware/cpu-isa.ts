@@ -71,7 +71,8 @@ export function fp32FlopsPerCycle(arch: string, flags: readonly string[], sveVec
   if (isX86(arch)) {
     if (has('avx512f') && has('fma')) return { flopsPerCycle: 64, explanation: 'AVX-512+FMA: 2 FMA units × 16 lanes × 2' };
     if (has('avx2') && has('fma')) return { flopsPerCycle: 32, explanation: 'AVX2+FMA: 2 FMA units × 8 lanes × 2' };
-    if (has('avx', 'avx1.0')) return { flopsPerCycle: 16, explanation: 'AVX: 1 add + 1 multiply unit × 8 lanes' };
+    // AVX2 and AVX-512 imply AVX even where a flag list omits it.
+    if (has('avx', 'avx1.0', 'avx2', 'avx512f')) return { flopsPerCycle: 16, explanation: 'AVX: 1 add + 1 multiply unit × 8 lanes' };
     // SSE2 is part of x86-64 itself, so it is there even when the flag list is empty.
     return { flopsPerCycle: 8, explanation: 'SSE: 1 add + 1 multiply unit × 4 lanes' };
   }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 
 /** Most probes (lspci, sysctl, rocm-smi) answer in milliseconds; waiting longer only hides a hung tool. */
 export const TOOL_TIMEOUT_MS = 1500;
@@ -19,14 +19,20 @@ export type ToolResult =
 export function runTool(file: string, args: readonly string[], timeoutMs: number): Promise<ToolResult> {
   return new Promise((resolve) => {
     let settled = false;
-    let timer: NodeJS.Timeout | undefined;
+    let child: ChildProcess | undefined;
     const finish = (result: ToolResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(result);
     };
-    let child: ReturnType<typeof execFile>;
+    const timer = setTimeout(() => {
+      child?.kill('SIGKILL');
+      child?.unref();
+      child?.stdout?.destroy();
+      child?.stderr?.destroy();
+      finish({ ok: false, reason: 'timeout', message: `${file} did not answer within ${timeoutMs} ms`, stdout: '' });
+    }, timeoutMs);
     try {
       child = execFile(
         file,
@@ -43,15 +49,7 @@ export function runTool(file: string, args: readonly string[], timeoutMs: number
       );
     } catch (error) {
       finish({ ok: false, reason: 'failed', message: `${file} could not start: ${String(error)}`, stdout: '' });
-      return;
     }
-    timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      child.unref();
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      finish({ ok: false, reason: 'timeout', message: `${file} did not answer within ${timeoutMs} ms`, stdout: '' });
-    }, timeoutMs);
   });
 }
 

@@ -392,6 +392,18 @@ export function decodeModel(bytes: Uint8Array, name = 'The file'): onnx.ModelPro
     throw notOnnx(name, bytes, 'it has no graph');
   }
   if (!has('ir_version')) throw notOnnx(name, bytes, 'it has no IR version');
+  if ((model.opset_import ?? []).length === 0) {
+    // Writers emit fields in field-number order, so a file ending right after the graph
+    // (field 7) has lost its opset imports (field 8) and everything after them.
+    const scan = scanTopLevel(bytes);
+    const ascending = scan.fields.every((f, i) => i === 0 || f >= (scan.fields[i - 1] ?? 0));
+    if (scan.status === 'complete' && ascending && Math.max(...scan.fields) <= 7) {
+      throw new InferscopeError(
+        'MODEL_TRUNCATED',
+        `${name} is cut short: it ends right after its graph, before the operator sets it imports.`,
+      );
+    }
+  }
   return model;
 }
 

@@ -183,7 +183,7 @@ function foldElementwise(
   return out;
 }
 
-const isNum = (x: Scalar): x is number => typeof x === 'number';
+const isNum = (x: unknown): x is number => typeof x === 'number';
 
 const isIntType = (dtype: number | undefined): boolean =>
   dtype === DataType.INT64 ||
@@ -333,11 +333,11 @@ const UNARY = [
   'LogSoftmax', 'LpNormalization', 'MeanVarianceNormalization', 'Mish', 'Neg', 'Not', 'Reciprocal', 'Relu', 'Round',
   'Selu', 'Shrink', 'Sigmoid', 'Sign', 'Sin', 'Sinh', 'Softmax', 'Softplus', 'Softsign', 'Sqrt', 'Tan', 'Tanh',
   'ThresholdedRelu', 'Trilu', 'CumSum', 'InstanceNormalization', 'GroupNormalization', 'RMSNormalization',
-  'LRN', 'Swish', 'ReverseSequence', 'ScatterElements', 'ScatterND', 'Scatter', 'Det',
+  'LRN', 'Swish', 'ReverseSequence', 'ScatterElements', 'ScatterND', 'Scatter',
   // com.microsoft elementwise and normalization ops keep their first input's shape.
   'FastGelu', 'BiasGelu', 'QuickGelu', 'BiasAdd', 'SkipLayerNormalization', 'SkipSimplifiedLayerNormalization',
   'SimplifiedLayerNormalization', 'RotaryEmbedding', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearSoftmax',
-  'BiasSoftmax', 'GemmFastGelu',
+  'BiasSoftmax',
 ];
 
 const BROADCAST = [
@@ -803,7 +803,10 @@ RULES.Size = (ctx) => {
 RULES.Reshape = (ctx) => {
   const x = ctx.input(0);
   const target = ctx.input(1)?.value;
-  const shape = reshape(x, target, attrInt(ctx.node, 'allowzero', 0) === 1);
+  let shape = reshape(x, target, attrInt(ctx.node, 'allowzero', 0) === 1);
+  const rank = ctx.input(1)?.shape?.[0];
+  // Contents unknown but length known: the rank is still known.
+  if (!shape && typeof rank === 'number') shape = new Array(rank).fill(null);
   const out: ValueShape = { dtype: x?.dtype, shape };
   if (x?.value && isKnownShape(shape)) out.value = x.value;
   return [out];

@@ -53,6 +53,8 @@ export interface TensorVisit {
   node?: NodeProto;
   attribute?: AttributeProto;
   graph?: GraphProto;
+  /** For sparse tensors: which half of the SparseTensorProto this is. */
+  sparsePart?: 'values' | 'indices';
 }
 
 function* tensorsOfNode(node: NodeProto, graph: GraphProto | undefined): Generator<TensorVisit> {
@@ -62,8 +64,8 @@ function* tensorsOfNode(node: NodeProto, graph: GraphProto | undefined): Generat
     for (const t of attribute.tensors ?? []) yield { tensor: t, role: 'attribute', ...base };
     const sparse = [...(attribute.sparse_tensor ? [attribute.sparse_tensor] : []), ...(attribute.sparse_tensors ?? [])];
     for (const s of sparse) {
-      if (s.values) yield { tensor: s.values, role: 'sparse-attribute', ...base };
-      if (s.indices) yield { tensor: s.indices, role: 'sparse-attribute', ...base };
+      if (s.values) yield { tensor: s.values, role: 'sparse-attribute', sparsePart: 'values', ...base };
+      if (s.indices) yield { tensor: s.indices, role: 'sparse-attribute', sparsePart: 'indices', ...base };
     }
   }
 }
@@ -73,8 +75,8 @@ export function* tensorsOf(model: ModelProto): Generator<TensorVisit> {
   for (const { graph } of graphsOf(model)) {
     for (const tensor of graph.initializer ?? []) yield { tensor, role: 'initializer', graph };
     for (const sparse of graph.sparse_initializer ?? []) {
-      if (sparse.values) yield { tensor: sparse.values, role: 'sparse-initializer', graph };
-      if (sparse.indices) yield { tensor: sparse.indices, role: 'sparse-initializer', graph };
+      if (sparse.values) yield { tensor: sparse.values, role: 'sparse-initializer', sparsePart: 'values', graph };
+      if (sparse.indices) yield { tensor: sparse.indices, role: 'sparse-initializer', sparsePart: 'indices', graph };
     }
     for (const node of graph.node ?? []) yield* tensorsOfNode(node, graph);
   }

@@ -9,6 +9,8 @@ import { AppInfoSchema, DimValuesSchema, ModelSourceSchema, RecentModelSchema } 
 import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware';
 import { ModelInfoSchema } from '../domain/model';
 import { SampleInfoSchema } from '../domain/sample';
+import { BenchPlanSchema } from '../domain/plan';
+import { BenchProgressEventSchema, ConfigResultSchema, RunDocumentSchema, RunStatusSchema, RunSummarySchema } from '../domain/run';
 import type { ErrorInfo } from '../errors';
 import { COMMAND_NAME_LIST, EVENT_NAME_LIST } from './names';
 
@@ -37,6 +39,22 @@ export const commands = {
    * the browser host answers NOT_SUPPORTED (the page uploads the file instead).
    */
   'dialog.openModel': { request: empty, response: z.object({ path: z.string() }).nullable() },
+
+  /** Starts measuring a plan; answers with the run's first document while the worker measures. */
+  'bench.start': { request: z.object({ plan: BenchPlanSchema }).strict(), response: RunDocumentSchema },
+  'bench.cancel': { request: z.object({ runId: z.string() }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  /** Runs this host is measuring right now (a reloaded page picks its run up again). */
+  'bench.active': { request: empty, response: z.array(z.string()) },
+  'runs.list': { request: empty, response: z.array(RunSummarySchema) },
+  'runs.get': { request: z.object({ id: z.string() }).strict(), response: RunDocumentSchema },
+  'runs.delete': { request: z.object({ id: z.string() }).strict(), response: z.array(RunSummarySchema) },
+  /** Adds a run document exported elsewhere (another machine, the CLI's --json). */
+  'runs.import': { request: z.object({ fileName: z.string(), text: z.string().max(512 * 1024 * 1024) }).strict(), response: RunSummarySchema },
+  /** The Perfetto / chrome://tracing trace of one configuration's profiled pass. */
+  'runs.trace': {
+    request: z.object({ id: z.string(), configId: z.string() }).strict(),
+    response: z.object({ fileName: z.string(), text: z.string() }),
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
@@ -65,6 +83,11 @@ export type HostHandlers = { [C in HostCommandName]: Handler<C> };
 export const events = {
   /** One execution provider's probe finished (probes run one by one in the worker). */
   'hardware.provider': ProviderStatusSchema,
+  'bench.started': z.object({ runId: z.string(), configs: z.number().int() }),
+  'bench.progress': BenchProgressEventSchema,
+  /** One configuration finished (done, failed, skipped or cancelled): its full result. */
+  'bench.config': z.object({ runId: z.string(), config: ConfigResultSchema }),
+  'bench.finished': z.object({ runId: z.string(), status: RunStatusSchema }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;

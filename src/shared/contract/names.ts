@@ -11,9 +11,17 @@ export const COMMAND_NAME_LIST = [
   'recent.list',
   'recent.remove',
   'dialog.openModel',
+  'bench.start',
+  'bench.cancel',
+  'bench.active',
+  'runs.list',
+  'runs.get',
+  'runs.delete',
+  'runs.import',
+  'runs.trace',
 ] as const;
 
-export const EVENT_NAME_LIST = ['hardware.provider'] as const;
+export const EVENT_NAME_LIST = ['hardware.provider', 'bench.started', 'bench.progress', 'bench.config', 'bench.finished'] as const;
 
 /** The single IPC channel prefix used between preload and main. */
 export const IPC_INVOKE_PREFIX = 'inferscope:';

@@ -47,7 +47,8 @@ export type QuantizationKind = z.infer<typeof QuantizationKindSchema>;
 /**
  * The weight precision: the element type holding at least 90% of weight bytes, else "mixed".
  * Shape and index tensors (int32/int64/bool) are not weights. 4-bit weights stored packed in
- * uint8 (MatMulNBits) count as int4.
+ * uint8 (MatMulNBits) count as int4, and the scales and zero points of quantized weights count
+ * with those weights.
  */
 export const PrecisionSchema = z.enum(['fp32', 'fp16', 'bf16', 'int8', 'int4', 'mixed']);
 export type Precision = z.infer<typeof PrecisionSchema>;
@@ -55,12 +56,13 @@ export type Precision = z.infer<typeof PrecisionSchema>;
 /**
  * A symbolic dimension found on the graph inputs and the value used for counting:
  * "user" (given with --dim / the dims request), "batch-default" (batch-like, 1 unless given),
+ * "sequence-default" (sequence-like, 128 unless given),
  * or "unset" (value null: operations depending on it are not counted).
  */
 export const SymbolicDimSchema = z.object({
   name: z.string(),
   value: z.number().nullable(),
-  source: z.enum(['user', 'batch-default', 'unset']),
+  source: z.enum(['user', 'batch-default', 'sequence-default', 'unset']),
 });
 export type SymbolicDim = z.infer<typeof SymbolicDimSchema>;
 

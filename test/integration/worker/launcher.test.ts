@@ -48,6 +48,17 @@ describe('nodeForkLauncher', () => {
     expect(() => handle.postMessage({ type: 'hello' })).not.toThrow();
   });
 
+  it('lets the worker answer a malformed request with BAD_REQUEST instead of failing', async () => {
+    const handle = nodeForkLauncher.launch(entry, { env: workerEnvironment({ XDG_CACHE_HOME: scratch.dir }) });
+    await firstMessage(handle);
+    const answer = new Promise<unknown>((resolve) => handle.onMessage((m) => (m as { type?: string }).type === 'error' && resolve(m)));
+    handle.postMessage({ type: 'probe', id: 'bad', ep: 'cpu' });
+    expect(await answer).toMatchObject({ type: 'error', id: 'bad', error: { code: 'BAD_REQUEST' } });
+    const exited = exitOf(handle);
+    handle.kill();
+    await exited;
+  });
+
   it('keeps the last ~2 KB of stderr', async () => {
     const script = writeScript(scratch.dir, 'noisy.mjs', `
       for (let i = 0; i < 500; i++) process.stderr.write('line ' + i + ' of noise\\n');

@@ -102,7 +102,7 @@ describe('handshake and probes', () => {
     expect(result.detail.nodesOnEp).toBeGreaterThan(0);
   });
 
-  it('refuses a malformed request with BAD_REQUEST from the worker', async () => {
+  it('refuses a malformed request with BAD_REQUEST before it reaches the worker', async () => {
     const error = await s.supervisor
       .request({ type: 'probe', ep: '', modelBytes } as never)
       .catch((e: unknown) => e);

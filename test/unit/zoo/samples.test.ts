@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DataType, decodeModelProto, int64ToNumber } from '../../../src/core/onnx/codec';
 import type { ModelProto, ValueInfoProto } from '../../../src/core/onnx/codec';
 import { buildProbeModel, buildSampleBytes, getSampleInfo, listSamples } from '../../../src/core/zoo';
+import { SampleInfoSchema } from '../../../src/shared/domain/sample';
 import { InferscopeError } from '../../../src/shared/errors';
 
 /**
@@ -49,14 +50,21 @@ describe('sample catalog', () => {
     }
   });
 
+  it('lists entries the contract accepts unchanged', () => {
+    const samples = listSamples();
+    expect(SampleInfoSchema.array().parse(samples)).toEqual(samples);
+  });
+
   it('refuses unknown names with SAMPLE_UNKNOWN', () => {
     expect(() => getSampleInfo('resnet-152')).toThrow(InferscopeError);
+    let caught: unknown;
     try {
       buildSampleBytes('resnet-152');
     } catch (error) {
-      expect((error as InferscopeError).code).toBe('SAMPLE_UNKNOWN');
-      expect((error as InferscopeError).detail).toContain('mnist-cnn');
+      caught = error;
     }
+    expect((caught as InferscopeError).code).toBe('SAMPLE_UNKNOWN');
+    expect((caught as InferscopeError).detail).toContain('mnist-cnn');
   });
 
   it('counts multiply-accumulates by hand-checkable rules', () => {
@@ -149,7 +157,8 @@ describe('sample models', () => {
           max = Number.isNaN(v) ? Infinity : Math.max(max, v);
         }
         expect(max - min, `${name} ${t.name}`).toBeGreaterThan(0);
-        expect(Math.max(Math.abs(min), Math.abs(max)), `${name} ${t.name}`).toBeLessThan(10);
+        // Loose on purpose: resnet-mini's calibrated head carries biases of a few tens.
+        expect(Math.max(Math.abs(min), Math.abs(max)), `${name} ${t.name}`).toBeLessThan(100);
         if (t.name?.endsWith('running_var')) expect(min).toBeGreaterThan(0);
       }
     }

@@ -38,23 +38,24 @@ function configure(data: BarChartData, theme: ChartTheme): HorizontalBarConfig {
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
-      font: { family: theme.font },
       scales: {
         x: {
           beginAtZero: true,
           grid: { color: theme.grid },
           border: { display: false },
-          ticks: { color: theme.text, precision: 0, callback: (value) => format(Number(value)) },
+          ticks: { color: theme.text, font: { family: theme.font }, precision: 0, callback: (value) => format(Number(value)) },
         },
         y: {
           grid: { display: false },
           border: { color: theme.grid },
-          ticks: { color: theme.text, autoSkip: false },
+          ticks: { color: theme.text, font: { family: theme.font }, autoSkip: false },
         },
       },
       plugins: {
         legend: { display: false },
         tooltip: {
+          titleFont: { family: theme.font },
+          bodyFont: { family: theme.font },
           callbacks: {
             label: (item) => `${format(item.parsed.x ?? 0)}${data.unit ? ` ${data.unit}` : ''}`,
           },

@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { CommandName, Handlers } from '../../../src/shared/contract';
+import { COMMAND_NAMES, type CommandName, type Handlers } from '../../../src/shared/contract';
 import type { ProviderStatus } from '../../../src/shared/domain/hardware';
 import { InferscopeError } from '../../../src/shared/errors';
 import { startServer, type RunningServer } from '../../../src/server/index';
 import { BackendError, type ConnectionState } from '../../../src/renderer/lib/backend/types';
 import { createWebBackend, type SocketLike, type WebBackend } from '../../../src/renderer/lib/backend/web';
 
-// The renderer's WebSocket client against the real browser host. Only the services behind the
-// host are stand-ins: this test is about the transport, not about what the commands compute.
+// The renderer's WebSocket client against the real browser host on loopback (so it lives with the
+// integration tests: it needs Node and the server). Only the services behind the host are
+// stand-ins: this test is about the transport, not about what the commands compute.
 
 const provider: ProviderStatus = { name: 'cpu', displayName: 'CPU', status: 'ready', detail: 'ok', probeMs: 3 };
 const appInfo = {
@@ -28,9 +29,14 @@ function notHere(command: CommandName) {
   };
 }
 
+/** Every command answers NOT_SUPPORTED except the ones a test needs. */
+function withDefaults(covered: Partial<Handlers>): Handlers {
+  return { ...Object.fromEntries(COMMAND_NAMES.map((command) => [command, notHere(command)])), ...covered } as Handlers;
+}
+
 let releaseSlowCall: () => void = () => {};
 
-const handlers: Handlers = {
+const handlers = withDefaults({
   'app.info': async () => appInfo,
   'hardware.detect': async (_request, context) => {
     context.emit('hardware.provider', provider);
@@ -41,9 +47,7 @@ const handlers: Handlers = {
     throw new InferscopeError('MODEL_NOT_ONNX', 'This file is not an ONNX model');
   },
   'recent.list': () => new Promise((resolve) => (releaseSlowCall = () => resolve([]))),
-  'recent.remove': notHere('recent.remove'),
-  'dialog.openModel': notHere('dialog.openModel'),
-};
+});
 
 let dir: string;
 let server: RunningServer;

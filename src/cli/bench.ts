@@ -1,0 +1,171 @@
+import { writeFile } from 'node:fs/promises';
+import { InvalidArgumentError } from 'commander';
+import type { Services } from '../core/services';
+import type { BenchPlanInput } from '../shared/domain/plan';
+import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
+import { InferscopeError } from '../shared/errors';
+import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../shared/stats';
+import { renderTable } from './table';
+
+export function parseDuration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min)?$/i.exec(value.trim());
+  if (!match?.[1]) throw new InvalidArgumentError(`expected a duration like 500ms, 2s or 1m, got "${value}"`);
+  const n = Number(match[1]);
+  const unit = (match[2] ?? 's').toLowerCase();
+  return unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
+}
+
+export function parseIntList(value: string): number[] {
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isSafeInteger(n) || n < 0)) {
+    throw new InvalidArgumentError(`expected comma-separated whole numbers, got "${value}"`);
+  }
+  return list;
+}
+
+export function parseRange(value: string): { min: number; max: number } {
+  const match = /^(-?\d+)(?:\.\.|:|-)(-?\d+)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`expected a range like 0..30521, got "${value}"`);
+  return { min: Number(match[1]), max: Number(match[2]) };
+}
+
+const PHASE_LABEL: Record<BenchProgressEvent['phase'], string> = {
+  load: 'loading',
+  'session-create': 'creating session',
+  'first-run': 'first run',
+  warmup: 'warming up',
+  measure: 'measuring',
+  profile: 'profiling placement',
+};
+
+/** A one-line progress bar on a terminal; nothing when stderr is not a TTY (logs, CI). */
+export class ProgressLine {
+  private readonly enabled = Boolean(process.stderr.isTTY);
+  private last = '';
+
+  update(p: BenchProgressEvent): void {
+    if (!this.enabled) return;
+    const width = 24;
+    const filled = Math.round(p.fraction * width);
+    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+    const ci = p.ciHalfWidthRel !== null ? ` CI ±${formatPercent(p.ciHalfWidthRel)}` : '';
+    const eta = p.etaMs !== null ? ` · ETA ${formatMs(p.etaMs)}` : '';
+    const line = `${bar} ${p.configIndex + 1}/${p.configCount} ${p.configId} · ${PHASE_LABEL[p.phase]} ${p.iterations ? `${p.iterations} runs` : ''}${ci}${eta}`;
+    this.last = line.slice(0, (process.stderr.columns ?? 100) - 1);
+    process.stderr.write(`\r\x1b[2K${this.last}`);
+  }
+
+  note(text: string): void {
+    if (this.enabled) process.stderr.write(`\r\x1b[2K${text}\n${this.last}`);
+    else process.stderr.write(`${text}\n`);
+  }
+
+  clear(): void {
+    if (this.enabled) process.stderr.write('\r\x1b[2K');
+  }
+}
+
+function configLine(c: ConfigResult): string {
+  if (c.status !== 'done' || !c.latencyMs) return `${c.id}: ${c.status}${c.error ? ` — ${c.error.code}: ${c.error.message}` : ''}`;
+  return `${c.id}: median ${formatMs(c.latencyMs.median)} (95 % CI ${formatMs(c.latencyMs.ciLow)}–${formatMs(c.latencyMs.ciHigh)}), ${formatRate(c.throughput?.itemsPerSec ?? 0, 'items')}`;
+}
+
+export function printRun(doc: RunDocument): string {
+  const rows = doc.configs.map((c) => {
+    const l = c.latencyMs;
+    const placement = c.placement
+      ? Object.entries(c.placement.timeShareByEp)
+          .sort((a, b) => b[1] - a[1])
+          .map(([ep, share]) => `${ep.replace('ExecutionProvider', '')} ${formatPercent(share, { digits: 0 })}`)
+          .join(', ')
+      : '';
+    return [
+      c.id,
+      c.status === 'done' ? (c.stable ? 'done' : 'done (not stable)') : c.status,
+      l ? formatMs(l.median) : '—',
+      l ? `${formatMs(l.ciLow)}–${formatMs(l.ciHigh)}` : '—',
+      l ? formatMs(l.p95) : '—',
+      c.throughput ? formatCount(c.throughput.itemsPerSec) : '—',
+      c.sessionCreateMs !== null ? formatMs(c.sessionCreateMs) : '—',
+      c.firstRunMs !== null ? formatMs(c.firstRunMs) : '—',
+      c.memory ? formatBytes(c.memory.rssPeakBytes) : '—',
+      placement,
+    ];
+  });
+  const lines = [
+    `Run ${doc.id} — ${doc.model.name} — ${doc.status}`,
+    '',
+    renderTable(['configuration', 'status', 'median', '95 % CI', 'p95', 'items/s', 'session', 'first run', 'peak RSS', 'time by provider'], rows),
+  ];
+  const failed = doc.configs.filter((c) => c.error);
+  if (failed.length) lines.push('', ...failed.map((c) => `  ${c.id}: ${c.error?.code}: ${c.error?.message}`));
+  const fallbacks = doc.configs.filter((c) => c.ep !== 'cpu' && (c.placement?.fallbackNodes.length ?? 0) > 0);
+  for (const c of fallbacks) {
+    const nodes = c.placement?.fallbackNodes ?? [];
+    lines.push('', `  ${c.id}: ${nodes.length} node(s) fell back to CPU: ${nodes.slice(0, 8).map((n) => `${n.node} (${n.op})`).join(', ')}${nodes.length > 8 ? ', …' : ''}`);
+  }
+  if (doc.warnings.length) lines.push('', 'Warnings', ...doc.warnings.map((w) => `  ! ${w.configId ? `${w.configId}: ` : ''}${w.message}`));
+  lines.push('', `Method: ${doc.method.stopping}`);
+  return lines.join('\n');
+}
+
+export interface BenchCliOptions {
+  ep?: string;
+  batch?: number[];
+  threads?: number[];
+  concurrency?: number[];
+  dim: Record<string, number>;
+  minTime?: number;
+  maxTime?: number;
+  minIterations?: number;
+  ciTarget?: number;
+  inputs?: string;
+  seed?: number;
+  intRange?: { min: number; max: number };
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  profile: boolean;
+  json?: string;
+}
+
+export async function runBench(services: Services, model: BenchPlanInput['model'], opts: BenchCliOptions): Promise<RunDocument> {
+  const plan: BenchPlanInput = {
+    model,
+    eps: opts.ep ? opts.ep.split(',').map((e) => e.trim()).filter(Boolean) : [],
+    dims: opts.dim,
+    profile: opts.profile,
+    inputs: { seed: opts.seed ?? 0, ...(opts.inputs ? { dir: opts.inputs } : {}), ...(opts.intRange ? { intRange: opts.intRange } : {}) },
+    ...(opts.batch ? { batches: opts.batch } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(opts.minTime !== undefined ? { minTimeMs: opts.minTime } : {}),
+    ...(opts.maxTime !== undefined ? { maxTimeMs: opts.maxTime } : {}),
+    ...(opts.minIterations !== undefined ? { minIterations: opts.minIterations } : {}),
+    ...(opts.ciTarget !== undefined ? { ciTargetRel: opts.ciTarget } : {}),
+    ...(opts.optimization ? { graphOptimizationLevel: opts.optimization } : {}),
+  };
+  const line = new ProgressLine();
+  const started = await services.runner.start(plan, {
+    emit: (event, payload) => {
+      if (event === 'bench.progress') line.update(payload as BenchProgressEvent);
+      if (event === 'bench.config') line.note(configLine((payload as { config: ConfigResult }).config));
+    },
+  });
+  const onSignal = (): void => {
+    line.note('Cancelling… (the configurations already measured are kept)');
+    services.runner.cancel(started.id);
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    const finished = await services.runner.wait(started.id);
+    if (!finished) throw new InferscopeError('INTERNAL', 'The run ended before it could be followed.');
+    line.clear();
+    if (opts.json) {
+      const text = JSON.stringify(finished, null, 2);
+      if (opts.json === '-') process.stdout.write(text + '\n');
+      else await writeFile(opts.json, text + '\n');
+    }
+    return finished;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

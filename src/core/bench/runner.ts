@@ -1,0 +1,492 @@
+/**
+ * Runs a benchmark plan: one configuration at a time through the worker supervisor, saving
+ * the run document after every configuration so nothing measured is lost to a crash, a
+ * cancel or the app closing. Progress is forwarded as contract events, at most 20 per second.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { EventName, EventPayload } from '../../shared/contract';
+import type { HardwareProfile } from '../../shared/domain/hardware';
+import type { ModelInfo } from '../../shared/domain/model';
+import { BenchPlanSchema, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
+import {
+  RUN_SCHEMA,
+  RUN_SCHEMA_VERSION,
+  type ConfigResult,
+  type RunDocument,
+  type RunEnvironment,
+  type RunModel,
+  type RunWarning,
+  type BenchProgressEvent,
+} from '../../shared/domain/run';
+import { InferscopeError, toErrorInfo } from '../../shared/errors';
+import { PERCENTILE_METHOD, THERMAL_TREND_WARN_RATIO } from '../../shared/stats';
+import { queryNvidiaUsage } from '../hardware';
+import { readNoiseSnapshot } from '../hardware/noise';
+import { RunStore, newRunId } from '../store/runs';
+import type { BenchMeasurement, UserTensor } from './measurement';
+import { MAX_CONFIGS, expandPlan, type PlannedConfig } from './plan';
+import type { WorkerSupervisor } from './supervisor';
+import { readTensorFolder } from './tensor-files';
+
+/** Other processes busier than this share of the machine during a configuration earn a warning. */
+export const OTHER_LOAD_WARN_SHARE = 0.1;
+/** Progress events reach the UI at most this often. */
+export const PROGRESS_INTERVAL_MS = 50;
+/** A configuration may take its measuring cap plus warm-up plus this much before it counts as hung. */
+const CONFIG_TIMEOUT_SLACK_MS = 120_000;
+const GPU_POLL_MS = 500;
+
+export interface RunnerContext {
+  emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+}
+
+export interface RunnerDeps {
+  supervisor: WorkerSupervisor;
+  store: RunStore;
+  resolveModel: (source: BenchPlan['model']) => Promise<{ path: string; sample: string | null }>;
+  inspect: (path: string, dims: Record<string, number>) => Promise<ModelInfo>;
+  hardware: () => Promise<HardwareProfile>;
+  environment: Omit<RunEnvironment, 'hardware'>;
+}
+
+interface ActiveRun {
+  controller: AbortController;
+  done: Promise<RunDocument>;
+}
+
+export const METHOD_TEXT = (plan: BenchPlan): RunDocument['method'] => ({
+  warmup: `Warm-up runs the measuring loop unrecorded until the medians of the last 3 windows agree within ±2 % (Triton perf_analyzer's rule), or for at most ${(plan.warmupMaxMs / 1000).toFixed(0)} s — then the result says "not stable".`,
+  stopping: `Measurement keeps every sample and stops once it has at least ${plan.minIterations} runs, ${(plan.minTimeMs / 1000).toFixed(1)} s, and a 95 % confidence interval of the median within ±${(plan.ciTargetRel * 100).toFixed(1)} % of it — or at ${(plan.maxTimeMs / 1000).toFixed(0)} s, reporting the interval reached.`,
+  statistics: `One sample = one awaited session.run, timed with process.hrtime. Percentiles: ${PERCENTILE_METHOD}. The 95 % CI of the median comes from order statistics (exact binomial ranks; normal approximation above 1000 samples). Outliers: beyond 3·IQR from the quartiles.`,
+  concurrency: 'Concurrency N = N sessions, each on its own thread in the worker, running back to back: latency is per request, throughput is all runs over the measuring time.',
+});
+
+export class BenchRunner {
+  private readonly active = new Map<string, ActiveRun>();
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  isActive(id: string): boolean {
+    return this.active.has(id);
+  }
+
+  activeRunIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Validates and prepares the run, saves its first document, and measures in the background. */
+  async start(planInput: BenchPlanInput, context: RunnerContext): Promise<RunDocument> {
+    const parsed = BenchPlanSchema.safeParse(planInput);
+    if (!parsed.success) {
+      throw new InferscopeError('PLAN_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    }
+    const plan = parsed.data;
+    if (plan.minTimeMs > plan.maxTimeMs) throw new InferscopeError('PLAN_INVALID', 'The minimum time must not exceed the maximum time.');
+    const model = await this.deps.resolveModel(plan.model);
+    const info = await this.deps.inspect(model.path, plan.dims);
+    const hardware = await this.deps.hardware();
+    const tensors = plan.inputs.dir ? await readTensorFolder(plan.inputs.dir, info.inputs.map((i) => i.name)) : [];
+
+    const ready = hardware.providers.filter((p) => p.status === 'ready').map((p) => p.name);
+    const eps = plan.eps.length > 0 ? plan.eps : ready;
+    if (eps.length === 0) throw new InferscopeError('EP_UNAVAILABLE', 'No execution provider is ready on this machine.');
+    const planned = expandPlan(plan, eps);
+    if (planned.length > MAX_CONFIGS) {
+      throw new InferscopeError('PLAN_INVALID', `This plan expands to ${planned.length} configurations; at most ${MAX_CONFIGS} are allowed.`);
+    }
+
+    const doc: RunDocument = {
+      schema: RUN_SCHEMA,
+      schemaVersion: RUN_SCHEMA_VERSION,
+      id: newRunId(),
+      createdAt: new Date().toISOString(),
+      finishedAt: null,
+      status: 'running',
+      plan,
+      model: await runModel(model, info),
+      environment: { ...this.deps.environment, hardware },
+      method: METHOD_TEXT(plan),
+      configs: planned.map((c) => pendingConfig(c)),
+      warnings: [],
+      importedFrom: null,
+    };
+    for (const config of doc.configs) {
+      const provider = hardware.providers.find((p) => p.name === config.ep);
+      if (!provider || provider.status !== 'ready') {
+        config.status = 'skipped';
+        config.error = {
+          code: 'EP_UNAVAILABLE',
+          message: provider ? `${provider.displayName} is ${provider.status}: ${provider.detail}` : `"${config.ep}" is not an execution provider on this machine.`,
+        };
+      }
+    }
+    const noise = await readNoiseSnapshot();
+    if (noise.governor && noise.governor !== 'performance') {
+      doc.warnings.push({ code: 'governor', configId: null, message: `The CPU frequency governor is "${noise.governor}", not "performance": clocks may change during the run.` });
+    }
+    if (noise.onBattery) doc.warnings.push({ code: 'battery', configId: null, message: 'This machine runs on battery: it may slow its CPU and GPU to save power.' });
+    await this.deps.store.save(doc);
+
+    const controller = new AbortController();
+    const done = this.measure(doc, planned, tensors, controller.signal, context).finally(() => this.active.delete(doc.id));
+    this.active.set(doc.id, { controller, done });
+    context.emit('bench.started', { runId: doc.id, configs: doc.configs.length });
+    return doc;
+  }
+
+  /** Resolves when the run has ended (completed, cancelled or failed). */
+  wait(id: string): Promise<RunDocument> | null {
+    return this.active.get(id)?.done ?? null;
+  }
+
+  cancel(id: string): boolean {
+    const run = this.active.get(id);
+    if (!run) return false;
+    run.controller.abort();
+    return true;
+  }
+
+  async cancelAll(): Promise<void> {
+    const runs = [...this.active.values()];
+    for (const run of runs) run.controller.abort();
+    await Promise.allSettled(runs.map((r) => r.done));
+  }
+
+  private async measure(
+    doc: RunDocument,
+    planned: PlannedConfig[],
+    tensors: UserTensor[],
+    signal: AbortSignal,
+    context: RunnerContext,
+  ): Promise<RunDocument> {
+    const startedAt = Date.now();
+    const dims = resolvedDims(doc);
+    const toRun = doc.configs.filter((c) => c.status === 'pending').length;
+    let finished = 0;
+    const gpuPresent = doc.environment.hardware.gpus.some((g) => g.vendor === 'nvidia');
+    try {
+      for (const [index, config] of doc.configs.entries()) {
+        if (config.status !== 'pending') continue;
+        if (signal.aborted) break;
+        const plannedConfig = planned[index] as PlannedConfig;
+        config.status = 'running';
+        const eta = (): number | null => (finished === 0 ? null : ((Date.now() - startedAt) / finished) * (toRun - finished));
+        const progress = new ProgressForwarder(context, doc.id, config.id, index, doc.configs.length, () => finished / toRun, eta);
+        const gpuPoll = gpuPresent ? new GpuPoller() : null;
+        try {
+          const measurement = await this.deps.supervisor.request(
+            {
+              type: 'bench',
+              config: {
+                modelPath: doc.model.path,
+                ep: plannedConfig.ep,
+                epOptions: doc.plan.epOptions[plannedConfig.ep] ?? {},
+                batch: plannedConfig.batch,
+                threads: plannedConfig.threads,
+                concurrency: plannedConfig.concurrency,
+                inputs: {
+                  seed: doc.plan.inputs.seed,
+                  dims,
+                  defaultDim: 1,
+                  tensors,
+                  ...(doc.plan.inputs.intRange ? { intRange: doc.plan.inputs.intRange } : {}),
+                },
+                minIterations: doc.plan.minIterations,
+                minTimeMs: doc.plan.minTimeMs,
+                maxTimeMs: doc.plan.maxTimeMs,
+                warmupMaxMs: doc.plan.warmupMaxMs,
+                ciTargetRel: doc.plan.ciTargetRel,
+                profile: doc.plan.profile,
+                graphOptimizationLevel: doc.plan.graphOptimizationLevel,
+                traceFile: path.join(this.deps.store.artifactsDir(doc.id), traceFileName(config.id)),
+              },
+            },
+            {
+              signal,
+              timeoutMs: doc.plan.maxTimeMs + doc.plan.warmupMaxMs + CONFIG_TIMEOUT_SLACK_MS,
+              onProgress: (value) => progress.push(value),
+            },
+          );
+          progress.flush();
+          Object.assign(config, configFromMeasurement(measurement, config, gpuPoll?.summary() ?? null));
+          if (config.placement) config.placement.traceFile = traceFileName(config.id);
+          config.warnings = configWarnings(doc, config, measurement.resources.otherLoadShare);
+        } catch (error) {
+          const info = toErrorInfo(error);
+          config.status = info.code === 'CANCELLED' ? 'cancelled' : 'failed';
+          config.error = info;
+        } finally {
+          gpuPoll?.stop();
+          progress.stop();
+        }
+        finished += 1;
+        doc.warnings = [...doc.warnings.filter((w) => w.configId !== config.id), ...config.warnings.map((message) => warningFor(config.id, message))];
+        await this.deps.store.save(doc);
+        context.emit('bench.config', { runId: doc.id, config });
+        if (config.status === 'cancelled') break;
+      }
+      for (const config of doc.configs) if (config.status === 'pending' || config.status === 'running') config.status = 'cancelled';
+      doc.status = signal.aborted ? 'cancelled' : doc.configs.every((c) => c.status === 'failed' || c.status === 'skipped') ? 'failed' : 'completed';
+    } catch (error) {
+      doc.status = 'failed';
+      doc.warnings.push({ code: 'not-stable', configId: null, message: `The run stopped: ${toErrorInfo(error).message}` });
+    }
+    doc.finishedAt = new Date().toISOString();
+    await this.deps.store.save(doc).catch(() => undefined);
+    context.emit('bench.finished', { runId: doc.id, status: doc.status });
+    return doc;
+  }
+}
+
+export function traceFileName(configId: string): string {
+  return `${configId.replace(/[^A-Za-z0-9_-]+/g, '_')}.trace.json`;
+}
+
+/** Symbolic dims as inspection resolved them (the user's values and stated defaults); batch is set per configuration. */
+function resolvedDims(doc: RunDocument): Record<string, number> {
+  return { ...doc.model.dims, ...doc.plan.dims };
+}
+
+function pendingConfig(c: PlannedConfig): ConfigResult {
+  return {
+    ...c,
+    status: 'pending',
+    error: null,
+    provider: null,
+    loadMs: null,
+    sessionCreateMs: null,
+    firstRunMs: null,
+    warmup: null,
+    stable: false,
+    stopReason: null,
+    measureMs: null,
+    latencyMs: null,
+    throughput: null,
+    samples: [],
+    samplesPerThread: [],
+    trendRatio: null,
+    memory: null,
+    cpu: null,
+    gpu: null,
+    inputs: [],
+    placement: null,
+    placementError: null,
+    warnings: [],
+  };
+}
+
+export function configFromMeasurement(m: BenchMeasurement, base: ConfigResult, gpu: ConfigResult['gpu']): ConfigResult {
+  const placement = m.placement
+    ? {
+        requestedProvider: m.placement.requestedProvider,
+        runs: m.placement.runs,
+        nodesByEp: Object.fromEntries(m.placement.byProvider.map((p) => [p.provider, p.nodes])),
+        timeShareByEp: Object.fromEntries(m.placement.byProvider.map((p) => [p.provider, p.timeShare])),
+        fallbackNodes: m.placement.fallbackNodes,
+        topOps: m.placement.topOps,
+        nodes: m.placement.nodes,
+        traceFile: null,
+      }
+    : null;
+  return {
+    ...base,
+    status: 'done',
+    error: null,
+    provider: m.provider,
+    loadMs: m.loadMs,
+    sessionCreateMs: m.sessionCreateMs,
+    firstRunMs: m.firstRunMs,
+    warmup: m.warmup,
+    stable: m.warmup.stable,
+    stopReason: m.stopReason,
+    measureMs: m.measureMs,
+    latencyMs: m.stats,
+    throughput: m.throughput,
+    samples: m.samplesMs,
+    samplesPerThread: m.samplesPerThread,
+    trendRatio: m.trendRatio,
+    memory: {
+      rssBeforeCreateBytes: m.resources.rssBeforeCreateBytes,
+      rssAfterCreateBytes: m.resources.rssAfterCreateBytes,
+      rssPeakBytes: m.resources.rssPeakBytes,
+      rssAfterMeasureBytes: m.resources.rssAfterMeasureBytes,
+    },
+    cpu: { userMs: m.resources.cpuUserMs, systemMs: m.resources.cpuSystemMs, avgCoresBusy: m.resources.avgCoresBusy },
+    gpu,
+    inputs: m.inputs,
+    placement,
+    placementError: m.placementError,
+  };
+}
+
+/** Plain-language warnings about what may make this configuration's numbers less trustworthy. */
+export function configWarnings(doc: RunDocument, c: ConfigResult, otherLoad: number | null): string[] {
+  const warnings: string[] = [];
+  const provider = doc.environment.hardware.providers.find((p) => p.name === c.ep);
+  if (provider?.software) {
+    warnings.push(`${provider.displayName} ran on a software adapter (${provider.adapter ?? 'no GPU'}): these timings say nothing about a GPU.`);
+  }
+  if (c.warmup && !c.warmup.stable) warnings.push(`Warm-up never became stable within ${(doc.plan.warmupMaxMs / 1000).toFixed(0)} s: the first samples may still be settling.`);
+  if (c.stopReason === 'max-time' && c.latencyMs && c.latencyMs.ciHalfWidthRel > doc.plan.ciTargetRel) {
+    warnings.push(`The 95 % CI of the median reached ±${(c.latencyMs.ciHalfWidthRel * 100).toFixed(1)} %, not the ±${(doc.plan.ciTargetRel * 100).toFixed(1)} % asked for, before the time limit.`);
+  }
+  if (c.trendRatio !== null && c.trendRatio > THERMAL_TREND_WARN_RATIO) {
+    warnings.push(`The last quarter of samples was ${((c.trendRatio - 1) * 100).toFixed(0)} % slower than the first: thermal throttling or growing contention.`);
+  }
+  if (otherLoad !== null && otherLoad > OTHER_LOAD_WARN_SHARE) {
+    warnings.push(`Other processes used ${(otherLoad * 100).toFixed(0)} % of the CPU during the measurement.`);
+  }
+  const fallback = c.placement?.fallbackNodes.length ?? 0;
+  if (c.ep !== 'cpu' && fallback > 0) {
+    warnings.push(`${fallback} node${fallback === 1 ? '' : 's'} fell back to the CPU on ${provider?.displayName ?? c.ep}, with copies between devices.`);
+  }
+  return warnings;
+}
+
+function warningFor(configId: string, message: string): RunWarning {
+  const code: RunWarning['code'] = /software adapter/.test(message)
+    ? 'software-adapter'
+    : /never became stable/.test(message)
+      ? 'not-stable'
+      : /CI of the median/.test(message)
+        ? 'ci-not-reached'
+        : /slower than the first/.test(message)
+          ? 'throttling'
+          : /Other processes/.test(message)
+            ? 'other-load'
+            : 'fallback-nodes';
+  return { code, configId, message };
+}
+
+async function runModel(model: { path: string; sample: string | null }, info: ModelInfo): Promise<RunModel> {
+  return {
+    name: model.sample ?? info.name,
+    path: model.path,
+    sample: model.sample,
+    sizeBytes: info.sizeBytes + info.externalDataBytes,
+    sha256: await sha256File(model.path),
+    inputs: info.inputs,
+    outputs: info.outputs,
+    opsets: info.opsets,
+    precision: info.precision,
+    parameters: info.parameters.total,
+    macs: info.macs,
+    nodeCount: info.nodeCount,
+    dims: Object.fromEntries(info.dims.filter((d) => d.value !== null && d.source !== 'batch-default').map((d) => [d.name, d.value as number])),
+    variant: 'fp32',
+  };
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/** Coalesces the worker's progress into at most one event per PROGRESS_INTERVAL_MS, keeping every sample. */
+class ProgressForwarder {
+  private latest: BenchProgressEvent | null = null;
+  private samples: number[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastSent = 0;
+
+  constructor(
+    private readonly context: RunnerContext,
+    private readonly runId: string,
+    private readonly configId: string,
+    private readonly configIndex: number,
+    private readonly configCount: number,
+    private readonly fraction: () => number,
+    private readonly eta: () => number | null,
+  ) {}
+
+  push(value: unknown): void {
+    const p = value as { phase: BenchProgressEvent['phase']; iterations: number; elapsedMs: number; medianMs: number | null; ciHalfWidthRel: number | null; recentSamplesMs?: number[] };
+    if (p.recentSamplesMs) this.samples.push(...p.recentSamplesMs);
+    this.latest = {
+      runId: this.runId,
+      configId: this.configId,
+      configIndex: this.configIndex,
+      configCount: this.configCount,
+      phase: p.phase,
+      iterations: p.iterations,
+      elapsedMs: p.elapsedMs,
+      medianMs: p.medianMs,
+      ciHalfWidthRel: p.ciHalfWidthRel,
+      samplesMs: [],
+      fraction: Math.min(1, this.fraction()),
+      etaMs: this.eta(),
+    };
+    const wait = PROGRESS_INTERVAL_MS - (Date.now() - this.lastSent);
+    if (wait <= 0) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), wait);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.latest) return;
+    this.lastSent = Date.now();
+    this.context.emit('bench.progress', { ...this.latest, samplesMs: this.samples });
+    this.samples = [];
+    this.latest = null;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+/** Samples nvidia-smi while a configuration runs: peak memory, mean utilization and power. */
+class GpuPoller {
+  private readonly memory: number[] = [];
+  private readonly util: number[] = [];
+  private readonly power: number[] = [];
+  private readonly timer: ReturnType<typeof setInterval>;
+  private busy = false;
+
+  constructor() {
+    this.timer = setInterval(() => void this.poll(), GPU_POLL_MS);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const usage = await queryNvidiaUsage();
+      for (const gpu of usage) {
+        if (gpu.memoryUsedBytes !== null) this.memory.push(gpu.memoryUsedBytes);
+        if (gpu.utilizationPercent !== null) this.util.push(gpu.utilizationPercent);
+        if (gpu.powerDrawWatts !== null) this.power.push(gpu.powerDrawWatts);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  summary(): ConfigResult['gpu'] {
+    if (this.memory.length + this.util.length + this.power.length === 0) return null;
+    const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+    return {
+      memoryUsedBytes: this.memory.length ? Math.max(...this.memory) : null,
+      utilizationPercent: mean(this.util),
+      powerDrawWatts: mean(this.power),
+    };
+  }
+}
+
+export async function readRunFile(file: string): Promise<string> {
+  return fs.readFile(file, 'utf8');
+}

@@ -1,0 +1,112 @@
+/**
+ * Calibration: run the float model, with the tensors to calibrate added as outputs, over the
+ * user's input batches and reduce what flows through each tensor to a range
+ * (MinMax, Percentile or Entropy; QUANTIZATION.md §4).
+ */
+import type * as ort from 'onnxruntime-node';
+import type { CalibrationMethod } from '../../shared/domain/quantize';
+import { InferscopeError } from '../../shared/errors';
+import type { ModelProto, ValueInfoProto } from '../onnx/codec';
+import { cloneGraph } from './graph';
+import { Histogram, MinMaxCollector, type TensorRange } from './histogram';
+import { createSession, iterate, runSession } from './session';
+import { sessionBytes } from './tensors';
+import type { InputSource, ProgressCallback } from './types';
+import type { ExternalDataReader } from '../onnx/tensor';
+import { cloneMessage } from '../onnx/walk';
+
+export const DEFAULT_HISTOGRAM_BINS = 2048;
+export const DEFAULT_PERCENTILE = 99.999;
+/** ORT's num_quantized_bins: the resolution an 8-bit tensor keeps on each side. */
+export const ENTROPY_QUANTIZED_BINS = 128;
+
+export interface CalibrationSettings {
+  method: CalibrationMethod;
+  bins: number;
+  percentile: number;
+}
+
+export interface CalibrationResult {
+  ranges: Map<string, TensorRange>;
+  batches: number;
+}
+
+interface Collector {
+  add(values: ArrayLike<number>): void;
+  range(): TensorRange;
+}
+
+function collectorFor(settings: CalibrationSettings): Collector {
+  switch (settings.method) {
+    case 'minmax':
+      return new MinMaxCollector();
+    case 'percentile': {
+      // ORT's percentile calibration is symmetric by default: a histogram of |x|.
+      const histogram = new Histogram(settings.bins, true);
+      return { add: (v) => histogram.add(v), range: () => histogram.percentileRange(settings.percentile) };
+    }
+    case 'entropy': {
+      const histogram = new Histogram(settings.bins, false);
+      return { add: (v) => histogram.add(v), range: () => histogram.entropyRange(ENTROPY_QUANTIZED_BINS) };
+    }
+  }
+}
+
+function floatValues(tensor: ort.Tensor | undefined): ArrayLike<number> | undefined {
+  if (!tensor || tensor.type !== 'float32') return undefined;
+  return tensor.data as Float32Array;
+}
+
+/**
+ * Ranges of `tensors` (names of float values of the main graph, graph inputs allowed) over
+ * every batch of `data`. The model runs with optimizations off so every tensor exists.
+ */
+export async function calibrate(
+  model: ModelProto,
+  tensors: readonly string[],
+  data: InputSource,
+  settings: CalibrationSettings,
+  options: { external?: ExternalDataReader | undefined; onProgress?: ProgressCallback | undefined } = {},
+): Promise<CalibrationResult> {
+  const graph = model.graph;
+  if (!graph) throw new InferscopeError('MODEL_UNSUPPORTED', 'The model has no graph.');
+  const inputNames = new Set((graph.input ?? []).map((i) => i.name ?? ''));
+  const augmented = cloneMessage(model);
+  const augmentedGraph = cloneGraph(graph);
+  augmented.graph = augmentedGraph;
+  const outputs = new Set((augmentedGraph.output ?? []).map((o) => o.name ?? ''));
+  const added: ValueInfoProto[] = [];
+  for (const name of tensors) {
+    if (!inputNames.has(name) && !outputs.has(name)) {
+      outputs.add(name);
+      added.push({ name });
+    }
+  }
+  augmentedGraph.output = [...(augmentedGraph.output ?? []), ...added];
+  const fetched = tensors.filter((n) => !inputNames.has(n));
+  const collectors = new Map(tensors.map((n) => [n, collectorFor(settings)]));
+  const session = await createSession(sessionBytes(augmented, options.external), 'the model for calibration', { optimization: 'disabled' });
+  let batches = 0;
+  try {
+    for await (const record of iterate(data)) {
+      const results = fetched.length > 0 ? await runSession(session, record, 'calibration', fetched) : {};
+      for (const name of tensors) {
+        const values = inputNames.has(name) ? floatInput(record[name]) : floatValues(results[name]);
+        if (values) collectors.get(name)?.add(values);
+      }
+      batches++;
+      options.onProgress?.({ stage: 'calibrate', message: `batch ${batches}` });
+    }
+  } finally {
+    await session.release();
+  }
+  if (batches === 0) throw new InferscopeError('INPUT_INVALID', 'Calibration needs at least one batch of inputs; none were given.');
+  const ranges = new Map<string, TensorRange>();
+  for (const [name, collector] of collectors) ranges.set(name, collector.range());
+  return { ranges, batches };
+}
+
+function floatInput(tensor: { type: string; data: unknown } | undefined): ArrayLike<number> | undefined {
+  if (!tensor || tensor.type !== 'float32') return undefined;
+  return tensor.data as ArrayLike<number>;
+}

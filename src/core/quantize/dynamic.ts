@@ -1,0 +1,322 @@
+/**
+ * Dynamic int8 (quantize_dynamic, QOperator "IntegerOps"; QUANTIZATION.md §3): weights are
+ * quantized ahead of time, activations at run time by DynamicQuantizeLinear. Written in the
+ * exact node pattern ORT fuses at load into DynamicQuantizeMatMul / MatMulIntegerToFloat.
+ */
+import { attrInt } from '../onnx/attributes';
+import { DataType } from '../onnx/codec';
+import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/codec';
+import { tensorDims } from '../onnx/tensor';
+import {
+  assertApplicable,
+  basicChecks,
+  finish,
+  isFloat16Model,
+  NodeSelection,
+  OK,
+  prepare,
+  refuse,
+  skip,
+  warnUnknownNames,
+  type Workspace,
+} from './common';
+import { allGraphs, attrs, findInitializer, makeNode, opsetVersion, removeInitializerInputs, type GraphEntry } from './graph';
+import { isSignedQuantType, type QuantType } from './math';
+import { int64Tensor } from './tensors';
+import type { Applicability, ProgressCallback, Transformation, TransformOptions, TransformResult } from './types';
+import { gemmAsMatMulRefusal, WeightStore, type QuantizedWeight } from './weights';
+
+const MIN_OPSET = 11;
+/** DequantizeLinear's `axis` (per-channel Gather tables) arrived in opset 13. */
+const PER_CHANNEL_DQ_OPSET = 13;
+
+const HANDLED = new Set(['MatMul', 'Gemm', 'Conv', 'Gather']);
+
+interface DynamicSettings {
+  weightType: QuantType;
+  symmetric: boolean;
+  perChannel: boolean;
+  reduceRange: boolean;
+}
+
+function settingsFrom(options: Partial<TransformOptions>): DynamicSettings {
+  const weightType: QuantType = options.weightType ?? 'int8';
+  return {
+    weightType,
+    symmetric: options.symmetric ?? isSignedQuantType(weightType),
+    perChannel: options.perChannel ?? false,
+    reduceRange: options.reduceRange ?? false,
+  };
+}
+
+/** A float32 initializer feeding `input` of the node, visible from its graph. */
+function constantFloatInput(entry: GraphEntry, node: NodeProto, input: number) {
+  const name = (node.input ?? [])[input];
+  if (!name) return undefined;
+  const found = findInitializer(entry, name);
+  if (!found || found.tensor.data_type !== DataType.FLOAT) return undefined;
+  return { name, ...found };
+}
+
+function hasCandidates(model: ModelProto): boolean {
+  for (const entry of allGraphs(model)) {
+    for (const node of entry.graph.node ?? []) {
+      if (!HANDLED.has(node.op_type ?? '') || (node.domain && node.domain !== 'ai.onnx')) continue;
+      const weightInput = node.op_type === 'Gather' ? 0 : 1;
+      const name = (node.input ?? [])[weightInput];
+      if (!name) continue;
+      const isConstant =
+        findInitializer(entry, name)?.tensor.data_type === DataType.FLOAT ||
+        // Constant nodes become initializers when the transformation runs.
+        (entry.graph.node ?? []).some((n) => n.op_type === 'Constant' && (n.output ?? [])[0] === name);
+      if (isConstant) return true;
+    }
+  }
+  return false;
+}
+
+class DynamicQuantizer {
+  private readonly weights: WeightStore;
+  private readonly selection: NodeSelection;
+  /** Weights whose float originals were replaced; taken out of graph.input at the end. */
+  private readonly replaced = new Set<string>();
+  private readonly perChannelGather: boolean;
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly settings: DynamicSettings,
+    options: TransformOptions,
+  ) {
+    this.weights = new WeightStore(ws.names, options.external);
+    this.selection = new NodeSelection(options);
+    this.perChannelGather = settings.perChannel && (opsetVersion(ws.model) ?? 0) >= PER_CHANNEL_DQ_OPSET;
+  }
+
+  run(onProgress?: ProgressCallback): void {
+    const entries = allGraphs(this.ws.model);
+    const total = entries.reduce((n, e) => n + (e.graph.node ?? []).length, 0);
+    let seen = 0;
+    for (const entry of entries) {
+      const activations = new Map<string, { quantized: string; scale: string; zeroPoint: string }>();
+      const out: NodeProto[] = [];
+      for (const node of entry.graph.node ?? []) {
+        seen++;
+        const replacement = this.quantizeNode(entry, node, activations, out);
+        if (!replacement) out.push(node);
+        else this.ws.report.nodesQuantized++;
+        if (onProgress && seen % 64 === 0) onProgress({ stage: 'quantize', fraction: seen / total });
+      }
+      entry.graph.node = out;
+    }
+    if (this.ws.model.graph) removeInitializerInputs(this.ws.model.graph, this.replaced);
+    warnUnknownNames(this.selection, this.ws.model, this.ws.report);
+  }
+
+  /** Emits the quantized form of `node` into `out` and returns true, or returns false to keep it. */
+  private quantizeNode(
+    entry: GraphEntry,
+    node: NodeProto,
+    activations: Map<string, { quantized: string; scale: string; zeroPoint: string }>,
+    out: NodeProto[],
+  ): boolean {
+    const op = node.op_type ?? '';
+    if (!HANDLED.has(op) || (node.domain && node.domain !== 'ai.onnx')) return false;
+    const refusal = this.selection.refusal(node);
+    if (refusal) {
+      skip(this.ws.report, node, refusal);
+      return false;
+    }
+    const quantizeActivation = (name: string) => {
+      let q = activations.get(name);
+      if (!q) {
+        q = {
+          quantized: this.ws.names.fresh(`${name}_quantized`),
+          scale: this.ws.names.fresh(`${name}_scale`),
+          zeroPoint: this.ws.names.fresh(`${name}_zero_point`),
+        };
+        out.push(makeNode('DynamicQuantizeLinear', [name], [q.quantized, q.scale, q.zeroPoint], this.ws.names.fresh(`${name}_QuantizeLinear`)));
+        activations.set(name, q);
+      }
+      return q;
+    };
+
+    switch (op) {
+      case 'MatMul': {
+        const [a, bName] = node.input ?? [];
+        const b = constantFloatInput(entry, node, 1);
+        if (!a || !bName || !b) {
+          skip(this.ws.report, node, 'B is computed at run time: only MatMuls with a constant float32 weight are quantized');
+          return false;
+        }
+        const rank = tensorDims(b.tensor).length;
+        if (rank < 2) {
+          skip(this.ws.report, node, 'B is a vector');
+          return false;
+        }
+        const weight = this.quantizeWeight(b.name, b.tensor, b.graph, false, this.settings.perChannel && rank === 2 ? 1 : undefined);
+        this.emitMatMulInteger(node, quantizeActivation(a), weight, (node.output ?? [])[0] ?? '', out);
+        return true;
+      }
+      case 'Gemm': {
+        const why = gemmAsMatMulRefusal(node);
+        const b = constantFloatInput(entry, node, 1);
+        const [a, , c] = node.input ?? [];
+        if (why || !b || !a) {
+          skip(this.ws.report, node, why ?? 'B is computed at run time');
+          return false;
+        }
+        const dims = tensorDims(b.tensor);
+        if (dims.length !== 2) {
+          skip(this.ws.report, node, 'B is not a matrix');
+          return false;
+        }
+        const transB = attrInt(node, 'transB', 0) === 1;
+        const weight = this.quantizeWeight(b.name, b.tensor, b.graph, transB, this.settings.perChannel ? 1 : undefined);
+        const y = (node.output ?? [])[0] ?? '';
+        // Y = A·B' (+ C): the MatMul writes Y directly when there is no bias.
+        const product = c ? this.ws.names.fresh(`${y}_matmul`) : y;
+        this.emitMatMulInteger(node, quantizeActivation(a), weight, product, out);
+        if (c) out.push(makeNode('Add', [product, c], [y], this.ws.names.fresh(`${node.name ?? 'Gemm'}_bias_add`)));
+        return true;
+      }
+      case 'Conv': {
+        const [x, wName, bias] = node.input ?? [];
+        const w = constantFloatInput(entry, node, 1);
+        if (!x || !wName || !w) {
+          skip(this.ws.report, node, 'the weight is computed at run time');
+          return false;
+        }
+        // ConvInteger takes one weight zero point, so Conv weights are always per-tensor.
+        const weight = this.quantizeWeight(w.name, w.tensor, w.graph, false, undefined);
+        const y = (node.output ?? [])[0] ?? '';
+        const xq = quantizeActivation(x);
+        const nodeName = node.name ?? 'Conv';
+        const integerOut = this.ws.names.fresh(`${y}_output_quantized`);
+        const convInteger = makeNode(
+          'ConvInteger',
+          [xq.quantized, weight.quantized, xq.zeroPoint, weight.zeroPoint],
+          [integerOut],
+          this.ws.names.fresh(`${nodeName}_quant`),
+          (node.attribute ?? []).map((a) => ({ ...a })),
+        );
+        out.push(convInteger);
+        const scaled = bias ? this.ws.names.fresh(`${y}_output_scale_mul_output`) : y;
+        this.emitRescale(nodeName, integerOut, xq.scale, weight.scale, scaled, out);
+        if (bias) {
+          const spatial = weight.dims.length - 2;
+          const shapeName = this.ws.names.fresh(`${bias}_reshape_shape`);
+          entry.graph.initializer = [...(entry.graph.initializer ?? []), int64Tensor(shapeName, [2 + spatial], [1, -1, ...Array(spatial).fill(1)])];
+          const reshaped = this.ws.names.fresh(`${bias}_reshape_output`);
+          out.push(makeNode('Reshape', [bias, shapeName], [reshaped], this.ws.names.fresh(`${nodeName}_bias_reshape`)));
+          out.push(makeNode('Add', [scaled, reshaped], [y], this.ws.names.fresh(`${nodeName}_bias_add`)));
+        }
+        return true;
+      }
+      case 'Gather': {
+        const table = constantFloatInput(entry, node, 0);
+        const [, indices] = node.input ?? [];
+        if (!table || !indices) {
+          skip(this.ws.report, node, 'the table is computed at run time');
+          return false;
+        }
+        const dims = tensorDims(table.tensor);
+        const perChannel = this.perChannelGather && attrInt(node, 'axis', 0) === 0 && dims.length === 2;
+        // Tables are looked up, not multiplied: uint8 asymmetric uses all 256 levels.
+        const weight = this.weights.get({
+          name: table.name,
+          tensor: table.tensor,
+          graph: table.graph,
+          type: 'uint8',
+          symmetric: false,
+          reduceRange: false,
+          axis: perChannel ? dims.length - 1 : undefined,
+        });
+        this.replaced.add(table.name);
+        const y = (node.output ?? [])[0] ?? '';
+        const gathered = this.ws.names.fresh(`${y}_quantized`);
+        out.push(makeNode('Gather', [weight.quantized, indices], [gathered], node.name ?? this.ws.names.fresh('Gather'), node.attribute ?? []));
+        out.push(
+          makeNode(
+            'DequantizeLinear',
+            [gathered, weight.scale, weight.zeroPoint],
+            [y],
+            this.ws.names.fresh(`${y}_DequantizeLinear`),
+            perChannel ? [attrs.int('axis', -1)] : [],
+          ),
+        );
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private quantizeWeight(name: string, tensor: TensorProto, graph: GraphProto, transpose: boolean, axis: number | undefined): QuantizedWeight {
+    this.replaced.add(name);
+    return this.weights.get({
+      name,
+      tensor,
+      graph,
+      transpose,
+      axis,
+      type: this.settings.weightType,
+      symmetric: this.settings.symmetric,
+      reduceRange: this.settings.reduceRange,
+    });
+  }
+
+  /** MatMulInteger → Cast → ·(A_scale·B_scale) = y: the pattern ORT fuses. */
+  private emitMatMulInteger(
+    node: NodeProto,
+    a: { quantized: string; scale: string; zeroPoint: string },
+    weight: QuantizedWeight,
+    y: string,
+    out: NodeProto[],
+  ): void {
+    const nodeName = node.name ?? 'MatMul';
+    const integerOut = this.ws.names.fresh(`${y}_output_quantized`);
+    out.push(
+      makeNode('MatMulInteger', [a.quantized, weight.quantized, a.zeroPoint, weight.zeroPoint], [integerOut], this.ws.names.fresh(`${nodeName}_quant`)),
+    );
+    this.emitRescale(nodeName, integerOut, a.scale, weight.scale, y, out);
+  }
+
+  private emitRescale(nodeName: string, integerOut: string, activationScale: string, weightScale: string, y: string, out: NodeProto[]): void {
+    const castName = this.ws.names.fresh(`${integerOut}_cast`);
+    const castOut = this.ws.names.fresh(`${castName}_output`);
+    out.push(makeNode('Cast', [integerOut], [castOut], castName, [attrs.int('to', DataType.FLOAT)]));
+    const scalesMulName = this.ws.names.fresh(`${nodeName}_quant_scales_mul`);
+    const scalesMulOut = this.ws.names.fresh(`${scalesMulName}:0`);
+    out.push(makeNode('Mul', [activationScale, weightScale], [scalesMulOut], scalesMulName));
+    out.push(makeNode('Mul', [castOut, scalesMulOut], [y], this.ws.names.fresh(`${nodeName}_quant_output_scale_mul`)));
+  }
+}
+
+export const int8Dynamic: Transformation = {
+  mode: 'int8-dynamic',
+  title: 'int8 (dynamic)',
+
+  canApply(model: ModelProto): Applicability {
+    const basic = basicChecks(model, MIN_OPSET, 'Dynamic int8 quantization (DynamicQuantizeLinear)');
+    if (!basic.ok) return basic;
+    if (isFloat16Model(model)) {
+      return refuse('The model is already fp16: DynamicQuantizeLinear only takes float32 activations. Quantize the fp32 model instead.');
+    }
+    if (!hasCandidates(model)) return refuse('The model has no MatMul, Gemm, Conv or Gather with a constant float32 weight to quantize.');
+    return OK;
+  },
+
+  async apply(model: ModelProto, options: TransformOptions, onProgress?: ProgressCallback): Promise<TransformResult> {
+    assertApplicable(this.canApply(model, options));
+    onProgress?.({ stage: 'prepare' });
+    const ws = prepare(model);
+    const settings = settingsFrom(options);
+    ws.report.settings = { ...settings };
+    new DynamicQuantizer(ws, settings, options).run(onProgress);
+    if (settings.perChannel && (opsetVersion(ws.model) ?? 0) < PER_CHANNEL_DQ_OPSET) {
+      ws.report.warnings.push(`Gather tables stay per-tensor: per-channel DequantizeLinear needs opset ${PER_CHANNEL_DQ_OPSET}.`);
+    }
+    onProgress?.({ stage: 'finish' });
+    return { model: finish(ws), report: ws.report };
+  },
+};

@@ -1,0 +1,109 @@
+/**
+ * Tensor helpers the quantizer needs beyond src/core/onnx/tensor.ts: weights as float32
+ * whatever their storage, typed tensors for scales and zero points, transposes, and models
+ * made loadable from memory (external data pulled inline) for the sessions we run ourselves.
+ */
+import { InferscopeError } from '../../shared/errors';
+import { DataType } from '../onnx/codec';
+import type { ModelProto, TensorProto } from '../onnx/codec';
+import { dtypeName } from '../onnx/dtypes';
+import { encodeModel } from '../onnx/read';
+import { isExternal, makeTensor, readFloatTensor, tensorDims, tensorRawBytes } from '../onnx/tensor';
+import type { ExternalDataReader } from '../onnx/tensor';
+import { cloneMessage } from '../onnx/walk';
+import { allGraphs, cloneModel } from './graph';
+import type { QuantizedArray, QuantType } from './math';
+
+export { tensorDims };
+
+export function isFloat32(tensor: TensorProto): boolean {
+  return tensor.data_type === DataType.FLOAT;
+}
+
+/** A float weight's values as float32 (float16 widened). */
+export function readWeight(tensor: TensorProto, external?: ExternalDataReader): Float32Array {
+  return readFloatTensor(tensor, external);
+}
+
+export const QUANT_DATA_TYPE: Record<QuantType, DataType> = {
+  int8: DataType.INT8,
+  uint8: DataType.UINT8,
+  int16: DataType.INT16,
+  uint16: DataType.UINT16,
+  int4: DataType.INT4,
+  uint4: DataType.UINT4,
+};
+
+export function quantizedTensor(name: string, type: QuantType, dims: readonly number[], values: QuantizedArray): TensorProto {
+  return makeTensor(name, QUANT_DATA_TYPE[type], dims, values);
+}
+
+/** Zero point(s) in the quantized type: a scalar (`dims: []`) or one per channel. */
+export function zeroPointTensor(name: string, type: QuantType, values: readonly number[], dims: readonly number[]): TensorProto {
+  const typed = type === 'int8' ? Int8Array.from(values) : type === 'uint8' ? Uint8Array.from(values) : type === 'int16' ? Int16Array.from(values) : Uint16Array.from(values);
+  return makeTensor(name, QUANT_DATA_TYPE[type], dims, typed);
+}
+
+/** Scales are stored in the model's float type: float32, or float16 bit patterns for fp16 models. */
+export function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): TensorProto {
+  return makeTensor(name, DataType.FLOAT, dims, Float32Array.from(values));
+}
+
+export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): TensorProto {
+  return makeTensor(name, DataType.INT64, dims, BigInt64Array.from(values, (v) => BigInt(v)));
+}
+
+export function int32Tensor(name: string, dims: readonly number[], values: ArrayLike<number>): TensorProto {
+  return makeTensor(name, DataType.INT32, dims, Int32Array.from(values));
+}
+
+/** [rows, cols] → [cols, rows]. */
+export function transpose2d(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c] as number;
+  return out;
+}
+
+export function elementCount(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+export function hasExternalData(model: ModelProto): boolean {
+  return allGraphs(model).some(({ graph }) => (graph.initializer ?? []).some(isExternal));
+}
+
+/**
+ * A copy with every external initializer stored inline, for a session created from bytes
+ * (ORT cannot resolve external files relative to a buffer). Fails above protobuf's 2 GiB.
+ */
+export function inlineExternalData(model: ModelProto, external: ExternalDataReader | undefined): ModelProto {
+  if (!hasExternalData(model)) return model;
+  const copy = cloneModel(model);
+  for (const { graph } of allGraphs(copy)) {
+    graph.initializer = (graph.initializer ?? []).map((tensor) => {
+      if (!isExternal(tensor)) return tensor;
+      const raw = tensorRawBytes(tensor, external);
+      const inline = cloneMessage(tensor);
+      delete inline.external_data;
+      delete inline.data_location;
+      if (raw) inline.raw_data = raw;
+      return inline;
+    });
+  }
+  return copy;
+}
+
+/** Bytes an onnxruntime session can be created from. */
+export function sessionBytes(model: ModelProto, external?: ExternalDataReader): Uint8Array {
+  return encodeModel(inlineExternalData(model, external));
+}
+
+export function describeType(dataType: number | null | undefined): string {
+  return dtypeName(dataType);
+}
+
+export function requireFloatWeight(tensor: TensorProto): void {
+  if (tensor.data_type !== DataType.FLOAT && tensor.data_type !== DataType.FLOAT16) {
+    throw new InferscopeError('INTERNAL', `Weight ${tensor.name ?? ''} is ${dtypeName(tensor.data_type)}, not a float.`);
+  }
+}

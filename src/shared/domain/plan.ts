@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { ModelSourceSchema } from './app';
+import {
+  DEFAULT_CI_TARGET_REL,
+  DEFAULT_MAX_TIME_MS,
+  DEFAULT_MIN_ITERATIONS,
+  DEFAULT_MIN_TIME_MS,
+} from '../stats/constants';
+
+/** Warm-up gives up on stability after this long and says so in the result. */
+export const DEFAULT_WARMUP_MAX_MS = 10_000;
+
+export const GraphOptimizationLevelSchema = z.enum(['disabled', 'basic', 'extended', 'all']);
+export type GraphOptimizationLevel = z.infer<typeof GraphOptimizationLevelSchema>;
+
+const positiveInts = (fallback: number[]) =>
+  z
+    .array(z.number().int().positive())
+    .min(1)
+    .default(fallback)
+    .transform((values) => [...new Set(values)].sort((a, b) => a - b));
+
+/**
+ * What the user asks to measure. Expanded into configurations (EP × batch × threads ×
+ * concurrency) in src/core/bench/plan.ts; every configuration sees the same inputs.
+ */
+export const BenchPlanSchema = z.object({
+  model: ModelSourceSchema,
+  /** Execution providers by onnxruntime-node name; empty = every provider that is ready here. */
+  eps: z.array(z.string().min(1)).default([]),
+  /** Options per provider, e.g. {cuda: {device_id: 0}}. */
+  epOptions: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).default({}),
+  batches: positiveInts([1]),
+  /** intraOpNumThreads values; 0 = onnxruntime's default (one per physical core). */
+  threads: z
+    .array(z.number().int().nonnegative())
+    .min(1)
+    .default([0])
+    .transform((values) => [...new Set(values)].sort((a, b) => a - b)),
+  concurrency: positiveInts([1]),
+  /** Values of symbolic dimensions other than the batch, e.g. {sequence: 128}. */
+  dims: z.record(z.string(), z.number().int().positive()).default({}),
+  inputs: z
+    .object({
+      seed: z.number().int().default(0),
+      /** Range of random values for integer inputs (token ids, class ids), inclusive. */
+      intRange: z.object({ min: z.number().int(), max: z.number().int() }).refine((r) => r.min <= r.max, 'min must not exceed max').optional(),
+      /** A folder of the user's own tensors (.npy or ONNX TensorProto .pb), named after the inputs. */
+      dir: z.string().min(1).optional(),
+    })
+    .default({ seed: 0 }),
+  graphOptimizationLevel: GraphOptimizationLevelSchema.default('all'),
+  minIterations: z.number().int().positive().default(DEFAULT_MIN_ITERATIONS),
+  minTimeMs: z.number().nonnegative().default(DEFAULT_MIN_TIME_MS),
+  maxTimeMs: z.number().positive().default(DEFAULT_MAX_TIME_MS),
+  warmupMaxMs: z.number().nonnegative().default(DEFAULT_WARMUP_MAX_MS),
+  ciTargetRel: z.number().positive().default(DEFAULT_CI_TARGET_REL),
+  /** Run the short profiled pass that tells where every operator ran. */
+  profile: z.boolean().default(true),
+});
+export type BenchPlan = z.output<typeof BenchPlanSchema>;
+export type BenchPlanInput = z.input<typeof BenchPlanSchema>;

@@ -1,0 +1,187 @@
+/**
+ * The run document: everything one benchmark run measured, with the environment it was
+ * measured in. Saved as versioned JSON (the same document the CLI's --json writes), so a
+ * run opened a year later or imported from another machine still renders and compares.
+ */
+import { z } from 'zod';
+import { LatencyStatsSchema } from '../stats/schema';
+import { ErrorInfoSchema } from './error';
+import { HardwareProfileSchema } from './hardware';
+import { TensorInfoSchema, PrecisionSchema } from './model';
+import { BenchPlanSchema } from './plan';
+
+export const RUN_SCHEMA = 'inferscope.run';
+export const RUN_SCHEMA_VERSION = 1;
+
+export const RunStatusSchema = z.enum(['running', 'completed', 'cancelled', 'failed', 'interrupted']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const ConfigStatusSchema = z.enum(['pending', 'running', 'done', 'failed', 'cancelled', 'skipped']);
+export type ConfigStatus = z.infer<typeof ConfigStatusSchema>;
+
+/** Where the operators of one configuration ran, from the profiled pass. */
+export const PlacementSchema = z.object({
+  requestedProvider: z.string(),
+  /** Profiled runs the numbers below add up over. */
+  runs: z.number().int().nonnegative(),
+  /** provider → number of nodes it ran. */
+  nodesByEp: z.record(z.string(), z.number().int().nonnegative()),
+  /** provider → share (0–1) of the node time in the profiled pass. */
+  timeShareByEp: z.record(z.string(), z.number().min(0).max(1)),
+  /** Nodes that ran elsewhere than on the requested provider. */
+  fallbackNodes: z.array(z.object({ node: z.string(), op: z.string(), provider: z.string() })),
+  topOps: z.array(
+    z.object({ op: z.string(), provider: z.string(), nodes: z.number().int().nonnegative(), timeUs: z.number().nonnegative(), timeShare: z.number().min(0).max(1) }),
+  ),
+  nodes: z.array(z.object({ node: z.string(), op: z.string(), provider: z.string(), runs: z.number().int().nonnegative(), totalUs: z.number().nonnegative() })),
+  /** File name of the Perfetto / chrome://tracing trace saved beside the run, if kept. */
+  traceFile: z.string().nullable(),
+});
+export type Placement = z.infer<typeof PlacementSchema>;
+
+export const ConfigResultSchema = z.object({
+  /** Stable within a run: "cpu/b1/t0/c1". */
+  id: z.string(),
+  ep: z.string(),
+  batch: z.number().int().positive(),
+  threads: z.number().int().nonnegative(),
+  concurrency: z.number().int().positive(),
+  status: ConfigStatusSchema,
+  error: ErrorInfoSchema.nullable(),
+  /** Provider name as onnxruntime reports it (CPUExecutionProvider, …). */
+  provider: z.string().nullable(),
+  loadMs: z.number().nonnegative().nullable(),
+  sessionCreateMs: z.number().nonnegative().nullable(),
+  firstRunMs: z.number().nonnegative().nullable(),
+  warmup: z
+    .object({ iterations: z.number().int().nonnegative(), ms: z.number().nonnegative(), stable: z.boolean(), windowMedians: z.array(z.number()) })
+    .nullable(),
+  /** Warm-up reached the stability rule (and the run was not cut short). */
+  stable: z.boolean(),
+  stopReason: z.enum(['ci-reached', 'max-time', 'max-iterations']).nullable(),
+  measureMs: z.number().nonnegative().nullable(),
+  latencyMs: LatencyStatsSchema.nullable(),
+  throughput: z.object({ runsPerSec: z.number().nonnegative(), itemsPerSec: z.number().nonnegative() }).nullable(),
+  /** Every measured sample in ms, in the order measured (thread by thread with concurrency). */
+  samples: z.array(z.number().nonnegative()),
+  samplesPerThread: z.array(z.number().int().nonnegative()),
+  trendRatio: z.number().nullable(),
+  memory: z
+    .object({
+      rssBeforeCreateBytes: z.number().nonnegative(),
+      rssAfterCreateBytes: z.number().nonnegative(),
+      rssPeakBytes: z.number().nonnegative(),
+      rssAfterMeasureBytes: z.number().nonnegative(),
+    })
+    .nullable(),
+  cpu: z.object({ userMs: z.number().nonnegative(), systemMs: z.number().nonnegative(), avgCoresBusy: z.number().nonnegative() }).nullable(),
+  /** nvidia-smi during measurement, where present. */
+  gpu: z
+    .object({
+      memoryUsedBytes: z.number().nonnegative().nullable(),
+      utilizationPercent: z.number().nonnegative().nullable(),
+      powerDrawWatts: z.number().nonnegative().nullable(),
+    })
+    .nullable(),
+  inputs: z.array(z.object({ name: z.string(), type: z.string(), shape: z.array(z.number().int().nonnegative()), source: z.enum(['random', 'user']) })),
+  placement: PlacementSchema.nullable(),
+  placementError: z.string().nullable(),
+  warnings: z.array(z.string()),
+});
+export type ConfigResult = z.infer<typeof ConfigResultSchema>;
+
+export const RunWarningSchema = z.object({
+  code: z.enum(['governor', 'battery', 'other-load', 'throttling', 'not-stable', 'software-adapter', 'ci-not-reached', 'fallback-nodes', 'debug-build']),
+  message: z.string(),
+  /** The configuration it concerns, if one. */
+  configId: z.string().nullable(),
+});
+export type RunWarning = z.infer<typeof RunWarningSchema>;
+
+export const RunModelSchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  sample: z.string().nullable(),
+  sizeBytes: z.number().nonnegative(),
+  sha256: z.string(),
+  inputs: z.array(TensorInfoSchema),
+  outputs: z.array(TensorInfoSchema),
+  opsets: z.array(z.object({ domain: z.string(), version: z.number() })),
+  precision: PrecisionSchema,
+  parameters: z.number().nonnegative(),
+  macs: z.number().nullable(),
+  nodeCount: z.number().nonnegative(),
+  /** Symbolic dimensions other than the batch, with the values the run used (the user's or the stated defaults). */
+  dims: z.record(z.string(), z.number()).default({}),
+  /** Variant label once quantized variants are measured ("fp32" for the model as given). */
+  variant: z.string().default('fp32'),
+});
+export type RunModel = z.infer<typeof RunModelSchema>;
+
+export const RunEnvironmentSchema = z.object({
+  hardware: HardwareProfileSchema,
+  host: z.enum(['electron', 'browser', 'cli']),
+  app: z.object({ version: z.string() }),
+  versions: z.object({ node: z.string(), onnxruntime: z.string(), electron: z.string().nullable(), chromium: z.string().nullable() }),
+});
+export type RunEnvironment = z.infer<typeof RunEnvironmentSchema>;
+
+export const RunDocumentSchema = z.object({
+  schema: z.literal(RUN_SCHEMA),
+  schemaVersion: z.literal(RUN_SCHEMA_VERSION),
+  id: z.string(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  status: RunStatusSchema,
+  plan: BenchPlanSchema,
+  model: RunModelSchema,
+  environment: RunEnvironmentSchema,
+  /** How the numbers were made, printed beside them. */
+  method: z.object({
+    warmup: z.string(),
+    stopping: z.string(),
+    statistics: z.string(),
+    concurrency: z.string(),
+  }),
+  configs: z.array(ConfigResultSchema),
+  warnings: z.array(RunWarningSchema),
+  /** Set when the run was imported from a file (another machine, the CLI). */
+  importedFrom: z.string().nullable().default(null),
+});
+export type RunDocument = z.infer<typeof RunDocumentSchema>;
+
+export const RunSummarySchema = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  status: RunStatusSchema,
+  model: z.string(),
+  variant: z.string(),
+  machine: z.string(),
+  configs: z.number().int().nonnegative(),
+  done: z.number().int().nonnegative(),
+  /** The fastest median among finished configurations, with its label. */
+  best: z.object({ configId: z.string(), medianMs: z.number() }).nullable(),
+  imported: z.boolean(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+/** Live progress of a running benchmark, at most one event per 50 ms. */
+export const BenchProgressEventSchema = z.object({
+  runId: z.string(),
+  configId: z.string(),
+  configIndex: z.number().int().nonnegative(),
+  configCount: z.number().int().positive(),
+  phase: z.enum(['load', 'session-create', 'first-run', 'warmup', 'measure', 'profile']),
+  iterations: z.number().int().nonnegative(),
+  elapsedMs: z.number().nonnegative(),
+  medianMs: z.number().nullable(),
+  ciHalfWidthRel: z.number().nullable(),
+  /** Samples measured since the previous progress event (for the live charts). */
+  samplesMs: z.array(z.number()),
+  /** Whole run: share done (0–1) and an estimate of the time left. */
+  fraction: z.number().min(0).max(1),
+  etaMs: z.number().nonnegative().nullable(),
+});
+export type BenchProgressEvent = z.infer<typeof BenchProgressEventSchema>;
+

@@ -1,0 +1,203 @@
+/**
+ * The one measuring loop (tinybench, google/benchmark): warm-up and measurement are the
+ * same back-to-back `await session.run(feeds)` loop; only what happens between runs
+ * differs. Each sample is the wall time of one awaited run taken with
+ * process.hrtime.bigint(); everything else (bookkeeping, stop checks, progress, RSS)
+ * runs after the second clock read, outside the timed region, and is never awaited.
+ */
+import type * as ort from 'onnxruntime-node';
+import { isStable, shouldStopMeasuring, stopCheckInterval, median, type StopDecision } from '../shared/stats';
+import type { BenchConfig } from '../core/bench/measurement';
+
+/** A warm-up window holds at least this many runs ... */
+export const WARMUP_WINDOW_MIN_RUNS = 5;
+/** ... and lasts at least this long, so windows of a very fast model are not just a few microseconds of noise. */
+export const WARMUP_WINDOW_MIN_MS = 100;
+/** Progress messages at most this often (≤ 20 per second). */
+export const PROGRESS_INTERVAL_MS = 50;
+/** RSS is read between runs at most this often. */
+export const RSS_SAMPLE_INTERVAL_MS = 100;
+
+/**
+ * The loop's clock in ms as a plain number: process.hrtime.bigint() converted once, so the
+ * bookkeeping between runs allocates no BigInts (whose garbage would be collected, sometimes,
+ * inside a later timed run). A double holds ns-since-boot exactly for ~100 days and to
+ * well under a nanosecond after that.
+ */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+
+/**
+ * Runs the session back to back. `afterRun` gets the run's wall time and the clock (nowMs
+ * scale) at its end and returns true to stop; an exception from it (cancel) ends the loop.
+ */
+export async function runBackToBack(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+  afterRun: (sampleMs: number, endMs: number) => boolean,
+): Promise<void> {
+  for (;;) {
+    const start = process.hrtime.bigint();
+    await session.run(feeds);
+    const end = process.hrtime.bigint();
+    if (afterRun(Number(end - start) / 1e6, Number(end) / 1e6)) return;
+  }
+}
+
+export interface WarmupOutcome {
+  iterations: number;
+  ms: number;
+  stable: boolean;
+  windowMedians: number[];
+}
+
+/**
+ * Warm-up bookkeeping (MEASUREMENT.md step 4): samples go into windows; the warm-up is
+ * over when the last STABILITY_WINDOWS window medians agree within STABILITY_TOLERANCE
+ * (isStable), or when `maxMs` has passed (then not stable).
+ */
+export class Warmup {
+  private window: number[] = [];
+  private windowStartMs: number;
+  private readonly windowMedians: number[] = [];
+  private iterations = 0;
+  private stable = false;
+  private endMs: number;
+
+  constructor(
+    private readonly startMs: number,
+    private readonly maxMs: number,
+  ) {
+    this.windowStartMs = startMs;
+    this.endMs = startMs;
+  }
+
+  /** True when warm-up is over. */
+  add(sampleMs: number, endMs: number): boolean {
+    this.iterations++;
+    this.endMs = endMs;
+    this.window.push(sampleMs);
+    if (this.window.length >= WARMUP_WINDOW_MIN_RUNS && endMs - this.windowStartMs >= WARMUP_WINDOW_MIN_MS) {
+      this.windowMedians.push(median(this.window));
+      this.window = [];
+      this.windowStartMs = endMs;
+      if (isStable(this.windowMedians)) {
+        this.stable = true;
+        return true;
+      }
+    }
+    return endMs - this.startMs >= this.maxMs;
+  }
+
+  get lastWindowMedian(): number | null {
+    return this.windowMedians.at(-1) ?? null;
+  }
+
+  get count(): number {
+    return this.iterations;
+  }
+
+  outcome(): WarmupOutcome {
+    return {
+      iterations: this.iterations,
+      ms: this.endMs - this.startMs,
+      stable: this.stable,
+      windowMedians: [...this.windowMedians],
+    };
+  }
+}
+
+export type StopCriteriaConfig = Pick<BenchConfig, 'minIterations' | 'minTimeMs' | 'maxTimeMs' | 'maxIterations' | 'ciTargetRel'>;
+
+/**
+ * Measurement bookkeeping (step 5): keeps every sample and asks shouldStopMeasuring
+ * every stopCheckInterval(n) samples (each check sorts all samples); between checks it
+ * only compares the elapsed time and count with the caps, which is O(1).
+ */
+export class Measurement {
+  readonly samples: number[] = [];
+  private nextCheck: number;
+  private endMs: number;
+  decision: StopDecision | undefined;
+  lastCiHalfWidthRel: number | null = null;
+
+  constructor(
+    private readonly startMs: number,
+    private readonly criteria: StopCriteriaConfig,
+  ) {
+    this.endMs = startMs;
+    this.nextCheck = Math.max(1, criteria.minIterations);
+  }
+
+  /** True when measurement is over; `decision` says why. */
+  add(sampleMs: number, endMs: number): boolean {
+    this.samples.push(sampleMs);
+    return this.check(endMs, false);
+  }
+
+  /** For concurrent runs: samples from all threads, judged on the common clock. */
+  addMany(samplesMs: readonly number[]): void {
+    for (const s of samplesMs) this.samples.push(s);
+  }
+
+  check(nowMs: number, force: boolean): boolean {
+    this.endMs = nowMs;
+    const elapsedMs = nowMs - this.startMs;
+    const n = this.samples.length;
+    const capped = elapsedMs >= this.criteria.maxTimeMs || (this.criteria.maxIterations !== undefined && n >= this.criteria.maxIterations);
+    if (!force && !capped && n < this.nextCheck) return false;
+    const decision = shouldStopMeasuring({
+      samples: this.samples,
+      elapsedMs,
+      minIterations: this.criteria.minIterations,
+      minTimeMs: this.criteria.minTimeMs,
+      maxTimeMs: this.criteria.maxTimeMs,
+      ...(this.criteria.maxIterations !== undefined ? { maxIterations: this.criteria.maxIterations } : {}),
+      ciTargetRel: this.criteria.ciTargetRel,
+    });
+    this.nextCheck = n + stopCheckInterval(n);
+    if (decision.ciHalfWidthRel !== null) this.lastCiHalfWidthRel = decision.ciHalfWidthRel;
+    this.decision = decision;
+    return decision.stop;
+  }
+
+  get elapsedMs(): number {
+    return this.endMs - this.startMs;
+  }
+}
+
+/** Calls `emit` at most every PROGRESS_INTERVAL_MS; `emit` must not block (it posts a message). */
+export class ProgressThrottle {
+  private lastMs = -Infinity;
+  constructor(private readonly intervalMs = PROGRESS_INTERVAL_MS) {}
+
+  due(nowMs: number): boolean {
+    if (nowMs - this.lastMs < this.intervalMs) return false;
+    this.lastMs = nowMs;
+    return true;
+  }
+}
+
+/** Highest RSS seen, read between runs at most every RSS_SAMPLE_INTERVAL_MS. */
+export class RssPeak {
+  private lastMs = -Infinity;
+  peak = 0;
+
+  constructor() {
+    this.read();
+  }
+
+  read(): number {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peak) this.peak = rss;
+    return rss;
+  }
+
+  maybeRead(nowMs: number): void {
+    if (nowMs - this.lastMs < RSS_SAMPLE_INTERVAL_MS) return;
+    this.lastMs = nowMs;
+    this.read();
+  }
+}

@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataLocation, DataType, encodeModelProto, type ModelProto } from '../../../src/core/onnx/codec';
+import { decodeModel, encodeModel, readModel, scanTopLevel, writeModel } from '../../../src/core/onnx/read';
+import { externalDataRef, readTensorValues } from '../../../src/core/onnx/tensor';
+import { floatTensor, makeModel, node, seededValues, smallCnn, tempDir, tensorValue } from './helpers';
+
+let dir: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  dir = tempDir();
+});
+afterAll(() => dir.cleanup());
+
+const codeOf = async (promise: Promise<unknown>): Promise<string> => {
+  try {
+    await promise;
+    return 'no error';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+};
+const syncCode = (fn: () => unknown): string => {
+  try {
+    fn();
+    return 'no error';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+};
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) & 0xff;
+  };
+}
+
+/** A medium model with several tensors, so truncation can land in many different places. */
+function mediumModel(): ModelProto {
+  const model = smallCnn();
+  model.metadata_props = [{ key: 'purpose', value: 'truncation tests' }];
+  model.graph!.doc_string = 'x'.repeat(50);
+  return model;
+}
+
+describe('readModel errors', () => {
+  it('MODEL_NOT_FOUND for a missing path', async () => {
+    expect(await codeOf(readModel(join(dir.path, 'nope.onnx')))).toBe('MODEL_NOT_FOUND');
+    expect(await codeOf(readModel(join(dir.path, 'nope', 'deeper.onnx')))).toBe('MODEL_NOT_FOUND');
+  });
+
+  it('MODEL_NOT_A_FILE for a directory', async () => {
+    mkdirSync(join(dir.path, 'folder.onnx'));
+    expect(await codeOf(readModel(join(dir.path, 'folder.onnx')))).toBe('MODEL_NOT_A_FILE');
+  });
+
+  it('MODEL_EMPTY for an empty file', async () => {
+    writeFileSync(join(dir.path, 'empty.onnx'), '');
+    expect(await codeOf(readModel(join(dir.path, 'empty.onnx')))).toBe('MODEL_EMPTY');
+  });
+
+  it('MODEL_NOT_ONNX for random bytes of many sizes', async () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const next = prng(seed);
+      const size = 1 + ((seed * 7919) % 5000);
+      const bytes = Uint8Array.from({ length: size }, next);
+      expect(syncCode(() => decodeModel(bytes)), `seed ${seed}`).toBe('MODEL_NOT_ONNX');
+    }
+    const path = join(dir.path, 'random.onnx');
+    writeFileSync(path, Uint8Array.from({ length: 4096 }, prng(99)));
+    expect(await codeOf(readModel(path))).toBe('MODEL_NOT_ONNX');
+  });
+
+  it('MODEL_NOT_ONNX with a hint for other formats', () => {
+    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4, 5, 6]);
+    expect(() => decodeModel(zip)).toThrow(/ZIP archive/);
+    const text = new TextEncoder().encode('hello, this is not a model\n'.repeat(10));
+    expect(() => decodeModel(text)).toThrow(/text file/);
+    expect(syncCode(() => decodeModel(text))).toBe('MODEL_NOT_ONNX');
+  });
+
+  it('MODEL_NOT_ONNX for a valid protobuf that is not a model (no graph)', () => {
+    const notModel = encodeModelProto({ producer_name: 'x', doc_string: 'no graph here' });
+    expect(syncCode(() => decodeModel(notModel))).toBe('MODEL_NOT_ONNX');
+  });
+
+  it('MODEL_TRUNCATED for every prefix of a real model', () => {
+    const model = mediumModel();
+    const bytes = encodeModel(model);
+    expect(bytes.length).toBeGreaterThan(2000);
+    // Cut exactly before metadata_props (the last field) the rest is itself a complete, valid
+    // model: nothing in the bytes can tell it was ever longer.
+    const withoutMetadata = encodeModel({ ...model, metadata_props: [] }).length;
+    for (let cut = 2; cut < bytes.length; cut++) {
+      const code = syncCode(() => decodeModel(bytes.subarray(0, cut)));
+      const expected = cut === withoutMetadata ? 'no error' : 'MODEL_TRUNCATED';
+      if (code !== expected) throw new Error(`prefix of ${cut}/${bytes.length} bytes gave ${code}`);
+    }
+  });
+
+  it('MODEL_TRUNCATED for a cut-short file on disk', async () => {
+    const bytes = encodeModel(mediumModel());
+    const path = join(dir.path, 'cut.onnx');
+    writeFileSync(path, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    expect(await codeOf(readModel(path))).toBe('MODEL_TRUNCATED');
+  });
+
+  it('scanTopLevel tells a cut from a broken layout', () => {
+    const bytes = encodeModel(mediumModel());
+    expect(scanTopLevel(bytes).status).toBe('complete');
+    expect(scanTopLevel(bytes.subarray(0, bytes.length - 1)).status).toBe('cut');
+    expect(scanTopLevel(new Uint8Array([0xff, 0xff, 0xff])).status).not.toBe('complete');
+  });
+
+  it('EXTERNAL_DATA_MISSING names the missing file; EXTERNAL_DATA_INVALID for ".."', async () => {
+    const ext = (location: string, offset = 0) =>
+      makeModel({
+        nodes: [node('Relu', ['w'], ['y'])],
+        inputs: [],
+        outputs: [tensorValue('y', DataType.FLOAT, [4])],
+        initializers: [
+          {
+            name: 'w',
+            data_type: DataType.FLOAT,
+            dims: [4],
+            data_location: DataLocation.EXTERNAL,
+            external_data: [
+              { key: 'location', value: location },
+              { key: 'offset', value: String(offset) },
+              { key: 'length', value: '16' },
+            ],
+          },
+        ],
+      });
+    const missing = join(dir.path, 'missing-ext.onnx');
+    writeFileSync(missing, encodeModel(ext('weights.bin')));
+    await expect(readModel(missing)).rejects.toMatchObject({ code: 'EXTERNAL_DATA_MISSING', detail: 'weights.bin' });
+    await expect(readModel(missing)).rejects.toThrow(/weights\.bin/);
+
+    writeFileSync(join(dir.path, 'short.bin'), new Uint8Array(20));
+    const beyond = join(dir.path, 'beyond.onnx');
+    writeFileSync(beyond, encodeModel(ext('short.bin', 8)));
+    await expect(readModel(beyond)).rejects.toMatchObject({ code: 'EXTERNAL_DATA_MISSING', detail: 'short.bin' });
+
+    const escape = join(dir.path, 'escape.onnx');
+    writeFileSync(escape, encodeModel(ext('../short.bin')));
+    expect(await codeOf(readModel(escape))).toBe('EXTERNAL_DATA_INVALID');
+    const absolute = join(dir.path, 'absolute.onnx');
+    writeFileSync(absolute, encodeModel(ext(join(dir.path, 'short.bin'))));
+    expect(await codeOf(readModel(absolute))).toBe('EXTERNAL_DATA_INVALID');
+
+    const fine = join(dir.path, 'fine.onnx');
+    writeFileSync(fine, encodeModel(ext('short.bin', 4)));
+    const loaded = await readModel(fine);
+    expect(loaded.externalData).toEqual([
+      { location: 'short.bin', path: join(dir.path, 'short.bin'), fileBytes: 20, bytes: 16, tensors: 1 },
+    ]);
+  });
+});
+
+describe('writeModel', () => {
+  it('writes atomically and reads back the same model', async () => {
+    const model = mediumModel();
+    const path = join(dir.path, 'out', 'cnn.onnx');
+    mkdirSync(join(dir.path, 'out'));
+    const result = await writeModel(path, model);
+    expect(result.externalData).toBeNull();
+    expect(readdirSync(join(dir.path, 'out'))).toEqual(['cnn.onnx']);
+    expect(Buffer.from(readFileSync(path)).equals(Buffer.from(encodeModel(model)))).toBe(true);
+    const loaded = await readModel(path);
+    expect(loaded.model.graph?.node?.map((n) => n.op_type)).toEqual(['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm']);
+  });
+
+  it('moves large initializers to external data at 4096-aligned offsets and back', async () => {
+    const big1 = floatTensor('big1', [300, 10]);
+    const big2 = floatTensor('big2', [1000]);
+    const small = floatTensor('small', [3]);
+    const model = makeModel({
+      nodes: [node('Add', ['big1', 'big1'], ['y'])],
+      inputs: [],
+      outputs: [tensorValue('y', DataType.FLOAT, [300, 10])],
+      initializers: [big1, small, big2],
+    });
+    const sub = join(dir.path, 'ext');
+    mkdirSync(sub);
+    const path = join(sub, 'model.onnx');
+    const result = await writeModel(path, model, { externalDataThresholdBytes: 1024 });
+    expect(result.externalData).toMatchObject({ location: 'model.onnx.data', tensors: 2 });
+    expect(readdirSync(sub).sort()).toEqual(['model.onnx', 'model.onnx.data']);
+    // The input model is untouched.
+    expect(model.graph?.initializer?.[0]?.raw_data?.length).toBe(12000);
+
+    const loaded = await readModel(path);
+    const [w1, w2, w3] = loaded.model.graph!.initializer!;
+    const ref1 = externalDataRef(w1!)!;
+    const ref3 = externalDataRef(w3!)!;
+    expect(ref1).toMatchObject({ location: 'model.onnx.data', offset: 0, length: 12000 });
+    expect(ref3.offset % 4096).toBe(0);
+    expect(ref3.offset).toBe(12288);
+    expect(w2!.data_location ?? DataLocation.DEFAULT).toBe(DataLocation.DEFAULT);
+    expect(statSync(join(sub, 'model.onnx.data')).size).toBe(12288 + 4000);
+    expect(readTensorValues(w1!, loaded.external)).toEqual(seededValues(3000, 'big1'.length + 3000));
+    expect(readTensorValues(w3!, loaded.external)).toEqual(seededValues(1000, 'big2'.length + 1000));
+    expect(loaded.externalData[0]).toMatchObject({ location: 'model.onnx.data', tensors: 2, bytes: 16000 });
+
+    // Writing the loaded model elsewhere without a threshold inlines the external tensors.
+    const inlinePath = join(dir.path, 'inlined.onnx');
+    await expect(writeModel(inlinePath, loaded.model)).rejects.toMatchObject({ code: 'EXTERNAL_DATA_MISSING' });
+    await writeModel(inlinePath, loaded.model, { externalDataSource: loaded });
+    const inlined = await readModel(inlinePath);
+    expect(inlined.externalData).toEqual([]);
+    expect(readTensorValues(inlined.model.graph!.initializer![2]!)).toEqual(seededValues(1000, 'big2'.length + 1000));
+  });
+
+  it('leaves no temporary files behind when it fails', async () => {
+    const sub = join(dir.path, 'fail');
+    mkdirSync(sub);
+    const model = makeModel({
+      nodes: [],
+      inputs: [],
+      outputs: [],
+      initializers: [
+        {
+          name: 'gone',
+          data_type: DataType.FLOAT,
+          dims: [4],
+          data_location: DataLocation.EXTERNAL,
+          external_data: [{ key: 'location', value: 'gone.bin' }],
+        },
+        floatTensor('big', [2000]),
+      ],
+    });
+    expect(await codeOf(writeModel(join(sub, 'm.onnx'), model, { externalDataThresholdBytes: 100 }))).toBe('EXTERNAL_DATA_MISSING');
+    expect(readdirSync(sub)).toEqual([]);
+  });
+});
