@@ -1,6 +1,19 @@
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { resolve } from 'node:path';
+import type { Plugin } from 'vite';
+
+/**
+ * The page's CSP forbids inline styles. Vite's dev server injects CSS as <style> tags, so only
+ * `electron-vite dev` relaxes style-src; built pages keep the strict policy.
+ */
+function devStyleCsp(): Plugin {
+  return {
+    name: 'inferscope-dev-style-csp',
+    apply: 'serve',
+    transformIndexHtml: (html) => html.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+  };
+}
 
 export default defineConfig({
   main: {
@@ -26,7 +39,7 @@ export default defineConfig({
   renderer: {
     root: 'src/renderer',
     base: './',
-    plugins: [svelte()],
+    plugins: [svelte(), devStyleCsp()],
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve('src/renderer/index.html') } },

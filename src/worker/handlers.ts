@@ -5,7 +5,7 @@
 import type { ProgressOf, RequestOf, RequestType, ResultOf } from '../core/bench/protocol';
 import { probe } from './probe';
 import { bench } from './measure';
-import { crashForTest } from './test-hooks';
+import { crashForTest, crashIfAsked, withoutTestOptions } from './test-hooks';
 
 export interface RequestContext<T extends RequestType> {
   signal: AbortSignal;
@@ -19,6 +19,9 @@ export type Handlers = {
 
 export const handlers: Handlers = {
   probe: (request, { signal }) => probe(request, signal),
-  bench: (request, context) => bench(request.config, context),
+  bench: (request, context) => {
+    crashIfAsked(request.config.epOptions);
+    return bench({ ...request.config, epOptions: withoutTestOptions(request.config.epOptions) }, context);
+  },
   'crash-for-test': (request, { signal }) => crashForTest(request, signal),
 };

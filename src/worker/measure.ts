@@ -6,9 +6,10 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { InferscopeError } from '../shared/errors';
-import { machineCpuTimes, otherLoadShare } from '../core/bench/cpu-load';
+import { machineCpuTimes, otherLoadShare, type CpuTimes } from '../core/bench/cpu-load';
 import { computeStatistics, trendRatio } from '../shared/stats';
-import type { BenchConfig, BenchMeasurement } from '../core/bench/measurement';
+import type * as ort from 'onnxruntime-node';
+import type { BenchConfig, BenchMeasurement, BenchProgress } from '../core/bench/measurement';
 import { providerNameForEp, summarizePlacement, type PlacementSummary } from '../core/bench/placement';
 import { throwIfCancelled } from './cancel';
 import { benchFeeds } from './feeds';
@@ -119,6 +120,44 @@ async function readModel(modelPath: string): Promise<number> {
   }
 }
 
+export interface MeasureHooks {
+  rss: RssPeak;
+  throttle: ProgressThrottle;
+  signal: AbortSignal;
+  progress: (value: BenchProgress) => void;
+}
+
+/**
+ * Step 5 on one session: the measuring loop itself. Exported so the harness-overhead benchmark
+ * (scripts/bench-harness.mjs) times exactly this code against a bare loop of session.run.
+ */
+export async function measureSamples(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+  config: Pick<BenchConfig, 'minIterations' | 'minTimeMs' | 'maxTimeMs' | 'maxIterations' | 'ciTargetRel'>,
+  hooks: MeasureHooks,
+): Promise<{ measurement: Measurement; cpu: NodeJS.CpuUsage; machineCpu: { before: CpuTimes; after: CpuTimes } }> {
+  const { rss, throttle, signal, progress } = hooks;
+  const machineBefore = machineCpuTimes();
+  const cpuBefore = process.cpuUsage();
+  const measureStarted = nowMs();
+  const measurement = new Measurement(measureStarted, config);
+  let reported = 0;
+  await runBackToBack(session, feeds, (sampleMs, endMs) => {
+    const done = measurement.add(sampleMs, endMs);
+    rss.maybeRead(endMs);
+    if (throttle.due(endMs)) {
+      const recent = measurement.samples.slice(reported);
+      reported = measurement.samples.length;
+      progress(phaseProgress('measure', measurement.samples.length, measurement.elapsedMs, null, measurement.lastCiHalfWidthRel, recent));
+    }
+    throwIfCancelled(signal);
+    return done;
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  return { measurement, cpu, machineCpu: { before: machineBefore, after: machineCpuTimes() } };
+}
+
 /** Steps 2–5 for concurrency 1: one session, run back to back on this thread. */
 async function measureOnThisThread(config: BenchConfig, context: BenchContext, rss: RssPeak): Promise<TimedPhases> {
   const { signal } = context;
@@ -151,26 +190,12 @@ async function measureOnThisThread(config: BenchConfig, context: BenchContext, r
       });
     }
 
-    const machineBefore = machineCpuTimes();
-    const cpuBefore = process.cpuUsage();
-    const measureStarted = nowMs();
-    const measurement = new Measurement(measureStarted, config);
-    let reported = 0;
-    await runBackToBack(session, feeds, (sampleMs, endMs) => {
-      const done = measurement.add(sampleMs, endMs);
-      rss.maybeRead(endMs);
-      if (throttle.due(endMs)) {
-        const recent = measurement.samples.slice(reported);
-        reported = measurement.samples.length;
-        context.progress(
-          phaseProgress('measure', measurement.samples.length, measurement.elapsedMs, null, measurement.lastCiHalfWidthRel, recent),
-        );
-      }
-      throwIfCancelled(signal);
-      return done;
+    const { measurement, cpu, machineCpu } = await measureSamples(session, feeds, config, {
+      rss,
+      throttle,
+      signal,
+      progress: (value) => context.progress(value),
     });
-    const cpu = process.cpuUsage(cpuBefore);
-    const machineCpu = { before: machineBefore, after: machineCpuTimes() };
     const decision = measurement.decision;
     if (!decision?.stop) throw new InferscopeError('INTERNAL', 'The measuring loop ended without a stop decision.');
 

@@ -35,3 +35,25 @@ export async function crashForTest(request: RequestOf<'crash-for-test'>, signal:
       throw new InferscopeError('INTERNAL', 'wait-for-cancel ended without a cancel');
   }
 }
+
+/**
+ * A benchmark configuration can ask to crash the worker mid-measurement, so a crash in the
+ * middle of a plan is tested for real: epOptions {"inferscope.testCrash": "exit"|"abort"}.
+ * Ignored (and never passed to onnxruntime) unless test hooks are on.
+ */
+export const TEST_CRASH_OPTION = 'inferscope.testCrash';
+
+export function crashIfAsked(epOptions: Record<string, unknown>): void {
+  const how = epOptions[TEST_CRASH_OPTION];
+  if (!TEST_HOOKS_ENABLED || (how !== 'exit' && how !== 'abort')) return;
+  process.stderr.write(`inferscope worker: ${how} during a benchmark on request\n`);
+  if (how === 'exit') process.exit(TEST_CRASH_EXIT_CODE);
+  process.abort();
+}
+
+/** epOptions without the test-only keys, as onnxruntime must see them. */
+export function withoutTestOptions<T extends Record<string, unknown>>(epOptions: T): T {
+  if (!(TEST_CRASH_OPTION in epOptions)) return epOptions;
+  const { [TEST_CRASH_OPTION]: _ignored, ...rest } = epOptions;
+  return rest as T;
+}

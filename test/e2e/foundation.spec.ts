@@ -28,6 +28,8 @@ test.describe('foundation: hardware and model inspection in the browser host', (
     const box = await chart.boundingBox();
     expect(box?.height ?? 0).toBeGreaterThan(50);
     await expect(app.getByTestId('macs')).toContainText(/\d/);
+    // Back on the start page, the model is in the recent files.
+    await app.getByTestId('close-model').click();
     await expect(app.getByTestId('recent-list')).toContainText('mnist-cnn');
   });
 

@@ -215,10 +215,8 @@ class DynamicQuantizer {
       case 'Gather': {
         const table = constantFloatInput(entry, node, 0);
         const [, indices] = node.input ?? [];
-        if (!table || !indices) {
-          skip(this.ws.report, node, 'the table is computed at run time');
-          return false;
-        }
+        // Gathers over shapes or activations are indexing, not embedding lookups: nothing to report.
+        if (!table || !indices) return false;
         const dims = tensorDims(table.tensor);
         const perChannel = this.perChannelGather && attrInt(node, 'axis', 0) === 0 && dims.length === 2;
         // Tables are looked up, not multiplied: uint8 asymmetric uses all 256 levels.

@@ -23,7 +23,7 @@ import {
   type Workspace,
 } from './common';
 import { discoverElementTypes, type ElementTypes } from './element-types';
-import { allGraphs, attrs, graphOutputNames, makeNode, subgraphsOf } from './graph';
+import { allGraphs, attrs, graphOutputNames, makeNode, removeInitializerInputs, subgraphsOf } from './graph';
 import { convertToFloat16 } from './math';
 import type { Applicability, ProgressCallback, Transformation, TransformOptions, TransformResult } from './types';
 
@@ -182,6 +182,7 @@ class Fp16Converter {
         });
       }
     }
+    const converted = new Set<string>();
     for (const { graph } of allGraphs(this.ws.model)) {
       const outputs = graphOutputNames(graph);
       graph.initializer = (graph.initializer ?? []).map((tensor) => {
@@ -193,9 +194,12 @@ class Fp16Converter {
           return tensor;
         }
         this.precision.set(name, 'fp16');
+        converted.add(name);
         return this.toFloat16Tensor(tensor);
       });
     }
+    // A converted weight no longer matches a float32 graph-input declaration of the same name.
+    if (this.ws.model.graph) removeInitializerInputs(this.ws.model.graph, converted);
   }
 
   private toFloat16Tensor(tensor: TensorProto): TensorProto {

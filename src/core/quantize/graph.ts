@@ -312,35 +312,67 @@ export function topologicalSort(graph: GraphProto): void {
     for (const d of deps) (dependents[d] as number[]).push(index);
     return deps.size;
   });
-  // A min-heap on the original index would be exact; a sorted ready list is plenty for our sizes.
-  const ready: number[] = [];
+  // Ready nodes come out lowest original index first, so a graph already in order stays as it is.
+  const ready = new MinHeap();
   waiting.forEach((count, index) => {
     if (count === 0) ready.push(index);
   });
   const order: number[] = [];
-  const insertSorted = (value: number) => {
-    let lo = 0;
-    let hi = ready.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((ready[mid] as number) < value) lo = mid + 1;
-      else hi = mid;
-    }
-    ready.splice(lo, 0, value);
-  };
-  while (ready.length > 0) {
-    const index = ready.shift() as number;
+  while (ready.size > 0) {
+    const index = ready.pop();
     order.push(index);
     for (const next of dependents[index] as number[]) {
       waiting[next] = (waiting[next] as number) - 1;
-      if (waiting[next] === 0) insertSorted(next);
+      if (waiting[next] === 0) ready.push(next);
     }
   }
   if (order.length !== nodes.length) {
-    const stuck = nodes.filter((_, i) => !order.includes(i)).map((n) => n.name || n.op_type);
+    const placed = new Set(order);
+    const stuck = nodes.filter((_, i) => !placed.has(i)).map((n) => n.name || n.op_type);
     throw new InferscopeError('QUANTIZE_FAILED', `The graph "${graph.name ?? ''}" has a cycle (around ${stuck.slice(0, 3).join(', ')}).`);
   }
   graph.node = order.map((i) => nodes[i] as NodeProto);
+}
+
+class MinHeap {
+  private readonly items: number[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(value: number): void {
+    const items = this.items;
+    items.push(value);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if ((items[parent] as number) <= value) break;
+      items[i] = items[parent] as number;
+      i = parent;
+    }
+    items[i] = value;
+  }
+
+  pop(): number {
+    const items = this.items;
+    const top = items[0] as number;
+    const last = items.pop() as number;
+    if (items.length > 0) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= items.length) break;
+        const right = left + 1;
+        const child = right < items.length && (items[right] as number) < (items[left] as number) ? right : left;
+        if ((items[child] as number) >= last) break;
+        items[i] = items[child] as number;
+        i = child;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
 }
 
 export function sortAllGraphs(model: ModelProto): void {

@@ -236,10 +236,7 @@ class QdqPlan {
     const [input] = node.input ?? [];
     const [output] = node.output ?? [];
     if (!input || !this.activations.has(input) || !this.isFloat(output)) return;
-    if (this.selection.refusal(node)) {
-      if (!this.ws.report.skipped.some((s) => s.node === node.name)) skip(this.ws.report, node, this.selection.refusal(node) as string);
-      return;
-    }
+    if (this.refused(node)) return;
     this.activations.add(output);
     this.quantizedNodes.add(node);
     if (SHARES_INPUT.has(op)) {

@@ -78,6 +78,10 @@ export function randomInputs(
         const data = new BigInt64Array(n);
         for (let i = 0; i < n; i++) data[i] = BigInt(rng.nextInt(range.min, range.max + 1));
         record[input.name] = { type: 'int64', data, dims: shape };
+      } else if (type === DataType.BOOL) {
+        const data = new Uint8Array(n);
+        for (let i = 0; i < n; i++) data[i] = rng.nextInt(0, 2);
+        record[input.name] = { type: 'bool', data, dims: shape };
       } else {
         throw new Error(`test inputs of type ${dtypeName(type)} are not generated`);
       }

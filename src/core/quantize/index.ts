@@ -1,0 +1,27 @@
+/**
+ * Quantization and precision conversion (QUANTIZATION.md). The transformations are registered
+ * in one list (registry.ts); `quantizeModel` runs one and reports size and output quality.
+ */
+export { TRANSFORMATIONS, transformationFor, applicableTransformations } from './registry';
+export { quantizeModel, modelSizeBytes } from './pipeline';
+export type { QuantizeRequest, QuantizeOutcome } from './pipeline';
+export { int8Dynamic } from './dynamic';
+export { int8Static, chooseInt8Types } from './static';
+export type { Int8Types } from './static';
+export { fp16, DEFAULT_FP16_BLOCK_LIST } from './fp16';
+export { int4, q4f16 } from './int4';
+export { evaluateQuality } from './session';
+export { compareOutput, OutputQualityAccumulator, isClassScores } from './quality';
+export { preprocess } from './preprocess';
+export type {
+  Applicability,
+  InputRecord,
+  InputSource,
+  InputTensor,
+  ProgressCallback,
+  QuantizeProgress,
+  Transformation,
+  TransformOptions,
+  TransformReport,
+  TransformResult,
+} from './types';

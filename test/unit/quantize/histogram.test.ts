@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { Histogram, MinMaxCollector } from '../../../src/core/quantize/histogram';
+
+function normals(n: number, seed: number): Float32Array {
+  // Deterministic Box–Muller over a small LCG: enough for shape tests.
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state + 0.5) / 4294967296;
+  };
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return out;
+}
+
+describe('MinMaxCollector', () => {
+  it('keeps the global range over batches and ignores NaN/Inf', () => {
+    const c = new MinMaxCollector();
+    c.add([1, 2, 3]);
+    c.add([-4, NaN, Infinity, 0.5]);
+    expect(c.range()).toEqual({ min: -4, max: 3 });
+  });
+  it('an empty collector gives 0..0', () => {
+    expect(new MinMaxCollector().range()).toEqual({ min: 0, max: 0 });
+  });
+});
+
+describe('Histogram', () => {
+  it('grows by whole bins of the first width and keeps earlier counts', () => {
+    const h = new Histogram(4, false);
+    h.add([-1, -0.4, 0.1, 1]); // limit 1, step 0.5: bins [-1,-.5) [-.5,0) [0,.5) [.5,1]
+    expect(Array.from(h.counts)).toEqual([1, 1, 1, 1]);
+    h.add([1.6]); // needs two more bins on each side: limit 2
+    expect(h.limit).toBe(2);
+    expect(h.step).toBe(0.5);
+    expect(Array.from(h.counts)).toEqual([0, 0, 1, 1, 1, 1, 0, 1]);
+    expect(h.total).toBe(5);
+  });
+
+  it('values seen while everything was zero land in the zero bin', () => {
+    const h = new Histogram(4, true);
+    h.add([0, 0, 0]);
+    h.add([2]);
+    expect(Array.from(h.counts)).toEqual([3, 0, 0, 1]);
+  });
+
+  it('symmetric percentile: ± the magnitude below which the share lies', () => {
+    const h = new Histogram(100, true);
+    h.add(Float32Array.from({ length: 1000 }, (_, i) => (i % 2 ? 1 : -1) * (i + 1) / 100));
+    const r = h.percentileRange(90);
+    // Bins of 0.1: the 900th of 1000 magnitudes (0.01..10) falls in [9.0, 9.1); its lower edge is
+    // the threshold, as numpy's searchsorted over the CDF gives in ORT.
+    expect(r.max).toBeCloseTo(9, 5);
+    expect(r.min).toBe(-r.max);
+  });
+
+  it('percentile on values cuts both tails', () => {
+    const h = new Histogram(200, false);
+    h.add(Float32Array.from({ length: 2001 }, (_, i) => i / 100 - 10));
+    const r = h.percentileRange(90);
+    expect(r.min).toBeCloseTo(-9, 0);
+    expect(r.max).toBeCloseTo(9, 0);
+  });
+
+  it('entropy with 128 bins and 128 quantized bins degenerates to MinMax', () => {
+    const h = new Histogram(128, false);
+    const data = normals(20000, 7);
+    h.add(data);
+    const minmax = new MinMaxCollector();
+    minmax.add(data);
+    expect(h.entropyRange(128)).toEqual(minmax.range());
+  });
+
+  it('entropy with 2048 bins clips rare outliers', () => {
+    const h = new Histogram(2048, false);
+    const data = normals(50000, 11);
+    data[0] = 40; // one far outlier
+    h.add(data);
+    const r = h.entropyRange(128);
+    expect(r.max).toBeLessThan(10);
+    expect(r.max).toBeGreaterThan(2);
+    expect(r.min).toBeLessThan(-2);
+  });
+});
