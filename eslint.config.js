@@ -6,16 +6,26 @@ import svelteParser from 'svelte-eslint-parser';
 const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'url', 'worker_threads', 'stream', 'util', 'module'];
 const pattern = (group, message) => ({ group, message });
 
-const forbid = (...patterns) => ({
-  'no-restricted-imports': ['error', { patterns }],
+// Package names go in `paths` (exact names); folders go in `patterns` (gitignore-style, so a
+// pattern "electron" would also catch our own ./electron module).
+const forbid = (...rules) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: rules.flatMap((r) => r.paths ?? []),
+      patterns: rules.filter((r) => r.group),
+    },
+  ],
 });
 
 const NO_NODE = pattern(nodeBuiltins, 'Node built-ins are not available here (see the import table in ARCHITECTURE.md).');
-const NO_ELECTRON = pattern(['electron', 'electron/*'], 'Only src/main and src/preload may import electron.');
-const NO_ORT = pattern(['onnxruntime-node', 'onnxruntime-*'], 'onnxruntime runs in core and the worker only.');
+const NO_ELECTRON = { paths: [{ name: 'electron', message: 'Only src/main and src/preload may import electron.' }] };
+const NO_ORT = {
+  paths: ['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common'].map((name) => ({ name, message: 'onnxruntime runs in core and the worker only.' })),
+};
 const NO_CORE = pattern(['**/core', '**/core/**'], 'The UI talks to the backend through the contract, never to src/core.');
 const NO_HOSTS = pattern(['**/main/**', '**/server/**', '**/cli/**', '**/renderer/**', '**/preload/**', '**/worker/**'], 'Hosts depend on core, not the other way round.');
-const NO_CHART = pattern(['chart.js', 'chart.js/*'], 'Only src/renderer/lib/charts imports chart.js.');
+const NO_CHART = { paths: ['chart.js', 'chart.js/auto', 'chart.js/helpers'].map((name) => ({ name, message: 'Only src/renderer/lib/charts imports chart.js.' })) };
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'src/core/onnx/generated/**', 'test-results/**', 'playwright-report/**', '.tmp/**'] },

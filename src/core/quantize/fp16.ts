@@ -7,6 +7,7 @@ import { attrInt, findAttribute } from '../onnx/attributes';
 import { DataType } from '../onnx/codec';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/codec';
 import { makeTensor, readFloatTensor, tensorDims } from '../onnx/tensor';
+import type { ExternalDataReader } from '../onnx/tensor';
 import { cloneMessage } from '../onnx/walk';
 import {
   assertApplicable,
@@ -105,6 +106,7 @@ class Fp16Converter {
   /** Nodes that run in fp16 (everything else keeps fp32). */
   private readonly converted = new Set<NodeProto>();
   private readonly selection: NodeSelection;
+  private readonly external: ExternalDataReader | undefined;
   private clampedTiny = 0;
   private clampedHuge = 0;
 
@@ -115,6 +117,7 @@ class Fp16Converter {
     options: TransformOptions,
   ) {
     this.selection = new NodeSelection(options);
+    this.external = options.external;
   }
 
   run(): void {
@@ -203,7 +206,7 @@ class Fp16Converter {
   }
 
   private toFloat16Tensor(tensor: TensorProto): TensorProto {
-    const converted = convertToFloat16(readFloatTensor(tensor, undefined));
+    const converted = convertToFloat16(readFloatTensor(tensor, this.external));
     this.clampedTiny += converted.clampedTiny;
     this.clampedHuge += converted.clampedHuge;
     const out = makeTensor(tensor.name ?? '', DataType.FLOAT16, tensorDims(tensor), converted.bits);

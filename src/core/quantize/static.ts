@@ -139,6 +139,13 @@ class QdqPlan {
 
   private readonly initializers = new Map<string, TensorProto>();
 
+  /** Quantized MatMuls whose two inputs are both computed at run time (attention's QKᵀ and PV). */
+  activationProducts(): string[] {
+    return [...this.quantizedNodes]
+      .filter((n) => n.op_type === 'MatMul' && (n.input ?? []).slice(0, 2).every((i) => this.activations.has(i)))
+      .map((n) => n.name ?? '');
+  }
+
   build(): void {
     for (const [name, tensor] of initializerMap(this.graph)) this.initializers.set(name, tensor);
     const consumers = consumersOf(this.graph);
@@ -426,7 +433,8 @@ class QdqWriter {
     const quantized = new Int32Array(values.length);
     for (let c = 0; c < values.length; c++) {
       const s = scales[perChannel ? c : 0] as number;
-      const q = s > 0 ? roundHalfEven(Math.fround((values[c] as number) * bias.factor) / s) : 0;
+      // float32 division as numpy does it on float32 arrays, then half-to-even.
+      const q = s > 0 ? roundHalfEven(Math.fround(Math.fround((values[c] as number) * bias.factor) / s)) : 0;
       quantized[c] = Math.min(INT32_MAX, Math.max(INT32_MIN, q));
     }
     const base = name;
@@ -542,6 +550,12 @@ export const int8Static: Transformation = {
     ws.report.settings.calibrationBatches = batches;
     onProgress?.({ stage: 'quantize' });
     const sharedReaders = activationsWithSeveralReaders(ws.model.graph as GraphProto, plan.activations);
+    const attention = plan.activationProducts();
+    if (attention.length > 0) {
+      ws.report.warnings.push(
+        `${attention.length} MatMuls multiply two run-time tensors (attention scores and context: ${attention.slice(0, 3).join(', ')}${attention.length > 3 ? ', …' : ''}). Static int8 inside attention usually costs accuracy; dynamic int8 is the usual choice for transformers, or exclude these nodes.`,
+      );
+    }
     const writer = new QdqWriter(ws, plan, settings, ranges, options);
     writer.write();
     ws.report.nodesQuantized = plan.quantizedNodes.size;

@@ -3,10 +3,8 @@
  * whatever their storage, typed tensors for scales and zero points, transposes, and models
  * made loadable from memory (external data pulled inline) for the sessions we run ourselves.
  */
-import { InferscopeError } from '../../shared/errors';
 import { DataType } from '../onnx/codec';
 import type { ModelProto, TensorProto } from '../onnx/codec';
-import { dtypeName } from '../onnx/dtypes';
 import { encodeModel } from '../onnx/read';
 import { isExternal, makeTensor, readFloatTensor, tensorDims, tensorRawBytes } from '../onnx/tensor';
 import type { ExternalDataReader } from '../onnx/tensor';
@@ -16,16 +14,12 @@ import type { QuantizedArray, QuantType } from './math';
 
 export { tensorDims };
 
-export function isFloat32(tensor: TensorProto): boolean {
-  return tensor.data_type === DataType.FLOAT;
-}
-
 /** A float weight's values as float32 (float16 widened). */
 export function readWeight(tensor: TensorProto, external?: ExternalDataReader): Float32Array {
   return readFloatTensor(tensor, external);
 }
 
-export const QUANT_DATA_TYPE: Record<QuantType, DataType> = {
+const QUANT_DATA_TYPE: Record<QuantType, DataType> = {
   int8: DataType.INT8,
   uint8: DataType.UINT8,
   int16: DataType.INT16,
@@ -34,6 +28,7 @@ export const QUANT_DATA_TYPE: Record<QuantType, DataType> = {
   uint4: DataType.UINT4,
 };
 
+/** 8- and 16-bit quantized values (4-bit weights go through MatMulNBits' own packing). */
 export function quantizedTensor(name: string, type: QuantType, dims: readonly number[], values: QuantizedArray): TensorProto {
   return makeTensor(name, QUANT_DATA_TYPE[type], dims, values);
 }
@@ -64,10 +59,6 @@ export function transpose2d(values: Float32Array, rows: number, cols: number): F
   return out;
 }
 
-export function elementCount(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
-
 export function hasExternalData(model: ModelProto): boolean {
   return allGraphs(model).some(({ graph }) => (graph.initializer ?? []).some(isExternal));
 }
@@ -96,14 +87,4 @@ export function inlineExternalData(model: ModelProto, external: ExternalDataRead
 /** Bytes an onnxruntime session can be created from. */
 export function sessionBytes(model: ModelProto, external?: ExternalDataReader): Uint8Array {
   return encodeModel(inlineExternalData(model, external));
-}
-
-export function describeType(dataType: number | null | undefined): string {
-  return dtypeName(dataType);
-}
-
-export function requireFloatWeight(tensor: TensorProto): void {
-  if (tensor.data_type !== DataType.FLOAT && tensor.data_type !== DataType.FLOAT16) {
-    throw new InferscopeError('INTERNAL', `Weight ${tensor.name ?? ''} is ${dtypeName(tensor.data_type)}, not a float.`);
-  }
 }

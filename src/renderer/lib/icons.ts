@@ -15,6 +15,13 @@ export const PATHS = {
   sparkle: 'M12 3v4M12 17v4M3 12h4M17 12h4M6 6l2.5 2.5M15.5 15.5 18 18M6 18l2.5-2.5M15.5 8.5 18 6',
   arrowLeft: 'M19 12H5m0 0 6-6m-6 6 6 6',
   file: 'M6 3h8l4 4v14H6zM14 3v4h4',
+  gauge: 'M12 14l4-4M3.5 18a10 10 0 1 1 17 0',
+  list: 'M9 6h11M9 12h11M9 18h11M4.5 6h.01M4.5 12h.01M4.5 18h.01',
+  play: 'M7 4.5v15L19 12 7 4.5Z',
+  stop: 'M7 7h10v10H7z',
+  download: 'M12 4v11m0 0-4.5-4.5M12 15l4.5-4.5M4 19h16',
+  trash: 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
+  chevronDown: 'm6 9 6 6 6-6',
 } as const;
 
 export type IconName = keyof typeof PATHS;

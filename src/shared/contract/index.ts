@@ -12,7 +12,7 @@ import { SampleInfoSchema } from '../domain/sample';
 import { BenchPlanSchema } from '../domain/plan';
 import { BenchProgressEventSchema, ConfigResultSchema, RunDocumentSchema, RunStatusSchema, RunSummarySchema } from '../domain/run';
 import type { ErrorInfo } from '../errors';
-import { COMMAND_NAME_LIST, EVENT_NAME_LIST } from './names';
+import type { COMMAND_NAME_LIST, EVENT_NAME_LIST } from './names';
 
 interface CommandSpec {
   request: z.ZodType;

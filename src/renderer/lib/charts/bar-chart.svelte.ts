@@ -1,7 +1,7 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip, type ChartConfiguration } from 'chart.js';
-import { untrack } from 'svelte';
 import type { Attachment } from 'svelte/attachments';
-import { onColorSchemeChange, readChartTheme, type ChartTheme } from './theme';
+import { chartAttachment } from './attach.svelte';
+import type { ChartTheme } from './theme';
 
 // Only what a bar chart needs, so the bundle carries no other chart types.
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
@@ -71,26 +71,5 @@ function configure(data: BarChartData, theme: ChartTheme): HorizontalBarConfig {
  * switches light/dark, and destroyed with its canvas.
  */
 export function horizontalBarChart(getData: () => BarChartData): Attachment<HTMLCanvasElement> {
-  return (canvas) => {
-    const chart = untrack(() => new Chart(canvas, configure(getData(), readChartTheme(canvas))));
-
-    $effect(() => {
-      const next = configure(getData(), readChartTheme(canvas));
-      chart.data = next.data;
-      chart.options = next.options ?? {};
-      chart.update();
-    });
-
-    const stopWatchingScheme = onColorSchemeChange(() => {
-      const next = untrack(() => configure(getData(), readChartTheme(canvas)));
-      chart.data = next.data;
-      chart.options = next.options ?? {};
-      chart.update('none');
-    });
-
-    return () => {
-      stopWatchingScheme();
-      chart.destroy();
-    };
-  };
+  return chartAttachment(getData, configure);
 }

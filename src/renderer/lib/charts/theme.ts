@@ -4,6 +4,12 @@ export interface ChartTheme {
   grid: string;
   text: string;
   font: string;
+  /** Latency samples drawn as dots. */
+  point: string;
+  /** Samples beyond the axis and the histogram's tail bar. */
+  outlier: string;
+  /** Reference lines such as the median. */
+  line: string;
 }
 
 export function readChartTheme(element: Element): ChartTheme {
@@ -14,6 +20,9 @@ export function readChartTheme(element: Element): ChartTheme {
     grid: read('--chart-grid', '#e6e8ec'),
     text: read('--chart-text', '#5d6673'),
     font: read('--font-ui', 'system-ui, sans-serif'),
+    point: read('--chart-point', 'rgb(99 102 241 / 0.45)'),
+    outlier: read('--chart-outlier', '#d97706'),
+    line: read('--chart-line', '#1b1f24'),
   };
 }
 

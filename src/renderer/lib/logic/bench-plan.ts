@@ -1,0 +1,233 @@
+import type { ModelSource } from '../../../shared/domain/app';
+import type { ProviderStatus } from '../../../shared/domain/hardware';
+import type { SymbolicDim } from '../../../shared/domain/model';
+import type { BenchPlanInput, GraphOptimizationLevel } from '../../../shared/domain/plan';
+import { DEFAULT_CI_TARGET_REL, DEFAULT_MAX_TIME_MS, DEFAULT_MIN_ITERATIONS, DEFAULT_MIN_TIME_MS } from '../../../shared/stats/constants';
+
+/**
+ * The plan form as typed. Lists and numbers stay text so a half-typed value ("1, 2,") survives
+ * re-renders; {@link buildPlan} turns the whole form into a plan or names every bad field.
+ */
+export interface BenchDraft {
+  batches: string;
+  /** "default" (or 0) is onnxruntime's own choice, one thread per physical core. */
+  threads: string;
+  concurrency: string;
+  /** Symbolic dims other than the batch; empty = the value the model was inspected with. */
+  dims: Record<string, string>;
+  minTimeS: string;
+  maxTimeS: string;
+  minIterations: string;
+  /** Half-width of the 95 % CI of the median, in percent of the median. */
+  ciTargetPct: string;
+  /** Empty = the services' default cap. */
+  warmupMaxS: string;
+  seed: string;
+  intMin: string;
+  intMax: string;
+  /** A folder on the machine that runs the models, not in this browser. */
+  inputsDir: string;
+  graphOptimizationLevel: GraphOptimizationLevel;
+  profile: boolean;
+}
+
+export type DraftField = Exclude<keyof BenchDraft, 'dims' | 'graphOptimizationLevel' | 'profile'> | `dim:${string}` | 'eps' | 'model';
+
+export const DEFAULT_THREADS_TEXT = 'default';
+
+export function defaultDraft(): BenchDraft {
+  return {
+    batches: '1',
+    threads: DEFAULT_THREADS_TEXT,
+    concurrency: '1',
+    dims: {},
+    minTimeS: String(DEFAULT_MIN_TIME_MS / 1000),
+    maxTimeS: String(DEFAULT_MAX_TIME_MS / 1000),
+    minIterations: String(DEFAULT_MIN_ITERATIONS),
+    ciTargetPct: String(DEFAULT_CI_TARGET_REL * 100),
+    warmupMaxS: '',
+    seed: '0',
+    intMin: '',
+    intMax: '',
+    inputsDir: '',
+    graphOptimizationLevel: 'all',
+    profile: true,
+  };
+}
+
+export type ListParse = { ok: true; values: number[] } | { ok: false; error: string };
+
+/**
+ * "1, 2,4" → [1, 2, 4], sorted and without repeats (as the plan schema stores them).
+ * With `allowDefault`, "default" reads as 0 and 0 itself is allowed (threads).
+ */
+export function parseIntList(text: string, options: { allowDefault?: boolean } = {}): ListParse {
+  const parts = text
+    .split(/[,\s]+/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (parts.length === 0) return { ok: false, error: 'Enter at least one value' };
+  const values: number[] = [];
+  for (const part of parts) {
+    if (options.allowDefault && part.toLowerCase() === DEFAULT_THREADS_TEXT) {
+      values.push(0);
+      continue;
+    }
+    const value = Number(part);
+    const smallest = options.allowDefault ? 0 : 1;
+    if (!/^\d+$/.test(part) || !Number.isSafeInteger(value) || value < smallest) {
+      return {
+        ok: false,
+        error: options.allowDefault ? `“${part}” is not a whole number or “default”` : `“${part}” is not a whole number of 1 or more`,
+      };
+    }
+    values.push(value);
+  }
+  return { ok: true, values: [...new Set(values)].sort((a, b) => a - b) };
+}
+
+/** A threads value as the person reads it: 0 is onnxruntime's default. */
+export function threadsLabel(threads: number): string {
+  return threads === 0 ? 'default threads' : `${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+/** The symbolic dims the plan form offers: batch-like dims come from the batch sizes instead. */
+export function planDims(dims: readonly SymbolicDim[]): SymbolicDim[] {
+  return dims.filter((dim) => dim.source !== 'batch-default');
+}
+
+export function dimsDraft(dims: readonly SymbolicDim[]): Record<string, string> {
+  return Object.fromEntries(planDims(dims).map((dim) => [dim.name, dim.value === null ? '' : String(dim.value)]));
+}
+
+/** Providers a plan can use right now, in detection order. */
+export function readyProviders(providers: readonly ProviderStatus[]): string[] {
+  return providers.filter((provider) => provider.status === 'ready').map((provider) => provider.name);
+}
+
+/** A model source as one string, for a <select> value; {@link sourceFromKey} reads it back. */
+export function sourceKey(source: ModelSource): string {
+  return source.kind === 'sample' ? `sample:${source.name}` : `path:${source.path}`;
+}
+
+export function sourceFromKey(key: string): ModelSource | null {
+  if (key.startsWith('sample:') && key.length > 7) return { kind: 'sample', name: key.slice(7) };
+  if (key.startsWith('path:') && key.length > 5) return { kind: 'path', path: key.slice(5) };
+  return null;
+}
+
+export type PlanBuild =
+  | { ok: true; plan: BenchPlanInput; configCount: number }
+  | { ok: false; errors: Partial<Record<DraftField, string>> };
+
+/**
+ * The whole form as a plan for 'bench.start'. Every provider is listed explicitly (never the
+ * schema's "empty = every ready one"), so the plan says exactly what the person ticked.
+ */
+export function buildPlan(draft: BenchDraft, model: ModelSource | null, eps: readonly string[]): PlanBuild {
+  const errors: Partial<Record<DraftField, string>> = {};
+  if (!model) errors.model = 'Choose a model to measure';
+  if (eps.length === 0) errors.eps = 'Tick at least one execution provider';
+
+  const list = (field: 'batches' | 'threads' | 'concurrency', allowDefault = false): number[] => {
+    const parsed = parseIntList(draft[field], { allowDefault });
+    if (parsed.ok) return parsed.values;
+    errors[field] = parsed.error;
+    return [];
+  };
+  const batches = list('batches');
+  const threads = list('threads', true);
+  const concurrency = list('concurrency');
+
+  const dims: Record<string, number> = {};
+  for (const [name, raw] of Object.entries(draft.dims)) {
+    const text = raw.trim();
+    if (text === '') continue;
+    const value = wholeNumber(text);
+    if (value === null || value < 1) errors[`dim:${name}`] = 'Enter a whole number of 1 or more';
+    else dims[name] = value;
+  }
+
+  const seconds = (field: 'minTimeS' | 'maxTimeS' | 'warmupMaxS', allowZero: boolean): number | null => {
+    const text = draft[field].trim();
+    if (text === '') return null;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+      errors[field] = allowZero ? 'Enter seconds, 0 or more' : 'Enter seconds, more than 0';
+      return null;
+    }
+    return Math.round(value * 1000);
+  };
+  const minTimeMs = seconds('minTimeS', true);
+  const maxTimeMs = seconds('maxTimeS', false);
+  const warmupMaxMs = seconds('warmupMaxS', true);
+  if (minTimeMs !== null && maxTimeMs !== null && minTimeMs > maxTimeMs) errors.maxTimeS = 'Must not be below the minimum time';
+
+  let minIterations: number | null = null;
+  if (draft.minIterations.trim() !== '') {
+    minIterations = wholeNumber(draft.minIterations.trim());
+    if (minIterations === null || minIterations < 1) {
+      errors.minIterations = 'Enter a whole number of 1 or more';
+      minIterations = null;
+    }
+  }
+
+  let ciTargetRel: number | null = null;
+  if (draft.ciTargetPct.trim() !== '') {
+    const pct = Number(draft.ciTargetPct.trim());
+    if (!Number.isFinite(pct) || pct <= 0 || pct >= 100) errors.ciTargetPct = 'Enter a percentage above 0 and below 100';
+    else ciTargetRel = pct / 100;
+  }
+
+  let seed = 0;
+  if (draft.seed.trim() !== '') {
+    const value = integer(draft.seed.trim());
+    if (value === null) errors.seed = 'Enter a whole number';
+    else seed = value;
+  }
+
+  let intRange: { min: number; max: number } | null = null;
+  const intMin = draft.intMin.trim();
+  const intMax = draft.intMax.trim();
+  if (intMin !== '' || intMax !== '') {
+    const min = integer(intMin);
+    const max = integer(intMax);
+    if (min === null) errors.intMin = intMin === '' ? 'Give both ends of the range' : 'Enter a whole number';
+    if (max === null) errors.intMax = intMax === '' ? 'Give both ends of the range' : 'Enter a whole number';
+    if (min !== null && max !== null) {
+      if (min > max) errors.intMax = 'Must not be below the lower end';
+      else intRange = { min, max };
+    }
+  }
+
+  if (Object.keys(errors).length > 0 || !model) return { ok: false, errors };
+
+  const inputsDir = draft.inputsDir.trim();
+  const plan: BenchPlanInput = {
+    model,
+    eps: [...eps],
+    batches,
+    threads,
+    concurrency,
+    dims,
+    inputs: { seed, ...(intRange ? { intRange } : {}), ...(inputsDir ? { dir: inputsDir } : {}) },
+    graphOptimizationLevel: draft.graphOptimizationLevel,
+    profile: draft.profile,
+    ...(minTimeMs !== null ? { minTimeMs } : {}),
+    ...(maxTimeMs !== null ? { maxTimeMs } : {}),
+    ...(warmupMaxMs !== null ? { warmupMaxMs } : {}),
+    ...(minIterations !== null ? { minIterations } : {}),
+    ...(ciTargetRel !== null ? { ciTargetRel } : {}),
+  };
+  return { ok: true, plan, configCount: eps.length * batches.length * threads.length * concurrency.length };
+}
+
+function wholeNumber(text: string): number | null {
+  const value = Number(text);
+  return /^\d+$/.test(text) && Number.isSafeInteger(value) ? value : null;
+}
+
+function integer(text: string): number | null {
+  const value = Number(text);
+  return /^-?\d+$/.test(text) && Number.isSafeInteger(value) ? value : null;
+}
