@@ -108,6 +108,9 @@ export function createServices(options: ServicesOptions): Services {
     store: runs,
     resolveModel,
     inspect: (file, dims) => inspectModel(file, { dims }),
+    variant: async (id) => {
+      throw new InferscopeError('PLAN_INVALID', `Unknown variant ${id}`);
+    },
     hardware: () => {
       hardware ??= detect({ emit: () => undefined });
       return hardware;

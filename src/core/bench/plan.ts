@@ -2,24 +2,35 @@ import type { BenchPlan } from '../../shared/domain/plan';
 
 export interface PlannedConfig {
   id: string;
+  variant: string;
   ep: string;
   batch: number;
   threads: number;
   concurrency: number;
 }
 
+export const ORIGINAL = 'original';
+
 export function configId(c: Omit<PlannedConfig, 'id'>): string {
-  return `${c.ep}/b${c.batch}/t${c.threads}/c${c.concurrency}`;
+  const base = `${c.ep}/b${c.batch}/t${c.threads}/c${c.concurrency}`;
+  return c.variant === ORIGINAL ? base : `${c.variant}/${base}`;
 }
 
-/** EP × batch × threads × concurrency, in that order (all of one provider first: fewer cold caches). */
+/**
+ * Model × EP × batch × threads × concurrency, in that order: each model on every provider
+ * in turn, so variants compare provider by provider under the same conditions.
+ */
 export function expandPlan(plan: BenchPlan, eps: readonly string[]): PlannedConfig[] {
+  const models = [...(plan.includeOriginal ? [ORIGINAL] : []), ...plan.variants];
   const configs: PlannedConfig[] = [];
-  for (const ep of eps) {
-    for (const batch of plan.batches) {
-      for (const threads of plan.threads) {
-        for (const concurrency of plan.concurrency) {
-          configs.push({ id: configId({ ep, batch, threads, concurrency }), ep, batch, threads, concurrency });
+  for (const variant of models) {
+    for (const ep of eps) {
+      for (const batch of plan.batches) {
+        for (const threads of plan.threads) {
+          for (const concurrency of plan.concurrency) {
+            const c = { variant, ep, batch, threads, concurrency };
+            configs.push({ id: configId(c), ...c });
+          }
         }
       }
     }

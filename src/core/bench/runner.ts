@@ -19,6 +19,7 @@ import {
   type RunModel,
   type RunWarning,
   type BenchProgressEvent,
+  type RunVariant,
 } from '../../shared/domain/run';
 import { InferscopeError, toErrorInfo } from '../../shared/errors';
 import { PERCENTILE_METHOD, THERMAL_TREND_WARN_RATIO } from '../../shared/stats';
@@ -27,7 +28,7 @@ import { readNoiseSnapshot } from '../hardware/noise';
 import type { RunStore} from '../store/runs';
 import { newRunId } from '../store/runs';
 import type { BenchMeasurement, UserTensor } from './measurement';
-import { MAX_CONFIGS, expandPlan, type PlannedConfig } from './plan';
+import { MAX_CONFIGS, ORIGINAL, expandPlan, type PlannedConfig } from './plan';
 import type { WorkerSupervisor } from './supervisor';
 import { readTensorFolder } from './tensor-files';
 
@@ -49,6 +50,8 @@ export interface RunnerDeps {
   resolveModel: (source: BenchPlan['model']) => Promise<{ path: string; sample: string | null }>;
   inspect: (path: string, dims: Record<string, number>) => Promise<ModelInfo>;
   hardware: () => Promise<HardwareProfile>;
+  /** A variant made by the Quantize view, by id; it must come from this model. */
+  variant: (id: string) => Promise<RunVariant & { sourceSha256: string }>;
   environment: Omit<RunEnvironment, 'hardware'>;
 }
 
@@ -98,6 +101,20 @@ export class BenchRunner {
       throw new InferscopeError('PLAN_INVALID', `This plan expands to ${planned.length} configurations; at most ${MAX_CONFIGS} are allowed.`);
     }
 
+    const runModelInfo = await runModel(model, info);
+    const variants: RunVariant[] = [];
+    if (plan.includeOriginal) {
+      variants.push({ id: ORIGINAL, label: `${info.precision} (as given)`, mode: null, path: model.path, sizeBytes: runModelInfo.sizeBytes, precision: info.precision, quality: [], warnings: [] });
+    }
+    for (const id of plan.variants) {
+      const { sourceSha256, ...variant } = await this.deps.variant(id);
+      if (sourceSha256 !== runModelInfo.sha256) {
+        throw new InferscopeError('PLAN_INVALID', `The variant ${variant.label} was made from another model (or the model changed since); make it again.`);
+      }
+      variants.push(variant);
+    }
+    if (variants.length === 0) throw new InferscopeError('PLAN_INVALID', 'Nothing to measure: pick the model, a variant, or both.');
+
     const doc: RunDocument = {
       schema: RUN_SCHEMA,
       schemaVersion: RUN_SCHEMA_VERSION,
@@ -106,7 +123,8 @@ export class BenchRunner {
       finishedAt: null,
       status: 'running',
       plan,
-      model: await runModel(model, info),
+      model: runModelInfo,
+      variants,
       environment: { ...this.deps.environment, hardware },
       method: METHOD_TEXT(plan),
       configs: planned.map((c) => pendingConfig(c)),
@@ -181,7 +199,7 @@ export class BenchRunner {
             {
               type: 'bench',
               config: {
-                modelPath: doc.model.path,
+                modelPath: doc.variants.find((v) => v.id === plannedConfig.variant)?.path ?? doc.model.path,
                 ep: plannedConfig.ep,
                 epOptions: doc.plan.epOptions[plannedConfig.ep] ?? {},
                 batch: plannedConfig.batch,

@@ -26,6 +26,10 @@ const positiveInts = (fallback: number[]) =>
  */
 export const BenchPlanSchema = z.object({
   model: ModelSourceSchema,
+  /** Quantized/fp16 variants of the model (ids from the Quantize view) measured side by side with it. */
+  variants: z.array(z.string().min(1)).default([]),
+  /** Measure the model as given too (the baseline the variants are compared with). */
+  includeOriginal: z.boolean().default(true),
   /** Execution providers by onnxruntime-node name; empty = every provider that is ready here. */
   eps: z.array(z.string().min(1)).default([]),
   /** Options per provider, e.g. {cuda: {device_id: 0}}. */

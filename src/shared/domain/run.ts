@@ -40,8 +40,10 @@ export const PlacementSchema = z.object({
 export type Placement = z.infer<typeof PlacementSchema>;
 
 export const ConfigResultSchema = z.object({
-  /** Stable within a run: "cpu/b1/t0/c1". */
+  /** Stable within a run: "cpu/b1/t0/c1" for the model as given, "<variant id>/cpu/b1/t0/c1" for a variant. */
   id: z.string(),
+  /** "original" or a variant id (see RunDocument.variants). */
+  variant: z.string().default('original'),
   ep: z.string(),
   batch: z.number().int().positive(),
   threads: z.number().int().nonnegative(),
@@ -118,6 +120,31 @@ export const RunModelSchema = z.object({
 });
 export type RunModel = z.infer<typeof RunModelSchema>;
 
+/** A model measured in the run: the original or one of its variants, with what it costs on disk and in accuracy. */
+export const RunVariantSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  /** null for the original. */
+  mode: z.string().nullable(),
+  path: z.string(),
+  sizeBytes: z.number().nonnegative(),
+  precision: z.string(),
+  /** Per output, against the original on the same inputs (empty for the original). */
+  quality: z.array(
+    z.object({
+      name: z.string(),
+      maxAbsDiff: z.number(),
+      meanAbsDiff: z.number(),
+      sqnrDb: z.number().nullable(),
+      cosine: z.number(),
+      top1Agreement: z.number().optional(),
+      top5Overlap: z.number().optional(),
+    }),
+  ),
+  warnings: z.array(z.string()).default([]),
+});
+export type RunVariant = z.infer<typeof RunVariantSchema>;
+
 export const RunEnvironmentSchema = z.object({
   hardware: HardwareProfileSchema,
   host: z.enum(['electron', 'browser', 'cli']),
@@ -143,6 +170,8 @@ export const RunDocumentSchema = z.object({
     statistics: z.string(),
     concurrency: z.string(),
   }),
+  /** The models measured: the original (id "original") and any variants, in plan order. */
+  variants: z.array(RunVariantSchema).default([]),
   configs: z.array(ConfigResultSchema),
   warnings: z.array(RunWarningSchema),
   /** Set when the run was imported from a file (another machine, the CLI). */
