@@ -7,6 +7,7 @@ import { createServices, type Services } from '../core/services';
 import { nodeForkLauncher } from '../core/bench/launcher';
 import { defaultUserDataDir, dataLayout } from '../core/store/paths';
 import { startServer } from '../server';
+import { headlessHostHandlers } from '../server/host-handlers';
 import type { Handlers } from '../shared/contract';
 import type { ModelSource } from '../shared/domain/app';
 import { InferscopeError, toErrorInfo } from '../shared/errors';
@@ -42,11 +43,8 @@ function getServices(host: 'cli' | 'browser' = 'cli'): Services {
 }
 
 function handlers(host: 'cli' | 'browser' = 'cli'): Handlers {
-  return {
-    ...getServices(host).handlers,
-    'dialog.openModel': () =>
-      Promise.reject(new InferscopeError('NOT_SUPPORTED', 'There is no file dialog here: pass the model path instead')),
-  };
+  const current = getServices(host);
+  return { ...current.handlers, ...headlessHostHandlers(current) };
 }
 
 /** `sample:NAME` opens a generated sample; anything else is a path on this machine. */
@@ -172,6 +170,7 @@ program
     const userDataDir = defaultUserDataDir();
     const running = await startServer({
       handlers: handlers('browser'),
+      variantFile: (id) => getServices('browser').variantFile(id),
       staticDir: path.join(here, '../renderer'),
       uploadsDir: dataLayout(userDataDir).uploads,
       port: opts.port,

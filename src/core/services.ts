@@ -17,6 +17,9 @@ import { buildProbeModel, ensureSample, listSamples } from './zoo';
 import { RecentStore } from './store/recent';
 import { RunStore, summarizeRun } from './store/runs';
 import { BenchRunner } from './bench/runner';
+import { VariantStore, describeSource, exportVariantFile, modeAvailability, quantizeCpu } from './quantize/variants';
+import { QUANTIZE_WORKER_ENV, runQuantizeJob } from './quantize/job';
+import { readModel } from './onnx/read';
 import { dataLayout } from './store/paths';
 
 const require = createRequire(import.meta.url);
@@ -33,6 +36,9 @@ export interface ServicesOptions {
 export interface Services {
   handlers: CoreHandlers;
   runner: BenchRunner;
+  variants: VariantStore;
+  exportVariant(id: string, target: string): Promise<{ path: string }>;
+  variantFile(id: string): Promise<{ path: string; fileName: string }>;
   /** Ends the worker process; call when the host shuts down. */
   dispose(): Promise<void>;
 }
@@ -42,9 +48,18 @@ const PROBE_TIMEOUT_MS = 20_000;
 
 export function createServices(options: ServicesOptions): Services {
   const layout = dataLayout(options.userDataDir);
+  const webgpu = webgpuEnvironment();
   const recent = new RecentStore(layout.recentFile);
   const runs: RunStore = new RunStore(layout.runs, (id) => runner.isActive(id));
-  const webgpu = webgpuEnvironment();
+  const variants = new VariantStore(layout.variants);
+  // Quantization jobs get their own worker: they may run while a benchmark measures, and they
+  // want a different allocator setting (see QUANTIZE_WORKER_ENV).
+  const quantizeSupervisor = new WorkerSupervisor({
+    launcher: options.launcher,
+    workerEntry: options.workerEntry,
+    env: { ...webgpu.env, ...QUANTIZE_WORKER_ENV },
+  });
+  const quantizeJobs = new Map<string, AbortController>();
   const supervisor = new WorkerSupervisor({
     launcher: options.launcher,
     workerEntry: options.workerEntry,
@@ -103,18 +118,44 @@ export function createServices(options: ServicesOptions): Services {
     return { path: path.resolve(source.path), sample: null };
   }
 
+  function hardwareProfile(): Promise<HardwareProfile> {
+    hardware ??= detect({ emit: () => undefined });
+    return hardware;
+  }
+
+  /** Copies a variant's model (and its external data) to a path on this machine. */
+  async function exportVariant(id: string, target: string): Promise<{ path: string }> {
+    const v = await variants.get(id);
+    if (!v) throw new InferscopeError('MODEL_NOT_FOUND', `There is no variant ${id}.`);
+    return { path: (await exportVariantFile(v.path, target)).path };
+  }
+
+  async function variantFile(id: string): Promise<{ path: string; fileName: string }> {
+    const v = await variants.get(id);
+    if (!v) throw new InferscopeError('MODEL_NOT_FOUND', `There is no variant ${id}.`);
+    return { path: v.path, fileName: `${v.source.name.replace(/\.onnx$/i, '')}-${v.id}.onnx` };
+  }
+
   const runner: BenchRunner = new BenchRunner({
     supervisor,
     store: runs,
     resolveModel,
     inspect: (file, dims) => inspectModel(file, { dims }),
     variant: async (id) => {
-      throw new InferscopeError('PLAN_INVALID', `Unknown variant ${id}`);
+      const v = await variants.get(id);
+      if (!v) throw new InferscopeError('PLAN_INVALID', `There is no variant ${id} (it may have been deleted).`);
+      const quality = v.report.quality.map(({ name, maxAbsDiff, meanAbsDiff, sqnrDb, cosine, top1Agreement, top5Overlap }) => ({
+        name,
+        maxAbsDiff,
+        meanAbsDiff,
+        sqnrDb,
+        cosine,
+        ...(top1Agreement !== undefined ? { top1Agreement } : {}),
+        ...(top5Overlap !== undefined ? { top5Overlap } : {}),
+      }));
+      return { id: v.id, label: v.label, mode: v.mode, path: v.path, sizeBytes: v.sizeBytes, precision: v.mode, quality, warnings: v.report.warnings, sourceSha256: v.source.sha256 };
     },
-    hardware: () => {
-      hardware ??= detect({ emit: () => undefined });
-      return hardware;
-    },
+    hardware: hardwareProfile,
     environment: {
       host: options.host,
       app: { version: packageInfo.version },
@@ -164,6 +205,44 @@ export function createServices(options: ServicesOptions): Services {
       return runs.list();
     },
     'runs.import': async (request) => summarizeRun(await runs.import(request.text, request.fileName)),
+    'quantize.modes': async (request) => {
+      const model = await resolveModel(request.source);
+      const loaded = await readModel(model.path);
+      const profile = await hardwareProfile();
+      return modeAvailability(loaded.model, quantizeCpu(profile.cpu.arch, profile.cpu.flags));
+    },
+    'quantize.run': async (request, context) => {
+      const { jobId } = request.request;
+      if (quantizeJobs.has(jobId)) throw new InferscopeError('BAD_REQUEST', `A quantization job ${jobId} is already running.`);
+      const model = await resolveModel(request.request.source);
+      const controller = new AbortController();
+      quantizeJobs.set(jobId, controller);
+      try {
+        const profile = await hardwareProfile();
+        return await runQuantizeJob({
+          supervisor: quantizeSupervisor,
+          store: variants,
+          request: request.request,
+          source: await describeSource(model.path, model.sample ?? path.basename(model.path)),
+          cpu: quantizeCpu(profile.cpu.arch, profile.cpu.flags),
+          onProgress: (progress) => context.emit('quantize.progress', progress),
+          signal: controller.signal,
+        });
+      } finally {
+        quantizeJobs.delete(jobId);
+      }
+    },
+    'quantize.cancel': async (request) => {
+      const job = quantizeJobs.get(request.jobId);
+      job?.abort();
+      return { cancelled: job !== undefined };
+    },
+    'variants.list': async (request) => {
+      const model = await resolveModel(request.source);
+      const source = await describeSource(model.path);
+      return variants.list(source.sha256);
+    },
+    'variants.delete': async (request) => ({ deleted: await variants.delete(request.id) }),
     'runs.trace': async (request) => {
       const doc = await runs.get(request.id);
       const config = doc.configs.find((c) => c.id === request.configId);
@@ -179,9 +258,13 @@ export function createServices(options: ServicesOptions): Services {
   return {
     handlers,
     runner,
+    variants,
+    exportVariant,
+    variantFile,
     dispose: async () => {
+      for (const job of quantizeJobs.values()) job.abort();
       await runner.cancelAll();
-      await supervisor.dispose();
+      await Promise.all([supervisor.dispose(), quantizeSupervisor.dispose()]);
     },
   };
 }

@@ -1,11 +1,12 @@
 import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createServices } from '../core/services';
+import { createServices, type Services } from '../core/services';
 import { dispatch } from '../shared/contract/dispatch';
 import { COMMAND_NAMES, type HostHandlers, type Handlers } from '../shared/contract';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_PREFIX } from '../shared/contract/names';
 import { hardenApp } from './security';
+import { quitsWhenLastWindowCloses } from '../core/hardware/os';
 import { electronUtilityLauncher } from './worker-launcher';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,7 +45,7 @@ function createWindow(): BrowserWindow {
   return window;
 }
 
-const hostHandlers: HostHandlers = {
+const hostHandlers = (services: Services): HostHandlers => ({
   'dialog.openModel': async () => {
     const options = {
       title: 'Open an ONNX model',
@@ -58,7 +59,14 @@ const hostHandlers: HostHandlers = {
     const file = picked.filePaths[0];
     return picked.canceled || !file ? null : { path: file };
   },
-};
+  'variants.export': async (request) => {
+    if (request.path) return services.exportVariant(request.id, request.path);
+    const file = await services.variantFile(request.id);
+    const options = { title: 'Save the variant', defaultPath: file.fileName, filters: [{ name: 'ONNX models', extensions: ['onnx'] }] };
+    const picked = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+    return picked.canceled || !picked.filePath ? null : services.exportVariant(request.id, picked.filePath);
+  },
+});
 
 void app.whenReady().then(() => {
   const services = createServices({
@@ -68,7 +76,7 @@ void app.whenReady().then(() => {
     launcher: electronUtilityLauncher,
     versions: { electron: process.versions.electron ?? null, chromium: process.versions.chrome ?? null },
   });
-  const handlers: Handlers = { ...services.handlers, ...hostHandlers };
+  const handlers: Handlers = { ...services.handlers, ...hostHandlers(services) };
 
   for (const command of COMMAND_NAMES) {
     ipcMain.handle(IPC_INVOKE_PREFIX + command, async (event: IpcMainInvokeEvent, request: unknown) => {
@@ -93,5 +101,5 @@ void app.whenReady().then(() => {
 });
 
 app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
+  if (quitsWhenLastWindowCloses()) app.quit();
 });

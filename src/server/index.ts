@@ -21,6 +21,8 @@ export interface ServeOptions {
   port?: number;
   host?: string;
   token?: string;
+  /** Files the page may download: a variant's model by id (GET /api/variants/<id>/model). */
+  variantFile?: (id: string) => Promise<{ path: string; fileName: string }>;
 }
 
 export interface RunningServer {
@@ -102,7 +104,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const server = http.createServer((req, res) => {
     handleHttp(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: toErrorInfo(error) });
+      const info = toErrorInfo(error);
+      if (!res.headersSent) sendJson(res, info.code === 'INTERNAL' ? 500 : 404, { error: info });
       else res.destroy();
     });
   });
@@ -146,6 +149,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: 'Method not allowed' } });
       return;
     }
+    const variant = /^\/api\/variants\/([A-Za-z0-9._-]+)\/model$/.exec(url.pathname);
+    if (variant?.[1] && options.variantFile) {
+      await sendDownload(res, await options.variantFile(variant[1]));
+      return;
+    }
     await serveStatic(url.pathname, res);
   }
 
@@ -166,6 +174,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return;
     }
     sendJson(res, 200, { path: target });
+  }
+
+  async function sendDownload(res: http.ServerResponse, file: { path: string; fileName: string }): Promise<void> {
+    const stat = await fs.stat(file.path).catch(() => null);
+    if (!stat?.isFile()) {
+      sendJson(res, 404, { error: { code: 'MODEL_NOT_FOUND', message: `${file.fileName} is gone from the host` } });
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': stat.size,
+      'content-disposition': `attachment; filename="${file.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    await pipeline(createReadStream(file.path), res);
   }
 
   async function serveStatic(pathname: string, res: http.ServerResponse): Promise<void> {

@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'UNKNOWN_COMMAND',
   'NOT_SUPPORTED',
   'INTERNAL',
+  // reports
+  'CHROMIUM_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

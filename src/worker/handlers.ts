@@ -5,6 +5,7 @@
 import type { ProgressOf, RequestOf, RequestType, ResultOf } from '../core/bench/protocol';
 import { probe } from './probe';
 import { bench } from './measure';
+import { quantize } from './quantize';
 import { crashForTest, crashIfAsked, withoutTestOptions } from './test-hooks';
 
 export interface RequestContext<T extends RequestType> {
@@ -23,5 +24,6 @@ export const handlers: Handlers = {
     crashIfAsked(request.config.epOptions);
     return bench({ ...request.config, epOptions: withoutTestOptions(request.config.epOptions) }, context);
   },
+  quantize: (request, context) => quantize(request, context),
   'crash-for-test': (request, { signal }) => crashForTest(request, signal),
 };

@@ -16,6 +16,9 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from '../../shared/errors';
+import { DimValuesSchema } from '../../shared/domain/app';
+import { QuantizeOptionsSchema, QuantizeReportSchema } from '../../shared/domain/quantize';
+import { CalibrationSpecSchema, QuantizeProgressSchema, VariantSchema } from '../../shared/domain/variant';
 import { BenchConfigSchema, BenchMeasurementSchema, BenchProgressSchema, EpOptionsSchema } from './measurement';
 
 export { EpOptionsSchema, type EpOptions } from './measurement';
@@ -80,6 +83,38 @@ export const BenchRequestSchema = z.object({
   config: BenchConfigSchema,
 });
 
+// ---- quantize: one model file → one variant file, with calibration and quality figures
+
+export const IntRangeSchema = z.object({ min: z.number().int(), max: z.number().int() });
+
+export const QuantizeJobRequestSchema = z.object({
+  type: z.literal('quantize'),
+  id: RequestId,
+  modelPath: z.string().min(1),
+  /** The variant's .onnx path; its folder must exist (the host owns where variants live). */
+  outputPath: z.string().min(1),
+  options: QuantizeOptionsSchema,
+  calibration: CalibrationSpecSchema.default({ kind: 'random', samples: 16, seed: 1 }),
+  evaluationSamples: z.number().int().positive().max(1000).default(8),
+  /** Values of symbolic input dimensions (random and image inputs); the batch is 1 unless given. */
+  dims: DimValuesSchema.optional(),
+  /** Inclusive ranges of random integer inputs by input name (token ids inside the vocabulary). */
+  intRanges: z.record(z.string(), IntRangeSchema).optional(),
+});
+
+export const QuantizeJobProgressSchema = QuantizeProgressSchema.omit({ jobId: true });
+
+export const QuantizeJobResultSchema = z.object({
+  report: QuantizeReportSchema,
+  /** The variant on disk: the .onnx file plus its external data file. */
+  sizeBytes: z.number().int().nonnegative(),
+  externalData: z.object({ location: z.string(), sizeBytes: z.number().int().nonnegative() }).nullable(),
+  calibration: VariantSchema.shape.calibration,
+  evaluation: VariantSchema.shape.evaluation,
+  durationMs: z.number().nonnegative(),
+});
+export type QuantizeJobResult = z.infer<typeof QuantizeJobResultSchema>;
+
 // ---- test hooks: make the worker fail the ways a broken EP does (honoured only with INFERSCOPE_TEST_HOOKS=1)
 
 export const CRASH_KINDS = [
@@ -106,6 +141,7 @@ export const CrashForTestRequestSchema = z.object({
 export const REQUESTS = {
   probe: { request: ProbeRequestSchema, progress: z.never(), result: ProbeResultSchema },
   bench: { request: BenchRequestSchema, progress: BenchProgressSchema, result: BenchMeasurementSchema },
+  quantize: { request: QuantizeJobRequestSchema, progress: QuantizeJobProgressSchema, result: QuantizeJobResultSchema },
   'crash-for-test': { request: CrashForTestRequestSchema, progress: z.never(), result: z.never() },
 } as const;
 
@@ -127,6 +163,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   CancelMessageSchema,
   ProbeRequestSchema,
   BenchRequestSchema,
+  QuantizeJobRequestSchema,
   CrashForTestRequestSchema,
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;

@@ -26,3 +26,8 @@ export async function detectOs(notes: string[], timeoutMs: number): Promise<OsIn
     hostname: os.hostname(),
   };
 }
+
+/** macOS apps stay open with no window (the dock brings one back); elsewhere closing the last window quits. */
+export function quitsWhenLastWindowCloses(): boolean {
+  return process.platform !== 'darwin';
+}

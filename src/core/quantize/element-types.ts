@@ -10,11 +10,14 @@ import { InferscopeError } from '../../shared/errors';
 import { DataType } from '../onnx/codec';
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../onnx/codec';
 import { dtypeFromName } from '../onnx/dtypes';
-import { isExternal, tensorDims } from '../onnx/tensor';
+import { isExternal, tensorByteSize, tensorDims } from '../onnx/tensor';
 import { cloneMessage } from '../onnx/walk';
 import { encodeModel } from '../onnx/read';
 import { attrInt, attrTensor, findAttribute } from '../onnx/attributes';
 import { cloneGraph, declaredElementType, subgraphsOf } from './graph';
+
+/** Initializers of at least this many bytes become typed inputs of the type probe. */
+const PROBE_INLINE_BYTES = 4096;
 
 /** Value name → ONNX DataType. Names are unique model-wide (subgraphs included), so one map serves all graphs. */
 export type ElementTypes = Map<string, number>;
@@ -32,11 +35,13 @@ export async function discoverElementTypes(model: ModelProto): Promise<ElementTy
   const probe = cloneMessage(model);
   const probeGraph = cloneGraph(graph);
   probe.graph = probeGraph;
-  // External weights would need their files: as typed graph inputs they cost nothing to load
-  // and still give every consumer its input type.
+  // Weights are not needed to know types, only their declared type and shape: as typed graph
+  // inputs they cost nothing to load. (External ones would need their files; large inline ones
+  // would make this probe session as big as the model, on top of the model we already hold.)
+  // Small initializers stay: shape tensors keep shape inference exact.
   const externalInputs: ValueInfoProto[] = [];
   probeGraph.initializer = (probeGraph.initializer ?? []).filter((t) => {
-    if (!isExternal(t)) return true;
+    if (!isExternal(t) && (tensorByteSize(t) ?? 0) < PROBE_INLINE_BYTES) return true;
     externalInputs.push({
       name: t.name ?? '',
       type: { tensor_type: { elem_type: t.data_type ?? 0, shape: { dim: tensorDims(t).map((d) => ({ dim_value: d })) } } },

@@ -6,7 +6,7 @@
 import { attrInt, findAttribute } from '../onnx/attributes';
 import { DataType } from '../onnx/codec';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/codec';
-import { makeTensor, readFloatTensor, tensorDims } from '../onnx/tensor';
+import { tensorDims, tensorElementCount } from '../onnx/tensor';
 import type { ExternalDataReader } from '../onnx/tensor';
 import { cloneMessage } from '../onnx/walk';
 import {
@@ -25,7 +25,8 @@ import {
 } from './common';
 import { discoverElementTypes, type ElementTypes } from './element-types';
 import { allGraphs, attrs, graphOutputNames, makeNode, removeInitializerInputs, subgraphsOf } from './graph';
-import { convertToFloat16 } from './math';
+import { convertToFloat16Into, type Float16Conversion } from './math';
+import { forEachFloatChunk, ownedTensor } from './tensors';
 import type { Applicability, ProgressCallback, Transformation, TransformOptions, TransformResult } from './types';
 
 /** float16.py's DEFAULT_OP_BLOCK_LIST: operators without fp16 kernels or that need fp32 range. */
@@ -206,10 +207,11 @@ class Fp16Converter {
   }
 
   private toFloat16Tensor(tensor: TensorProto): TensorProto {
-    const converted = convertToFloat16(readFloatTensor(tensor, this.external));
+    const converted: Float16Conversion = { bits: new Uint16Array(tensorElementCount(tensor)), clampedTiny: 0, clampedHuge: 0 };
+    forEachFloatChunk(tensor, this.external, (chunk, offset) => convertToFloat16Into(chunk, converted, offset));
     this.clampedTiny += converted.clampedTiny;
     this.clampedHuge += converted.clampedHuge;
-    const out = makeTensor(tensor.name ?? '', DataType.FLOAT16, tensorDims(tensor), converted.bits);
+    const out = ownedTensor(tensor.name ?? '', DataType.FLOAT16, tensorDims(tensor), converted.bits);
     if (!tensor.name) delete out.name;
     return out;
   }

@@ -282,17 +282,21 @@ export interface Float16Conversion {
 }
 
 export function convertToFloat16(values: ArrayLike<number>): Float16Conversion {
-  const bits = new Uint16Array(values.length);
-  let clampedTiny = 0;
-  let clampedHuge = 0;
+  const conversion: Float16Conversion = { bits: new Uint16Array(values.length), clampedTiny: 0, clampedHuge: 0 };
+  convertToFloat16Into(values, conversion, 0);
+  return conversion;
+}
+
+/** Converts `values` into `into.bits` from `offset` on, adding to its clamp counts (for chunked conversion). */
+export function convertToFloat16Into(values: ArrayLike<number>, into: Float16Conversion, offset: number): void {
+  const bits = into.bits;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     const magnitude = Math.abs(v);
-    if (magnitude > 0 && magnitude < FLOAT16_MIN_POSITIVE) clampedTiny++;
-    else if (magnitude > FLOAT16_MAX && Number.isFinite(v)) clampedHuge++;
-    bits[i] = float32ToFloat16Clamped(v);
+    if (magnitude > 0 && magnitude < FLOAT16_MIN_POSITIVE) into.clampedTiny++;
+    else if (magnitude > FLOAT16_MAX && Number.isFinite(v)) into.clampedHuge++;
+    bits[offset + i] = float32ToFloat16Clamped(v);
   }
-  return { bits, clampedTiny, clampedHuge };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 import { DataType } from '../onnx/codec';
 import type { ModelProto, TensorProto } from '../onnx/codec';
 import { encodeModel } from '../onnx/read';
-import { isExternal, makeTensor, readFloatTensor, tensorDims, tensorRawBytes } from '../onnx/tensor';
+import { dtypeStorageBytes } from '../onnx/dtypes';
+import { isExternal, makeTensor, readFloatTensor, tensorDims, tensorElementCount, tensorRawBytes } from '../onnx/tensor';
 import type { ExternalDataReader } from '../onnx/tensor';
 import { cloneMessage } from '../onnx/walk';
 import { allGraphs, cloneModel } from './graph';
@@ -28,9 +29,53 @@ const QUANT_DATA_TYPE: Record<QuantType, DataType> = {
   uint4: DataType.UINT4,
 };
 
+const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A tensor whose raw_data is `values`' own memory, not a copy: for arrays just made for this
+ * tensor. Weights are the bulk of a model, and a copy of each one is garbage the size of the model.
+ */
+export function ownedTensor(name: string, dataType: DataType, dims: readonly number[], values: Int8Array | Uint8Array | Int16Array | Uint16Array | Float32Array): TensorProto {
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (!hostIsLittleEndian || dtypeStorageBytes(dataType, count) !== values.byteLength) return makeTensor(name, dataType, dims, values);
+  return { name, data_type: dataType, dims: [...dims], raw_data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
+}
+
 /** 8- and 16-bit quantized values (4-bit weights go through MatMulNBits' own packing). */
 export function quantizedTensor(name: string, type: QuantType, dims: readonly number[], values: QuantizedArray): TensorProto {
-  return makeTensor(name, QUANT_DATA_TYPE[type], dims, values);
+  return ownedTensor(name, QUANT_DATA_TYPE[type], dims, values);
+}
+
+/** Elements converted per chunk: keeps the aligned scratch copy of an unaligned weight small. */
+const CHUNK_ELEMENTS = 1 << 20;
+
+/**
+ * Visits a float weight's values in chunks of float32 without copying the whole tensor: a
+ * float32 weight stored inline as raw_data is read through a small aligned scratch buffer;
+ * anything else (other types, typed fields, external data) is read whole, as before.
+ */
+export function forEachFloatChunk(
+  tensor: TensorProto,
+  external: ExternalDataReader | undefined,
+  visit: (chunk: Float32Array, offset: number) => void,
+): void {
+  const raw = !isExternal(tensor) && tensor.data_type === DataType.FLOAT && hostIsLittleEndian ? tensor.raw_data : undefined;
+  const count = tensorElementCount(tensor);
+  if (!raw || raw.byteLength < count * 4) {
+    visit(readFloatTensor(tensor, external), 0);
+    return;
+  }
+  if (raw.byteOffset % 4 === 0) {
+    visit(new Float32Array(raw.buffer, raw.byteOffset, count), 0);
+    return;
+  }
+  const scratch = new Float32Array(Math.min(CHUNK_ELEMENTS, count));
+  const scratchBytes = new Uint8Array(scratch.buffer);
+  for (let offset = 0; offset < count; offset += scratch.length) {
+    const n = Math.min(scratch.length, count - offset);
+    scratchBytes.set(raw.subarray(offset * 4, (offset + n) * 4));
+    visit(n === scratch.length ? scratch : scratch.subarray(0, n), offset);
+  }
 }
 
 /** Zero point(s) in the quantized type: a scalar (`dims: []`) or one per channel. */

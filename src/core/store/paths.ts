@@ -17,6 +17,7 @@ export interface DataLayout {
   samples: string;
   uploads: string;
   runs: string;
+  variants: string;
   recentFile: string;
 }
 
@@ -26,6 +27,7 @@ export function dataLayout(root: string): DataLayout {
     samples: path.join(root, 'samples'),
     uploads: path.join(root, 'uploads'),
     runs: path.join(root, 'runs'),
+    variants: path.join(root, 'variants'),
     recentFile: path.join(root, 'recent.json'),
   };
 }

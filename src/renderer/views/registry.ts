@@ -1,7 +1,10 @@
 import type { Component } from 'svelte';
 import type { IconName } from '../lib/icons';
+import BenchView from './BenchView.svelte';
 import HardwareView from './HardwareView.svelte';
 import ModelView from './ModelView.svelte';
+import QuantizeView from './QuantizeView.svelte';
+import RunsView from './RunsView.svelte';
 
 export interface ViewEntry {
   /** Also the URL hash (#/hardware) and the nav test id (nav-hardware). */
@@ -15,4 +18,7 @@ export interface ViewEntry {
 export const VIEWS: readonly ViewEntry[] = [
   { id: 'model', label: 'Model', icon: 'model', component: ModelView },
   { id: 'hardware', label: 'Hardware', icon: 'chip', component: HardwareView },
+  { id: 'quantize', label: 'Quantize', icon: 'sparkle', component: QuantizeView },
+  { id: 'bench', label: 'Benchmark', icon: 'gauge', component: BenchView },
+  { id: 'runs', label: 'Runs', icon: 'list', component: RunsView },
 ];

@@ -10,6 +10,7 @@ import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware'
 import { ModelInfoSchema } from '../domain/model';
 import { SampleInfoSchema } from '../domain/sample';
 import { BenchPlanSchema } from '../domain/plan';
+import { ModeAvailabilitySchema, QuantizeProgressSchema, QuantizeRequestSchema, VariantSchema } from '../domain/variant';
 import { BenchProgressEventSchema, ConfigResultSchema, RunDocumentSchema, RunStatusSchema, RunSummarySchema } from '../domain/run';
 import type { ErrorInfo } from '../errors';
 import type { COMMAND_NAME_LIST, EVENT_NAME_LIST } from './names';
@@ -55,6 +56,23 @@ export const commands = {
     request: z.object({ id: z.string(), configId: z.string() }).strict(),
     response: z.object({ fileName: z.string(), text: z.string() }),
   },
+
+  /** Which transformations apply to a model, with the reasons and advice for this machine. */
+  'quantize.modes': { request: z.object({ source: ModelSourceSchema }).strict(), response: z.array(ModeAvailabilitySchema) },
+  /** Makes a variant (progress as 'quantize.progress' events); answers when it is saved. */
+  'quantize.run': { request: z.object({ request: QuantizeRequestSchema }).strict(), response: VariantSchema },
+  'quantize.cancel': { request: z.object({ jobId: z.string() }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  /** The variants made from a model (by its content), newest first. */
+  'variants.list': { request: z.object({ source: ModelSourceSchema }).strict(), response: z.array(VariantSchema) },
+  'variants.delete': { request: z.object({ id: z.string() }).strict(), response: z.object({ deleted: z.boolean() }) },
+  /**
+   * Saves a copy of a variant's model. The desktop app asks where with a save dialog (no path);
+   * the browser host downloads /api/variants/<id>/model instead; the CLI passes a path.
+   */
+  'variants.export': {
+    request: z.object({ id: z.string(), path: z.string().optional() }).strict(),
+    response: z.object({ path: z.string() }).nullable(),
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
@@ -62,7 +80,7 @@ export type CommandRequest<C extends CommandName> = z.input<(typeof commands)[C]
 export type CommandResponse<C extends CommandName> = z.output<(typeof commands)[C]['response']>;
 
 /** Commands whose handling depends on the host (native dialogs, files on the user's side). */
-export const HOST_COMMANDS = ['dialog.openModel'] as const satisfies readonly CommandName[];
+export const HOST_COMMANDS = ['dialog.openModel', 'variants.export'] as const satisfies readonly CommandName[];
 export type HostCommandName = (typeof HOST_COMMANDS)[number];
 export type CoreCommandName = Exclude<CommandName, HostCommandName>;
 
@@ -88,6 +106,7 @@ export const events = {
   /** One configuration finished (done, failed, skipped or cancelled): its full result. */
   'bench.config': z.object({ runId: z.string(), config: ConfigResultSchema }),
   'bench.finished': z.object({ runId: z.string(), status: RunStatusSchema }),
+  'quantize.progress': QuantizeProgressSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;

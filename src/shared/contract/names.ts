@@ -19,9 +19,15 @@ export const COMMAND_NAME_LIST = [
   'runs.delete',
   'runs.import',
   'runs.trace',
+  'quantize.modes',
+  'quantize.run',
+  'quantize.cancel',
+  'variants.list',
+  'variants.delete',
+  'variants.export',
 ] as const;
 
-export const EVENT_NAME_LIST = ['hardware.provider', 'bench.started', 'bench.progress', 'bench.config', 'bench.finished'] as const;
+export const EVENT_NAME_LIST = ['hardware.provider', 'bench.started', 'bench.progress', 'bench.config', 'bench.finished', 'quantize.progress'] as const;
 
 /** The single IPC channel prefix used between preload and main. */
 export const IPC_INVOKE_PREFIX = 'inferscope:';

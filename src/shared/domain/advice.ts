@@ -136,7 +136,11 @@ export const VerdictRowSchema = z.object({
   runLabel: z.string(),
   machine: z.string(),
   model: z.string(),
+  /** "original" or a variant id of the run. */
   variant: z.string(),
+  variantLabel: z.string(),
+  /** How close a variant's outputs stay to the original's ("top-1 agreement 98.7 %, …"); null for the original or when unmeasured. */
+  variantQuality: z.string().nullable(),
   ep: z.string(),
   /** What the price is for: a CPU machine, or a machine with this GPU. */
   deviceClass: DeviceClassSchema,
@@ -209,7 +213,6 @@ export const AdvisedRunSchema = z.object({
   label: z.string(),
   machine: z.string(),
   model: z.string(),
-  variant: z.string(),
   /** A configuration ran on a hardware GPU provider. */
   hardwareGpu: z.boolean(),
   /** "No GPU provider was usable: …" where there is none. */

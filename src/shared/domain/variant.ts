@@ -3,7 +3,7 @@
  * folder beside the model they came from, with the report of what the transformation did.
  */
 import { z } from 'zod';
-import { ModelSourceSchema } from './app';
+import { DimValuesSchema, ModelSourceSchema } from './app';
 import { QuantizeModeSchema, QuantizeOptionsSchema, QuantizeReportSchema } from './quantize';
 
 /** Where calibration inputs for int8-static come from. Real data is better than random. */
@@ -40,6 +40,13 @@ export const QuantizeRequestSchema = z.object({
   calibration: CalibrationSpecSchema.default({ kind: 'random', samples: 16, seed: 1 }),
   /** Evaluation inputs the quality figures compare on (the user's held-out data, else seeded random). */
   evaluationSamples: z.number().int().positive().max(1000).default(8),
+  /** Values of symbolic input dimensions for random and image inputs (e.g. {sequence: 64}); batch is 1 unless given. */
+  dims: DimValuesSchema.optional(),
+  /**
+   * Inclusive ranges of random integer inputs by input name (token ids inside the vocabulary); "*" applies to
+   * every integer input not named. Masks default to all ones, token types to 0..1, the rest to 0..99.
+   */
+  intRanges: z.record(z.string(), z.object({ min: z.number().int(), max: z.number().int() })).optional(),
   /** Chosen by the caller so it can cancel the job. */
   jobId: z.string().min(1).max(100),
 });

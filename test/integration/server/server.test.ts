@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../../../src/server';
 import { createServices, type Services } from '../../../src/core/services';
 import { nodeForkLauncher } from '../../../src/core/bench/launcher';
 import type { Handlers } from '../../../src/shared/contract';
-import { InferscopeError } from '../../../src/shared/errors';
+import { headlessHostHandlers } from '../../../src/server/host-handlers';
 
 let server: RunningServer;
 let services: Services;
@@ -66,10 +66,7 @@ beforeAll(async () => {
     launcher: nodeForkLauncher,
     versions: { electron: null, chromium: null },
   });
-  const handlers: Handlers = {
-    ...services.handlers,
-    'dialog.openModel': () => Promise.reject(new InferscopeError('NOT_SUPPORTED', 'no dialog in the browser host')),
-  };
+  const handlers: Handlers = { ...services.handlers, ...headlessHostHandlers(services) };
   server = await startServer({ handlers, staticDir, uploadsDir: path.join(dir, 'uploads'), port: 0 });
 });
 

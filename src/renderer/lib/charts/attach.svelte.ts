@@ -17,7 +17,7 @@ export function chartAttachment<TType extends ChartType, TData>(
 
     const apply = (next: ChartConfiguration<TType>) => {
       chart.data = next.data;
-      chart.options = next.options ?? {};
+      if (next.options) chart.options = next.options;
       chart.update('none');
     };
 

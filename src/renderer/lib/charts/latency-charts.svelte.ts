@@ -42,14 +42,16 @@ function configureScatter(data: LatencyScatterData, theme: ChartTheme): ChartCon
     else inside.push({ x: index[i] as number, y });
   }
   const lastIndex = Math.max(1, data.points.total - 1);
+  // A few hundred points can be big; thousands must be small to stay a cloud rather than a smear.
+  const radius = index.length < 500 ? 2.4 : 1.6;
   const datasets: ChartConfiguration<'scatter'>['data']['datasets'] = [
     {
       label: 'Sample',
       data: inside,
       backgroundColor: theme.point,
       borderWidth: 0,
-      pointRadius: 1.6,
-      pointHoverRadius: 3,
+      pointRadius: radius,
+      pointHoverRadius: radius + 1.5,
     },
   ];
   if (above.length > 0) {

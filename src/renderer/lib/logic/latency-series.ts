@@ -85,8 +85,9 @@ const MIN_SAMPLES_FOR_CAP = 20;
 
 /**
  * Where a latency axis should end so that a few far outliers (a GC pause, a page fault) do not
- * squash everything else into one line: the larger of p99 and the outlier fence Q3 + 3·IQR,
- * never beyond the largest sample. Samples above it are drawn at the edge and counted.
+ * squash everything else into one line: the larger of p95 and the outlier fence Q3 + 3·IQR,
+ * never beyond the largest sample. Samples above it are drawn at the edge and counted. (p99 is
+ * no good here: with sub-millisecond runs it is often tens of times the median.)
  */
 export function latencyAxisCap(samples: readonly number[]): number | null {
   if (samples.length === 0) return null;
@@ -96,7 +97,7 @@ export function latencyAxisCap(samples: readonly number[]): number | null {
   const q1 = quantileSorted(sorted, 0.25);
   const q3 = quantileSorted(sorted, 0.75);
   const fence = q3 + OUTLIER_IQR_FACTOR * (q3 - q1);
-  return Math.min(max, Math.max(fence, quantileSorted(sorted, 0.99)));
+  return Math.min(max, Math.max(fence, quantileSorted(sorted, 0.95)));
 }
 
 export interface LatencyBin {

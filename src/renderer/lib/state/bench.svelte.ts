@@ -44,24 +44,24 @@ export class BenchController {
   /** Errors are shown once the person has tried to start. */
   submitted = $state(false);
 
-  private readonly openKey: string | null = $derived(this.model.source && this.model.info ? sourceKey(this.model.source) : null);
+  // $derived.by: the constructor's parameters are not assigned yet when field initialisers run.
+  private readonly openKey: string | null = $derived.by(() => (this.model.source && this.model.info ? sourceKey(this.model.source) : null));
   modelKey: string | null = $derived(this.chosenKey ?? this.openKey);
   source: ModelSource | null = $derived(this.modelKey === null ? null : sourceFromKey(this.modelKey));
-  info: ModelInfo | null = $derived(this.modelKey !== null && this.modelKey === this.openKey ? this.model.info : this.chosenInfo);
+  info: ModelInfo | null = $derived.by(() => (this.modelKey !== null && this.modelKey === this.openKey ? this.model.info : this.chosenInfo));
 
   /** The symbolic dims as typed; follows the model whenever a different one is chosen. */
   dims: Record<string, string> = $derived(dimsDraft(this.info?.dims ?? []));
-  /** Ticked providers; every ready one until the person changes the ticks. */
-  eps: string[] = $derived(readyProviders(this.hardware.providers));
+  /** The person's ticks; null until they change one (a detection finishing later must not undo them). */
+  epChoice = $state.raw<string[] | null>(null);
+  /** Ticked providers: every ready one until the person changes the ticks. */
+  eps: string[] = $derived.by(() => this.epChoice ?? readyProviders(this.hardware.providers));
 
   choices: ModelChoice[] = $derived.by(() => {
     const choices: ModelChoice[] = [];
-    const seen = new Set<string>();
     const add = (source: ModelSource, label: string, group: string) => {
       const key = sourceKey(source);
-      if (seen.has(key)) return;
-      seen.add(key);
-      choices.push({ key, label, group, source });
+      if (!choices.some((choice) => choice.key === key)) choices.push({ key, label, group, source });
     };
     if (this.model.source && this.model.info) add(this.model.source, this.model.info.name, 'Open in the Model view');
     for (const sample of this.model.samples) add({ kind: 'sample', name: sample.name }, sample.title, 'Samples');
@@ -150,8 +150,9 @@ export class BenchController {
   }
 
   setEp(name: string, checked: boolean) {
-    const others = this.eps.filter((ep) => ep !== name);
-    this.eps = checked ? [...others, name] : others;
+    const ticked = checked ? [...this.eps, name] : this.eps.filter((ep) => ep !== name);
+    // In the Hardware view's order, so configurations run in the same order whatever the clicks.
+    this.epChoice = this.hardware.providers.map((provider) => provider.name).filter((ep) => ticked.includes(ep));
   }
 
   setDim(name: string, value: string) {

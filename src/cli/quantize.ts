@@ -1,0 +1,352 @@
+/**
+ * `inferscope quantize`: make an int8 / fp16 / 4-bit variant of a model in the worker, keep it
+ * among the variants (the app lists it too), optionally copy it to -o, and print what it cost
+ * in size and in output quality. The job itself is runQuantizeJob, shared with the app.
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import type { ModelSource } from '../shared/domain/app';
+import type { CalibrationMethod, OutputQuality, QuantizeCpu, QuantizeMode, QuantizeOptions } from '../shared/domain/quantize';
+import type { CalibrationSpecInput, QuantizeProgress, QuantizeRequestInput, Variant } from '../shared/domain/variant';
+import { InferscopeError } from '../shared/errors';
+import { formatBytes, formatMs, formatPercent, formatSignificant } from '../shared/stats';
+import { nodeForkLauncher } from '../core/bench/launcher';
+import { WorkerSupervisor } from '../core/bench/supervisor';
+import { detectCpu } from '../core/hardware/cpu';
+import { ANY_INPUT } from '../core/quantize/data';
+import { QUANTIZE_WORKER_ENV, runQuantizeJob } from '../core/quantize/job';
+import { describeSource, exportVariantFile, VariantStore } from '../core/quantize/variants';
+import { dataLayout } from '../core/store/paths';
+import { ensureSample, getSampleInfo } from '../core/zoo';
+import { renderPairs, renderTable } from './table';
+
+export const QUANTIZE_MODES = ['int8-dynamic', 'int8-static', 'fp16', 'int4', 'q4f16'] as const satisfies readonly QuantizeMode[];
+const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
+
+export interface QuantizeCliOptions {
+  mode: QuantizeMode;
+  /** -o: also write the variant here. */
+  output?: string;
+  /** A folder of tensor sets (or one tensor file per sample for a single-input model). */
+  calibration?: string;
+  calibrationImages?: string;
+  mean?: number[];
+  std?: number[];
+  layout?: 'nchw' | 'nhwc';
+  size?: { width: number; height: number };
+  channelOrder?: 'rgb' | 'bgr';
+  scale?: number;
+  calibrationSamples?: number;
+  calibrationMethod?: CalibrationMethod;
+  perChannel?: boolean;
+  blockSize?: number;
+  exclude?: string[];
+  include?: string[];
+  evaluationSamples?: number;
+  seed?: number;
+  intRange?: { min: number; max: number };
+  dim?: Record<string, number>;
+  /** A file for the report JSON, or '-' for stdout (then no human summary). */
+  json?: string;
+}
+
+export interface QuantizeCliDeps {
+  supervisor: WorkerSupervisor;
+  store: VariantStore;
+  /** Where sample models are generated (sample:NAME). */
+  samplesDir: string;
+  /** This machine's CPU (static int8 picks its types by it); detected when not given. */
+  cpu?: () => Promise<QuantizeCpu>;
+  /** Human output (default: stdout). */
+  print?: (text: string) => void;
+  /** Cancels the job (the command wires Ctrl+C to it). */
+  signal?: AbortSignal;
+}
+
+/** The report as `--json` writes it: the report's figures first, then the rest of the variant. */
+export type QuantizeJsonReport = Omit<Variant, 'report' | 'sizeBytes'> &
+  Pick<Variant['report'], 'mode' | 'sizeBytes' | 'nodesQuantized' | 'quality' | 'settings' | 'skipped' | 'warnings'> & {
+    variantSizeBytes: number;
+    output: string | null;
+  };
+
+export interface QuantizeCliResult {
+  variant: Variant;
+  output: string | null;
+  json: QuantizeJsonReport;
+}
+
+// ---- option parsers (commander)
+
+export function parseTriple(value: string): number[] {
+  const parts = value.split(',').map((v) => Number(v.trim()));
+  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError(`expected three numbers like 0.485,0.456,0.406, got "${value}"`);
+  return parts;
+}
+
+export function parseSize(value: string): { width: number; height: number } {
+  const match = /^(\d+)\s*[x×,]\s*(\d+)$/i.exec(value.trim());
+  const width = Number(match?.[1]);
+  const height = Number(match?.[2]);
+  if (!match || !(width > 0) || !(height > 0)) throw new InvalidArgumentError(`expected WIDTHxHEIGHT like 224x224, got "${value}"`);
+  return { width, height };
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive whole number, got "${value}"`);
+  return n;
+}
+
+export function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+export function parseBlockSize(value: string): number {
+  const n = Number(value);
+  if (!(BLOCK_SIZES as readonly number[]).includes(n)) throw new InvalidArgumentError(`expected one of ${BLOCK_SIZES.join(', ')}, got "${value}"`);
+  return n;
+}
+
+export function parseNameList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+// ---- the command
+
+function modelSource(argument: string): ModelSource {
+  return argument.startsWith('sample:') ? { kind: 'sample', name: argument.slice('sample:'.length) } : { kind: 'path', path: path.resolve(argument) };
+}
+
+function flagError(flag: string, modes: string): InferscopeError {
+  return new InferscopeError('BAD_REQUEST', `${flag} applies to ${modes} only.`);
+}
+
+/** Options the worker gets: only those the mode uses, so a stray flag never changes a variant's id silently. */
+export function quantizeOptions(opts: QuantizeCliOptions): QuantizeOptions {
+  const int8 = opts.mode === 'int8-dynamic' || opts.mode === 'int8-static';
+  const int4 = opts.mode === 'int4' || opts.mode === 'q4f16';
+  if (opts.perChannel && !int8) throw flagError('--per-channel', 'int8-dynamic and int8-static');
+  if (opts.calibrationMethod && opts.mode !== 'int8-static') throw flagError('--calibration-method', 'int8-static');
+  if (opts.blockSize !== undefined && !int4) throw flagError('--block-size', 'int4 and q4f16');
+  const options: QuantizeOptions = { mode: opts.mode };
+  if (opts.perChannel) options.perChannel = true;
+  if (opts.calibrationMethod) options.calibrationMethod = opts.calibrationMethod;
+  if (opts.blockSize !== undefined) options.blockSize = opts.blockSize as QuantizeOptions['blockSize'];
+  if (opts.exclude?.length) options.exclude = opts.exclude;
+  if (opts.include?.length) options.include = opts.include;
+  return options;
+}
+
+export function calibrationSpec(opts: QuantizeCliOptions): CalibrationSpecInput {
+  if (opts.calibration && opts.calibrationImages) throw new InferscopeError('BAD_REQUEST', 'Give either --calibration (tensors) or --calibration-images, not both.');
+  const imageFlags = ['mean', 'std', 'layout', 'size', 'channelOrder', 'scale'] as const;
+  if (!opts.calibrationImages && imageFlags.some((f) => opts[f] !== undefined)) {
+    throw new InferscopeError('BAD_REQUEST', '--mean, --std, --layout, --size, --channel-order and --scale describe --calibration-images.');
+  }
+  const samples = opts.calibrationSamples !== undefined ? { samples: opts.calibrationSamples } : {};
+  if (opts.calibration) return { kind: 'tensors', dir: path.resolve(opts.calibration), ...samples };
+  if (opts.calibrationImages) {
+    return {
+      kind: 'images',
+      dir: path.resolve(opts.calibrationImages),
+      ...samples,
+      ...(opts.layout ? { layout: opts.layout } : {}),
+      ...(opts.size ? { width: opts.size.width, height: opts.size.height } : {}),
+      ...(opts.channelOrder ? { channelOrder: opts.channelOrder } : {}),
+      ...(opts.scale !== undefined ? { scale: opts.scale } : {}),
+      ...(opts.mean ? { mean: opts.mean } : {}),
+      ...(opts.std ? { std: opts.std } : {}),
+    };
+  }
+  return { kind: 'random', samples: opts.calibrationSamples ?? 16, seed: opts.seed ?? 1 };
+}
+
+export async function detectQuantizeCpu(): Promise<QuantizeCpu> {
+  const cpu = await detectCpu([], 2000);
+  return { arch: cpu.arch, flags: cpu.flags };
+}
+
+export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts: QuantizeCliOptions): Promise<QuantizeCliResult> {
+  const source = modelSource(modelArg);
+  const options = quantizeOptions(opts);
+  const calibration = calibrationSpec(opts);
+  let file: string;
+  let intRanges: Record<string, { min: number; max: number }> = {};
+  if (source.kind === 'sample') {
+    file = await ensureSample(source.name, deps.samplesDir);
+    // A sample knows its own valid integer inputs (token ids inside its vocabulary).
+    // Masks keep the all-ones default (data.ts) rather than random 0/1 padding.
+    for (const input of getSampleInfo(source.name).inputs) if (input.valueRange && !/mask/i.test(input.name)) intRanges[input.name] = input.valueRange;
+  } else {
+    file = source.path;
+  }
+  // The user's range applies to every integer input but masks and token types.
+  if (opts.intRange) intRanges = { [ANY_INPUT]: opts.intRange };
+  const described = await describeSource(file, source.kind === 'sample' ? source.name : path.basename(file));
+  const cpu = opts.mode === 'int8-static' ? await (deps.cpu ?? detectQuantizeCpu)() : undefined;
+  const request: QuantizeRequestInput = {
+    source,
+    options,
+    calibration,
+    ...(opts.evaluationSamples !== undefined ? { evaluationSamples: opts.evaluationSamples } : {}),
+    ...(opts.dim && Object.keys(opts.dim).length > 0 ? { dims: opts.dim } : {}),
+    ...(Object.keys(intRanges).length > 0 ? { intRanges } : {}),
+    jobId: `cli-${process.pid}-${Date.now().toString(36)}`,
+  };
+  const line = new ProgressLine(opts.json === '-');
+  let variant: Variant;
+  try {
+    variant = await runQuantizeJob({
+      supervisor: deps.supervisor,
+      store: deps.store,
+      request,
+      source: described,
+      cpu,
+      signal: deps.signal,
+      onProgress: (p) => line.update(p),
+    });
+  } finally {
+    line.clear();
+  }
+  const exported = opts.output ? await exportVariantFile(variant.path, opts.output) : null;
+  const json = jsonReport(variant, exported?.path ?? null);
+  if (opts.json) {
+    const text = JSON.stringify(json, null, 2) + '\n';
+    if (opts.json === '-') process.stdout.write(text);
+    else await writeFile(path.resolve(opts.json), text);
+  }
+  if (opts.json !== '-') (deps.print ?? console.log)(printQuantizeSummary(variant, exported?.path ?? null));
+  return { variant, output: exported?.path ?? null, json };
+}
+
+export function jsonReport(variant: Variant, output: string | null): QuantizeJsonReport {
+  const { report, sizeBytes, mode, ...rest } = variant;
+  return {
+    mode,
+    sizeBytes: report.sizeBytes,
+    nodesQuantized: report.nodesQuantized,
+    quality: report.quality,
+    settings: report.settings,
+    skipped: report.skipped,
+    warnings: report.warnings,
+    ...rest,
+    variantSizeBytes: sizeBytes,
+    output,
+  };
+}
+
+// ---- printing
+
+const STAGE_LABEL: Record<QuantizeProgress['stage'], string> = {
+  load: 'loading',
+  prepare: 'preparing',
+  calibrate: 'calibrating',
+  transform: 'transforming',
+  save: 'saving',
+  verify: 'verifying',
+  evaluate: 'evaluating',
+};
+
+/** One progress line on a terminal's stderr; nothing when stderr is not a TTY or JSON goes to stdout. */
+class ProgressLine {
+  private readonly enabled: boolean;
+
+  constructor(quiet: boolean) {
+    this.enabled = !quiet && Boolean(process.stderr.isTTY);
+  }
+
+  update(p: QuantizeProgress): void {
+    if (!this.enabled) return;
+    const width = 20;
+    const bar = p.fraction === null ? '' : `${'█'.repeat(Math.round(p.fraction * width))}${'░'.repeat(width - Math.round(p.fraction * width))} `;
+    const text = `${bar}${STAGE_LABEL[p.stage]} · ${p.message}`;
+    process.stderr.write(`\r\x1b[2K${text.slice(0, (process.stderr.columns ?? 100) - 1)}`);
+  }
+
+  clear(): void {
+    if (this.enabled) process.stderr.write('\r\x1b[2K');
+  }
+}
+
+function number(value: number): string {
+  if (value === 0) return '0';
+  return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? formatSignificant(value, 3) : value.toExponential(2);
+}
+
+export function qualityRows(quality: readonly OutputQuality[]): string[][] {
+  return quality.map((q) => [
+    q.name,
+    number(q.maxAbsDiff),
+    number(q.meanAbsDiff),
+    q.sqnrDb === null ? (q.maxAbsDiff === 0 ? 'identical' : '—') : `${q.sqnrDb.toFixed(1)} dB`,
+    q.cosine.toFixed(5),
+    q.top1Agreement !== undefined ? formatPercent(q.top1Agreement, { digits: 0 }) : '—',
+    q.nanCount + q.infCount > 0 ? `${q.nanCount} NaN, ${q.infCount} Inf` : '',
+  ]);
+}
+
+export function printQuantizeSummary(variant: Variant, output: string | null): string {
+  const { report } = variant;
+  const { before, after } = report.sizeBytes;
+  const lines = [`${variant.label} of ${variant.source.name} — variant ${variant.id}`, ''];
+  lines.push(
+    renderPairs(
+      [
+        ['size', `${formatBytes(before)} → ${formatBytes(after)} (${before > 0 ? formatPercent(after / before, { digits: 0 }) : '—'} of the original)`],
+        ['nodes', `${report.nodesQuantized} transformed${report.skipped.length > 0 ? `, ${report.skipped.length} left as they were` : ''}`],
+        [
+          'calibration',
+          variant.calibration.kind === 'none' ? 'none (this mode needs none)' : `${variant.calibration.samples} samples — ${variant.calibration.note}`,
+        ],
+        ['evaluation', `${variant.evaluation.samples} ${variant.evaluation.source === 'random' ? 'seeded random' : 'held-out'} samples, compared with the original`],
+        ['took', formatMs(variant.durationMs)],
+      ],
+      '  ',
+    ),
+  );
+  if (report.quality.length > 0) {
+    lines.push('', renderTable(['output', 'max |Δ|', 'mean |Δ|', 'SQNR', 'cosine', 'top-1', ''], qualityRows(report.quality), { indent: '  ' }));
+  }
+  if (report.skipped.length > 0) {
+    lines.push('', '  Left as they were:');
+    for (const s of report.skipped.slice(0, 10)) lines.push(`    ${s.node} (${s.opType}): ${s.reason}`);
+    if (report.skipped.length > 10) lines.push(`    … and ${report.skipped.length - 10} more (see --json)`);
+  }
+  if (report.warnings.length > 0) lines.push('', '  Warnings:', ...report.warnings.map((w) => `    ! ${w}`));
+  lines.push('', `  Variant kept at ${variant.path}`);
+  if (output) lines.push(`  Written to ${output}`);
+  return lines.join('\n');
+}
+
+/**
+ * The whole command for src/cli/index.ts: its own worker (quantization gets a worker with
+ * QUANTIZE_WORKER_ENV, and a crash there never touches anything else), Ctrl+C cancels.
+ */
+export async function quantizeCommand(
+  modelArg: string,
+  opts: QuantizeCliOptions,
+  host: { workerEntry: string; userDataDir: string },
+): Promise<QuantizeCliResult> {
+  const layout = dataLayout(host.userDataDir);
+  const supervisor = new WorkerSupervisor({ launcher: nodeForkLauncher, workerEntry: host.workerEntry, env: { ...QUANTIZE_WORKER_ENV } });
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    process.stderr.write('\nCancelling… (nothing half-written is kept)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await runQuantize(
+      { supervisor, store: new VariantStore(path.join(layout.root, 'variants')), samplesDir: layout.samples, signal: controller.signal },
+      modelArg,
+      opts,
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+    await supervisor.dispose();
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * The inputs a quantization job runs the model on: calibration batches (int8-static scales) and
+ * evaluation samples (the quality figures), from a CalibrationSpec — seeded random tensors, the
+ * user's tensor files, or the user's images. With the user's data the last ⌈20 %⌉ of the samples
+ * are held apart for evaluation and never calibrated on, so the quality figures are not
+ * measured on the data the scales were fitted to. Samples are read lazily, one batch at a time,
+ * so a large calibration folder never sits in memory at once.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { DimValues } from '../../shared/domain/app';
+import type { CalibrationSpec, Variant } from '../../shared/domain/variant';
+import { InferscopeError } from '../../shared/errors';
+import { DEFAULT_INT_RANGE, elementCount, inputRng, randomInputData, userInputData, type IntRange } from '../bench/inputs';
+import type { UserTensor } from '../bench/measurement';
+import { parseNpy, parseTensorProto } from '../bench/tensor-files';
+import { int64ToNumber, type ModelProto } from '../onnx/codec';
+import { dtypeName } from '../onnx/dtypes';
+import { DEFAULT_SEQUENCE_LENGTH } from '../onnx/inspect';
+import { decodeImage, IMAGE_EXTENSIONS, imageToTensor, type ImageLayout } from './images';
+import type { InputRecord, InputTensor } from './types';
+
+/** A model input as onnxruntime's inputMetadata or the inspection describes it. */
+export interface ModelInput {
+  name: string;
+  /** onnxruntime's element type name: 'float32', 'int64', … */
+  type: string;
+  /** Fixed sizes as numbers; symbolic ones by name ('' or null or a negative number when unnamed); null when unknown. */
+  shape: readonly (number | string | null)[] | null;
+}
+
+/** The main graph's inputs that are fed at run time (initializers listed as inputs are not). */
+export function graphInputs(model: ModelProto): ModelInput[] {
+  const graph = model.graph;
+  const initializers = new Set((graph?.initializer ?? []).map((t) => t.name ?? ''));
+  return (graph?.input ?? [])
+    .filter((v) => !initializers.has(v.name ?? ''))
+    .map((v) => {
+      const tensor = v.type?.tensor_type;
+      if (!tensor) throw new InferscopeError('INPUT_INVALID', `Input ${v.name ?? ''} is not a tensor (sequences and maps cannot be fed here).`);
+      const shape = tensor.shape
+        ? (tensor.shape.dim ?? []).map((d) =>
+            Object.prototype.hasOwnProperty.call(d, 'dim_value') && d.dim_value !== null && d.dim_value !== undefined ? int64ToNumber(d.dim_value) : d.dim_param || null,
+          )
+        : null;
+      return { name: v.name ?? '', type: dtypeName(tensor.elem_type), shape };
+    });
+}
+
+/** A model input with every dimension a number. */
+export interface ResolvedInput {
+  name: string;
+  type: string;
+  shape: number[];
+}
+
+/** Share of the user's samples held apart for evaluation (at least one sample). */
+export const HOLD_OUT_SHARE = 0.2;
+/** Random evaluation inputs use the calibration seed plus this, so the two sets differ. */
+export const EVALUATION_SEED_OFFSET = 0x5eed;
+export const RANDOM_CALIBRATION_NOTE = 'seeded random inputs — real data gives better scales';
+
+const TENSOR_FILE = /\.(npy|pb)$/i;
+/** ONNX test_data_set_N folders also hold the expected outputs: never feed those to the model. */
+const OUTPUT_FILE = /^output_\d+\.(npy|pb)$/i;
+/** Same rules as the inspection (src/core/onnx/inspect.ts) so the job runs the shapes the user saw. */
+const BATCH_NAMES = /batch|^(n|b|bs|batches|nbatch)$/i;
+const SEQUENCE_NAMES = /(seq|sequence|token|length|^len$|^l$|^t$|^s$|past_?len|max_len)/i;
+
+/**
+ * Every dimension as a number: fixed sizes stay; named ones come from `dims`; batch-like ones
+ * (and an unnamed leading one) are 1; sequence-like names get the inspection's default
+ * length; anything else is 1.
+ */
+export function resolveInputs(inputs: readonly ModelInput[], dims: DimValues = {}): ResolvedInput[] {
+  return inputs.map((input) => ({
+    name: input.name,
+    type: input.type,
+    shape: (input.shape ?? []).map((d, axis) => {
+      if (typeof d === 'number' && Number.isInteger(d) && d >= 0) return d;
+      const name = typeof d === 'string' ? d : '';
+      if (name && dims[name] !== undefined) return dims[name];
+      if (axis === 0 && (!name || BATCH_NAMES.test(name))) return 1;
+      if (BATCH_NAMES.test(name)) return 1;
+      if (name && axis > 0 && SEQUENCE_NAMES.test(name)) return DEFAULT_SEQUENCE_LENGTH;
+      return 1;
+    }),
+  }));
+}
+
+/** Where a symbolic dimension may take any size: checking user tensors against the model's declared shape. */
+function fixedSize(d: number | string | null | undefined): number | undefined {
+  return typeof d === 'number' && Number.isInteger(d) && d >= 0 ? d : undefined;
+}
+
+/** One sample: how to produce its input record when calibration or evaluation reaches it. */
+export interface Sample {
+  /** The file or folder it comes from, or "random #3". */
+  label: string;
+  load(): Promise<InputRecord>;
+}
+
+export interface CalibrationBatches extends AsyncIterable<InputRecord> {
+  count: number;
+}
+
+export interface QuantizeData {
+  /** Batches for int8-static calibration; null when the mode calibrates nothing. */
+  calibration: CalibrationBatches | null;
+  evaluation: InputRecord[];
+  calibrationInfo: Variant['calibration'];
+  evaluationInfo: Variant['evaluation'];
+}
+
+export interface BuildDataOptions {
+  spec: CalibrationSpec;
+  inputs: readonly ModelInput[];
+  /** Whether the mode calibrates (int8-static); other modes read only the evaluation samples. */
+  calibrate: boolean;
+  evaluationSamples: number;
+  dims?: DimValues | undefined;
+  /** Inclusive ranges of random integer inputs by input name (token ids inside the vocabulary). */
+  intRanges?: Readonly<Record<string, IntRange>> | undefined;
+  signal?: AbortSignal | undefined;
+  /** Called before each calibration batch is produced (done of total), and once at the end. */
+  onCalibrationBatch?: ((done: number, total: number) => void) | undefined;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new InferscopeError('CANCELLED', 'Cancelled by the host.');
+}
+
+function batches(samples: readonly Sample[], options: BuildDataOptions): CalibrationBatches {
+  return {
+    count: samples.length,
+    async *[Symbol.asyncIterator]() {
+      for (const [index, sample] of samples.entries()) {
+        checkAborted(options.signal);
+        options.onCalibrationBatch?.(index, samples.length);
+        yield await sample.load();
+      }
+      options.onCalibrationBatch?.(samples.length, samples.length);
+    },
+  };
+}
+
+async function loadAll(samples: readonly Sample[], signal: AbortSignal | undefined): Promise<InputRecord[]> {
+  const records: InputRecord[] = [];
+  for (const sample of samples) {
+    checkAborted(signal);
+    records.push(await sample.load());
+  }
+  return records;
+}
+
+/** The calibration and evaluation inputs for one job, with the counts and notes a Variant records. */
+export async function buildQuantizeData(options: BuildDataOptions): Promise<QuantizeData> {
+  const { spec } = options;
+  if (spec.kind === 'random') {
+    const resolved = resolveInputs(options.inputs, options.dims);
+    const calibration = options.calibrate ? randomSamples(resolved, spec.samples, spec.seed, options.intRanges) : [];
+    const evaluation = randomSamples(resolved, options.evaluationSamples, spec.seed + EVALUATION_SEED_OFFSET, options.intRanges);
+    return {
+      calibration: options.calibrate ? batches(calibration, options) : null,
+      evaluation: await loadAll(evaluation, options.signal),
+      calibrationInfo: options.calibrate
+        ? { kind: 'random', samples: calibration.length, note: RANDOM_CALIBRATION_NOTE }
+        : { kind: 'none', samples: 0, note: 'this mode needs no calibration' },
+      evaluationInfo: { samples: evaluation.length, source: 'random' },
+    };
+  }
+  const all = spec.kind === 'tensors' ? await tensorSamples(spec.dir, options.inputs) : await imageSamples(spec, options.inputs, options.dims);
+  const { calibrate, held } = splitSamples(all.length, spec.samples);
+  if (options.calibrate && calibrate === 0) {
+    throw new InferscopeError(
+      'INPUT_INVALID',
+      `${spec.dir} holds ${all.length} sample; calibration needs at least 2: one or more to calibrate on, and ${held} held apart to check the result on.`,
+      { detail: spec.dir },
+    );
+  }
+  const calibrationSamples = options.calibrate ? all.slice(0, calibrate) : [];
+  const evaluationSamples = all.slice(all.length - held).slice(0, options.evaluationSamples);
+  const what = spec.kind === 'tensors' ? 'tensor sets' : 'images';
+  const unused = all.length - held - calibrationSamples.length;
+  return {
+    calibration: options.calibrate ? batches(calibrationSamples, options) : null,
+    evaluation: await loadAll(evaluationSamples, options.signal),
+    calibrationInfo: options.calibrate
+      ? {
+          kind: spec.kind,
+          samples: calibrationSamples.length,
+          note: `${calibrationSamples.length} of ${all.length} ${what} in ${spec.dir}; the last ${held} held apart for evaluation${unused > 0 ? `, ${unused} not used (sample limit)` : ''}`,
+        }
+      : { kind: 'none', samples: 0, note: `this mode needs no calibration; ${held} of ${all.length} ${what} in ${spec.dir} used for evaluation` },
+    evaluationInfo: { samples: evaluationSamples.length, source: 'held-out' },
+  };
+}
+
+/** ⌈20 %⌉ (at least one) held apart from the end; calibration takes up to `limit` of the rest. */
+export function splitSamples(total: number, limit?: number): { calibrate: number; held: number } {
+  if (total <= 0) return { calibrate: 0, held: 0 };
+  const held = Math.min(total, Math.max(1, Math.ceil(total * HOLD_OUT_SHARE)));
+  const rest = total - held;
+  return { calibrate: limit !== undefined ? Math.min(rest, limit) : rest, held };
+}
+
+// ---- random
+
+/** Key of `intRanges` that applies to every integer input not named (masks and token types keep their defaults). */
+export const ANY_INPUT = '*';
+
+function intRangeFor(name: string, ranges: Readonly<Record<string, IntRange>>): IntRange {
+  const named = ranges[name];
+  if (named) return named;
+  // All ones: every token attended, the common case; random 0/1 masks would blank random positions.
+  if (/mask/i.test(name)) return { min: 1, max: 1 };
+  if (/token_?type|segment/i.test(name)) return { min: 0, max: 1 };
+  return ranges[ANY_INPUT] ?? DEFAULT_INT_RANGE;
+}
+
+/** Seed of sample `index`: samples differ, and one sample does not depend on how many others there are. */
+function sampleSeed(seed: number, index: number): number {
+  return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) | 0;
+}
+
+export function randomSamples(
+  inputs: readonly ResolvedInput[],
+  count: number,
+  seed: number,
+  intRanges: Readonly<Record<string, IntRange>> = {},
+): Sample[] {
+  return Array.from({ length: count }, (_, index) => ({
+    label: `random #${index + 1}`,
+    load: async () => {
+      const record: InputRecord = {};
+      for (const input of inputs) {
+        const data = randomInputData(input.type, input.shape, inputRng(sampleSeed(seed, index), input.name), intRangeFor(input.name, intRanges));
+        record[input.name] = { type: input.type, dims: input.shape, data: data as InputTensor['data'] };
+      }
+      return record;
+    },
+  }));
+}
+
+// ---- tensor files
+
+function invalid(file: string, why: string): InferscopeError {
+  return new InferscopeError('INPUT_INVALID', `${file}: ${why}`, { detail: file });
+}
+
+async function listDir(dir: string): Promise<{ name: string; isDirectory: boolean }[]> {
+  try {
+    const stat = await fs.stat(dir);
+    if (!stat.isDirectory()) throw invalid(dir, 'is not a folder.');
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((e) => !e.name.startsWith('.'))
+      .map((e) => ({ name: e.name, isDirectory: e.isDirectory() }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  } catch (error) {
+    if (error instanceof InferscopeError) throw error;
+    throw new InferscopeError('INPUT_INVALID', `Cannot read the folder ${dir}: ${(error as Error).message}`, { detail: dir });
+  }
+}
+
+async function readBytes(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await fs.readFile(file));
+  } catch (error) {
+    throw invalid(file, `cannot be read (${(error as Error).message}).`);
+  }
+}
+
+/**
+ * A folder of samples: sub-folders (ONNX test_data_set_N style) with one tensor per input, or,
+ * for a single-input model, one tensor file per sample.
+ */
+export async function tensorSamples(dir: string, inputs: readonly ModelInput[]): Promise<Sample[]> {
+  const entries = await listDir(dir);
+  const folders = entries.filter((e) => e.isDirectory);
+  if (folders.length > 0) {
+    return folders.map((folder) => {
+      const sub = path.join(dir, folder.name);
+      return { label: sub, load: () => loadTensorSet(sub, inputs) };
+    });
+  }
+  const files = entries.filter((e) => !e.isDirectory && TENSOR_FILE.test(e.name) && !OUTPUT_FILE.test(e.name));
+  if (files.length === 0) throw invalid(dir, 'holds no sub-folders of tensors and no .npy or .pb files.');
+  if (inputs.length !== 1) {
+    throw invalid(
+      dir,
+      `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): put each sample's tensors in a sub-folder (like test_data_set_0), one .npy or .pb file per input.`,
+    );
+  }
+  const input = inputs[0] as ModelInput;
+  return files.map((entry) => {
+    const file = path.join(dir, entry.name);
+    return {
+      label: file,
+      load: async () => {
+        const bytes = await readBytes(file);
+        const tensor = entry.name.toLowerCase().endsWith('.npy') ? parseNpy(bytes, file, input.name) : parseTensorProto(bytes, file, input.name);
+        return { [input.name]: toInputTensor({ ...tensor, name: input.name }, input, file) };
+      },
+    };
+  });
+}
+
+async function loadTensorSet(dir: string, inputs: readonly ModelInput[]): Promise<InputRecord> {
+  const names = inputs.map((i) => i.name);
+  const files = (await listDir(dir)).filter((e) => !e.isDirectory && TENSOR_FILE.test(e.name) && !OUTPUT_FILE.test(e.name));
+  if (files.length === 0) throw invalid(dir, 'holds no .npy or .pb tensors.');
+  const record: InputRecord = {};
+  for (const [index, entry] of files.entries()) {
+    const file = path.join(dir, entry.name);
+    const bytes = await readBytes(file);
+    const stem = entry.name.replace(TENSOR_FILE, '');
+    const positional = /^input_(\d+)$/.exec(stem);
+    const fallback = positional ? (names[Number(positional[1])] ?? stem) : (names[index] ?? stem);
+    const tensor = entry.name.toLowerCase().endsWith('.npy')
+      ? parseNpy(bytes, file, names.includes(stem) ? stem : fallback)
+      : parseTensorProto(bytes, file, fallback);
+    const input = inputs.find((i) => i.name === tensor.name);
+    if (!input) throw invalid(file, `is for input "${tensor.name}", but the model's inputs are ${names.map((n) => `"${n}"`).join(', ')}.`);
+    if (record[input.name]) throw invalid(file, `gives input "${input.name}" a second time in ${dir}.`);
+    record[input.name] = toInputTensor(tensor, input, file);
+  }
+  const missing = names.filter((n) => !record[n]);
+  if (missing.length > 0) throw invalid(dir, `has no tensor for input ${missing.map((n) => `"${n}"`).join(', ')}.`);
+  return record;
+}
+
+/** Checks a user tensor against the model input (type, rank, fixed sizes); a missing leading batch axis is added. */
+function toInputTensor(tensor: UserTensor, input: ModelInput, file: string): InputTensor {
+  if (tensor.type !== input.type) {
+    throw invalid(file, `holds ${tensor.type} values; input "${input.name}" takes ${input.type} (convert the array, e.g. .astype(np.${numpyName(input.type)})).`);
+  }
+  let dims = [...tensor.dims];
+  const declared = input.shape;
+  if (declared) {
+    if (dims.length === declared.length - 1) dims = [1, ...dims];
+    if (dims.length !== declared.length) {
+      throw invalid(file, `has shape [${tensor.dims.join(', ')}]; input "${input.name}" has ${declared.length} dimensions [${declared.map((d) => d ?? '?').join(', ')}].`);
+    }
+    declared.forEach((d, axis) => {
+      const fixed = fixedSize(d);
+      if (fixed !== undefined && dims[axis] !== fixed) {
+        throw invalid(file, `has shape [${tensor.dims.join(', ')}]; input "${input.name}" needs ${fixed} at axis ${axis} ([${declared.map((x) => x ?? '?').join(', ')}]).`);
+      }
+    });
+  }
+  return { type: tensor.type, dims, data: userInputData(tensor.type, dims, tensor.data, input.name) as InputTensor['data'] };
+}
+
+function numpyName(type: string): string {
+  return type === 'bool' ? 'bool_' : type;
+}
+
+// ---- images
+
+type ImageSpec = Extract<CalibrationSpec, { kind: 'images' }>;
+
+/** How images become this model's single image input; refuses models it cannot feed, saying why. */
+export function imageLayoutFor(spec: ImageSpec, inputs: readonly ModelInput[], dims: DimValues = {}): { input: ModelInput; layout: ImageLayout; type: 'float32' | 'uint8' } {
+  if (inputs.length !== 1) {
+    throw new InferscopeError(
+      'INPUT_INVALID',
+      `Images can feed a model with one image input; this model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}). Use a folder of tensors instead.`,
+    );
+  }
+  const input = inputs[0] as ModelInput;
+  const shape = input.shape;
+  if (!shape || shape.length !== 4) {
+    throw new InferscopeError('INPUT_INVALID', `Input "${input.name}" has shape [${(shape ?? []).join(', ')}]; images need a 4-dimensional input (NCHW or NHWC).`);
+  }
+  if (input.type !== 'float32' && input.type !== 'uint8') {
+    throw new InferscopeError('INPUT_INVALID', `Input "${input.name}" takes ${input.type}; images can feed float32 or uint8 inputs.`);
+  }
+  const nchw = spec.layout === 'nchw';
+  const [channelAxis, heightAxis, widthAxis] = nchw ? [1, 2, 3] : [3, 1, 2];
+  const size = (axis: number): number | undefined => {
+    const d = shape[axis];
+    return fixedSize(d) ?? (typeof d === 'string' ? dims[d] : undefined);
+  };
+  const channels = size(channelAxis) ?? 3;
+  if (channels !== 1 && channels !== 3) {
+    const other = fixedSize(shape[nchw ? 3 : 1]);
+    const hint = other === 1 || other === 3 ? ` It looks ${nchw ? 'NHWC' : 'NCHW'}: use layout ${nchw ? 'nhwc' : 'nchw'}.` : '';
+    throw new InferscopeError(
+      'INPUT_INVALID',
+      `Input "${input.name}" [${shape.join(', ')}] has ${channels} channels at axis ${channelAxis} (layout ${spec.layout}); images give 1 or 3.${hint}`,
+    );
+  }
+  const height = spec.height ?? size(heightAxis);
+  const width = spec.width ?? size(widthAxis);
+  if (height === undefined || width === undefined) {
+    throw new InferscopeError('INPUT_INVALID', `Input "${input.name}" [${shape.join(', ')}] does not fix its height and width: give them (e.g. 224 × 224).`);
+  }
+  return {
+    input,
+    type: input.type,
+    layout: { layout: spec.layout, width, height, channels, channelOrder: spec.channelOrder, scale: spec.scale, mean: spec.mean, std: spec.std },
+  };
+}
+
+export async function imageSamples(spec: ImageSpec, inputs: readonly ModelInput[], dims: DimValues = {}): Promise<Sample[]> {
+  const { input, layout, type } = imageLayoutFor(spec, inputs, dims);
+  const files = (await listDir(spec.dir)).filter((e) => !e.isDirectory && IMAGE_EXTENSIONS.test(e.name));
+  if (files.length === 0) throw invalid(spec.dir, 'holds no .png or .jpg images.');
+  const tensorDims = layout.layout === 'nchw' ? [1, layout.channels, layout.height, layout.width] : [1, layout.height, layout.width, layout.channels];
+  return files.map((entry) => {
+    const file = path.join(spec.dir, entry.name);
+    return {
+      label: file,
+      load: async () => {
+        const data = imageToTensor(decodeImage(await readBytes(file), file), layout, type);
+        if (data.length !== elementCount(tensorDims)) throw new InferscopeError('INTERNAL', `Image tensor of ${file} has the wrong size.`);
+        return { [input.name]: { type, dims: tensorDims, data } };
+      },
+    };
+  });
+}

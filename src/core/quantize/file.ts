@@ -1,0 +1,254 @@
+/**
+ * One quantization job from a model file to a variant file, as the worker runs it: evaluation
+ * inputs through the original model, read, transform (calibrating on the job's data), write
+ * atomically, load the result (rule zero: a model onnxruntime cannot load is deleted, never
+ * kept) and compare its outputs with the original's.
+ *
+ * The order keeps peak memory near the size of one session of the model: the model is read,
+ * transformed and written; it is then let go (and collected) before the original's session
+ * runs the evaluation inputs, and that session is released before the variant's loads.
+ * (quantizeModel holds the model, two encodings and two sessions at once: 5–6× the model.)
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { DimValues } from '../../shared/domain/app';
+import { QuantizeOptionsSchema, type QuantizeOptions, type QuantizeReport } from '../../shared/domain/quantize';
+import type { CalibrationSpec, QuantizeProgress, Variant } from '../../shared/domain/variant';
+import { InferscopeError } from '../../shared/errors';
+import type { IntRange } from '../bench/inputs';
+import type { ModelProto } from '../onnx/codec';
+import { readModel, writeModel, type LoadedModel, type WriteModelResult } from '../onnx/read';
+import type { ExternalDataReader } from '../onnx/tensor';
+import { assertApplicable } from './common';
+import { buildQuantizeData, graphInputs } from './data';
+import { collectOutputs, compareWithReference, openSession, type ReferenceOutputs } from './evaluate';
+import { bytesViewing, detachFromBuffer, releaseMemory } from './memory';
+import { transformationFor } from './registry';
+import type { QuantizeProgress as CoreProgress, TransformResult } from './types';
+
+/** Above this an encoded variant goes to external data (protobuf's hard limit is 2 GiB). */
+export const EXTERNAL_DATA_ABOVE_BYTES = 1.5 * 1024 ** 3;
+/** Tensors of at least this many bytes move to the external data file (ORT's own threshold). */
+export const EXTERNAL_TENSOR_THRESHOLD_BYTES = 1024;
+/** Copy the tensors a variant shares with the file when they are at most this share of it (then free the file). */
+const DETACH_MAX_SHARE = 0.25;
+/** Progress within a stage at most this often; stage changes always go out. */
+const PROGRESS_INTERVAL_MS = 50;
+
+export interface QuantizeFileRequest {
+  modelPath: string;
+  /** The variant's .onnx path; its folder must exist. External data, if any, goes beside it as `<name>.data`. */
+  outputPath: string;
+  options: QuantizeOptions;
+  calibration: CalibrationSpec;
+  evaluationSamples: number;
+  dims?: DimValues | undefined;
+  intRanges?: Readonly<Record<string, IntRange>> | undefined;
+}
+
+export type QuantizeFileProgress = Omit<QuantizeProgress, 'jobId'>;
+
+export interface QuantizeFileResult {
+  report: QuantizeReport;
+  /** The variant on disk: the .onnx file plus its external data file. */
+  sizeBytes: number;
+  externalData: { location: string; sizeBytes: number } | null;
+  calibration: Variant['calibration'];
+  evaluation: Variant['evaluation'];
+  durationMs: number;
+}
+
+export interface QuantizeFileHooks {
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: QuantizeFileProgress) => void) | undefined;
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new InferscopeError('CANCELLED', 'Cancelled by the host.');
+}
+
+/** Stage changes pass at once; updates within a stage at most every PROGRESS_INTERVAL_MS. */
+class ProgressThrottle {
+  private stage: string | undefined;
+  private last = 0;
+
+  constructor(private readonly sink: ((p: QuantizeFileProgress) => void) | undefined) {}
+
+  emit(progress: QuantizeFileProgress, force = false): void {
+    if (!this.sink) return;
+    const now = Date.now();
+    if (!force && progress.stage === this.stage && now - this.last < PROGRESS_INTERVAL_MS) return;
+    this.stage = progress.stage;
+    this.last = now;
+    this.sink(progress);
+  }
+}
+
+const CORE_STAGES: Record<string, QuantizeFileProgress['stage']> = {
+  prepare: 'prepare',
+  calibrate: 'calibrate',
+  quantize: 'transform',
+  convert: 'transform',
+  finish: 'transform',
+  verify: 'verify',
+};
+
+async function fileSize(file: string): Promise<number> {
+  return (await fs.stat(file).catch(() => undefined))?.size ?? 0;
+}
+
+export async function quantizeFile(request: QuantizeFileRequest, hooks: QuantizeFileHooks = {}): Promise<QuantizeFileResult> {
+  const started = performance.now();
+  const { signal } = hooks;
+  const progress = new ProgressThrottle(hooks.onProgress);
+  const parsed = QuantizeOptionsSchema.safeParse(request.options);
+  if (!parsed.success) {
+    throw new InferscopeError('BAD_REQUEST', `Invalid quantization options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const options = parsed.data;
+  const transformation = transformationFor(options.mode);
+  const modelPath = path.resolve(request.modelPath);
+  const outputPath = path.resolve(request.outputPath);
+
+  // 1. Read; refuse early; the inputs the job will run on.
+  progress.emit({ stage: 'load', fraction: null, message: `reading ${path.basename(modelPath)}` }, true);
+  let loaded: LoadedModel | undefined = await readModel(modelPath, signal ? { signal } : {});
+  const sizeBefore = loaded.sizeBytes + loaded.externalData.reduce((sum, f) => sum + f.bytes, 0);
+  assertApplicable(transformation.canApply(loaded.model, options));
+  const data = await buildQuantizeData({
+    spec: request.calibration,
+    inputs: graphInputs(loaded.model),
+    calibrate: options.mode === 'int8-static',
+    evaluationSamples: request.evaluationSamples,
+    dims: request.dims,
+    intRanges: request.intRanges,
+    signal,
+    onCalibrationBatch: (done, total) =>
+      progress.emit({ stage: 'calibrate', fraction: total > 0 ? done / total : 1, message: `batch ${Math.min(done + 1, total)} of ${total}` }, done === 0),
+  });
+  checkAborted(signal);
+
+  // 2. Transform.
+  let transformed: TransformResult | undefined = await transformation.apply(
+    loaded.model,
+    { ...options, external: loaded.external, ...(data.calibration ? { calibrationData: data.calibration } : {}) },
+    (p: CoreProgress) => {
+      // The core calls back from inside its loops: the one place a long transform can stop.
+      checkAborted(signal);
+      const stage = CORE_STAGES[p.stage] ?? 'transform';
+      // Calibration batches report themselves with a fraction (data.ts); the core's own count has none.
+      if (stage === 'calibrate' && p.message?.startsWith('batch ')) return;
+      progress.emit({ stage, fraction: p.fraction ?? null, message: p.message ?? transformation.title }, stage !== 'transform' || p.fraction === undefined);
+    },
+  );
+  checkAborted(signal);
+  const transformReport = transformed.report;
+  const source: WriteSource = { external: loaded.external, hadExternalData: loaded.externalData.length > 0 };
+  // The variant still points into the file's bytes for every tensor the transformation left
+  // alone. When that is little, copy it, so the file buffer (as large as the model) is gone
+  // before the encoding (as large as the variant) is made.
+  if (detachIfSmall(transformed.model, loaded)) loaded = undefined;
+  // What the transform threw away (weights read as float32, working copies) goes too.
+  await releaseMemory();
+
+  // 3. Write atomically, depending on nothing of the original: external tensors are copied across.
+  progress.emit({ stage: 'save', fraction: null, message: `writing ${path.basename(outputPath)}` }, true);
+  const written = await writeVariant(outputPath, transformed.model, source, signal);
+  // Nothing of the model is needed any more: let it all go before a session loads.
+  transformed = undefined;
+  loaded = undefined;
+  await releaseMemory();
+
+  const removeOutput = async (): Promise<void> => {
+    await fs.rm(outputPath, { force: true }).catch(() => undefined);
+    if (written.externalData) await fs.rm(written.externalData.path, { force: true }).catch(() => undefined);
+  };
+
+  // 4. The original's outputs, then rule zero (the variant loads) and the comparison: one session at a time.
+  let quality: QuantizeReport['quality'];
+  try {
+    checkAborted(signal);
+    progress.emit({ stage: 'evaluate', fraction: 0, message: `running the original model on ${data.evaluation.length} samples` }, true);
+    const reference = await openSession(modelPath, 'the original model', 'SESSION_FAILED');
+    let referenceOutputs: ReferenceOutputs;
+    const outputOrder = [...reference.outputNames];
+    try {
+      referenceOutputs = await collectOutputs(reference, data.evaluation, {
+        signal,
+        onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: done / (2 * total), message: `original model: sample ${done} of ${total}` }),
+      });
+    } finally {
+      await reference.release();
+    }
+    checkAborted(signal);
+    progress.emit({ stage: 'verify', fraction: null, message: 'loading the variant in onnxruntime' }, true);
+    const candidate = await openSession(outputPath, 'the transformed model', 'QUANTIZE_FAILED');
+    try {
+      progress.emit({ stage: 'evaluate', fraction: 0.5, message: `comparing outputs on ${data.evaluation.length} samples` }, true);
+      quality = await compareWithReference(candidate, data.evaluation, referenceOutputs, outputOrder, {
+        signal,
+        onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: 0.5 + done / (2 * total), message: `variant: sample ${done} of ${total}` }, done === total),
+      });
+    } finally {
+      await candidate.release();
+    }
+  } catch (error) {
+    await removeOutput();
+    throw error;
+  }
+
+  const externalBytes = written.externalData ? await fileSize(written.externalData.path) : 0;
+  const sizeAfter = written.sizeBytes + externalBytes;
+  return {
+    report: {
+      mode: options.mode,
+      sizeBytes: { before: sizeBefore, after: sizeAfter },
+      nodesQuantized: transformReport.nodesQuantized,
+      settings: transformReport.settings,
+      skipped: transformReport.skipped,
+      quality,
+      warnings: transformReport.warnings,
+    },
+    sizeBytes: sizeAfter,
+    externalData: written.externalData ? { location: written.externalData.location, sizeBytes: externalBytes } : null,
+    calibration: data.calibrationInfo,
+    evaluation: data.evaluationInfo,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** Copies what `model` still shares with the file when that is little; true when the file's bytes are no longer needed. */
+function detachIfSmall(model: ModelProto, loaded: LoadedModel): boolean {
+  const buffer = loaded.bytes.buffer;
+  if (bytesViewing(model, buffer) > loaded.bytes.byteLength * DETACH_MAX_SHARE) return false;
+  detachFromBuffer(model, buffer);
+  return true;
+}
+
+interface WriteSource {
+  /** Reads the original's external data files (tensors the transformation left untouched). */
+  external: ExternalDataReader;
+  hadExternalData: boolean;
+}
+
+/**
+ * The variant file: inline when it fits, external data beside it when the source kept its
+ * weights outside (as its users expect) or when one file would come near protobuf's 2 GiB.
+ */
+async function writeVariant(outputPath: string, model: ModelProto, source: WriteSource, signal: AbortSignal | undefined): Promise<WriteModelResult> {
+  const external = () =>
+    writeModel(outputPath, model, {
+      externalDataSource: source.external,
+      externalDataThresholdBytes: EXTERNAL_TENSOR_THRESHOLD_BYTES,
+      externalDataLocation: `${path.basename(outputPath)}.data`,
+      ...(signal ? { signal } : {}),
+    });
+  if (source.hadExternalData) return external();
+  try {
+    const written = await writeModel(outputPath, model, { externalDataSource: source.external, ...(signal ? { signal } : {}) });
+    return written.sizeBytes > EXTERNAL_DATA_ABOVE_BYTES ? await external() : written;
+  } catch (error) {
+    if (error instanceof InferscopeError && error.code === 'MODEL_TOO_LARGE') return external();
+    throw error;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Just enough SVG to draw the report's charts as static markup: escaping, scales, ticks and
+ * axes. Charts are inline SVG so the report needs no script, no network and prints as
+ * vectors with selectable text.
+ */
+
+export function esc(text: string | number): string {
+  return String(text).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
+}
+
+/**
+ * Okabe–Ito, distinguishable with the common colour-vision deficiencies; its yellow is swapped
+ * for olive, which stays visible on white paper.
+ */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#999933', '#000000'] as const;
+
+export function color(i: number): string {
+  return PALETTE[i % PALETTE.length] as string;
+}
+
+/** Shortest decimal form for SVG coordinates. */
+export function n(x: number): string {
+  return Number.isFinite(x) ? String(Math.round(x * 100) / 100) : '0';
+}
+
+export interface Scale {
+  (value: number): number;
+  ticks: number[];
+  log: boolean;
+}
+
+/** "Nice" ticks (1, 2, 5 × 10^k steps) covering [min, max]. */
+export function niceTicks(min: number, max: number, count = 5): number[] {
+  if (!(max > min)) return [min];
+  const raw = (max - min) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => (max - min) / s <= count + 0.5) ?? 10 * magnitude;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(min / step - 1e-9) * step; t <= max + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
+}
+
+export function linearScale(domain: [number, number], range: [number, number], tickCount = 5): Scale {
+  let [d0, d1] = domain;
+  if (!(d1 > d0)) d1 = d0 + (d0 === 0 ? 1 : Math.abs(d0) * 0.1);
+  const ticks = niceTicks(d0, d1, tickCount);
+  // Extend to the outer ticks so the data never touches the frame.
+  d0 = Math.min(d0, ticks[0] ?? d0);
+  d1 = Math.max(d1, ticks[ticks.length - 1] ?? d1);
+  const [r0, r1] = range;
+  const scale = ((v: number) => r0 + ((v - d0) / (d1 - d0)) * (r1 - r0)) as Scale;
+  scale.ticks = ticks;
+  scale.log = false;
+  return scale;
+}
+
+/** Log scale over whole decades, ticks at 1, 2, 5 × 10^k (only 10^k when there are many decades). */
+export function logScale(domain: [number, number], range: [number, number]): Scale {
+  const lo = Math.max(domain[0], Number.MIN_VALUE);
+  const hi = Math.max(domain[1], lo * 10);
+  const d0 = Math.floor(Math.log10(lo));
+  const d1 = Math.ceil(Math.log10(hi));
+  const decades = Math.max(1, d1 - d0);
+  const ticks: number[] = [];
+  for (let k = d0; k <= d1; k++) {
+    for (const m of decades > 3 ? [1] : [1, 2, 5]) {
+      const t = m * 10 ** k;
+      if (t >= 10 ** d0 && t <= 10 ** d1) ticks.push(Number(t.toPrecision(6)));
+    }
+  }
+  const [r0, r1] = range;
+  const scale = ((v: number) => r0 + ((Math.log10(Math.max(v, Number.MIN_VALUE)) - d0) / (d1 - d0 || 1)) * (r1 - r0)) as Scale;
+  scale.ticks = ticks;
+  scale.log = true;
+  return scale;
+}
+
+/** A log scale once values span more than ×20, where a linear one would crush the fast configurations. */
+export function autoScale(values: readonly number[], range: [number, number], options: { zero?: boolean } = {}): Scale {
+  const finite = values.filter((v) => Number.isFinite(v));
+  const min = finite.length ? Math.min(...finite) : 0;
+  const max = finite.length ? Math.max(...finite) : 1;
+  if (min > 0 && max / min > 20) return logScale([min, max], range);
+  return linearScale([options.zero === false ? min : Math.min(0, min), max], range);
+}
+
+export interface Frame {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+export function plotArea(f: Frame): { x0: number; x1: number; y0: number; y1: number } {
+  return { x0: f.left, x1: f.width - f.right, y0: f.height - f.bottom, y1: f.top };
+}
+
+export function svgOpen(f: Frame, title: string, description: string): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${f.width} ${f.height}" width="${f.width}" height="${f.height}" role="img" aria-labelledby="t" font-size="10"><title>${esc(title)}</title><desc>${esc(description)}</desc>`;
+}
+
+export function xAxis(f: Frame, scale: Scale, format: (v: number) => string, label: string): string {
+  const { x0, x1, y0, y1 } = plotArea(f);
+  const parts = [`<line class="axis" x1="${n(x0)}" y1="${n(y0)}" x2="${n(x1)}" y2="${n(y0)}" />`];
+  for (const t of scale.ticks) {
+    const x = scale(t);
+    parts.push(`<line class="grid" x1="${n(x)}" y1="${n(y0)}" x2="${n(x)}" y2="${n(y1)}" />`);
+    parts.push(`<text x="${n(x)}" y="${n(y0 + 13)}" text-anchor="middle">${esc(format(t))}</text>`);
+  }
+  parts.push(`<text class="axis-label" x="${n((x0 + x1) / 2)}" y="${n(y0 + 27)}" text-anchor="middle">${esc(label)}</text>`);
+  return parts.join('');
+}
+
+export function yAxis(f: Frame, scale: Scale, format: (v: number) => string, label: string): string {
+  const { x0, x1, y0, y1 } = plotArea(f);
+  const parts = [`<line class="axis" x1="${n(x0)}" y1="${n(y0)}" x2="${n(x0)}" y2="${n(y1)}" />`];
+  for (const t of scale.ticks) {
+    const y = scale(t);
+    parts.push(`<line class="grid" x1="${n(x0)}" y1="${n(y)}" x2="${n(x1)}" y2="${n(y)}" />`);
+    parts.push(`<text x="${n(x0 - 4)}" y="${n(y + 3)}" text-anchor="end">${esc(format(t))}</text>`);
+  }
+  parts.push(`<text class="axis-label" transform="translate(11 ${n((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle">${esc(label)}</text>`);
+  return parts.join('');
+}
+
+/** A legend row under the plot. */
+export function legend(f: Frame, entries: readonly { label: string; color: string; dashed?: boolean }[], y: number): string {
+  let x = f.left;
+  const parts: string[] = [];
+  for (const e of entries) {
+    parts.push(`<line x1="${n(x)}" y1="${n(y - 3)}" x2="${n(x + 16)}" y2="${n(y - 3)}" stroke="${e.color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="4 3"' : ''} />`);
+    parts.push(`<text x="${n(x + 20)}" y="${n(y)}">${esc(e.label)}</text>`);
+    x += 28 + e.label.length * 5.4;
+    if (x > f.width - 120) {
+      x = f.left;
+      y += 13;
+    }
+  }
+  return parts.join('');
+}
+
+/** Rows the legend takes, so the frame can reserve room for it. */
+export function legendRows(f: Pick<Frame, 'width' | 'left'>, labels: readonly string[]): number {
+  let x = f.left;
+  let rows = labels.length ? 1 : 0;
+  for (const label of labels) {
+    x += 28 + label.length * 5.4;
+    if (x > f.width - 120) {
+      x = f.left;
+      rows++;
+    }
+  }
+  return rows;
+}

@@ -1,0 +1,180 @@
+import { Chart, LinearScale, LineElement, PointElement, ScatterController, Tooltip, type ChartConfiguration, type Plugin, type ScatterDataPoint } from 'chart.js';
+import type { Attachment } from 'svelte/attachments';
+import { formatMs } from '../../../shared/stats/format';
+import type { AccuracySpeedData } from '../logic/quantize-compare';
+import { SQNR_FAIR_DB, SQNR_GOOD_DB } from '../logic/quantize-quality';
+import { chartAttachment } from './attach.svelte';
+import type { ChartTheme } from './theme';
+
+Chart.register(ScatterController, PointElement, LineElement, LinearScale, Tooltip);
+
+/** Identical outputs have no SQNR: they are drawn this far above the best measured one. */
+const IDENTICAL_HEADROOM_DB = 8;
+
+interface PointMeta {
+  label: string;
+  epLabel: string;
+  medianMs: number;
+  sqnrDb: number | null;
+}
+
+type Dataset = ChartConfiguration<'scatter'>['data']['datasets'][number] & { meta?: PointMeta[]; role: 'points' | 'original' | 'threshold' };
+
+/** Provider colours live in app.css (--ep-0 … --ep-4) beside the rest of the palette. */
+function epColor(slot: number): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(`--ep-${slot}`).trim() || '#6366f1';
+}
+
+/** Writes each variant's name beside its point: with a handful of points, labels beat a legend. */
+const pointLabels: Plugin<'scatter'> = {
+  id: 'inferscopePointLabels',
+  afterDatasetsDraw(chart) {
+    const { ctx } = chart;
+    ctx.save();
+    const color = String(chart.options.color ?? '#5d6673');
+    ctx.fillStyle = color;
+    ctx.font = `11px ${typeof chart.options.font?.family === 'string' ? chart.options.font.family : 'system-ui'}`;
+    ctx.textBaseline = 'bottom';
+    chart.data.datasets.forEach((dataset, index) => {
+      const meta = (dataset as Dataset).meta;
+      if (!meta || (dataset as Dataset).role !== 'points') return;
+      chart.getDatasetMeta(index).data.forEach((element, i) => {
+        const label = meta[i]?.label;
+        if (label) ctx.fillText(label, element.x + 6, element.y - 4);
+      });
+    });
+    ctx.restore();
+  },
+};
+
+function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfiguration<'scatter'> {
+  const measured = data.points.map((p) => p.sqnrDb).filter((db): db is number => db !== null);
+  const top = Math.max(SQNR_GOOD_DB + 10, ...measured.map((db) => db + 5));
+  const identicalAt = Math.max(...measured, SQNR_GOOD_DB) + IDENTICAL_HEADROOM_DB;
+  const yMax = Math.ceil(Math.max(top, identicalAt + 4) / 10) * 10;
+  const yMin = Math.min(0, Math.floor(Math.min(...measured, 0) / 10) * 10);
+  const xs = [...data.points.map((p) => p.medianMs), ...data.originals.map((o) => o.medianMs)];
+  const xMin = xs.length ? Math.min(...xs) * 0.8 : 0;
+  const xMax = xs.length ? Math.max(...xs) * 1.2 : 1;
+
+  const datasets: Dataset[] = [];
+  const eps = [...new Set(data.points.map((point) => point.ep))];
+  for (const ep of eps) {
+    const points = data.points.filter((point) => point.ep === ep);
+    const color = epColor(points[0]?.slot ?? 0);
+    datasets.push({
+      role: 'points',
+      label: points[0]?.epLabel ?? ep,
+      data: points.map((p): ScatterDataPoint => ({ x: p.medianMs, y: p.sqnrDb ?? identicalAt })),
+      meta: points.map((p) => ({ label: p.label, epLabel: p.epLabel, medianMs: p.medianMs, sqnrDb: p.sqnrDb })),
+      backgroundColor: color,
+      borderColor: color,
+      pointStyle: points.map((p) => (p.sqnrDb === null ? 'triangle' : 'circle')),
+      pointRadius: 5,
+      pointHoverRadius: 7,
+    });
+  }
+  for (const original of data.originals) {
+    const color = epColor(original.slot);
+    datasets.push({
+      role: 'original',
+      label: `Original on ${original.epLabel}`,
+      data: [
+        { x: original.medianMs, y: yMin },
+        { x: original.medianMs, y: yMax },
+      ],
+      showLine: true,
+      borderColor: color,
+      borderWidth: 1.5,
+      borderDash: [5, 4],
+      pointRadius: 0,
+      pointHoverRadius: 0,
+    });
+  }
+  for (const db of [SQNR_FAIR_DB, SQNR_GOOD_DB]) {
+    datasets.push({
+      role: 'threshold',
+      label: `${db} dB`,
+      data: [
+        { x: xMin, y: db },
+        { x: xMax, y: db },
+      ],
+      showLine: true,
+      borderColor: theme.grid,
+      borderWidth: 2,
+      pointRadius: 0,
+      pointHoverRadius: 0,
+    });
+  }
+
+  return {
+    type: 'scatter',
+    data: { datasets },
+    plugins: [pointLabels],
+    options: {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      color: theme.text,
+      font: { family: theme.font },
+      layout: { padding: { right: 70, top: 8 } },
+      scales: {
+        x: {
+          type: 'linear',
+          min: xMin,
+          max: xMax,
+          grid: { color: theme.grid },
+          border: { display: false },
+          title: { display: true, text: 'median latency (left is faster)', color: theme.text, font: { family: theme.font } },
+          ticks: { color: theme.text, font: { family: theme.font }, maxTicksLimit: 6, callback: (value) => formatMs(Number(value)) },
+        },
+        y: {
+          type: 'linear',
+          min: yMin,
+          max: yMax,
+          grid: { color: theme.grid },
+          border: { display: false },
+          title: { display: true, text: 'SQNR, worst output (up is closer)', color: theme.text, font: { family: theme.font } },
+          ticks: {
+            color: theme.text,
+            font: { family: theme.font },
+            maxTicksLimit: 6,
+            callback: (value) => `${Number(value)} dB`,
+          },
+        },
+      },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          titleFont: { family: theme.font },
+          bodyFont: { family: theme.font },
+          filter: (item) => (item.dataset as Dataset).role !== 'threshold',
+          callbacks: {
+            title: (items) => {
+              const item = items[0];
+              if (!item) return '';
+              const dataset = item.dataset as Dataset;
+              return dataset.role === 'points' ? (dataset.meta?.[item.dataIndex]?.label ?? '') : (dataset.label ?? '');
+            },
+            label: (item) => {
+              const dataset = item.dataset as Dataset;
+              const meta = dataset.meta?.[item.dataIndex];
+              if (!meta) return formatMs(item.parsed.x ?? 0);
+              const sqnr = meta.sqnrDb === null ? 'identical outputs' : `SQNR ${meta.sqnrDb.toFixed(1)} dB`;
+              return `${meta.epLabel}: ${formatMs(meta.medianMs)} · ${sqnr}`;
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Accuracy against speed: each variant at its median latency and worst-output SQNR, the
+ * original's latency as a dashed line per provider, and the 20 / 30 dB quality lines.
+ * `<canvas {@attach accuracySpeedChart(() => data)}>`.
+ */
+export function accuracySpeedChart(getData: () => AccuracySpeedData): Attachment<HTMLCanvasElement> {
+  return chartAttachment(getData, configure);
+}

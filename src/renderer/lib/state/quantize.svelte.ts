@@ -1,0 +1,519 @@
+import { untrack } from 'svelte';
+import type { EventPayload } from '../../../shared/contract';
+import type { ModelSource } from '../../../shared/domain/app';
+import type { QuantizeMode } from '../../../shared/domain/quantize';
+import type { ConfigResult, RunDocument, RunStatus } from '../../../shared/domain/run';
+import type { ModeAvailability, QuantizeProgress, Variant } from '../../../shared/domain/variant';
+import type { ErrorInfo } from '../../../shared/errors';
+import type { Backend } from '../backend';
+import { readyProviders, sourceKey } from '../logic/bench-plan';
+import { buildComparePlan, COMPARE_MAX_TIME_S, COMPARE_MIN_TIME_S, parseCompareTimes } from '../logic/quantize-compare';
+import {
+  buildQuantizeRequest,
+  DEFAULT_EVALUATION_SAMPLES,
+  defaultDataDraft,
+  defaultModeDrafts,
+  newJobId,
+  QUANTIZE_MODES,
+  type DataDraft,
+  type ModeDraft,
+  type QuantizeField,
+} from '../logic/quantize-options';
+import { jobFraction } from '../logic/quantize-progress';
+import { runFraction, withConfig } from '../logic/run-results';
+import { errorInfoOf } from './app.svelte';
+import type { Controllers } from './context';
+import type { HardwareController } from './hardware.svelte';
+import type { ModelController } from './model.svelte';
+
+/** Without any event for this long, the comparison run is read from the run store instead. */
+const SILENCE_BEFORE_POLL_MS = 2000;
+const POLL_INTERVAL_MS = 2000;
+
+export interface QuantizeJob {
+  jobId: string;
+  mode: QuantizeMode;
+  /** The model the job transforms: its variant belongs to that model's list. */
+  key: string;
+}
+
+/** How the last job ended, for the line under the button. */
+export type JobOutcome = { kind: 'made'; variantId: string } | { kind: 'cancelled' } | null;
+
+export type ExportState = { id: string; state: 'saving' } | { id: string; state: 'saved'; path: string } | null;
+
+/**
+ * The Quantize view's state: which transformations apply to the open model, the options being
+ * edited, the job making a variant, the model's variants, and the side-by-side speed comparison.
+ * Lives as long as the page, so switching views never loses a job or a comparison in progress.
+ */
+export class QuantizeController {
+  // --- the model and what applies to it
+  modes = $state.raw<ModeAvailability[]>([]);
+  modesLoading = $state(false);
+  modesError = $state.raw<ErrorInfo | null>(null);
+  variants = $state.raw<Variant[]>([]);
+  variantsLoaded = $state(false);
+  variantsError = $state.raw<ErrorInfo | null>(null);
+
+  // --- the form
+  /** The person's pick; the first applicable mode until they pick one. */
+  chosenMode = $state<QuantizeMode | null>(null);
+  drafts = $state<Record<QuantizeMode, ModeDraft>>(defaultModeDrafts());
+  data = $state<DataDraft>(defaultDataDraft());
+  evaluationSamples = $state(String(DEFAULT_EVALUATION_SAMPLES));
+  /** Field errors show once the person has tried to make a variant. */
+  submitted = $state(false);
+
+  // --- the job
+  job = $state.raw<QuantizeJob | null>(null);
+  progress = $state.raw<QuantizeProgress | null>(null);
+  /** Whole job, 0–1; never moves backwards. */
+  fraction = $state(0);
+  cancelling = $state(false);
+  jobError = $state.raw<ErrorInfo | null>(null);
+  outcome = $state.raw<JobOutcome>(null);
+
+  // --- the variants list
+  confirmingDelete = $state<string | null>(null);
+  exporting = $state.raw<ExportState>(null);
+  listError = $state.raw<ErrorInfo | null>(null);
+
+  // --- side by side
+  /** Ticked variants; null until the person changes a tick (then every variant is ticked). */
+  compareChoice = $state.raw<string[] | null>(null);
+  compareEpChoice = $state.raw<string[] | null>(null);
+  compareMinTimeS = $state(String(COMPARE_MIN_TIME_S));
+  compareMaxTimeS = $state(String(COMPARE_MAX_TIME_S));
+  compareRun = $state.raw<RunDocument | null>(null);
+  compareFraction = $state(0);
+  compareStarting = $state(false);
+  compareCancelling = $state(false);
+  compareError = $state.raw<ErrorInfo | null>(null);
+
+  // $derived.by: the constructor's parameters are not assigned yet when field initialisers run.
+  source: ModelSource | null = $derived.by(() => (this.model.info ? this.model.source : null));
+  key: string | null = $derived(this.source ? sourceKey(this.source) : null);
+
+  mode: QuantizeMode = $derived.by(() => {
+    if (this.chosenMode) return this.chosenMode;
+    return this.modes.find((entry) => entry.ok)?.mode ?? QUANTIZE_MODES[0] ?? 'int8-dynamic';
+  });
+  availability: ModeAvailability | null = $derived(this.modes.find((entry) => entry.mode === this.mode) ?? null);
+  /** The mode can be tried: known to apply, or not reported on (the services then say why not). */
+  modeUsable: boolean = $derived(this.availability?.ok ?? this.modes.length === 0);
+
+  request = $derived.by(() => {
+    const source = this.source;
+    if (!source) return null;
+    return buildQuantizeRequest({
+      source,
+      mode: this.mode,
+      draft: this.drafts[this.mode],
+      data: this.data,
+      evaluationSamples: this.evaluationSamples,
+      cpu: this.hardware.profile?.cpu ?? null,
+    });
+  });
+  errors: Partial<Record<QuantizeField, string>> = $derived(this.submitted && this.request && !this.request.ok ? this.request.errors : {});
+  running: boolean = $derived(this.job !== null);
+
+  readyEps: string[] = $derived.by(() => readyProviders(this.hardware.providers));
+  /** Ticked providers: the ready ones that are real hardware until the person changes a tick. */
+  compareEps: string[] = $derived.by(() => {
+    if (this.compareEpChoice) return this.compareEpChoice.filter((ep) => this.readyEps.includes(ep));
+    const software = this.hardware.providers.filter((p) => p.software).map((p) => p.name);
+    return this.readyEps.filter((ep) => !software.includes(ep));
+  });
+  compareVariantIds: string[] = $derived.by(() => {
+    const ids = this.variants.map((variant) => variant.id);
+    return this.compareChoice ? this.compareChoice.filter((id) => ids.includes(id)) : ids;
+  });
+  compareTimes = $derived(parseCompareTimes(this.compareMinTimeS, this.compareMaxTimeS));
+  compareRunning: boolean = $derived(this.compareRun?.status === 'running');
+
+  private loadedKey: string | null = null;
+  private loadSeq = 0;
+  private compareRunId: string | null = null;
+  private awaitingCompare = false;
+  private early: ConfigResult[] = [];
+  private earlyStatus: RunStatus | null = null;
+  private lastEventAt = 0;
+  private pollTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly model: ModelController,
+    private readonly hardware: HardwareController,
+  ) {}
+
+  /** Listens for job and benchmark events; returns the cleanup. */
+  connect(): () => void {
+    const stops = [
+      this.backend.on('quantize.progress', (event) => this.onJobProgress(event)),
+      this.backend.on('bench.started', (event) => this.onBenchStarted(event)),
+      this.backend.on('bench.progress', (event) => {
+        if (event.runId !== this.compareRunId || !this.compareRun) return;
+        this.lastEventAt = Date.now();
+        this.compareFraction = Math.max(this.compareFraction, runFraction(event, this.compareRun.plan));
+      }),
+      this.backend.on('bench.config', (event) => this.onBenchConfig(event)),
+      this.backend.on('bench.finished', (event) => this.onBenchFinished(event)),
+    ];
+    return () => {
+      stops.forEach((stop) => stop());
+      this.stopPolling();
+    };
+  }
+
+  /** Reads what applies to the model open in the Model view and its variants, once per model. */
+  follow() {
+    const key = this.key;
+    if (key === this.loadedKey) return;
+    this.loadedKey = key;
+    // Only the model's key is what an effect calling this depends on.
+    untrack(() => this.reset());
+  }
+
+  private reset() {
+    this.loadSeq += 1;
+    this.modes = [];
+    this.variants = [];
+    this.variantsLoaded = false;
+    this.modesError = null;
+    this.variantsError = null;
+    this.listError = null;
+    this.chosenMode = null;
+    this.compareChoice = null;
+    this.confirmingDelete = null;
+    this.outcome = null;
+    this.submitted = false;
+    // Exclude lists name nodes of one model: they mean nothing for the next one.
+    for (const mode of QUANTIZE_MODES) this.drafts[mode].exclude = this.drafts[mode].include = '';
+    if (this.compareRun && !this.compareRunning) this.compareRun = null;
+    const source = this.source;
+    if (!source) return;
+    void this.loadModes(source, this.loadSeq);
+    void this.loadVariants(source, this.loadSeq);
+  }
+
+  async reloadVariants() {
+    if (this.source) await this.loadVariants(this.source, this.loadSeq);
+  }
+
+  private async loadModes(source: ModelSource, seq: number) {
+    this.modesLoading = true;
+    try {
+      const modes = await this.backend.invoke('quantize.modes', { source });
+      if (seq === this.loadSeq) this.modes = modes;
+    } catch (error) {
+      if (seq === this.loadSeq) this.modesError = errorInfoOf(error);
+    } finally {
+      if (seq === this.loadSeq) this.modesLoading = false;
+    }
+  }
+
+  private async loadVariants(source: ModelSource, seq: number) {
+    try {
+      const variants = await this.backend.invoke('variants.list', { source });
+      if (seq !== this.loadSeq) return;
+      this.variants = variants;
+      this.variantsError = null;
+      this.variantsLoaded = true;
+      this.prefillExcludes();
+    } catch (error) {
+      if (seq === this.loadSeq) this.variantsError = errorInfoOf(error);
+    }
+  }
+
+  /**
+   * Starts each mode's include/exclude lists from the newest variant of that mode, so a person
+   * tuning which nodes stay fp32 edits the last attempt instead of retyping it.
+   */
+  private prefillExcludes() {
+    for (const mode of QUANTIZE_MODES) {
+      const draft = this.drafts[mode];
+      if (draft.exclude.trim() !== '' || draft.include.trim() !== '') continue;
+      const latest = this.variants.find((variant) => variant.mode === mode);
+      if (!latest) continue;
+      draft.exclude = (latest.options.exclude ?? []).join('\n');
+      draft.include = (latest.options.include ?? []).join('\n');
+    }
+  }
+
+  // --- the form
+
+  chooseMode(mode: QuantizeMode) {
+    this.chosenMode = mode;
+  }
+
+  /** Puts a variant's own options back in the form, to adjust and make again. */
+  reuse(variant: Variant) {
+    const draft = this.drafts[variant.mode];
+    const options = variant.options;
+    const toggle = (value: boolean | undefined) => (value === undefined ? 'auto' : value ? 'on' : 'off');
+    if (options.perChannel !== undefined) draft.perChannel = options.perChannel;
+    draft.weightType = options.weightType ?? 'auto';
+    draft.activationType = options.activationType ?? 'auto';
+    draft.reduceRange = toggle(options.reduceRange);
+    draft.symmetric = toggle(options.symmetric);
+    if (options.calibrationMethod) draft.calibrationMethod = options.calibrationMethod;
+    if (options.percentile !== undefined) draft.percentile = String(options.percentile);
+    if (options.bins !== undefined) draft.bins = String(options.bins);
+    if (options.blockSize !== undefined) draft.blockSize = options.blockSize;
+    draft.accuracyLevel = options.accuracyLevel ?? 0;
+    if (options.keepIoTypes !== undefined) draft.keepIoTypes = options.keepIoTypes;
+    draft.blockList = (options.blockList ?? []).join(', ');
+    draft.include = (options.include ?? []).join('\n');
+    draft.exclude = (options.exclude ?? []).join('\n');
+    this.chosenMode = variant.mode;
+  }
+
+  // --- the job
+
+  async make() {
+    this.submitted = true;
+    const built = this.request;
+    const key = this.key;
+    if (!built?.ok || !key || this.job || !this.modeUsable) return;
+    const job: QuantizeJob = { jobId: newJobId(), mode: this.mode, key };
+    this.job = job;
+    this.progress = null;
+    this.fraction = 0;
+    this.jobError = null;
+    this.outcome = null;
+    try {
+      const variant = await this.backend.invoke('quantize.run', { request: { ...built.request, jobId: job.jobId } });
+      if (this.key === job.key) {
+        // Same options on the same model give the same id: the new variant replaces the old one.
+        this.variants = [variant, ...this.variants.filter((entry) => entry.id !== variant.id)];
+        this.outcome = { kind: 'made', variantId: variant.id };
+      }
+    } catch (error) {
+      const info = errorInfoOf(error);
+      if (info.code === 'CANCELLED') this.outcome = { kind: 'cancelled' };
+      else this.jobError = info;
+    } finally {
+      if (this.job?.jobId === job.jobId) {
+        this.job = null;
+        this.progress = null;
+        this.cancelling = false;
+      }
+    }
+  }
+
+  async cancel() {
+    const job = this.job;
+    if (!job || this.cancelling) return;
+    this.cancelling = true;
+    try {
+      await this.backend.invoke('quantize.cancel', { jobId: job.jobId });
+    } catch (error) {
+      this.jobError = errorInfoOf(error);
+      this.cancelling = false;
+    }
+  }
+
+  dismissJobError() {
+    this.jobError = null;
+  }
+
+  private onJobProgress(event: QuantizeProgress) {
+    const job = this.job;
+    if (!job || event.jobId !== job.jobId) return;
+    this.progress = event;
+    this.fraction = Math.max(this.fraction, jobFraction(job.mode, event));
+  }
+
+  // --- the variants list
+
+  askDelete(id: string) {
+    this.confirmingDelete = id;
+  }
+
+  keep() {
+    this.confirmingDelete = null;
+  }
+
+  async remove(id: string) {
+    this.confirmingDelete = null;
+    try {
+      await this.backend.invoke('variants.delete', { id });
+      this.variants = this.variants.filter((variant) => variant.id !== id);
+      this.listError = null;
+      if (this.outcome?.kind === 'made' && this.outcome.variantId === id) this.outcome = null;
+    } catch (error) {
+      this.listError = errorInfoOf(error);
+    }
+  }
+
+  /** The desktop app asks where to save; the browser host downloads through a link instead (see VariantActions). */
+  async exportWithDialog(id: string) {
+    this.exporting = { id, state: 'saving' };
+    try {
+      const saved = await this.backend.invoke('variants.export', { id });
+      this.exporting = saved ? { id, state: 'saved', path: saved.path } : null;
+    } catch (error) {
+      this.exporting = null;
+      this.listError = errorInfoOf(error);
+    }
+  }
+
+  dismissListError() {
+    this.listError = null;
+  }
+
+  // --- side by side
+
+  setCompareVariant(id: string, checked: boolean) {
+    const ticked = checked ? [...this.compareVariantIds, id] : this.compareVariantIds.filter((entry) => entry !== id);
+    this.compareChoice = this.variants.map((variant) => variant.id).filter((entry) => ticked.includes(entry));
+  }
+
+  setCompareEp(name: string, checked: boolean) {
+    const ticked = checked ? [...this.compareEps, name] : this.compareEps.filter((ep) => ep !== name);
+    this.compareEpChoice = this.hardware.providers.map((provider) => provider.name).filter((ep) => ticked.includes(ep));
+  }
+
+  async compare() {
+    const source = this.source;
+    const times = this.compareTimes;
+    if (!source || !times.ok || this.compareStarting || this.compareRunning) return;
+    if (this.compareVariantIds.length === 0 || this.compareEps.length === 0) return;
+    const plan = buildComparePlan({
+      source,
+      variantIds: this.compareVariantIds,
+      eps: this.compareEps,
+      minTimeMs: times.minTimeMs,
+      maxTimeMs: times.maxTimeMs,
+    });
+    this.compareStarting = true;
+    this.compareError = null;
+    this.compareRun = null;
+    this.compareFraction = 0;
+    this.compareRunId = null;
+    this.early = [];
+    this.earlyStatus = null;
+    this.awaitingCompare = true;
+    try {
+      const doc = await this.backend.invoke('bench.start', { plan });
+      this.adoptCompare(doc);
+    } catch (error) {
+      this.compareError = errorInfoOf(error);
+    } finally {
+      this.awaitingCompare = false;
+      this.compareStarting = false;
+    }
+  }
+
+  async cancelCompare() {
+    const id = this.compareRunId;
+    if (!id || !this.compareRunning || this.compareCancelling) return;
+    this.compareCancelling = true;
+    try {
+      const { cancelled } = await this.backend.invoke('bench.cancel', { runId: id });
+      if (!cancelled) await this.reloadCompare();
+    } catch (error) {
+      this.compareError = errorInfoOf(error);
+      this.compareCancelling = false;
+    }
+  }
+
+  dismissCompareError() {
+    this.compareError = null;
+  }
+
+  private onBenchStarted(event: EventPayload<'bench.started'>) {
+    // 'bench.start' answers after the run has begun: its first events name the run before the answer does.
+    if (this.awaitingCompare && this.compareRunId === null) this.compareRunId = event.runId;
+  }
+
+  private onBenchConfig(event: EventPayload<'bench.config'>) {
+    if (event.runId !== this.compareRunId) return;
+    this.lastEventAt = Date.now();
+    if (this.compareRun) this.compareRun = withConfig(this.compareRun, event.config);
+    else this.early.push(event.config);
+  }
+
+  private onBenchFinished(event: EventPayload<'bench.finished'>) {
+    if (event.runId !== this.compareRunId) return;
+    if (!this.compareRun) {
+      this.earlyStatus = event.status;
+      return;
+    }
+    this.compareRun = { ...this.compareRun, status: event.status };
+    this.compareEnded();
+    // The saved document carries what events do not: run warnings, finish time.
+    void this.reloadCompare();
+  }
+
+  private adoptCompare(doc: RunDocument) {
+    // Events seen before the answer belonged to another run (a Benchmark view start): drop them.
+    if (this.compareRunId !== doc.id) {
+      this.early = [];
+      this.earlyStatus = null;
+    }
+    this.compareRunId = doc.id;
+    let adopted = doc;
+    for (const config of this.early) adopted = withConfig(adopted, config);
+    if (this.earlyStatus) adopted = { ...adopted, status: this.earlyStatus };
+    this.early = [];
+    this.earlyStatus = null;
+    this.compareRun = adopted;
+    this.lastEventAt = Date.now();
+    if (adopted.status === 'running') this.startPolling();
+    else this.compareEnded();
+  }
+
+  private async reloadCompare() {
+    const id = this.compareRunId;
+    if (!id) return;
+    try {
+      const doc = await this.backend.invoke('runs.get', { id });
+      if (id !== this.compareRunId) return;
+      this.compareRun = doc;
+      if (doc.status !== 'running') this.compareEnded();
+    } catch (error) {
+      this.compareError = errorInfoOf(error);
+    }
+  }
+
+  private compareEnded() {
+    this.stopPolling();
+    this.compareCancelling = false;
+    if (this.compareRun?.status === 'completed') this.compareFraction = 1;
+  }
+
+  private startPolling() {
+    this.stopPolling();
+    this.pollTimer = setInterval(() => {
+      if (!this.compareRunning) {
+        this.stopPolling();
+        return;
+      }
+      if (Date.now() - this.lastEventAt >= SILENCE_BEFORE_POLL_MS) void this.reloadCompare();
+    }, POLL_INTERVAL_MS);
+  }
+
+  private stopPolling() {
+    if (this.pollTimer !== null) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+}
+
+const controllers = new WeakMap<Backend, QuantizeController>();
+
+/**
+ * The page's one QuantizeController, made and connected on first use. It outlives the view (a
+ * job or a comparison keeps going while the person looks elsewhere) and listens for as long as
+ * the page lives, like the controllers App.svelte makes.
+ */
+export function quantizeController(shared: Pick<Controllers, 'backend' | 'model' | 'hardware'>): QuantizeController {
+  let controller = controllers.get(shared.backend);
+  if (!controller) {
+    controller = new QuantizeController(shared.backend, shared.model, shared.hardware);
+    controller.connect();
+    controllers.set(shared.backend, controller);
+  }
+  return controller;
+}

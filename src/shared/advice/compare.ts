@@ -1,0 +1,128 @@
+/**
+ * Side-by-side comparison against a baseline (the first entry). "Faster" or "slower" is
+ * claimed only when the 95 % bootstrap CI of the ratio of medians excludes 1
+ * (MEASUREMENT.md, "Comparing"); otherwise there is no measurable difference.
+ */
+import type { Comparison, ComparisonEntry } from '../domain/advice';
+import type { ConfigResult, RunDocument } from '../domain/run';
+import { BOOTSTRAP_RESAMPLES, COMPARE_MIN_SAMPLES, compareMedians, formatRatio, formatSignificant } from '../stats';
+import { machineIdentity, machineLabel, runLabels, variantLabel } from './setups';
+
+export interface CompareItem {
+  run: RunDocument;
+  config: ConfigResult;
+  /** Shown in place of "<run> <config id>". */
+  label?: string;
+}
+
+export interface CompareOptions {
+  /** Bootstrap seed; the default makes a comparison recomputed from stored samples say the same thing. */
+  seed?: number;
+  title?: string;
+  /**
+   * Caps resamples × (n_A + n_B) per comparison, for callers with a time budget (the report):
+   * a run of a fast model holds 10⁵ samples per configuration, and the full bootstrap of many
+   * such pairs takes minutes. Never fewer than MIN_RESAMPLES; the resamples used are reported.
+   */
+  maxBootstrapDraws?: number;
+}
+
+const MIN_RESAMPLES = 200;
+
+function resamplesFor(options: CompareOptions, a: number, b: number): number {
+  if (options.maxBootstrapDraws === undefined) return BOOTSTRAP_RESAMPLES;
+  return Math.min(BOOTSTRAP_RESAMPLES, Math.max(MIN_RESAMPLES, Math.floor(options.maxBootstrapDraws / (a + b))));
+}
+
+/** A statement about B against A from median(B) / median(A) and its CI. */
+export function describeRatio(comparison: { ratio: number; ciLow: number; ciHigh: number; verdict: string; tooFewSamples: boolean }): string {
+  const { ratio, ciLow, ciHigh } = comparison;
+  if (comparison.tooFewSamples) return `too few samples to tell (fewer than ${COMPARE_MIN_SAMPLES}; ratio ${formatSignificant(ratio)})`;
+  if (comparison.verdict === 'faster') {
+    return `${formatRatio(1 / ratio)} faster than the baseline (95 % CI ${formatSignificant(1 / ciHigh)}–${formatRatio(1 / ciLow)})`;
+  }
+  if (comparison.verdict === 'slower') {
+    return `${formatRatio(ratio)} slower than the baseline (95 % CI ${formatSignificant(ciLow)}–${formatRatio(ciHigh)})`;
+  }
+  return `no measurable difference (median ratio ${formatSignificant(ratio)}, 95 % CI ${formatSignificant(ciLow)}–${formatSignificant(ciHigh)} includes 1)`;
+}
+
+export function compareConfigurations(items: readonly CompareItem[], options: CompareOptions = {}): Comparison {
+  const baselineItem = items[0];
+  if (!baselineItem) return { title: options.title ?? 'Comparison', baseline: '', machinesDiffer: false, entries: [], notes: ['Nothing to compare.'] };
+  const runs = [...new Set(items.map((i) => i.run))];
+  const labels = runLabels(runs);
+  const runLabel = new Map(runs.map((r, i) => [r, labels[i] ?? r.id]));
+  const machinesDiffer = new Set(items.map((i) => machineIdentity(i.run))).size > 1;
+  const labelOf = (item: CompareItem): string => item.label ?? (runs.length > 1 ? `${runLabel.get(item.run)} ${item.config.id}` : item.config.id);
+  const notes: string[] = [];
+  if (machinesDiffer) notes.push('Measured on different machines: the differences include the hardware, not only the configuration.');
+
+  const base = baselineItem.config;
+  const baseUsable = base.status === 'done' && base.samples.length > 0;
+  if (!baseUsable) notes.push(`The baseline ${labelOf(baselineItem)} has no samples (${base.status}): nothing can be compared with it.`);
+
+  const entries: ComparisonEntry[] = items.map((item, index) => {
+    const c = item.config;
+    const stats = c.status === 'done' ? c.latencyMs : null;
+    const usable = c.status === 'done' && c.samples.length > 0;
+    let vsBaseline: ComparisonEntry['vsBaseline'] = null;
+    let statement: string;
+    if (index === 0) statement = 'baseline';
+    else if (!usable) statement = `not measured (${c.status}${c.error ? `: ${c.error.message}` : ''})`;
+    else if (!baseUsable) statement = 'the baseline has no samples';
+    else {
+      vsBaseline = compareMedians(base.samples, c.samples, {
+        resamples: resamplesFor(options, base.samples.length, c.samples.length),
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      });
+      statement = describeRatio(vsBaseline);
+    }
+    const throughput = c.status === 'done' ? c.throughput?.itemsPerSec ?? null : null;
+    const baseThroughput = base.status === 'done' ? base.throughput?.itemsPerSec ?? null : null;
+    return {
+      label: labelOf(item),
+      runId: item.run.id,
+      configId: c.id,
+      machine: machineLabel(item.run),
+      variant: variantLabel(item.run, c.variant),
+      medianMs: stats?.median ?? null,
+      ciLowMs: stats?.ciLow ?? null,
+      ciHighMs: stats?.ciHigh ?? null,
+      p95Ms: stats?.p95 ?? null,
+      throughputRps: throughput,
+      vsBaseline,
+      throughputRatio: index > 0 && throughput !== null && baseThroughput ? throughput / baseThroughput : null,
+      statement,
+    };
+  });
+  return { title: options.title ?? `Against ${labelOf(baselineItem)}`, baseline: labelOf(baselineItem), machinesDiffer, entries, notes };
+}
+
+/**
+ * Runs side by side: the same configuration (by id) in every run, the first run as the
+ * baseline. A single run compares its configurations with its first one.
+ */
+export function compareRuns(runs: readonly RunDocument[], options: CompareOptions = {}): Comparison[] {
+  const first = runs[0];
+  if (!first) return [];
+  if (runs.length === 1) {
+    const items = first.configs.map((config) => ({ run: first, config }));
+    return items.length > 1 ? [compareConfigurations(items, { ...options, title: `${first.model.name}: configurations against ${items[0]?.config.id}` })] : [];
+  }
+  const ids = [...new Set(runs.flatMap((r) => r.configs.map((c) => c.id)))];
+  const comparisons: Comparison[] = [];
+  for (const id of ids) {
+    const items: CompareItem[] = [];
+    for (const run of runs) {
+      const config = run.configs.find((c) => c.id === id);
+      if (config) items.push({ run, config });
+    }
+    if (items.length < 2 || items[0]?.run !== first) continue;
+    const comparison = compareConfigurations(items, { ...options, title: id });
+    const absent = runs.filter((r) => !r.configs.some((c) => c.id === id));
+    if (absent.length) comparison.notes.push(`Not measured in ${absent.length} of the runs.`);
+    comparisons.push(comparison);
+  }
+  return comparisons;
+}

@@ -1,0 +1,179 @@
+/**
+ * How advice sees run documents: machines, device classes (what a configuration's
+ * instance costs), and setups — a run's configurations that differ only in concurrency,
+ * which together make one latency–throughput curve.
+ */
+import type { DeviceClass } from '../domain/advice';
+import type { Gpu } from '../domain/hardware';
+import type { ConfigResult, RunDocument } from '../domain/run';
+
+/**
+ * Providers that run on a GPU (or Apple's GPU/Neural Engine) when they run at all. The rest
+ * (cpu, xnnpack, openvino's CPU device, qnn's NPU) use the machine that was priced as a CPU
+ * machine. WebGPU counts only on a hardware adapter.
+ */
+const GPU_PROVIDERS: ReadonlySet<string> = new Set(['cuda', 'tensorrt', 'rocm', 'migraphx', 'dml', 'coreml', 'webgpu']);
+
+const PROVIDER_VENDOR: Readonly<Record<string, Gpu['vendor']>> = {
+  cuda: 'nvidia',
+  tensorrt: 'nvidia',
+  rocm: 'amd',
+  migraphx: 'amd',
+  coreml: 'apple',
+};
+
+export function providerDisplayName(run: RunDocument, ep: string): string {
+  return run.environment.hardware.providers.find((p) => p.name === ep)?.displayName ?? ep;
+}
+
+/** The provider's only adapter is a software emulation (WebGPU on SwiftShader): a fallback, never a GPU. */
+export function isSoftwareAdapter(run: RunDocument, ep: string): boolean {
+  const hw = run.environment.hardware;
+  return hw.providers.find((p) => p.name === ep)?.software === true || hw.providerAssessments.find((p) => p.name === ep)?.software === true;
+}
+
+export function isHardwareGpuProvider(run: RunDocument, ep: string): boolean {
+  return GPU_PROVIDERS.has(ep) && !isSoftwareAdapter(run, ep);
+}
+
+export function deviceClassOf(run: RunDocument, ep: string): DeviceClass {
+  return isHardwareGpuProvider(run, ep) ? 'gpu' : 'cpu';
+}
+
+/** The GPU a provider ran on, by the device_id option where given (nvidia-smi's order). */
+export function gpuNameFor(run: RunDocument, ep: string): string | null {
+  if (!isHardwareGpuProvider(run, ep)) return null;
+  const hw = run.environment.hardware;
+  const vendor = PROVIDER_VENDOR[ep];
+  const candidates = vendor ? hw.gpus.filter((g) => g.vendor === vendor) : hw.gpus;
+  const deviceId = run.plan.epOptions[ep]?.device_id;
+  const chosen = (typeof deviceId === 'number' ? candidates[deviceId] : undefined) ?? candidates[0];
+  return chosen?.name ?? hw.providers.find((p) => p.name === ep)?.adapter ?? null;
+}
+
+/** "Intel Xeon Gold 6338 (8 threads) + NVIDIA L4". */
+export function machineLabel(run: RunDocument): string {
+  const hw = run.environment.hardware;
+  const gpus = hw.gpus.map((g) => g.name);
+  const gpu = gpus.length === 0 ? '' : ` + ${gpus.length > 1 && gpus.every((g) => g === gpus[0]) ? `${gpus.length}× ${gpus[0]}` : gpus.join(', ')}`;
+  return `${hw.cpu.brand} (${hw.cpu.logicalCores} threads)${gpu}`;
+}
+
+/** Two runs come from the same machine when CPU, GPUs and host name agree. */
+export function machineIdentity(run: RunDocument): string {
+  return `${machineLabel(run)}@${run.environment.hardware.os.hostname}`;
+}
+
+export function machinesDiffer(runs: readonly RunDocument[]): boolean {
+  return new Set(runs.map(machineIdentity)).size > 1;
+}
+
+/**
+ * Names that tell runs apart by what differs between them (machine, model), falling back to
+ * their date; a single run is just its model.
+ */
+export function runLabels(runs: readonly RunDocument[]): string[] {
+  if (runs.length === 1) return [labelOf(runs[0] as RunDocument, ['model'])];
+  const differs = (key: (r: RunDocument) => string): boolean => new Set(runs.map(key)).size > 1;
+  const parts: ('model' | 'machine')[] = [];
+  if (differs((r) => r.model.name)) parts.push('model');
+  if (machinesDiffer(runs)) parts.push('machine');
+  const labels = runs.map((r) => (parts.length ? labelOf(r, parts) : `run of ${r.createdAt.slice(0, 16).replace('T', ' ')}`));
+  const seen = new Map<string, number>();
+  return labels.map((label) => {
+    const n = (seen.get(label) ?? 0) + 1;
+    seen.set(label, n);
+    return labels.filter((l) => l === label).length > 1 ? `${label} #${n}` : label;
+  });
+}
+
+function labelOf(run: RunDocument, parts: readonly ('model' | 'machine')[]): string {
+  const words: string[] = [];
+  if (parts.includes('model')) words.push(run.model.name);
+  if (parts.includes('machine')) words.push(`on ${machineLabel(run)}`);
+  return words.join(' ');
+}
+
+/** The model as given. */
+export const ORIGINAL_VARIANT = 'original';
+
+/** "int8 dynamic (per-channel)", or for the model as given its precision ("fp32 (as given)"). */
+export function variantLabel(run: RunDocument, variant: string): string {
+  const known = run.variants.find((v) => v.id === variant)?.label;
+  if (known) return known;
+  return variant === ORIGINAL_VARIANT ? `${run.model.precision} (as given)` : variant;
+}
+
+/** A variant's output quality against the original, in words; null for the original or when not measured. */
+export function variantQualityText(run: RunDocument, variant: string): string | null {
+  if (variant === ORIGINAL_VARIANT) return null;
+  const quality = run.variants.find((v) => v.id === variant)?.quality ?? [];
+  const first = quality[0];
+  if (!first) return null;
+  const parts: string[] = [];
+  if (first.top1Agreement !== undefined) parts.push(`top-1 agreement ${(first.top1Agreement * 100).toFixed(1)} %`);
+  if (first.sqnrDb !== null) parts.push(`SQNR ${first.sqnrDb.toFixed(1)} dB`);
+  parts.push(`cosine ${first.cosine.toFixed(4)}`);
+  return `${parts.join(', ')} against the original (output ${first.name}${quality.length > 1 ? ` and ${quality.length - 1} more` : ''})`;
+}
+
+/** Some configuration ran a variant of the model: labels then say which model each setup ran. */
+export function measuresVariants(runs: readonly RunDocument[]): boolean {
+  return runs.some((r) => r.configs.some((c) => c.variant !== ORIGINAL_VARIANT));
+}
+
+export function threadsLabel(threads: number): string {
+  return threads === 0 ? "onnxruntime's default threads" : `${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+/** "CPU with 2 threads, batch 1" / "CUDA on NVIDIA L4, batch 8" / "int8 dynamic on CPU with 2 threads, batch 1". */
+export function setupLabel(run: RunDocument, ep: string, threads: number, batch: number, variant: string | null = null): string {
+  const name = providerDisplayName(run, ep);
+  const gpu = gpuNameFor(run, ep);
+  let device = gpu ? `${name} on ${gpu}` : name;
+  if (isSoftwareAdapter(run, ep)) {
+    const adapter = run.environment.hardware.providers.find((p) => p.name === ep)?.adapter;
+    device += ` (software adapter${adapter ? ` ${adapter}` : ''}, not a GPU)`;
+  }
+  // Threads only shape CPU kernels; on a GPU provider they are noise in the label.
+  const threadsPart = deviceClassOf(run, ep) === 'cpu' ? ` with ${threadsLabel(threads)}` : '';
+  const model = variant === null ? '' : `${variantLabel(run, variant)} on `;
+  return `${model}${device}${threadsPart}, batch ${batch}`;
+}
+
+export interface Setup {
+  id: string;
+  runIndex: number;
+  run: RunDocument;
+  /** "original" or a variant id. */
+  variant: string;
+  ep: string;
+  batch: number;
+  threads: number;
+  /** Finished configurations with statistics, by ascending concurrency. */
+  configs: ConfigResult[];
+}
+
+/** A configuration advice can use: measured to the end, with statistics and a throughput. */
+export function isMeasured(config: ConfigResult): config is ConfigResult & { latencyMs: NonNullable<ConfigResult['latencyMs']>; throughput: NonNullable<ConfigResult['throughput']> } {
+  return config.status === 'done' && config.latencyMs !== null && config.throughput !== null;
+}
+
+/** Configurations grouped by (run, model variant, provider, batch, threads). */
+export function groupSetups(runs: readonly RunDocument[]): Setup[] {
+  const setups = new Map<string, Setup>();
+  runs.forEach((run, runIndex) => {
+    for (const config of run.configs) {
+      if (!isMeasured(config)) continue;
+      const id = `${runIndex}:${config.variant}/${config.ep}/b${config.batch}/t${config.threads}`;
+      let setup = setups.get(id);
+      if (!setup) {
+        setup = { id, runIndex, run, variant: config.variant, ep: config.ep, batch: config.batch, threads: config.threads, configs: [] };
+        setups.set(id, setup);
+      }
+      setup.configs.push(config);
+    }
+  });
+  for (const setup of setups.values()) setup.configs.sort((a, b) => a.concurrency - b.concurrency);
+  return [...setups.values()];
+}

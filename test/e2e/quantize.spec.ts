@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import type { Locator, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+
+/**
+ * Quantizing from the browser host, as a person would: int8 and fp16 variants of the MLP sample,
+ * their sizes and quality, a short side-by-side speed comparison on the CPU, exporting a variant
+ * as a download, and deleting one.
+ */
+test.describe.configure({ mode: 'serial' });
+
+const MEDIAN = /^\d+(\.\d+)? (ns|µs|ms)$/;
+
+async function makeVariant(app: Page, mode: string): Promise<{ id: string; row: Locator }> {
+  const card = app.getByTestId(`quantize-mode-${mode}`);
+  // Availability comes from 'quantize.modes' for this model.
+  await expect(card).toHaveAttribute('data-available', 'true');
+  await card.click();
+  await expect(card).toHaveAttribute('aria-checked', 'true');
+  await app.getByTestId('quantize-run').click();
+  const row = app.locator(`[data-testid^="variant-row-"][data-mode="${mode}"]`);
+  await expect(row).toHaveCount(1, { timeout: 30_000 });
+  // The job is over: the button is back and no error was shown.
+  await expect(app.getByTestId('quantize-run')).toBeEnabled();
+  await expect(app.getByTestId('quantize-make').getByTestId('error-panel')).toHaveCount(0);
+  const testId = (await row.getAttribute('data-testid')) ?? '';
+  return { id: testId.replace(/^variant-row-/, ''), row };
+}
+
+test('makes int8 and fp16 variants, compares their speed on the CPU, exports and deletes', async ({ app }) => {
+  await app.getByTestId('nav-model').click();
+  await app.getByTestId('sample-card-mlp').click();
+  await expect(app.getByTestId('model-name')).toContainText('mlp');
+
+  await app.getByTestId('nav-quantize').click();
+  await expect(app.getByTestId('quantize-model')).toContainText('mlp');
+  const list = app.getByTestId('variants-list');
+  await expect(list).toBeVisible();
+  // Variants live in the host's data folder: ones left by an earlier run go first, through the UI.
+  const rows = app.locator('[data-testid^="variant-row-"]');
+  for (let left = await rows.count(); left > 0; left = await rows.count()) {
+    const id = ((await rows.first().getAttribute('data-testid')) ?? '').replace(/^variant-row-/, '');
+    await app.getByTestId(`variant-delete-${id}`).click();
+    await app.getByTestId(`variant-delete-confirm-${id}`).click();
+    await expect(rows).toHaveCount(left - 1);
+  }
+  await expect(list).toHaveAttribute('data-count', '0');
+
+  // int8 dynamic: smaller, with an SQNR per output.
+  const int8 = await makeVariant(app, 'int8-dynamic');
+  const before = Number(await int8.row.getAttribute('data-size-before'));
+  const after = Number(await int8.row.getAttribute('data-size-after'));
+  expect(before).toBeGreaterThan(0);
+  expect(after).toBeLessThan(before * 0.5);
+  await expect(int8.row.getByTestId('variant-size')).toContainText('%');
+  const sqnr = int8.row.getByTestId('variant-sqnr').first();
+  await expect(sqnr).toHaveText(/^\d+(\.\d+)? dB$/);
+  expect(Number(await sqnr.getAttribute('data-db'))).toBeGreaterThan(20);
+  await expect(app.getByTestId('quantize-status')).toContainText('Made');
+
+  // fp16 too: about half the size.
+  const fp16 = await makeVariant(app, 'fp16');
+  expect(Number(await fp16.row.getAttribute('data-size-after'))).toBeLessThan(before * 0.6);
+  await expect(fp16.row.getByTestId('variant-sqnr').first()).toHaveText(/dB|identical/);
+  await expect(app.locator('[data-testid^="variant-row-"]')).toHaveCount(2);
+
+  // Side by side on the CPU only, with short measuring times.
+  const compare = app.getByTestId('quantize-compare');
+  await expect(compare.getByTestId('compare-ep-cpu')).toBeChecked({ timeout: 60_000 });
+  const webgpu = compare.getByTestId('compare-ep-webgpu');
+  if ((await webgpu.count()) > 0 && (await webgpu.isChecked())) await webgpu.uncheck();
+  await expect(compare.getByTestId(`compare-variant-${int8.id}`)).toBeChecked();
+  await expect(compare.getByTestId(`compare-variant-${fp16.id}`)).toBeChecked();
+  await compare.getByTestId('compare-min-time').fill('0.3');
+  await compare.getByTestId('compare-max-time').fill('1');
+  await expect(compare.getByTestId('compare-hint')).toContainText('3 configurations');
+  await compare.getByTestId('quantize-compare-start').click();
+
+  const results = compare.getByTestId('compare-results');
+  await expect(results).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
+  const table = compare.getByTestId('compare-table-cpu');
+  for (const id of ['original', int8.id, fp16.id]) {
+    const row = table.getByTestId(`compare-row-cpu-${id}`);
+    await expect(row).toHaveAttribute('data-status', 'done');
+    await expect(row.getByTestId('compare-median')).toHaveText(MEDIAN);
+  }
+  await expect(table.getByTestId(`compare-row-cpu-${int8.id}`).getByTestId('compare-speedup')).toHaveText(/×/);
+  await expect(compare.getByTestId('quantize-scatter')).toHaveAttribute('data-points', '2');
+  await expect(compare.getByTestId('quantize-advice')).not.toBeEmpty();
+  await expect(compare.getByTestId('compare-run-id')).not.toBeEmpty();
+
+  // Export: the browser host downloads the variant's .onnx file.
+  const download = app.waitForEvent('download');
+  await int8.row.getByTestId(`variant-export-${int8.id}`).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/\.int8-dynamic\.onnx$/);
+  const path = await file.path();
+  const bytes = readFileSync(path);
+  expect(bytes.length).toBeGreaterThan(0);
+  expect(bytes.length).toBe(Number(await int8.row.getAttribute('data-file-size')));
+  // A ModelProto starts with field 1 (ir_version) as a varint: tag byte 0x08.
+  expect(bytes[0]).toBe(0x08);
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(path);
+  expect(session.inputNames).toEqual(['features']);
+  await session.release();
+
+  // Delete asks once more, then the row goes.
+  await fp16.row.getByTestId(`variant-delete-${fp16.id}`).click();
+  await fp16.row.getByTestId(`variant-delete-confirm-${fp16.id}`).click();
+  await expect(app.getByTestId(`variant-row-${fp16.id}`)).toHaveCount(0);
+  await expect(app.locator('[data-testid^="variant-row-"]')).toHaveCount(1);
+  // The host forgot it too: a fresh read of the list agrees.
+  await app.reload();
+  await app.getByTestId('nav-model').click();
+  await app.getByTestId('sample-card-mlp').click();
+  await app.getByTestId('nav-quantize').click();
+  await expect(app.getByTestId('variants-list')).toHaveAttribute('data-count', '1');
+  await expect(app.getByTestId(`variant-row-${int8.id}`)).toBeVisible();
+});
