@@ -1,4 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import os from 'node:os';
+import path from 'node:path';
 
 const port = Number(process.env.INFERSCOPE_E2E_PORT ?? 5199);
 export const E2E_TOKEN = 'e2e-access-token';
@@ -38,6 +40,8 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/?token=${E2E_TOKEN}`,
     reuseExistingServer: false,
     timeout: 60_000,
+    // npm test points INFERSCOPE_HOME at a scratch folder; run by hand, e2e data goes to a temporary one.
+    env: { INFERSCOPE_HOME: process.env.INFERSCOPE_HOME ?? path.join(os.tmpdir(), 'inferscope-e2e-home') },
     stdout: 'pipe',
     stderr: 'pipe',
   },

@@ -4,14 +4,13 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
-import { compareConfigurations, compareRuns, formatJoules, formatRps, formatUsd, type CompareItem } from '../shared/advice';
+import { adviseDeployment, compareConfigurations, compareRuns, formatJoules, formatMsRange, formatRps, formatUsd, type CompareItem } from '../shared/advice';
 import { LatencyPercentileSchema, type Comparison, type LatencyTarget, type PricesInput, type RequirementInput, type Verdict } from '../shared/domain/advice';
 import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError } from '../shared/errors';
 import { formatCount, formatMs } from '../shared/stats';
 import { parseRunDocument, RunStore } from '../core/store/runs';
 import { dataLayout, defaultUserDataDir } from '../core/store/paths';
-import { adviseDeployment } from '../shared/advice';
 import { renderTable } from './table';
 
 const TIME_UNITS_MS: Readonly<Record<string, number>> = { us: 1e-3, µs: 1e-3, ms: 1, s: 1000 };
@@ -217,7 +216,7 @@ export function printComparisons(comparisons: readonly Comparison[]): string {
         c.entries.map((e) => [
           e.label,
           e.medianMs === null ? '—' : formatMs(e.medianMs),
-          e.ciLowMs === null || e.ciHighMs === null ? '—' : `${formatMs(e.ciLowMs)}–${formatMs(e.ciHighMs)}`,
+          e.ciLowMs === null || e.ciHighMs === null ? '—' : formatMsRange(e.ciLowMs, e.ciHighMs),
           e.p95Ms === null ? '—' : formatMs(e.p95Ms),
           e.throughputRps === null ? '—' : formatCount(e.throughputRps),
           e.statement,

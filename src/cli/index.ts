@@ -15,6 +15,8 @@ import { call } from './run';
 import { printHardware, printModel, printSamples } from './print';
 import { parseDuration, parseIntList, parseRange, printRun, runBench, type BenchCliOptions } from './bench';
 import { renderTable } from './table';
+import { collectPrices, parseElectricity, parseLatencyTarget, parseMilliseconds, parseThroughput, runAdvise, runCompare, type AdviseCliOptions, type CompareCliOptions } from './advise';
+import { runReport, type ReportCliOptions } from './report';
 import { formatMs } from '../shared/stats';
 import { parseRunDocument } from '../core/store/runs';
 import { readFile } from 'node:fs/promises';
@@ -158,6 +160,46 @@ program
   .action(async (run: string, opts: { json?: boolean }) => {
     const doc = run.endsWith('.json') ? parseRunDocument(await readFile(run, 'utf8'), run) : await call(handlers(), 'runs.get', { id: run });
     console.log(opts.json ? JSON.stringify(doc, null, 2) : printRun(doc));
+  });
+
+program
+  .command('advise')
+  .description('do I need a GPU? the cheapest measured setup that meets a latency target and a throughput, with what it rests on')
+  .argument('<runs...>', 'run ids (see `inferscope runs`) or run .json files; several runs (e.g. from different machines) are weighed together')
+  .option('--latency <pNN=time>', 'latency target per request at a percentile (p50, p90, p95, p99), e.g. p95=50ms', parseLatencyTarget)
+  .option('--throughput <rps>', 'sustained requests per second to serve, e.g. 200', parseThroughput)
+  .option('--batch-delay <time>', 'longest a request may wait for a batch to fill, e.g. 10ms (default: no batching)', parseMilliseconds)
+  .option('--price <list>', 'machine prices per hour, e.g. cpu=0.10/h,gpu=1.20/h,gpu:H100=3.00/h (defaults are stated as assumptions)', collectPrices)
+  .option('--electricity <price>', 'electricity in $ per kWh (default 0.15)', parseElectricity)
+  .option('--json', 'print the verdict as JSON')
+  .action(async (runs: string[], opts: AdviseCliOptions) => {
+    console.log(await runAdvise(runs, opts));
+  });
+
+program
+  .command('compare')
+  .description('compare runs (the same configuration across runs) or chosen configurations against the first, with 95 % CIs')
+  .argument('<runs...>', 'run ids or run .json files; RUN#CONFIG_ID picks one configuration, e.g. my-run#cpu/b1/t0/c1')
+  .option('--json', 'print the comparisons as JSON')
+  .action(async (runs: string[], opts: CompareCliOptions) => {
+    console.log(await runCompare(runs, opts));
+  });
+
+program
+  .command('report')
+  .description('write a report (PDF, or standalone HTML) with the verdict, charts, method and full statistics')
+  .argument('<runs...>', 'run ids or run .json files')
+  .requiredOption('-o, --output <file>', 'the report: a .pdf (printed with Chrome/Chromium/Edge) or a .html page')
+  .option('--csv <file>', 'also write one CSV row per configuration')
+  .addOption(new Option('--paper <size>', 'PDF paper size').choices(['a4', 'letter']).default('a4'))
+  .option('--latency <pNN=time>', 'latency target for the verdict, e.g. p95=50ms', parseLatencyTarget)
+  .option('--throughput <rps>', 'sustained requests per second for the verdict', parseThroughput)
+  .option('--batch-delay <time>', 'longest a request may wait for a batch to fill, e.g. 10ms', parseMilliseconds)
+  .option('--price <list>', 'machine prices per hour, e.g. cpu=0.10/h,gpu=1.20/h', collectPrices)
+  .option('--electricity <price>', 'electricity in $ per kWh (default 0.15)', parseElectricity)
+  .option('--chromium <path>', 'the browser to print with (default: $INFERSCOPE_CHROMIUM, then the usual install locations)')
+  .action(async (runs: string[], opts: ReportCliOptions) => {
+    console.log(await runReport(runs, opts));
   });
 
 program

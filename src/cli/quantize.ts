@@ -277,16 +277,20 @@ function number(value: number): string {
   return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? formatSignificant(value, 3) : value.toExponential(2);
 }
 
-export function qualityRows(quality: readonly OutputQuality[]): string[][] {
-  return quality.map((q) => [
+/** The quality table: one row per output; a NaN/Inf column only when some output has them. */
+export function qualityTable(quality: readonly OutputQuality[]): { headers: string[]; rows: string[][] } {
+  const broken = quality.some((q) => q.nanCount + q.infCount > 0);
+  const headers = ['output', 'max |Δ|', 'mean |Δ|', 'SQNR', 'cosine', 'top-1', ...(broken ? ['NaN / Inf'] : [])];
+  const rows = quality.map((q) => [
     q.name,
     number(q.maxAbsDiff),
     number(q.meanAbsDiff),
     q.sqnrDb === null ? (q.maxAbsDiff === 0 ? 'identical' : '—') : `${q.sqnrDb.toFixed(1)} dB`,
     q.cosine.toFixed(5),
     q.top1Agreement !== undefined ? formatPercent(q.top1Agreement, { digits: 0 }) : '—',
-    q.nanCount + q.infCount > 0 ? `${q.nanCount} NaN, ${q.infCount} Inf` : '',
+    ...(broken ? [`${q.nanCount} / ${q.infCount}`] : []),
   ]);
+  return { headers, rows };
 }
 
 export function printQuantizeSummary(variant: Variant, output: string | null): string {
@@ -309,7 +313,8 @@ export function printQuantizeSummary(variant: Variant, output: string | null): s
     ),
   );
   if (report.quality.length > 0) {
-    lines.push('', renderTable(['output', 'max |Δ|', 'mean |Δ|', 'SQNR', 'cosine', 'top-1', ''], qualityRows(report.quality), { indent: '  ' }));
+    const table = qualityTable(report.quality);
+    lines.push('', renderTable(table.headers, table.rows, { indent: '  ' }));
   }
   if (report.skipped.length > 0) {
     lines.push('', '  Left as they were:');

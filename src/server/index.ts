@@ -79,6 +79,8 @@ function loopbackAliases(host: string, port: number): Set<string> {
   return hosts;
 }
 
+const BROADCAST_EVENT = /^(bench|quantize)\./;
+
 const ANY_HOST: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
 
 function sanitizeFileName(name: string): string {
@@ -228,13 +230,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
   });
 
+  function broadcast(message: ServerMessage): void {
+    const text = JSON.stringify(message);
+    for (const client of wss.clients) if (client.readyState === client.OPEN) client.send(text);
+  }
+
   function onConnection(ws: WebSocket): void {
     const send = (message: ServerMessage): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
     const context: CommandContext = {
       emit: (event, payload) => {
-        if (Object.hasOwn(events, event)) send({ type: 'event', event, payload });
+        if (!Object.hasOwn(events, event)) return;
+        // A run or a quantization job outlives the page that started it (a reload, a second tab):
+        // their events go to every page; the pages pick theirs by run or job id.
+        if (BROADCAST_EVENT.test(event)) broadcast({ type: 'event', event, payload });
+        else send({ type: 'event', event, payload });
       },
     };
     ws.on('message', (data) => {

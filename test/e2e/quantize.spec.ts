@@ -75,6 +75,11 @@ test('makes int8 and fp16 variants, compares their speed on the CPU, exports and
   await compare.getByTestId('compare-max-time').fill('1');
   await expect(compare.getByTestId('compare-hint')).toContainText('3 configurations');
   await compare.getByTestId('quantize-compare-start').click();
+  await expect(compare.getByTestId('compare-results')).toBeVisible();
+  // Another view and back while it measures: the comparison is still followed.
+  await app.getByTestId('nav-hardware').click();
+  await expect(app.getByTestId('cpu-brand')).not.toBeEmpty();
+  await app.getByTestId('nav-quantize').click();
 
   const results = compare.getByTestId('compare-results');
   await expect(results).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
@@ -93,7 +98,7 @@ test('makes int8 and fp16 variants, compares their speed on the CPU, exports and
   const download = app.waitForEvent('download');
   await int8.row.getByTestId(`variant-export-${int8.id}`).click();
   const file = await download;
-  expect(file.suggestedFilename()).toMatch(/\.int8-dynamic\.onnx$/);
+  expect(file.suggestedFilename()).toMatch(new RegExp(`^mlp.*-${int8.id}\\.onnx$`));
   const path = await file.path();
   const bytes = readFileSync(path);
   expect(bytes.length).toBeGreaterThan(0);

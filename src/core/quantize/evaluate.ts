@@ -22,9 +22,14 @@ export interface OutputValue {
 /** Per evaluation record, each output's values, by output name. */
 export type ReferenceOutputs = Map<string, OutputValue>[];
 
-export async function openSession(source: SessionSource, what: string, code: 'SESSION_FAILED' | 'QUANTIZE_FAILED'): Promise<ort.InferenceSession> {
+export async function openSession(
+  source: SessionSource,
+  what: string,
+  code: 'SESSION_FAILED' | 'QUANTIZE_FAILED',
+  optimization: 'disabled' | 'all' = 'all',
+): Promise<ort.InferenceSession> {
   try {
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
+    const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: optimization, logSeverityLevel: 3 };
     return typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -1,8 +1,9 @@
 /**
- * One quantization job from a model file to a variant file, as the worker runs it: evaluation
- * inputs through the original model, read, transform (calibrating on the job's data), write
- * atomically, load the result (rule zero: a model onnxruntime cannot load is deleted, never
- * kept) and compare its outputs with the original's.
+ * One quantization job from a model file to a variant file, as the worker runs it: read,
+ * transform (calibrating on the job's data), write atomically, load the result (rule zero: a
+ * model onnxruntime cannot load is deleted, never kept), and compare its outputs with the
+ * original's on the evaluation inputs. Progress stages arrive in the order load, prepare,
+ * calibrate (int8-static), transform, save, verify, evaluate.
  *
  * The order keeps peak memory near the size of one session of the model: the model is read,
  * transformed and written; it is then let go (and collected) before the original's session
@@ -164,9 +165,15 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
     if (written.externalData) await fs.rm(written.externalData.path, { force: true }).catch(() => undefined);
   };
 
-  // 4. The original's outputs, then rule zero (the variant loads) and the comparison: one session at a time.
+  // 4. Rule zero: the variant loads (a variant that does not is deleted). Then the quality
+  //    figures, one session at a time: the original's outputs are kept, its session released,
+  //    and the variant's session compares against them.
   let quality: QuantizeReport['quality'];
   try {
+    checkAborted(signal);
+    progress.emit({ stage: 'verify', fraction: null, message: 'loading the variant in onnxruntime' }, true);
+    // Without optimizations the check is quick (no constant folding); the comparison below loads it fully.
+    await (await openSession(outputPath, 'the transformed model', 'QUANTIZE_FAILED', 'disabled')).release();
     checkAborted(signal);
     progress.emit({ stage: 'evaluate', fraction: 0, message: `running the original model on ${data.evaluation.length} samples` }, true);
     const reference = await openSession(modelPath, 'the original model', 'SESSION_FAILED');
@@ -181,10 +188,8 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
       await reference.release();
     }
     checkAborted(signal);
-    progress.emit({ stage: 'verify', fraction: null, message: 'loading the variant in onnxruntime' }, true);
     const candidate = await openSession(outputPath, 'the transformed model', 'QUANTIZE_FAILED');
     try {
-      progress.emit({ stage: 'evaluate', fraction: 0.5, message: `comparing outputs on ${data.evaluation.length} samples` }, true);
       quality = await compareWithReference(candidate, data.evaluation, referenceOutputs, outputOrder, {
         signal,
         onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: 0.5 + done / (2 * total), message: `variant: sample ${done} of ${total}` }, done === total),

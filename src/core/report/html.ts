@@ -61,7 +61,13 @@ export function renderReportHtml(input: ReportInput): string {
   if (input.runs.length === 0) throw new InferscopeError('BAD_REQUEST', 'A report needs at least one run.');
   const paper = input.paper ?? 'a4';
   const verdict = reportVerdict(input);
-  const ctx: SectionContext = { runs: input.runs, labels: runLabels(input.runs), verdict, variantQuality: input.variantQuality ?? null };
+  const ctx: SectionContext = {
+    runs: input.runs,
+    labels: runLabels(input.runs),
+    chartLabels: input.runs.map((_, i) => (input.runs.length > 1 ? `run ${i + 1}` : '')),
+    verdict,
+    variantQuality: input.variantQuality ?? null,
+  };
   const generated = input.generatedAt === undefined ? new Date() : new Date(input.generatedAt);
   const title = reportTitle(input);
   const runsLine = input.runs.map((r, i) => `${ctx.labels[i] ?? r.id} (run ${r.id})`).join('; ');

@@ -2,6 +2,7 @@
  * Prints the HTML report to PDF with a Chromium found on the machine (playwright-core drives
  * it; it never downloads a browser). Page numbers come from Chromium's footer template.
  */
+import type { Browser } from 'playwright-core';
 import { InferscopeError } from '../../shared/errors';
 import { CHROMIUM_PRINT_ARGS, findChromium } from './chromium';
 import { renderReportHtml, type Paper, type ReportInput } from './html';
@@ -16,23 +17,28 @@ export interface PdfOptions {
 
 const PLAYWRIGHT_FORMAT: Readonly<Record<Paper, 'A4' | 'Letter'>> = { a4: 'A4', letter: 'Letter' };
 
-/** Same margins as the report's @page rule, so the footer has room whichever Chromium wins. */
-const MARGINS = { top: '16mm', right: '14mm', bottom: '18mm', left: '14mm' } as const;
+/**
+ * Same margins as the report's @page rule, so the footer has room whichever wins. Electron's
+ * printToPDF takes the same footer template and these margins (in inches there: mm / 25.4).
+ */
+export const PDF_MARGINS = { top: '16mm', right: '14mm', bottom: '18mm', left: '14mm' } as const;
 
-const FOOTER_TEMPLATE =
+/** "<title> … page N of M" in the bottom margin (Chromium fills the classed spans). */
+export const PDF_FOOTER_TEMPLATE =
   '<div style="font-size:7.5pt;color:#666;width:100%;padding:0 14mm;display:flex;justify-content:space-between;font-family:sans-serif">' +
   '<span class="title"></span><span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>';
 
 export async function htmlToPdf(html: string, options: PdfOptions): Promise<Uint8Array> {
   const executablePath = findChromium(options.chromiumPath !== undefined ? { explicit: options.chromiumPath } : {});
   const timeout = options.timeoutMs ?? 60_000;
-  let playwright: typeof import('playwright-core');
+  // Loaded on first use: every other command works where playwright-core is not installed.
+  let playwright: { chromium: { launch: (options: object) => Promise<Browser> } };
   try {
     playwright = await import('playwright-core');
   } catch (error) {
     throw new InferscopeError('NOT_SUPPORTED', 'Printing a PDF needs the playwright-core package, which is not installed; write the report as .html instead.', { cause: error });
   }
-  let browser: import('playwright-core').Browser;
+  let browser: Browser;
   try {
     browser = await playwright.chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_PRINT_ARGS], timeout });
   } catch (error) {
@@ -51,8 +57,8 @@ export async function htmlToPdf(html: string, options: PdfOptions): Promise<Uint
       printBackground: true,
       displayHeaderFooter: true,
       headerTemplate: '<span></span>',
-      footerTemplate: FOOTER_TEMPLATE,
-      margin: MARGINS,
+      footerTemplate: PDF_FOOTER_TEMPLATE,
+      margin: PDF_MARGINS,
       tagged: true,
       outline: true,
     });

@@ -41,6 +41,8 @@ const REPORT_BOOTSTRAP_DRAWS = 4_000_000;
 export interface SectionContext {
   runs: readonly RunDocument[];
   labels: readonly string[];
+  /** Short names for charts, where full run labels do not fit: "run 1", "run 2" (empty for one run). */
+  chartLabels: readonly string[];
   verdict: Verdict | null;
   variantQuality: { metric: string; byVariant: Record<string, number> } | null;
 }
@@ -69,6 +71,15 @@ const STATUS_TEXT: Record<Verdict['status'], string> = {
 
 function configLabel(ctx: SectionContext, runIndex: number, configId: string): string {
   return ctx.runs.length > 1 ? `${ctx.labels[runIndex]} · ${configId}` : configId;
+}
+
+function chartConfigLabel(ctx: SectionContext, runIndex: number, configId: string): string {
+  return ctx.runs.length > 1 ? `${ctx.chartLabels[runIndex]} · ${configId}` : configId;
+}
+
+/** "run 1 = resnet-mini on …; run 2 = …" under charts that use the short names. */
+function runKey(ctx: SectionContext): string {
+  return ctx.runs.length > 1 ? ` ${ctx.runs.map((_, i) => `${ctx.chartLabels[i]}: ${ctx.labels[i]}`).join('; ')}.` : '';
 }
 
 export function verdictSection(ctx: SectionContext): string {
@@ -271,7 +282,7 @@ function deviceText(run: RunDocument, ep: string, threads: number): string {
 function seriesPrefix(ctx: SectionContext, runIndex: number, variant: string): string {
   const run = ctx.runs[runIndex] as RunDocument;
   const parts: string[] = [];
-  if (ctx.runs.length > 1) parts.push(ctx.labels[runIndex] ?? run.id);
+  if (ctx.runs.length > 1) parts.push(ctx.chartLabels[runIndex] ?? run.id);
   if (measuresVariants(ctx.runs)) parts.push(variantLabel(run, variant));
   return parts.map((p) => `${p} · `).join('');
 }
@@ -292,9 +303,9 @@ function boxSeries(label: string, c: ConfigResult): BoxSeries | null {
 
 export function chartsSection(ctx: SectionContext): string {
   const parts = ['<section class="charts"><h2>Charts</h2>'];
-  const boxes = ctx.runs.flatMap((run, i) => run.configs.map((c) => boxSeries(configLabel(ctx, i, c.id), c))).filter((b): b is BoxSeries => b !== null);
+  const boxes = ctx.runs.flatMap((run, i) => run.configs.map((c) => boxSeries(chartConfigLabel(ctx, i, c.id), c))).filter((b): b is BoxSeries => b !== null);
   if (boxes.length) {
-    parts.push(`<figure>${latencyBoxChart(boxes)}<figcaption>Latency distribution of every configuration, per request. Box: quartiles; bar: median; whiskers: min to p99; dot: max.</figcaption></figure>`);
+    parts.push(`<figure>${latencyBoxChart(boxes)}<figcaption>Latency distribution of every configuration, per request. Box: quartiles; bar: median; whiskers: min to p99; dot: max.${esc(runKey(ctx))}</figcaption></figure>`);
   }
 
   const percentile = ctx.verdict?.requirement.latency?.percentile ?? 'p95';
@@ -302,7 +313,10 @@ export function chartsSection(ctx: SectionContext): string {
   if (ctx.verdict) {
     for (const row of ctx.verdict.rows) {
       if (row.points.length === 0) continue;
-      curves.push({ label: row.label, points: row.points.map((p) => ({ x: p.throughputRps, y: p.percentileMs + p.batchWaitMs, tag: `c${p.concurrency}` })) });
+      const runIndex = ctx.runs.findIndex((r) => r.id === row.runId);
+      const setup = ctx.runs.length > 1 && row.label.startsWith(`${row.runLabel}: `) ? row.label.slice(row.runLabel.length + 2) : row.label;
+      const label = ctx.runs.length > 1 ? `${ctx.chartLabels[runIndex] ?? row.runLabel} · ${setup}` : setup;
+      curves.push({ label, points: row.points.map((p) => ({ x: p.throughputRps, y: p.percentileMs + p.batchWaitMs, tag: `c${p.concurrency}` })) });
     }
   } else {
     ctx.runs.forEach((run, i) => {
@@ -330,7 +344,7 @@ export function chartsSection(ctx: SectionContext): string {
         ...(target ? { hLine: { y: target.ms, label: `target ${formatTarget(target)}` } } : {}),
       })}<figcaption>Each point is a measured concurrency level (c1, c2, …)${ctx.verdict?.requirement.maxBatchDelayMs ? '; batch setups include the wait for a batch to fill' : ''}. ${
         curves.every((c) => c.points.length < 2) ? 'Only one concurrency level was measured per setup, so there is no curve yet: measure --concurrency 1,2,4,8.' : ''
-      }</figcaption></figure>`,
+      }${esc(runKey(ctx))}</figcaption></figure>`,
     );
   }
 
@@ -350,7 +364,7 @@ export function chartsSection(ctx: SectionContext): string {
   for (const s of batchSeries) s.points.sort((a, b) => a.x - b.x);
   if (batchSeries.length) {
     parts.push(
-      `<figure>${lineChart(batchSeries, { title: 'Batch scaling', xLabel: 'batch size', yLabel: 'items per second', formatX: (v) => formatSignificant(v), formatY: (v) => formatCount(v), logX: true })}<figcaption>Items per second against batch size: a flat line means batching buys nothing on this hardware.</figcaption></figure>`,
+      `<figure>${lineChart(batchSeries, { title: 'Batch scaling', xLabel: 'batch size', yLabel: 'items per second', formatX: (v) => formatSignificant(v), formatY: (v) => formatCount(v), logX: true })}<figcaption>Items per second against batch size: a flat line means batching buys nothing on this hardware.${esc(runKey(ctx))}</figcaption></figure>`,
     );
   }
 
@@ -376,7 +390,7 @@ function variantPoints(ctx: SectionContext): { points: VariantPoint[]; metric: s
   ctx.runs.forEach((run, i) => {
     for (const c of run.configs) {
       if (c.status !== 'done' || !c.latencyMs || c.batch !== 1 || c.concurrency !== 1) continue;
-      const label = `${ctx.runs.length > 1 ? `${ctx.labels[i]} · ` : ''}${variantLabel(run, c.variant)}`;
+      const label = `${ctx.runs.length > 1 ? `${ctx.chartLabels[i]} · ` : ''}${variantLabel(run, c.variant)}`;
       const known = fastest.get(label);
       if (!known || c.latencyMs.median < known.medianMs) fastest.set(label, { label, medianMs: c.latencyMs.median, run, variant: c.variant });
     }

@@ -54,23 +54,30 @@ export function linearScale(domain: [number, number], range: [number, number], t
   return scale;
 }
 
-/** Log scale over whole decades, ticks at 1, 2, 5 × 10^k (only 10^k when there are many decades). */
+/** Tick labels closer than this (px) would run into each other. */
+const MIN_TICK_SPACING = 40;
+
+/** Log scale over whole decades, ticks at 1, 2, 5 × 10^k — only 10^k where those would crowd. */
 export function logScale(domain: [number, number], range: [number, number]): Scale {
   const lo = Math.max(domain[0], Number.MIN_VALUE);
   const hi = Math.max(domain[1], lo * 10);
   const d0 = Math.floor(Math.log10(lo));
   const d1 = Math.ceil(Math.log10(hi));
-  const decades = Math.max(1, d1 - d0);
-  const ticks: number[] = [];
-  for (let k = d0; k <= d1; k++) {
-    for (const m of decades > 3 ? [1] : [1, 2, 5]) {
-      const t = m * 10 ** k;
-      if (t >= 10 ** d0 && t <= 10 ** d1) ticks.push(Number(t.toPrecision(6)));
-    }
-  }
   const [r0, r1] = range;
   const scale = ((v: number) => r0 + ((Math.log10(Math.max(v, Number.MIN_VALUE)) - d0) / (d1 - d0 || 1)) * (r1 - r0)) as Scale;
-  scale.ticks = ticks;
+  const ticksWith = (multiples: readonly number[]): number[] => {
+    const ticks: number[] = [];
+    for (let k = d0; k <= d1; k++) {
+      for (const m of multiples) {
+        const t = m * 10 ** k;
+        if (t >= 10 ** d0 && t <= 10 ** d1) ticks.push(Number(t.toPrecision(6)));
+      }
+    }
+    return ticks;
+  };
+  // 2 → 5 is the narrowest step of 1-2-5 ticks: log10(2.5) of a decade.
+  const decadePx = Math.abs(r1 - r0) / Math.max(1, d1 - d0);
+  scale.ticks = decadePx * Math.log10(2.5) >= MIN_TICK_SPACING ? ticksWith([1, 2, 5]) : ticksWith([1]);
   scale.log = true;
   return scale;
 }
@@ -125,32 +132,42 @@ export function yAxis(f: Frame, scale: Scale, format: (v: number) => string, lab
   return parts.join('');
 }
 
-/** A legend row under the plot. */
-export function legend(f: Frame, entries: readonly { label: string; color: string; dashed?: boolean }[], y: number): string {
+const LEGEND_CHAR_WIDTH = 5.4;
+
+/** Where each legend entry goes: left to right, a new row before an entry that would overflow. */
+function legendLayout(f: Pick<Frame, 'width' | 'left'>, labels: readonly string[]): { x: number; row: number }[] {
+  const right = f.width - 8;
   let x = f.left;
-  const parts: string[] = [];
-  for (const e of entries) {
-    parts.push(`<line x1="${n(x)}" y1="${n(y - 3)}" x2="${n(x + 16)}" y2="${n(y - 3)}" stroke="${e.color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="4 3"' : ''} />`);
-    parts.push(`<text x="${n(x + 20)}" y="${n(y)}">${esc(e.label)}</text>`);
-    x += 28 + e.label.length * 5.4;
-    if (x > f.width - 120) {
+  let row = 0;
+  return labels.map((label) => {
+    const width = 28 + label.length * LEGEND_CHAR_WIDTH;
+    if (x > f.left && x + width > right) {
       x = f.left;
-      y += 13;
+      row++;
     }
-  }
-  return parts.join('');
+    const at = { x, row };
+    x += width;
+    return at;
+  });
+}
+
+/** The legend under the plot, from baseline `y`, 13 px per row. */
+export function legend(f: Frame, entries: readonly { label: string; color: string; dashed?: boolean }[], y: number): string {
+  const layout = legendLayout(f, entries.map((e) => e.label));
+  return entries
+    .map((e, i) => {
+      const { x, row } = layout[i] as { x: number; row: number };
+      const ly = y + row * 13;
+      return (
+        `<line x1="${n(x)}" y1="${n(ly - 3)}" x2="${n(x + 16)}" y2="${n(ly - 3)}" stroke="${e.color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="4 3"' : ''} />` +
+        `<text x="${n(x + 20)}" y="${n(ly)}">${esc(e.label)}</text>`
+      );
+    })
+    .join('');
 }
 
 /** Rows the legend takes, so the frame can reserve room for it. */
 export function legendRows(f: Pick<Frame, 'width' | 'left'>, labels: readonly string[]): number {
-  let x = f.left;
-  let rows = labels.length ? 1 : 0;
-  for (const label of labels) {
-    x += 28 + label.length * 5.4;
-    if (x > f.width - 120) {
-      x = f.left;
-      rows++;
-    }
-  }
-  return rows;
+  const layout = legendLayout(f, labels);
+  return layout.length ? (layout[layout.length - 1] as { row: number }).row + 1 : 0;
 }

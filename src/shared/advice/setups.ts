@@ -131,12 +131,13 @@ export function setupLabel(run: RunDocument, ep: string, threads: number, batch:
   const name = providerDisplayName(run, ep);
   const gpu = gpuNameFor(run, ep);
   let device = gpu ? `${name} on ${gpu}` : name;
-  if (isSoftwareAdapter(run, ep)) {
+  const software = isSoftwareAdapter(run, ep);
+  if (software) {
     const adapter = run.environment.hardware.providers.find((p) => p.name === ep)?.adapter;
-    device += ` (software adapter${adapter ? ` ${adapter}` : ''}, not a GPU)`;
+    device += ` on ${adapter ?? 'a software adapter'}, not a GPU`;
   }
-  // Threads only shape CPU kernels; on a GPU provider they are noise in the label.
-  const threadsPart = deviceClassOf(run, ep) === 'cpu' ? ` with ${threadsLabel(threads)}` : '';
+  // Threads only shape CPU kernels; on a GPU provider or a software adapter they are noise in the label.
+  const threadsPart = deviceClassOf(run, ep) === 'cpu' && !software && !GPU_PROVIDERS.has(ep) ? ` with ${threadsLabel(threads)}` : '';
   const model = variant === null ? '' : `${variantLabel(run, variant)} on `;
   return `${model}${device}${threadsPart}, batch ${batch}`;
 }

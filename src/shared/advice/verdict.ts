@@ -16,7 +16,7 @@ import {
   type VerdictStatus,
 } from '../domain/advice';
 import type { RunDocument } from '../domain/run';
-import { formatMs, formatRatio, PERCENTILE_METHOD } from '../stats';
+import { formatMs, formatPercent, formatRatio, PERCENTILE_METHOD } from '../stats';
 import { breakEven as breakEvenNumbers, resolvePrices } from './cost';
 import { formatJoules, formatMsRange, formatRps, formatTarget, formatUsd } from './format';
 import { buildRow, PERCENTILE_STABLE_REL, VERDICT_MAX_CI_HALF_WIDTH, watchedPercentile } from './rows';
@@ -209,15 +209,30 @@ function evidenceFor(row: VerdictRow, requirement: Requirement): string[] {
   const cap = row.capacity;
   const bracket = cap.concurrency ? row.points.filter((p) => p.concurrency === cap.concurrency?.[0] || p.concurrency === cap.concurrency?.[1]) : row.points.slice(0, 1);
   for (const p of bracket) {
-    const ci = formatMsRange(p.percentileCiLowMs, p.percentileCiHighMs);
+    const median = `median ${formatMs(p.medianMs)} (95 % CI ${formatMsRange(p.medianCiLowMs, p.medianCiHighMs)})`;
+    const stable = p.stable ? '' : ', not stable';
+    if (requirement.latency === null) {
+      lines.push(`${row.label} at concurrency ${p.concurrency}: ${median}, ${formatRps(p.throughputRps)}${stable}.`);
+      continue;
+    }
     const wait = p.batchWaitMs > 0 ? ` + ${formatMs(p.batchWaitMs)} batch wait` : '';
+    const reach =
+      p.percentileCiLowMs === null || p.percentileCiHighMs === null
+        ? null
+        : Math.max(p.percentileMs - p.percentileCiLowMs, p.percentileCiHighMs - p.percentileMs) / p.percentileMs;
+    const steadiness = reach === null ? 'unbounded' : reach <= PERCENTILE_STABLE_REL ? `±${formatPercent(reach)}, stable` : `±${formatPercent(reach)}, not stable`;
     lines.push(
-      `${row.label} at concurrency ${p.concurrency}: ${percentile} ${formatMs(p.percentileMs)} (95 % CI ${ci})${wait}, median ${formatMs(p.medianMs)} (95 % CI ${formatMsRange(p.medianCiLowMs, p.medianCiHighMs)}), ${formatRps(p.throughputRps)}${p.stable ? '' : ', not stable'}.`,
+      `${row.label} at concurrency ${p.concurrency}: ${percentile} ${formatMs(p.percentileMs)} (95 % CI ${formatMsRange(p.percentileCiLowMs, p.percentileCiHighMs)}, ${steadiness})${wait}, ${median}, ${formatRps(p.throughputRps)}${stable}.`,
     );
   }
   if (cap.maxThroughputRps !== null) {
     const how = cap.basis === 'interpolated' && cap.concurrency ? `interpolated between concurrency ${cap.concurrency[0]} and ${cap.concurrency[1]}` : 'a measured level';
-    const range = requirement.latency ? ` (${cap.lowRps === null ? 'none' : formatRps(cap.lowRps)} to ${cap.highRps === null ? 'none' : formatRps(cap.highRps)} with the ${percentile} at either end of its CI)` : '';
+    const unchanged = cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps;
+    const range = !requirement.latency
+      ? ''
+      : unchanged
+        ? ` (the same with the ${percentile} at either end of its CI)`
+        : ` (${cap.lowRps === null ? 'none' : formatRps(cap.lowRps)} to ${cap.highRps === null ? 'none' : formatRps(cap.highRps)} with the ${percentile} at either end of its CI)`;
     lines.push(`Capacity ${formatRps(cap.maxThroughputRps)}, ${how}${range}.`);
   }
   if (row.costPerMillion !== null && row.instances !== null) {
@@ -321,6 +336,9 @@ function assumptionsFor(requirement: Requirement, prices: ResolvedPrices, runs: 
     'Requests arrive evenly; bursty traffic needs headroom above these capacities.',
     'Between measured concurrency levels, latency and throughput are interpolated linearly; nothing is extrapolated beyond the highest level measured.',
   );
+  if (requirement.throughputRps === null) {
+    lines.push('No throughput was given: costs are per inference with one instance fully loaded at its capacity; at low traffic the machine that is cheaper per hour wins.');
+  }
   if (requirement.latency === null) lines.push('There is no latency bound: batches may wait as long as they need to fill.');
   else if (requirement.maxBatchDelayMs > 0) {
     lines.push(`A request in a batch of b waits for b − 1 others, (b − 1) / arrival rate per instance, at most ${formatMs(requirement.maxBatchDelayMs)}; that wait counts towards its latency.`);

@@ -5,10 +5,10 @@ import {
   DEFAULT_MAX_TIME_MS,
   DEFAULT_MIN_ITERATIONS,
   DEFAULT_MIN_TIME_MS,
+  DEFAULT_WARMUP_MAX_MS,
 } from '../stats/constants';
 
-/** Warm-up gives up on stability after this long and says so in the result. */
-export const DEFAULT_WARMUP_MAX_MS = 10_000;
+export { DEFAULT_WARMUP_MAX_MS } from '../stats/constants';
 
 export const GraphOptimizationLevelSchema = z.enum(['disabled', 'basic', 'extended', 'all']);
 export type GraphOptimizationLevel = z.infer<typeof GraphOptimizationLevelSchema>;

@@ -173,6 +173,25 @@ describe('verdict on crafted runs', () => {
     expect(verdict.assumptions.some((a) => a.includes('different machines'))).toBe(true);
   });
 
+  test('a throughput alone (no latency bound) lets batches fill as they need; a latency alone prices one instance fully loaded', () => {
+    const offline = advise([fixtureRun('gpu-server')], { throughputRps: 5000 });
+    expect(offline.status).toBe('gpu-worth-it');
+    const gpu = row(offline, offline.cheapest);
+    expect(gpu.batch).toBe(8);
+    expect(gpu.instances).toBe(Math.ceil(5000 / gpu.capacity.maxThroughputRps!));
+    expect(offline.summary).toMatch(/^A GPU is worth it: CUDA on NVIDIA L4, batch 8 serves up to /);
+    expect(offline.assumptions).toContain('There is no latency bound: batches may wait as long as they need to fill.');
+
+    const latencyOnly = advise([fixtureRun('cpu-only')], { latency: p95At50ms });
+    const cpu = row(latencyOnly, latencyOnly.cheapest);
+    expect(latencyOnly.status).toBe('cpu-suffices');
+    expect(cpu.instances).toBe(1);
+    expect(cpu.costPerMillion).toBeCloseTo(cpu.costPerMillionAtCapacity!, 12);
+    expect(latencyOnly.summary).toMatch(/fully loaded, one instance costs \$[\d.]+ per million inferences\./);
+    expect(latencyOnly.breakEven?.atTarget).toBeNull();
+    expect(latencyOnly.assumptions.some((a) => a.startsWith('No throughput was given'))).toBe(true);
+  });
+
   test('no finished configuration: insufficient data', () => {
     const run = syntheticRun({ id: 'failed', machine: 'cpu-server', model: 'mlp', configs: [{ ep: 'cpu', seed: 1, status: 'failed' }] });
     const verdict = advise([run], { latency: p95At50ms });

@@ -253,7 +253,7 @@ describe('quantize quality', () => {
   });
 
   it('suggests a download name from the model and the mode', () => {
-    expect(variantFileName({ mode: 'int8-dynamic', source: { name: 'my model.onnx', path: '', sha256: '', sizeBytes: 0 } })).toBe('my_model.int8-dynamic.onnx');
+    expect(variantFileName({ id: 'int8-dynamic-3f2a9c', source: { name: 'my model.onnx', path: '', sha256: '', sizeBytes: 0 } })).toBe('my_model-int8-dynamic-3f2a9c.onnx');
   });
 });
 

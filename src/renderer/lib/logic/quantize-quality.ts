@@ -112,8 +112,8 @@ export function skippedByReason(skipped: Variant['report']['skipped']): { reason
   return [...groups.entries()].map(([reason, nodes]) => ({ reason, nodes })).sort((a, b) => b.nodes.length - a.nodes.length);
 }
 
-/** The file name a download suggests: "mlp.int8-dynamic.onnx". */
-export function variantFileName(variant: Pick<Variant, 'mode' | 'source'>): string {
-  const base = variant.source.name.replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_') || 'model';
-  return `${base}.${variant.mode}.onnx`;
+/** The file name a download suggests, as the host names it: "mlp-int8-dynamic-3f2a9c.onnx". */
+export function variantFileName(variant: Pick<Variant, 'id' | 'source'>): string {
+  const base = variant.source.name.replace(/\.onnx$/i, '');
+  return `${base}-${variant.id}.onnx`.replace(/[^A-Za-z0-9._-]/g, '_');
 }

@@ -509,11 +509,15 @@ const controllers = new WeakMap<Backend, QuantizeController>();
  * the page lives, like the controllers App.svelte makes.
  */
 export function quantizeController(shared: Pick<Controllers, 'backend' | 'model' | 'hardware'>): QuantizeController {
-  let controller = controllers.get(shared.backend);
-  if (!controller) {
+  const existing = controllers.get(shared.backend);
+  if (existing) return existing;
+  let controller!: QuantizeController;
+  // Its own effect root: deriveds created while a view initialises belong to that view and go
+  // stale when it is destroyed; the controller must outlive every view.
+  $effect.root(() => {
     controller = new QuantizeController(shared.backend, shared.model, shared.hardware);
-    controller.connect();
-    controllers.set(shared.backend, controller);
-  }
+  });
+  controller.connect();
+  controllers.set(shared.backend, controller);
   return controller;
 }

@@ -1,0 +1,79 @@
+/** `inferscope quantize` as the command runs it (commander aside): real worker, real files. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUANTIZE_WORKER_ENV } from '../../../src/core/quantize/job';
+import { VariantStore } from '../../../src/core/quantize/variants';
+import { runQuantize, type QuantizeCliDeps, type QuantizeJsonReport } from '../../../src/cli/quantize';
+import { scratchDir, startSupervisor, type TestSupervisor } from '../worker/helpers';
+
+const scratch = scratchDir();
+let s: TestSupervisor;
+let deps: QuantizeCliDeps;
+const printed: string[] = [];
+
+beforeAll(async () => {
+  s = await startSupervisor(scratch.dir, { hooks: false, env: { ...QUANTIZE_WORKER_ENV } });
+  deps = {
+    supervisor: s.supervisor,
+    store: new VariantStore(path.join(scratch.dir, 'data', 'variants')),
+    samplesDir: path.join(scratch.dir, 'data', 'samples'),
+    cpu: async () => ({ arch: 'x64', flags: ['avx512_vnni'] }),
+    print: (text) => printed.push(text),
+  };
+});
+
+afterAll(async () => {
+  await s?.supervisor.dispose();
+  scratch.remove();
+});
+
+describe('inferscope quantize', () => {
+  it('writes -o and the --json report, and prints sizes, nodes and the quality table', async () => {
+    const output = path.join(scratch.dir, 'out', 'mnist-int8.onnx');
+    const json = path.join(scratch.dir, 'report.json');
+    const result = await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', perChannel: true, output, json, calibrationSamples: 6 });
+    expect(result.output).toBe(output);
+    expect(readFileSync(output)).toEqual(readFileSync(result.variant.path));
+    const session = await ort.InferenceSession.create(output, { logSeverityLevel: 3 });
+    await session.release();
+
+    const report = JSON.parse(readFileSync(json, 'utf8')) as QuantizeJsonReport;
+    expect(Object.keys(report).slice(0, 4)).toEqual(['mode', 'sizeBytes', 'nodesQuantized', 'quality']);
+    expect(report.mode).toBe('int8-static');
+    expect(report.sizeBytes.after).toBeLessThan(report.sizeBytes.before);
+    expect(report.nodesQuantized).toBeGreaterThan(0);
+    const [logits] = report.quality;
+    for (const key of ['maxAbsDiff', 'meanAbsDiff', 'sqnrDb', 'cosine', 'top1Agreement'] as const) expect(typeof logits![key]).toBe('number');
+    expect(report).toMatchObject({ id: result.variant.id, label: 'int8 static (minmax, per-channel)', output, calibration: { kind: 'random', samples: 6 } });
+    // The CPU given decides the int8 types: VNNI → int8 activations.
+    expect(report.settings.activationType).toBe('int8');
+    expect(report.options.cpu).toEqual({ arch: 'x64', flags: ['avx512_vnni'] });
+
+    const text = printed.at(-1)!;
+    expect(text).toContain(`int8 static (minmax, per-channel) of mnist-cnn — variant ${result.variant.id}`);
+    expect(text).toMatch(/size:\s+[\d.]+ KiB → [\d.]+ KiB \(\d+ % of the original\)/);
+    expect(text).toMatch(/output\s+max \|Δ\|\s+mean \|Δ\|\s+SQNR\s+cosine\s+top-1/);
+    expect(text).toMatch(/logits\s+[\d.e-]+\s+[\d.e-]+\s+[\d.]+ dB\s+0\.99\d+\s+\d+ %/);
+    expect(text).toContain('seeded random inputs — real data gives better scales');
+    expect(text).toContain(`Written to ${output}`);
+  });
+
+  it('refuses flags that do not belong to the mode, before any work', async () => {
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'fp16', blockSize: 32 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: '--block-size applies to int4 and q4f16 only.' });
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int4', perChannel: true })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', calibration: 'a', calibrationImages: 'b' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', mean: [0, 0, 0] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(runQuantize(deps, 'sample:no-such-sample', { mode: 'fp16' })).rejects.toMatchObject({ code: 'SAMPLE_UNKNOWN' });
+    await expect(runQuantize(deps, path.join(scratch.dir, 'missing.onnx'), { mode: 'fp16' })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    expect(existsSync(path.join(scratch.dir, 'data', 'variants'))).toBe(true);
+  });
+
+  it('keeps token ids of a text sample inside its vocabulary', async () => {
+    const result = await runQuantize(deps, 'sample:transformer-encoder', { mode: 'int8-dynamic', evaluationSamples: 2, dim: { sequence: 16 } });
+    expect(result.variant.report.quality.map((q) => q.name)).toEqual(['last_hidden_state', 'pooler_output']);
+    expect(result.variant.report.quality.every((q) => q.nanCount === 0 && q.cosine > 0.99)).toBe(true);
+    expect(result.output).toBeNull();
+  });
+});
