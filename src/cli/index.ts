@@ -17,6 +17,7 @@ import { parseDuration, parseIntList, parseRange, printRun, runBench, type Bench
 import { renderTable } from './table';
 import { collectPrices, parseElectricity, parseLatencyTarget, parseMilliseconds, parseThroughput, runAdvise, runCompare, type AdviseCliOptions, type CompareCliOptions } from './advise';
 import { runReport, type ReportCliOptions } from './report';
+import { QUANTIZE_MODES, parseBlockSize, parseNameList, parsePositive, parsePositiveInt, parseSize, parseTriple, quantizeCommand, type QuantizeCliOptions } from './quantize';
 import { formatMs } from '../shared/stats';
 import { parseRunDocument } from '../core/store/runs';
 import { readFile } from 'node:fs/promises';
@@ -160,6 +161,35 @@ program
   .action(async (run: string, opts: { json?: boolean }) => {
     const doc = run.endsWith('.json') ? parseRunDocument(await readFile(run, 'utf8'), run) : await call(handlers(), 'runs.get', { id: run });
     console.log(opts.json ? JSON.stringify(doc, null, 2) : printRun(doc));
+  });
+
+program
+  .command('quantize')
+  .description('make an int8, fp16 or 4-bit variant of a model, check that it loads, and compare its outputs with the original')
+  .argument('<model>', 'path to a .onnx file, or sample:NAME')
+  .addOption(new Option('--mode <mode>', 'what to make').choices(QUANTIZE_MODES).makeOptionMandatory())
+  .option('-o, --output <file>', 'also write the variant here (it is always kept with the model\'s variants)')
+  .option('--calibration <dir>', 'calibration data: sub-folders of .npy/.pb tensors (one per input), or one file per sample for a one-input model')
+  .option('--calibration-images <dir>', 'calibration data: .png/.jpg images for an image model')
+  .option('--mean <r,g,b>', 'images: mean subtracted per channel after scaling, e.g. 0.485,0.456,0.406', parseTriple)
+  .option('--std <r,g,b>', 'images: standard deviation per channel, e.g. 0.229,0.224,0.225', parseTriple)
+  .addOption(new Option('--layout <layout>', 'images: the input\'s layout (default nchw)').choices(['nchw', 'nhwc']))
+  .option('--size <WxH>', 'images: resize to this (default: the input\'s fixed height and width)', parseSize)
+  .addOption(new Option('--channel-order <order>', 'images: channel order (default rgb)').choices(['rgb', 'bgr']))
+  .option('--scale <n>', 'images: pixels are divided by this first (default 255)', parsePositive)
+  .option('--calibration-samples <n>', 'calibrate on at most this many samples (random data: this many, default 16)', parsePositiveInt)
+  .addOption(new Option('--calibration-method <method>', 'int8-static: how activation ranges are chosen (default minmax)').choices(['minmax', 'percentile', 'entropy']))
+  .option('--per-channel', 'int8: one scale per output channel of each weight')
+  .option('--block-size <n>', 'int4/q4f16: weights per block (16, 32, 64, 128, 256; default 32)', parseBlockSize)
+  .option('--exclude <nodes>', 'node names to leave as they are (comma-separated, repeatable)', parseNameList, [])
+  .option('--include <nodes>', 'transform only these node names (comma-separated, repeatable)', parseNameList, [])
+  .option('--evaluation-samples <n>', 'inputs the quality figures compare on (default 8)', parsePositiveInt)
+  .option('--seed <n>', 'seed of random calibration inputs (default 1)', Number)
+  .option('--int-range <min..max>', 'range of random integer inputs, e.g. token ids 0..30521', parseRange)
+  .option('--dim <name=value>', 'value for a symbolic dimension (repeatable), e.g. --dim sequence=128', collectDim, {})
+  .option('--json <file>', 'write the report (JSON) to a file, or - for stdout')
+  .action(async (model: string, opts: QuantizeCliOptions) => {
+    await quantizeCommand(model, opts, { workerEntry: path.join(here, 'worker.js'), userDataDir: defaultUserDataDir() });
   });
 
 program

@@ -20,6 +20,11 @@ import { BenchRunner } from './bench/runner';
 import { VariantStore, describeSource, exportVariantFile, modeAvailability, quantizeCpu } from './quantize/variants';
 import { QUANTIZE_WORKER_ENV, runQuantizeJob } from './quantize/job';
 import { readModel } from './onnx/read';
+import { readJsonFile, writeFileAtomic } from './store/atomic';
+import { renderReportHtml, renderReportPdf, runsToCsv } from './report';
+import { adviseDeployment, compareConfigurations, compareRuns } from '../shared/advice';
+import { RequirementSchema, type Requirement } from '../shared/domain/advice';
+import type { RunDocument } from '../shared/domain/run';
 import { dataLayout } from './store/paths';
 
 const require = createRequire(import.meta.url);
@@ -33,12 +38,26 @@ export interface ServicesOptions {
   versions: { electron: string | null; chromium: string | null };
 }
 
+export interface ReportRequest {
+  runIds: string[];
+  requirement: Requirement | null;
+  format: 'pdf' | 'csv' | 'json' | 'html';
+  paper: 'a4' | 'letter';
+}
+
+export interface RenderedReport {
+  fileName: string;
+  mimeType: string;
+  bytes: Uint8Array;
+}
+
 export interface Services {
   handlers: CoreHandlers;
   runner: BenchRunner;
   variants: VariantStore;
   exportVariant(id: string, target: string): Promise<{ path: string }>;
   variantFile(id: string): Promise<{ path: string; fileName: string }>;
+  renderReport(request: ReportRequest): Promise<RenderedReport>;
   /** Ends the worker process; call when the host shuts down. */
   dispose(): Promise<void>;
 }
@@ -60,6 +79,7 @@ export function createServices(options: ServicesOptions): Services {
     env: { ...webgpu.env, ...QUANTIZE_WORKER_ENV },
   });
   const quantizeJobs = new Map<string, AbortController>();
+  const requirementFile = path.join(options.userDataDir, 'requirement.json');
   const supervisor = new WorkerSupervisor({
     launcher: options.launcher,
     workerEntry: options.workerEntry,
@@ -128,6 +148,32 @@ export function createServices(options: ServicesOptions): Services {
     const v = await variants.get(id);
     if (!v) throw new InferscopeError('MODEL_NOT_FOUND', `There is no variant ${id}.`);
     return { path: (await exportVariantFile(v.path, target)).path };
+  }
+
+  function loadRuns(ids: readonly string[]): Promise<RunDocument[]> {
+    return Promise.all(ids.map((id) => runs.get(id)));
+  }
+
+  /** A report of saved runs in one format; PDFs are printed by a Chromium found on this machine. */
+  async function renderReport(request: ReportRequest): Promise<RenderedReport> {
+    const docs = await loadRuns(request.runIds);
+    const first = docs[0] as RunDocument;
+    const base = `inferscope-${first.model.name.replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_')}${docs.length > 1 ? `-${docs.length}-runs` : ''}`;
+    const input = { runs: docs, requirement: request.requirement, paper: request.paper, appVersion: packageInfo.version };
+    switch (request.format) {
+      case 'pdf':
+        return { fileName: `${base}.pdf`, mimeType: 'application/pdf', bytes: await renderReportPdf(input, { paper: request.paper }) };
+      case 'html':
+        return { fileName: `${base}.html`, mimeType: 'text/html', bytes: new TextEncoder().encode(renderReportHtml(input)) };
+      case 'csv': {
+        const verdict = request.requirement ? adviseDeployment(docs, request.requirement) : null;
+        return { fileName: `${base}.csv`, mimeType: 'text/csv', bytes: new TextEncoder().encode(runsToCsv(docs, verdict)) };
+      }
+      case 'json': {
+        const text = JSON.stringify(docs.length === 1 ? first : docs, null, 2);
+        return { fileName: `${docs.length === 1 ? first.id : base}.json`, mimeType: 'application/json', bytes: new TextEncoder().encode(text) };
+      }
+    }
   }
 
   async function variantFile(id: string): Promise<{ path: string; fileName: string }> {
@@ -243,6 +289,26 @@ export function createServices(options: ServicesOptions): Services {
       return variants.list(source.sha256);
     },
     'variants.delete': async (request) => ({ deleted: await variants.delete(request.id) }),
+    'advise.verdict': async (request) => adviseDeployment(await loadRuns(request.runIds), request.requirement),
+    'advise.compare': async (request) => {
+      const docs = await loadRuns([...new Set(request.items.map((i) => i.runId))]);
+      const byId = new Map(docs.map((d) => [d.id, d]));
+      if (request.items.every((i) => i.configId)) {
+        const items = request.items.map((i) => {
+          const run = byId.get(i.runId) as RunDocument;
+          const config = run.configs.find((c) => c.id === i.configId);
+          if (!config) throw new InferscopeError('RUN_NOT_FOUND', `Run ${i.runId} has no configuration ${i.configId}.`);
+          return { run, config };
+        });
+        return [compareConfigurations(items)];
+      }
+      return compareRuns(request.items.map((i) => byId.get(i.runId) as RunDocument));
+    },
+    'requirement.get': async () => readJsonFile(requirementFile, (v) => RequirementSchema.parse(v), null),
+    'requirement.save': async (request) => {
+      await writeFileAtomic(requirementFile, JSON.stringify(request.requirement, null, 2));
+      return request.requirement;
+    },
     'runs.trace': async (request) => {
       const doc = await runs.get(request.id);
       const config = doc.configs.find((c) => c.id === request.configId);
@@ -261,6 +327,7 @@ export function createServices(options: ServicesOptions): Services {
     variants,
     exportVariant,
     variantFile,
+    renderReport,
     dispose: async () => {
       for (const job of quantizeJobs.values()) job.abort();
       await runner.cancelAll();

@@ -6,6 +6,8 @@ import { dispatch } from '../shared/contract/dispatch';
 import { COMMAND_NAMES, type HostHandlers, type Handlers } from '../shared/contract';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_PREFIX } from '../shared/contract/names';
 import { hardenApp } from './security';
+import { printReport } from './print-report';
+import { writeFile } from 'node:fs/promises';
 import { quitsWhenLastWindowCloses } from '../core/hardware/os';
 import { electronUtilityLauncher } from './worker-launcher';
 
@@ -65,6 +67,18 @@ const hostHandlers = (services: Services): HostHandlers => ({
     const options = { title: 'Save the variant', defaultPath: file.fileName, filters: [{ name: 'ONNX models', extensions: ['onnx'] }] };
     const picked = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
     return picked.canceled || !picked.filePath ? null : services.exportVariant(request.id, picked.filePath);
+  },
+  'report.export': async (request) => {
+    // PDFs are printed by Electron's own Chromium; the other formats come from the shared services.
+    const report =
+      request.format === 'pdf'
+        ? await printReport(services, request)
+        : await services.renderReport(request);
+    const options = { title: 'Save the report', defaultPath: report.fileName };
+    const picked = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+    if (picked.canceled || !picked.filePath) return null;
+    await writeFile(picked.filePath, report.bytes);
+    return { fileName: report.fileName, mimeType: report.mimeType, dataBase64: null, savedTo: picked.filePath };
   },
 });
 

@@ -13,5 +13,9 @@ export function headlessHostHandlers(services: Services): HostHandlers {
       if (!request.path) throw new InferscopeError('NOT_SUPPORTED', 'Give a path to export to (in the browser, the variant is downloaded instead).');
       return services.exportVariant(request.id, request.path);
     },
+    'report.export': async (request) => {
+      const report = await services.renderReport(request);
+      return { fileName: report.fileName, mimeType: report.mimeType, dataBase64: Buffer.from(report.bytes).toString('base64'), savedTo: null };
+    },
   };
 }

@@ -10,6 +10,7 @@ import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware'
 import { ModelInfoSchema } from '../domain/model';
 import { SampleInfoSchema } from '../domain/sample';
 import { BenchPlanSchema } from '../domain/plan';
+import { ComparisonSchema, RequirementSchema, VerdictSchema } from '../domain/advice';
 import { ModeAvailabilitySchema, QuantizeProgressSchema, QuantizeRequestSchema, VariantSchema } from '../domain/variant';
 import { BenchProgressEventSchema, ConfigResultSchema, RunDocumentSchema, RunStatusSchema, RunSummarySchema } from '../domain/run';
 import type { ErrorInfo } from '../errors';
@@ -73,6 +74,37 @@ export const commands = {
     request: z.object({ id: z.string(), path: z.string().optional() }).strict(),
     response: z.object({ path: z.string() }).nullable(),
   },
+
+  /** The answer: which measured setup meets the requirement most cheaply, and whether that needs a GPU. */
+  'advise.verdict': {
+    request: z.object({ runIds: z.array(z.string()).min(1), requirement: RequirementSchema }).strict(),
+    response: VerdictSchema,
+  },
+  /** Runs or configurations side by side against the first, with the 95 % CI of each ratio of medians. */
+  'advise.compare': {
+    request: z.object({ items: z.array(z.object({ runId: z.string(), configId: z.string().optional() })).min(2) }).strict(),
+    response: z.array(ComparisonSchema),
+  },
+  /** The requirement last used (kept in the data folder), or null before the first. */
+  'requirement.get': { request: empty, response: RequirementSchema.nullable() },
+  'requirement.save': { request: z.object({ requirement: RequirementSchema }).strict(), response: RequirementSchema },
+  /**
+   * A report of runs as PDF, CSV, JSON or HTML. The desktop app asks where to save it and prints PDFs
+   * with its own Chromium (answers savedTo); elsewhere the bytes come back for the page to download.
+   */
+  'report.export': {
+    request: z
+      .object({
+        runIds: z.array(z.string()).min(1),
+        requirement: RequirementSchema.nullable().default(null),
+        format: z.enum(['pdf', 'csv', 'json', 'html']),
+        paper: z.enum(['a4', 'letter']).default('a4'),
+      })
+      .strict(),
+    response: z
+      .object({ fileName: z.string(), mimeType: z.string(), dataBase64: z.string().nullable(), savedTo: z.string().nullable() })
+      .nullable(),
+  },
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof commands;
@@ -80,7 +112,7 @@ export type CommandRequest<C extends CommandName> = z.input<(typeof commands)[C]
 export type CommandResponse<C extends CommandName> = z.output<(typeof commands)[C]['response']>;
 
 /** Commands whose handling depends on the host (native dialogs, files on the user's side). */
-export const HOST_COMMANDS = ['dialog.openModel', 'variants.export'] as const satisfies readonly CommandName[];
+export const HOST_COMMANDS = ['dialog.openModel', 'variants.export', 'report.export'] as const satisfies readonly CommandName[];
 export type HostCommandName = (typeof HOST_COMMANDS)[number];
 export type CoreCommandName = Exclude<CommandName, HostCommandName>;
 

@@ -25,6 +25,11 @@ export const COMMAND_NAME_LIST = [
   'variants.list',
   'variants.delete',
   'variants.export',
+  'advise.verdict',
+  'advise.compare',
+  'requirement.get',
+  'requirement.save',
+  'report.export',
 ] as const;
 
 export const EVENT_NAME_LIST = ['hardware.provider', 'bench.started', 'bench.progress', 'bench.config', 'bench.finished', 'quantize.progress'] as const;
