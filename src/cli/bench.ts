@@ -124,6 +124,9 @@ export interface BenchCliOptions {
   intRange?: { min: number; max: number };
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   profile: boolean;
+  /** true: sweep until saturation; a target: until the percentile passes it too. */
+  sweep?: true | { percentile: 'p50' | 'p90' | 'p95' | 'p99'; ms: number };
+  maxConcurrency?: number;
   json?: string;
 }
 
@@ -142,6 +145,15 @@ export async function runBench(services: Services, model: BenchPlanInput['model'
     ...(opts.minIterations !== undefined ? { minIterations: opts.minIterations } : {}),
     ...(opts.ciTarget !== undefined ? { ciTargetRel: opts.ciTarget } : {}),
     ...(opts.optimization ? { graphOptimizationLevel: opts.optimization } : {}),
+    ...(opts.sweep
+      ? {
+          sweep: {
+            percentile: opts.sweep === true ? 'p95' : opts.sweep.percentile,
+            targetMs: opts.sweep === true ? null : opts.sweep.ms,
+            ...(opts.maxConcurrency ? { maxConcurrency: opts.maxConcurrency } : {}),
+          },
+        }
+      : {}),
   };
   const line = new ProgressLine();
   const started = await services.runner.start(plan, {

@@ -128,6 +128,8 @@ program
   .addOption(new Option('--optimization <level>', 'graph optimization level').choices(['disabled', 'basic', 'extended', 'all']))
   .option('--profile', 'profile where every operator ran (default)', true)
   .option('--no-profile', 'skip the profiled placement pass')
+  .option('--sweep [pNN=time]', 'capacity sweep: concurrency 1, 2, 4, … until throughput stops growing or the percentile passes the target (e.g. --sweep p95=50ms)', (v: string) => parseLatencyTarget(v))
+  .option('--max-concurrency <n>', 'highest concurrency a sweep tries (default 64)', (v) => parseIntList(v)[0])
   .option('--json <file>', 'write the run document (the JSON the app saves) to a file, or - for stdout')
   .action(async (model: string, opts: BenchCliOptions) => {
     const doc = await runBench(getServices(), parseModelArgument(model), opts);

@@ -27,7 +27,8 @@ export function expandPlan(plan: BenchPlan, eps: readonly string[]): PlannedConf
     for (const ep of eps) {
       for (const batch of plan.batches) {
         for (const threads of plan.threads) {
-          for (const concurrency of plan.concurrency) {
+          // A sweep starts every setup at concurrency 1 and adds levels as the measurements decide.
+          for (const concurrency of plan.sweep ? [1] : plan.concurrency) {
             const c = { variant, ep, batch, threads, concurrency };
             configs.push({ id: configId(c), ...c });
           }

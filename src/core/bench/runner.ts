@@ -28,7 +28,8 @@ import { readNoiseSnapshot } from '../hardware/noise';
 import type { RunStore} from '../store/runs';
 import { newRunId } from '../store/runs';
 import type { BenchMeasurement, UserTensor } from './measurement';
-import { MAX_CONFIGS, ORIGINAL, expandPlan, type PlannedConfig } from './plan';
+import { MAX_CONFIGS, ORIGINAL, configId, expandPlan, type PlannedConfig } from './plan';
+import { nextConcurrency } from '../../shared/advice/capacity';
 import type { WorkerSupervisor } from './supervisor';
 import { readTensorFolder } from './tensor-files';
 
@@ -182,7 +183,7 @@ export class BenchRunner {
   ): Promise<RunDocument> {
     const startedAt = Date.now();
     const dims = resolvedDims(doc);
-    const toRun = doc.configs.filter((c) => c.status === 'pending').length;
+    let toRun = doc.configs.filter((c) => c.status === 'pending').length;
     let finished = 0;
     const gpuPresent = doc.environment.hardware.gpus.some((g) => g.vendor === 'nvidia');
     try {
@@ -242,6 +243,12 @@ export class BenchRunner {
         }
         finished += 1;
         doc.warnings = [...doc.warnings.filter((w) => w.configId !== config.id), ...config.warnings.map((message) => warningFor(config.id, message))];
+        const next = doc.plan.sweep && isDone(config) ? nextSweepLevel(doc, plannedConfig) : null;
+        if (next) {
+          doc.configs.splice(index + 1, 0, pendingConfig(next));
+          planned.splice(index + 1, 0, next);
+          toRun += 1;
+        }
         await this.deps.store.save(doc);
         context.emit('bench.config', { runId: doc.id, config });
         if (config.status === 'cancelled') break;
@@ -257,6 +264,33 @@ export class BenchRunner {
     context.emit('bench.finished', { runId: doc.id, status: doc.status });
     return doc;
   }
+}
+
+// A separate function so the compiler does not narrow a status that Object.assign changed.
+function isDone(c: ConfigResult): boolean {
+  return c.status === 'done';
+}
+
+/**
+ * The next concurrency level of a capacity sweep for the setup `base` belongs to, from the
+ * levels measured so far; null when the sweep of that setup is done.
+ */
+function nextSweepLevel(doc: RunDocument, base: PlannedConfig): PlannedConfig | null {
+  const sweep = doc.plan.sweep;
+  if (!sweep) return null;
+  const same = doc.configs.filter(
+    (c) => c.variant === base.variant && c.ep === base.ep && c.batch === base.batch && c.threads === base.threads && c.status === 'done' && c.latencyMs && c.throughput,
+  );
+  const points = same.map((c) => ({
+    concurrency: c.concurrency,
+    latencyMs: (sweep.percentile === 'p50' ? c.latencyMs?.median : c.latencyMs?.[sweep.percentile]) ?? 0,
+    // Requests per second: a batch-b run answers b requests.
+    throughputRps: c.throughput?.itemsPerSec ?? 0,
+  }));
+  const concurrency = nextConcurrency(points, { targetMs: sweep.targetMs, minGain: sweep.minGain, maxConcurrency: sweep.maxConcurrency });
+  if (concurrency === null || doc.configs.some((c) => c.id === configId({ ...base, concurrency }))) return null;
+  const c = { variant: base.variant, ep: base.ep, batch: base.batch, threads: base.threads, concurrency };
+  return { id: configId(c), ...c };
 }
 
 export function traceFileName(configId: string): string {

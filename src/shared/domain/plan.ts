@@ -61,6 +61,22 @@ export const BenchPlanSchema = z.object({
   ciTargetRel: z.number().positive().default(DEFAULT_CI_TARGET_REL),
   /** Run the short profiled pass that tells where every operator ran. */
   profile: z.boolean().default(true),
+  /**
+   * Capacity sweep: instead of the fixed concurrency list, each setup is measured at 1, 2, 4, …
+   * requests in flight until the latency percentile breaks the target or throughput stops
+   * growing (closed loop, as Triton perf_analyzer's concurrency range).
+   */
+  sweep: z
+    .object({
+      percentile: z.enum(['p50', 'p90', 'p95', 'p99']).default('p95'),
+      /** Stop once the percentile exceeds this; without it, only saturation stops the sweep. */
+      targetMs: z.number().positive().nullable().default(null),
+      /** Stop once doubling the concurrency adds less than this share of throughput. */
+      minGain: z.number().nonnegative().default(0.05),
+      maxConcurrency: z.number().int().positive().max(256).default(64),
+    })
+    .nullable()
+    .default(null),
 });
 export type BenchPlan = z.output<typeof BenchPlanSchema>;
 export type BenchPlanInput = z.input<typeof BenchPlanSchema>;

@@ -152,3 +152,38 @@ describe('benchmark runner', () => {
     await expect(store.get('no-such-run')).rejects.toBeInstanceOf(InferscopeError);
   });
 });
+
+describe('capacity sweep', () => {
+  it('doubles the requests in flight until throughput stops growing, per setup', async () => {
+    const doc = await runToEnd({
+      model: { kind: 'sample', name: 'mlp' },
+      eps: ['cpu'],
+      threads: [1],
+      sweep: { percentile: 'p95', targetMs: null, minGain: 0.05, maxConcurrency: 8 },
+      ...quick,
+    });
+    const levels = doc.configs.map((c) => c.concurrency);
+    expect(levels[0]).toBe(1);
+    expect(levels.length).toBeGreaterThanOrEqual(2);
+    // 1, 2, 4, … in order, each level twice the one before, never above the cap.
+    levels.forEach((c, i) => expect(c).toBe(2 ** i));
+    expect(Math.max(...levels)).toBeLessThanOrEqual(8);
+    expect(doc.configs.every((c) => c.status === 'done')).toBe(true);
+    // It stopped for a reason the measurements show: saturation (or the cap).
+    const last = doc.configs.at(-1)!;
+    const before = doc.configs.at(-2)!;
+    if (last.concurrency < 8) expect(last.throughput!.runsPerSec).toBeLessThan(before.throughput!.runsPerSec * 1.05);
+  });
+
+  it('stops the sweep once the latency percentile breaks the target', async () => {
+    const doc = await runToEnd({
+      model: { kind: 'sample', name: 'mlp' },
+      eps: ['cpu'],
+      threads: [1],
+      // Any real latency breaks a 1 ns target: only concurrency 1 is measured.
+      sweep: { percentile: 'p95', targetMs: 0.000001, minGain: 0, maxConcurrency: 8 },
+      ...quick,
+    });
+    expect(doc.configs.map((c) => c.concurrency)).toEqual([1]);
+  });
+});

@@ -1,4 +1,4 @@
-import { Chart, LinearScale, LineElement, PointElement, ScatterController, Tooltip, type ChartConfiguration, type Plugin, type ScatterDataPoint } from 'chart.js';
+import { Chart, LinearScale, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip, type ChartConfiguration, type Plugin, type ScatterDataPoint } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
 import { formatMs } from '../../../shared/stats/format';
 import type { AccuracySpeedData } from '../logic/quantize-compare';
@@ -6,10 +6,12 @@ import { SQNR_FAIR_DB, SQNR_GOOD_DB } from '../logic/quantize-quality';
 import { chartAttachment } from './attach.svelte';
 import type { ChartTheme } from './theme';
 
-Chart.register(ScatterController, PointElement, LineElement, LinearScale, Tooltip);
+Chart.register(ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Tooltip);
 
 /** Identical outputs have no SQNR: they are drawn this far above the best measured one. */
 const IDENTICAL_HEADROOM_DB = 8;
+/** Latencies spanning more than this factor (CPU µs beside a software GPU's ms) get a log axis. */
+const LOG_AXIS_SPAN = 20;
 
 interface PointMeta {
   label: string;
@@ -56,6 +58,7 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
   const xs = [...data.points.map((p) => p.medianMs), ...data.originals.map((o) => o.medianMs)];
   const xMin = xs.length ? Math.min(...xs) * 0.8 : 0;
   const xMax = xs.length ? Math.max(...xs) * 1.2 : 1;
+  const logarithmic = xMin > 0 && xMax / xMin > LOG_AXIS_SPAN;
 
   const datasets: Dataset[] = [];
   const eps = [...new Set(data.points.map((point) => point.ep))];
@@ -120,12 +123,12 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
       layout: { padding: { right: 70, top: 8 } },
       scales: {
         x: {
-          type: 'linear',
+          type: logarithmic ? 'logarithmic' : 'linear',
           min: xMin,
           max: xMax,
           grid: { color: theme.grid },
           border: { display: false },
-          title: { display: true, text: 'median latency (left is faster)', color: theme.text, font: { family: theme.font } },
+          title: { display: true, text: logarithmic ? 'median latency, log scale (left is faster)' : 'median latency (left is faster)', color: theme.text, font: { family: theme.font } },
           ticks: { color: theme.text, font: { family: theme.font }, maxTicksLimit: 6, callback: (value) => formatMs(Number(value)) },
         },
         y: {
