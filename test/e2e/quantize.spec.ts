@@ -92,7 +92,13 @@ test('makes int8 and fp16 variants, compares their speed on the CPU, exports and
   await expect(table.getByTestId(`compare-row-cpu-${int8.id}`).getByTestId('compare-speedup')).toHaveText(/×/);
   await expect(compare.getByTestId('quantize-scatter')).toHaveAttribute('data-points', '2');
   await expect(compare.getByTestId('quantize-advice')).not.toBeEmpty();
-  await expect(compare.getByTestId('compare-run-id')).not.toBeEmpty();
+  const runId = (await compare.getByTestId('compare-run-id').textContent()) ?? '';
+  expect(runId).not.toBe('');
+  // The comparison is an ordinary run: the Runs view opens it.
+  await compare.getByTestId('compare-open-run').click();
+  await expect(app.getByTestId('run-dashboard')).toHaveAttribute('data-run-id', runId);
+  await app.getByTestId('nav-quantize').click();
+  await expect(compare.getByTestId('compare-results')).toHaveAttribute('data-run-id', runId);
 
   // Export: the browser host downloads the variant's .onnx file.
   const download = app.waitForEvent('download');

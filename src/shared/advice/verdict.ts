@@ -131,7 +131,10 @@ function decide(rows: VerdictRow[], requirement: Requirement, prices: ResolvedPr
   };
 
   if (!cheapest) {
-    if (meeting.length > 0 || rows.every((r) => !r.reliable)) {
+    // Noisy numbers cannot make a setup meet the target, but they can still show it fails:
+    // when every eligible setup misses even at the good end of its interval, nothing meets.
+    const clearlyFails = rows.length > 0 && rows.every((r) => !r.eligible || (r.targetStatus === 'fails' && !r.meetsRequirement));
+    if (meeting.length > 0 || (rows.every((r) => !r.reliable) && !clearlyFails)) {
       const candidate = meeting[0];
       const why = candidate
         ? `${candidate.label} might meet ${goal}, but its measurement cannot carry a verdict (${(candidate.issues[0] ?? 'not reliable').replace(/\.$/, '')})`

@@ -104,6 +104,12 @@ describe('verdict on crafted runs', () => {
     expect(verdict.missing.join(' ')).toMatch(/--max-time/);
   });
 
+  test('unstable runs that miss an impossible target even at the good end of their CI say nothing meets it', () => {
+    const verdict = advise([fixtureRun('unstable')], { latency: { percentile: 'p95', ms: 0.000001 }, throughputRps: 100 });
+    expect(verdict.rows.every((r) => !r.reliable && r.targetStatus === 'fails')).toBe(true);
+    expect(verdict.status).toBe('nothing-meets');
+  });
+
   test('a throughput question answered from concurrency 1 alone is insufficient when it needs several instances', () => {
     const full = fixtureRun('cpu-only');
     const onlyC1: RunDocument = { ...full, configs: full.configs.filter((c) => c.concurrency === 1) };

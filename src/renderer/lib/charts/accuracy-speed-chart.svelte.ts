@@ -1,4 +1,4 @@
-import { Chart, LinearScale, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip, type ChartConfiguration, type Plugin, type ScatterDataPoint } from 'chart.js';
+import { Chart, Legend, LinearScale, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip, type ChartConfiguration, type Plugin, type ScatterDataPoint } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
 import { formatMs } from '../../../shared/stats/format';
 import type { AccuracySpeedData } from '../logic/quantize-compare';
@@ -6,7 +6,7 @@ import { SQNR_FAIR_DB, SQNR_GOOD_DB } from '../logic/quantize-quality';
 import { chartAttachment } from './attach.svelte';
 import type { ChartTheme } from './theme';
 
-Chart.register(ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Tooltip);
+Chart.register(ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Legend, Tooltip);
 
 /** Identical outputs have no SQNR: they are drawn this far above the best measured one. */
 const IDENTICAL_HEADROOM_DB = 8;
@@ -36,13 +36,30 @@ const pointLabels: Plugin<'scatter'> = {
     const color = String(chart.options.color ?? '#5d6673');
     ctx.fillStyle = color;
     ctx.font = `11px ${typeof chart.options.font?.family === 'string' ? chart.options.font.family : 'system-ui'}`;
-    ctx.textBaseline = 'bottom';
+    ctx.textBaseline = 'middle';
+    const placed: { left: number; right: number; top: number; bottom: number }[] = [];
+    const overlaps = (box: (typeof placed)[number]) =>
+      placed.some((other) => box.left < other.right && box.right > other.left && box.top < other.bottom && box.bottom > other.top);
     chart.data.datasets.forEach((dataset, index) => {
       const meta = (dataset as Dataset).meta;
       if (!meta || (dataset as Dataset).role !== 'points') return;
       chart.getDatasetMeta(index).data.forEach((element, i) => {
         const label = meta[i]?.label;
-        if (label) ctx.fillText(label, element.x + 6, element.y - 4);
+        if (!label) return;
+        const width = ctx.measureText(label).width;
+        // Right of the point unless that runs off the chart; then left of it.
+        const toLeft = element.x + 8 + width > chart.width;
+        const left = toLeft ? element.x - 8 - width : element.x + 8;
+        // Points close together (similar speed and SQNR) would write over each other: step down.
+        let y = element.y;
+        for (let step = 0; step < 6; step++) {
+          const box = { left, right: left + width, top: y - 7, bottom: y + 7 };
+          if (!overlaps(box)) break;
+          y += 14;
+        }
+        placed.push({ left, right: left + width, top: y - 7, bottom: y + 7 });
+        ctx.textAlign = 'left';
+        ctx.fillText(label, left, y);
       });
     });
     ctx.restore();
@@ -120,7 +137,7 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
       animation: false,
       color: theme.text,
       font: { family: theme.font },
-      layout: { padding: { right: 70, top: 8 } },
+      layout: { padding: { right: 12, top: 8 } },
       scales: {
         x: {
           type: logarithmic ? 'logarithmic' : 'linear',
@@ -147,7 +164,18 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
         },
       },
       plugins: {
-        legend: { display: false },
+        // One entry per provider: the points' colour says where they were measured.
+        legend: {
+          display: eps.length > 1,
+          position: 'bottom',
+          labels: {
+            color: theme.text,
+            font: { family: theme.font },
+            usePointStyle: true,
+            pointStyle: 'circle',
+            filter: (item, chartData) => (chartData.datasets[item.datasetIndex ?? -1] as Dataset | undefined)?.role === 'points',
+          },
+        },
         tooltip: {
           titleFont: { family: theme.font },
           bodyFont: { family: theme.font },

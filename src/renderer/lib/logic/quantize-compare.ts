@@ -231,14 +231,15 @@ export function compareAdvice(groups: readonly CompareGroup[], cpu: Pick<CpuInfo
   for (const group of groups) {
     if (group.software) lines.push(`${group.label} here is a software adapter: its times say nothing about how a GPU would do.`);
     for (const row of group.rows) {
-      if (row.status === 'failed') lines.push(`${row.label} failed on ${group.label}${row.error ? `: ${row.error}` : ''}.`);
+      if (row.status === 'failed') lines.push(`${row.label} failed on ${group.label}${row.error ? `: ${row.error.replace(/[.\s]+$/, '')}` : ''}.`);
       if (group.ep !== 'cpu' && row.fallbackNodes.length > 0) {
         const ops = [...new Set(row.fallbackNodes.map((node) => node.op))].slice(0, 4).join(', ');
         const to = [...new Set(row.fallbackNodes.map((node) => providerLabel(node.provider)))].join(' / ');
         lines.push(`${plural(row.fallbackNodes.length, 'node')} of ${row.label} fell back to ${to} on ${group.label} (${ops}): copies between devices eat into the gain.`);
       }
       const speedup = row.speedup;
-      if (!speedup) continue;
+      // A software adapter's times say nothing about a GPU: no speed claims from them.
+      if (!speedup || group.software) continue;
       if (group.ep === 'cpu' && isHalf(row.mode)) {
         lines.push(
           speedup.verdict === 'slower'
@@ -254,6 +255,8 @@ export function compareAdvice(groups: readonly CompareGroup[], cpu: Pick<CpuInfo
             ? ` — but its outputs drift far from the original's (below ${SQNR_FAIR_DB} dB or NaN/Inf): check accuracy on real data`
             : '';
         lines.push(`${row.label} is ${formatRatio(speedup.ratio)} faster on ${group.label}${quality}${caution}.`);
+      } else if (speedup.verdict === 'slower') {
+        lines.push(`${row.label} is ${describeSpeedup(speedup)} than the original on ${group.label}: smaller on disk, but no faster here.`);
       }
     }
   }

@@ -1,0 +1,75 @@
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
+import type { Attachment } from 'svelte/attachments';
+import { formatMs } from '../../../shared/stats/format';
+import type { MedianBar } from '../logic/compare-items';
+import { chartAttachment } from './attach.svelte';
+import type { ChartTheme } from './theme';
+import { whiskersPlugin, type WithWhiskers } from './whiskers';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
+
+type Config = ChartConfiguration<'bar', number[], string>;
+
+function cssColor(name: string, fallback: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+}
+
+function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
+  const accent = cssColor('--accent', '#4f46e5');
+  const top = Math.max(0, ...bars.map((bar) => bar.highMs)) * 1.08 || 1;
+  const dataset: Config['data']['datasets'][number] & WithWhiskers = {
+    data: bars.map((bar) => bar.medianMs),
+    whiskers: bars.map((bar) => ({ low: bar.lowMs, high: bar.highMs })),
+    whiskerColor: theme.line,
+    // The baseline stands out; the rest share the ordinary bar colour.
+    backgroundColor: bars.map((bar) => (bar.baseline ? accent : theme.bar)),
+    borderRadius: 3,
+    barPercentage: 0.7,
+    categoryPercentage: 0.9,
+  };
+  return {
+    type: 'bar',
+    data: { labels: bars.map((bar) => bar.label), datasets: [dataset] },
+    plugins: [whiskersPlugin as Plugin<'bar'>],
+    options: {
+      indexAxis: 'y',
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      scales: {
+        x: {
+          beginAtZero: true,
+          max: top,
+          grid: { color: theme.grid },
+          border: { display: false },
+          title: { display: true, text: 'median latency per request, with its 95 % CI (shorter is faster)', color: theme.text, font: { family: theme.font } },
+          ticks: { color: theme.text, font: { family: theme.font }, maxTicksLimit: 7, callback: (value) => formatMs(Number(value)) },
+        },
+        y: {
+          grid: { display: false },
+          border: { color: theme.grid },
+          ticks: { color: theme.text, font: { family: theme.font }, autoSkip: false },
+        },
+      },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          titleFont: { family: theme.font },
+          bodyFont: { family: theme.font },
+          callbacks: {
+            label: (item) => {
+              const bar = bars[item.dataIndex];
+              if (!bar) return '';
+              return `median ${formatMs(bar.medianMs)} (95 % CI ${formatMs(bar.lowMs)}–${formatMs(bar.highMs)})${bar.baseline ? ' · baseline' : ''}`;
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** Medians as horizontal bars with CI whiskers: `<canvas {@attach medianCiChart(() => bars)}>`. */
+export function medianCiChart(getBars: () => readonly MedianBar[]): Attachment<HTMLCanvasElement> {
+  return chartAttachment(getBars, configure);
+}

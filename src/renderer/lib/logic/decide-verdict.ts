@@ -1,0 +1,237 @@
+import { formatJoules, formatRps, formatUsd } from '../../../shared/advice/format';
+import type { TargetStatus, Verdict, VerdictRow, VerdictStatus } from '../../../shared/domain/advice';
+import type { BenchPlanInput } from '../../../shared/domain/plan';
+import type { RunDocument, RunSummary } from '../../../shared/domain/run';
+import { formatCount } from '../../../shared/stats/format';
+import { providerColorSlot } from './run-results';
+
+type Tone = 'ok' | 'warn' | 'danger' | 'neutral' | 'accent';
+
+/** The answer in a few words, above the verdict's own sentence. */
+export const VERDICT_HEADLINE: Readonly<Record<VerdictStatus, string>> = {
+  'cpu-suffices': 'No GPU needed: the CPU suffices',
+  'gpu-needed': 'A GPU is needed',
+  'gpu-worth-it': 'A GPU is worth it',
+  'nothing-meets': 'Nothing measured meets the requirement',
+  'insufficient-data': 'Not enough data for a verdict yet',
+};
+
+export const VERDICT_TONE: Readonly<Record<VerdictStatus, Tone>> = {
+  'cpu-suffices': 'ok',
+  'gpu-needed': 'accent',
+  'gpu-worth-it': 'accent',
+  'nothing-meets': 'danger',
+  'insufficient-data': 'warn',
+};
+
+/** A setup against the whole requirement: latency, batching and throughput together. */
+export type RowRequirementStatus = 'meets' | 'borderline' | 'misses' | 'fails' | 'not-eligible';
+
+export function rowRequirementStatus(row: Pick<VerdictRow, 'eligible' | 'meetsRequirement' | 'targetStatus'>): RowRequirementStatus {
+  if (!row.eligible) return 'not-eligible';
+  if (row.meetsRequirement) return row.targetStatus === 'meets' ? 'meets' : 'borderline';
+  // Misses on the estimate, yet the CI allows it: worth a longer measurement.
+  return row.targetStatus === 'borderline' ? 'misses' : 'fails';
+}
+
+export const ROW_STATUS_LABEL: Readonly<Record<RowRequirementStatus, string>> = {
+  meets: 'meets',
+  borderline: 'borderline',
+  misses: 'misses narrowly',
+  fails: 'fails',
+  'not-eligible': 'not eligible',
+};
+
+export const ROW_STATUS_TONE: Readonly<Record<RowRequirementStatus, Tone>> = {
+  meets: 'ok',
+  borderline: 'warn',
+  misses: 'warn',
+  fails: 'danger',
+  'not-eligible': 'neutral',
+};
+
+export const ROW_STATUS_TITLE: Readonly<Record<RowRequirementStatus, string>> = {
+  meets: 'Meets the requirement even at the pessimistic end of the 95 % CI',
+  borderline: 'Meets it on the estimate, but not at the pessimistic end of the 95 % CI',
+  misses: 'Misses it on the estimate; within the 95 % CI it could meet it',
+  fails: 'Does not meet it, not even at the optimistic end of the 95 % CI',
+  'not-eligible': 'Batch > 1 needs a batching delay: allow one to consider this setup',
+};
+
+/** "11,800 req/s", with the range its CI allows where that differs, and how it was found. */
+export function capacityText(row: Pick<VerdictRow, 'capacity'>): { value: string; range: string | null; note: string | null } {
+  const cap = row.capacity;
+  if (cap.maxThroughputRps === null) return { value: '—', range: null, note: 'no measured level meets the target' };
+  const same = cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps;
+  const range = same ? null : `${cap.lowRps === null ? 'none' : formatCount(cap.lowRps)}–${cap.highRps === null ? 'none' : formatCount(cap.highRps)}`;
+  let note: string | null = null;
+  if (cap.singleLevel) note = 'one level measured';
+  else if (cap.basis === 'interpolated') note = 'interpolated';
+  else if (cap.atHighestLevel) note = 'highest level measured';
+  return { value: formatRps(cap.maxThroughputRps), range, note };
+}
+
+/** "3", or "3–4" when the capacity's CI would take more. */
+export function instancesText(row: Pick<VerdictRow, 'instances' | 'instancesRange'>): string {
+  if (row.instances === null) return '—';
+  const high = row.instancesRange?.[1];
+  return high !== undefined && high !== null && high !== row.instances ? `${row.instances}–${high}` : String(row.instances);
+}
+
+export function usdText(dollars: number | null): string {
+  return dollars === null ? '—' : formatUsd(dollars);
+}
+
+/** Energy only where a GPU's power draw was measured: "12 mJ · $0.0005/M". */
+export function energyText(row: Pick<VerdictRow, 'energyPerInferenceJ' | 'electricityPerMillion'>): string {
+  if (row.energyPerInferenceJ === null) return '—';
+  return row.electricityPerMillion === null ? formatJoules(row.energyPerInferenceJ) : `${formatJoules(row.energyPerInferenceJ)} · ${formatUsd(row.electricityPerMillion)}/M`;
+}
+
+/** Rows in the order a person compares them: those meeting first, cheapest first, then the rest by capacity. */
+export function orderedRows(verdict: Pick<Verdict, 'rows' | 'cheapest'>): VerdictRow[] {
+  const rank = (row: VerdictRow) => (row.id === verdict.cheapest ? 0 : row.meetsRequirement ? 1 : 2);
+  return [...verdict.rows].sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      (a.costPerMillion ?? Infinity) - (b.costPerMillion ?? Infinity) ||
+      (b.capacity.maxThroughputRps ?? -1) - (a.capacity.maxThroughputRps ?? -1),
+  );
+}
+
+/** Test ids cannot hold "/" or ":": "0:original/cpu/b1/t0" → "0-original_cpu_b1_t0". */
+export function rowTestId(rowId: string): string {
+  return rowId.replace(/:/g, '-').replace(/\//g, '_');
+}
+
+// --- the latency–throughput chart
+
+export interface CapacityChartPoint {
+  throughputRps: number;
+  latencyMs: number;
+  lowMs: number | null;
+  highMs: number | null;
+  concurrency: number;
+  /** This level on its own against the latency target; null without one. */
+  status: TargetStatus | null;
+}
+
+export interface CapacityChartSeries {
+  label: string;
+  /** Colour slot of the provider (--ep-N). */
+  slot: number;
+  cheapest: boolean;
+  points: CapacityChartPoint[];
+}
+
+export interface CapacityChartData {
+  series: CapacityChartSeries[];
+  /** The latency target, drawn across the chart; null without one. */
+  targetMs: number | null;
+  /** What the latency axis shows: "p95 latency" or "median latency" without a target. */
+  latencyLabel: string;
+  /** The throughput asked for, drawn upright; null without one. */
+  targetRps: number | null;
+}
+
+/** Each setup's measured levels in concurrency order: the curve a load test walks along. */
+export function capacityChartData(verdict: Pick<Verdict, 'rows' | 'cheapest' | 'requirement'>): CapacityChartData {
+  const latency = verdict.requirement.latency;
+  const series = verdict.rows
+    .filter((row) => row.points.length > 0)
+    .map((row) => ({
+      label: row.label,
+      slot: providerColorSlot(row.ep),
+      cheapest: row.id === verdict.cheapest,
+      points: [...row.points]
+        .sort((a, b) => a.concurrency - b.concurrency)
+        .map((p) => ({
+          throughputRps: p.throughputRps,
+          latencyMs: p.percentileMs + p.batchWaitMs,
+          lowMs: p.percentileCiLowMs === null ? null : p.percentileCiLowMs + p.batchWaitMs,
+          highMs: p.percentileCiHighMs === null ? null : p.percentileCiHighMs + p.batchWaitMs,
+          concurrency: p.concurrency,
+          status: p.status,
+        })),
+    }));
+  return {
+    series,
+    targetMs: latency?.ms ?? null,
+    latencyLabel: latency ? `${latency.percentile} latency` : 'median latency',
+    targetRps: verdict.requirement.throughputRps,
+  };
+}
+
+/**
+ * A latency axis: logarithmic once the values span more than a decade (a 50 ms target over
+ * 40 µs latencies would otherwise flatten every curve onto the floor).
+ */
+export function latencyAxis(values: readonly number[]): { type: 'linear' | 'logarithmic'; min: number; max: number } {
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  if (positive.length === 0) return { type: 'linear', min: 0, max: 1 };
+  const low = Math.min(...positive);
+  const high = Math.max(...positive);
+  if (high / low > 10) return { type: 'logarithmic', min: 10 ** Math.floor(Math.log10(low)), max: 10 ** Math.ceil(Math.log10(high)) };
+  return { type: 'linear', min: 0, max: high * 1.15 };
+}
+
+// --- measuring capacity
+
+/** Parallel requests a capacity sweep measures: enough levels to find where latency bends. */
+export const SWEEP_CONCURRENCY: readonly number[] = [1, 2, 4, 8];
+/** Short on purpose: the sweep finds the knee of the curve; the Benchmark view measures properly. */
+export const SWEEP_MIN_TIME_MS = 500;
+export const SWEEP_MAX_TIME_MS = 1500;
+export const SWEEP_WARMUP_MAX_MS = 2000;
+/** Session create, first run and the end of warm-up, per configuration, as a rough budget. */
+const SWEEP_OVERHEAD_MS = 1500;
+
+/** The same model, variants, providers, batches, threads and inputs as the run, at every sweep level. */
+export function sweepPlan(doc: Pick<RunDocument, 'plan' | 'configs'>): BenchPlanInput {
+  const done = doc.configs.filter((config) => config.status === 'done');
+  const measured = done.length > 0 ? done : doc.configs;
+  const unique = <T>(values: T[]) => [...new Set(values)];
+  const variants = unique(measured.map((config) => config.variant).filter((variant) => variant !== 'original'));
+  const { plan } = doc;
+  return {
+    model: plan.model,
+    variants,
+    includeOriginal: measured.some((config) => config.variant === 'original') || variants.length === 0,
+    // Only providers that worked: one that failed in the run would fail every level again.
+    eps: unique(measured.map((config) => config.ep)),
+    epOptions: plan.epOptions,
+    batches: unique(measured.map((config) => config.batch)),
+    threads: unique(measured.map((config) => config.threads)),
+    concurrency: [...SWEEP_CONCURRENCY],
+    dims: plan.dims,
+    inputs: plan.inputs,
+    graphOptimizationLevel: plan.graphOptimizationLevel,
+    minTimeMs: SWEEP_MIN_TIME_MS,
+    maxTimeMs: SWEEP_MAX_TIME_MS,
+    warmupMaxMs: SWEEP_WARMUP_MAX_MS,
+    profile: false,
+  };
+}
+
+/** How many configurations the sweep measures and about how long it takes. */
+export function sweepSize(plan: BenchPlanInput): { configs: number; estimateMs: number } {
+  const models = (plan.variants?.length ?? 0) + (plan.includeOriginal === false ? 0 : 1);
+  const configs = models * (plan.eps?.length || 1) * (plan.batches?.length ?? 1) * (plan.threads?.length ?? 1) * (plan.concurrency?.length ?? 1);
+  return { configs, estimateMs: configs * ((plan.maxTimeMs ?? SWEEP_MAX_TIME_MS) + SWEEP_OVERHEAD_MS) };
+}
+
+/** Runs a verdict can rest on: finished (or stopped) with at least one measured configuration. */
+export function isAdvisable(run: Pick<RunSummary, 'status' | 'done'>): boolean {
+  return run.status !== 'running' && run.done > 0;
+}
+
+/** The newest run that can carry a verdict (the list comes newest first). */
+export function defaultSelection(runs: readonly Pick<RunSummary, 'id' | 'status' | 'done'>[]): string[] {
+  const newest = runs.find(isAdvisable);
+  return newest ? [newest.id] : [];
+}
+
+/** The ticked runs that still exist, in the list's order (newest first). */
+export function selectedRuns(runs: readonly Pick<RunSummary, 'id' | 'status' | 'done'>[], ticked: readonly string[]): string[] {
+  return runs.filter((run) => isAdvisable(run) && ticked.includes(run.id)).map((run) => run.id);
+}

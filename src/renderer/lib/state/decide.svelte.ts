@@ -1,0 +1,378 @@
+import { untrack } from 'svelte';
+import type { EventPayload } from '../../../shared/contract';
+import type { RequirementInput, Verdict } from '../../../shared/domain/advice';
+import type { RunStatus } from '../../../shared/domain/run';
+import type { ErrorInfo } from '../../../shared/errors';
+import type { Backend } from '../backend';
+import { buildRequirement, draftFromRequirement, emptyDraft, PRICE_DEFAULTS, priceText, type PriceField, type RequirementBuild, type RequirementDraft } from '../logic/decide-form';
+import { defaultSelection, selectedRuns, sweepPlan, sweepSize } from '../logic/decide-verdict';
+import { errorInfoOf } from './app.svelte';
+import type { Controllers } from './context';
+import type { RunsController } from './runs.svelte';
+
+/** Typing pauses this long before the verdict is asked for again. */
+const VERDICT_DELAY_MS = 350;
+/** Without any event for this long, the sweep's state is read from the run list instead. */
+const SWEEP_SILENCE_MS = 2500;
+const SWEEP_POLL_MS = 2000;
+
+export type ReportFormat = 'pdf' | 'csv' | 'json';
+export type Paper = 'a4' | 'letter';
+
+/** The capacity sweep started from the Decide view. */
+export interface Sweep {
+  /** The run whose model, providers, batches and threads it repeats. */
+  baseRunId: string;
+  model: string;
+  /** null until the host names the new run. */
+  runId: string | null;
+  status: 'starting' | RunStatus;
+  configs: number;
+  estimateMs: number;
+  /** Whole sweep, 0–1; never moves backwards. */
+  fraction: number;
+}
+
+export type ExportOutcome = { fileName: string; savedTo: string | null; format: ReportFormat } | null;
+
+interface VerdictRequest {
+  runIds: string[];
+  requirement: RequirementInput;
+}
+
+/**
+ * The Decide view's state: which runs the answer rests on, the requirement as typed, the
+ * verdict for them, a capacity sweep in progress, and report exports. The verdict follows the
+ * form: each change asks again after a short pause, and only the latest answer is kept.
+ */
+export class DecideController {
+  /** The person's ticks; null until they change one (then the newest run is the default). */
+  ticked = $state.raw<string[] | null>(null);
+  selection: string[] = $derived.by(() => (this.ticked === null ? defaultSelection(this.runs.list) : selectedRuns(this.runs.list, this.ticked)));
+
+  draft = $state<RequirementDraft>(emptyDraft());
+  /** The saved requirement has been read (or there was none): the form shows what to ask. */
+  draftReady = $state(false);
+  built: RequirementBuild = $derived(buildRequirement(this.draft));
+  /** What the verdict would be asked for now; null while it cannot be asked. */
+  requestKey: string | null = $derived.by(() => {
+    if (!this.draftReady || this.selection.length === 0 || !this.built.ok) return null;
+    return JSON.stringify({ runIds: this.selection, requirement: this.built.requirement } satisfies VerdictRequest);
+  });
+
+  verdict = $state.raw<Verdict | null>(null);
+  /** The request the shown verdict answers. */
+  verdictKey = $state<string | null>(null);
+  computing = $state(false);
+  error = $state.raw<ErrorInfo | null>(null);
+  saveError = $state.raw<ErrorInfo | null>(null);
+  /** The form or the ticks changed since the shown verdict was computed. */
+  stale: boolean = $derived(this.verdict !== null && this.verdictKey !== this.requestKey);
+
+  sweep = $state.raw<Sweep | null>(null);
+  sweepError = $state.raw<ErrorInfo | null>(null);
+  cancellingSweep = $state(false);
+  sweeping: boolean = $derived(this.sweep?.status === 'starting' || this.sweep?.status === 'running');
+
+  paper = $state<Paper>('a4');
+  exporting = $state<ReportFormat | null>(null);
+  exported = $state.raw<ExportOutcome>(null);
+  exportError = $state.raw<ErrorInfo | null>(null);
+
+  private started = false;
+  private typed = false;
+  private seq = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private awaitingSweep = false;
+  private lastSweepEventAt = 0;
+  private pollTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly runs: RunsController,
+  ) {}
+
+  /** Listens for the sweep's benchmark events; returns the cleanup. */
+  connect(): () => void {
+    const stops = [
+      this.backend.on('bench.started', (event) => {
+        // 'bench.start' answers after the run has begun: its first event names the run first.
+        if (this.awaitingSweep && this.sweep && this.sweep.runId === null) this.sweep = { ...this.sweep, runId: event.runId, status: 'running' };
+      }),
+      this.backend.on('bench.progress', (event) => {
+        if (!this.sweep || event.runId !== this.sweep.runId) return;
+        this.lastSweepEventAt = Date.now();
+        if (event.fraction > this.sweep.fraction) this.sweep = { ...this.sweep, fraction: event.fraction };
+      }),
+      this.backend.on('bench.config', (event) => {
+        if (this.sweep && event.runId === this.sweep.runId) this.lastSweepEventAt = Date.now();
+      }),
+      this.backend.on('bench.finished', (event) => this.onSweepFinished(event)),
+    ];
+    return () => {
+      stops.forEach((stop) => stop());
+      this.stopPolling();
+      if (this.timer !== null) clearTimeout(this.timer);
+    };
+  }
+
+  /** Reads the run list and, once per page, the requirement saved last time. */
+  async start() {
+    void this.runs.refresh();
+    if (this.started) return;
+    this.started = true;
+    try {
+      const saved = await this.backend.invoke('requirement.get', {});
+      // Whatever the person typed while it loaded wins over the saved requirement.
+      if (!this.typed) this.draft = draftFromRequirement(saved);
+    } catch (error) {
+      this.error = errorInfoOf(error);
+    } finally {
+      this.draftReady = true;
+    }
+  }
+
+  // --- the form
+
+  /** Any edit of the form: a saved requirement arriving late must not overwrite it. */
+  touched() {
+    this.typed = true;
+  }
+
+  setPrice(field: PriceField, text: string) {
+    this.typed = true;
+    this.draft[field] = { text, assumed: false };
+  }
+
+  /** Back to the default, reported as an assumption again. */
+  assumePrice(field: PriceField) {
+    this.typed = true;
+    this.draft[field] = { text: priceText(PRICE_DEFAULTS[field]), assumed: true };
+  }
+
+  toggleRun(id: string, checked: boolean) {
+    const current = this.selection;
+    this.ticked = checked ? [...current.filter((other) => other !== id), id] : current.filter((other) => other !== id);
+  }
+
+  // --- the verdict
+
+  /** Asks for the verdict of `key` after a short pause; a newer key cancels the wait. */
+  schedule(key: string | null) {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (key === null || key === this.verdictKey) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.compute(key);
+    }, VERDICT_DELAY_MS);
+  }
+
+  /** Asks now (Enter in the form). */
+  computeNow() {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const key = this.requestKey;
+    if (key !== null) void this.compute(key);
+  }
+
+  private async compute(key: string) {
+    const request = JSON.parse(key) as VerdictRequest;
+    const seq = ++this.seq;
+    this.computing = true;
+    try {
+      const verdict = await this.backend.invoke('advise.verdict', request);
+      if (seq !== this.seq) return;
+      this.verdict = verdict;
+      this.verdictKey = key;
+      this.error = null;
+      void this.save(request.requirement);
+    } catch (error) {
+      if (seq === this.seq) this.error = errorInfoOf(error);
+    } finally {
+      if (seq === this.seq) this.computing = false;
+    }
+  }
+
+  /** The requirement a verdict was given for is the one the next visit (and the CLI's report) starts from. */
+  private async save(requirement: RequirementInput) {
+    try {
+      await this.backend.invoke('requirement.save', { requirement });
+      this.saveError = null;
+    } catch (error) {
+      this.saveError = errorInfoOf(error);
+    }
+  }
+
+  // --- measuring capacity
+
+  /** Measures the first ticked run's setups at concurrency 1, 2, 4 and 8, then adds that run to the ticked ones. */
+  async measureCapacity() {
+    const baseRunId = this.selection[0];
+    if (!baseRunId || this.sweeping) return;
+    this.sweepError = null;
+    const summary = this.runs.list.find((run) => run.id === baseRunId);
+    const starting: Sweep = { baseRunId, model: summary?.model ?? '', runId: null, status: 'starting', configs: 0, estimateMs: 0, fraction: 0 };
+    this.sweep = starting;
+    try {
+      const base = await this.backend.invoke('runs.get', { id: baseRunId });
+      const plan = sweepPlan(base);
+      const size = sweepSize(plan);
+      this.sweep = { ...starting, model: base.model.name, configs: size.configs, estimateMs: size.estimateMs };
+      this.awaitingSweep = true;
+      this.lastSweepEventAt = Date.now();
+      const doc = await this.backend.invoke('bench.start', { plan });
+      const seen = this.sweep;
+      // An event seen before the answer may have named another page's run: the answer is the word.
+      const fraction = seen.runId === doc.id ? seen.fraction : 0;
+      const status = seen.runId === doc.id && seen.status !== 'starting' ? seen.status : doc.status;
+      this.sweep = { ...seen, runId: doc.id, fraction, status };
+      if (status === 'running') this.startPolling();
+      else await this.sweepEnded(status);
+    } catch (error) {
+      this.sweepError = errorInfoOf(error);
+      this.sweep = null;
+    } finally {
+      this.awaitingSweep = false;
+    }
+  }
+
+  async cancelSweep() {
+    const id = this.sweep?.runId;
+    if (!id || !this.sweeping || this.cancellingSweep) return;
+    this.cancellingSweep = true;
+    try {
+      const { cancelled } = await this.backend.invoke('bench.cancel', { runId: id });
+      if (!cancelled) await this.pollSweep();
+    } catch (error) {
+      this.sweepError = errorInfoOf(error);
+      this.cancellingSweep = false;
+    }
+  }
+
+  dismissSweep() {
+    if (!this.sweeping) this.sweep = null;
+    this.sweepError = null;
+  }
+
+  private onSweepFinished(event: EventPayload<'bench.finished'>) {
+    if (!this.sweep || event.runId !== this.sweep.runId || !this.sweeping) return;
+    void this.sweepEnded(event.status);
+  }
+
+  private async sweepEnded(status: RunStatus) {
+    this.stopPolling();
+    this.cancellingSweep = false;
+    const sweep = this.sweep;
+    if (!sweep) return;
+    this.sweep = { ...sweep, status, fraction: status === 'completed' ? 1 : sweep.fraction };
+    await this.runs.refresh();
+    const runId = sweep.runId;
+    const saved = runId ? this.runs.list.find((run) => run.id === runId) : undefined;
+    if (runId && saved && saved.done > 0) {
+      const current = this.selection;
+      if (!current.includes(runId)) this.ticked = [...current, runId];
+    }
+  }
+
+  /** For a page that misses events (another window started it, a reconnect): the run list has the status. */
+  private startPolling() {
+    this.stopPolling();
+    this.pollTimer = setInterval(() => {
+      if (!this.sweeping) return this.stopPolling();
+      if (Date.now() - this.lastSweepEventAt >= SWEEP_SILENCE_MS) void this.pollSweep();
+    }, SWEEP_POLL_MS);
+  }
+
+  private async pollSweep() {
+    const id = this.sweep?.runId;
+    if (!id) return;
+    await this.runs.refresh();
+    const saved = this.runs.list.find((run) => run.id === id);
+    if (!saved || !this.sweep || this.sweep.runId !== id) return;
+    if (saved.status !== 'running') await this.sweepEnded(saved.status);
+    else if (saved.configs > 0) this.sweep = { ...this.sweep, fraction: Math.max(this.sweep.fraction, saved.done / saved.configs) };
+  }
+
+  private stopPolling() {
+    if (this.pollTimer !== null) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  // --- reports
+
+  /** A report of the ticked runs, with the verdict when the requirement is complete. */
+  async exportReport(format: ReportFormat) {
+    const runIds = this.selection;
+    if (runIds.length === 0 || this.exporting !== null) return;
+    this.exporting = format;
+    this.exportError = null;
+    this.exported = null;
+    try {
+      const built = this.built;
+      const result = await this.backend.invoke('report.export', {
+        runIds,
+        requirement: built.ok ? built.requirement : null,
+        format,
+        paper: this.paper,
+      });
+      // null: the person closed the desktop app's save dialog.
+      if (result === null) return;
+      if (result.dataBase64 !== null) downloadBase64(result.fileName, result.dataBase64, result.mimeType);
+      this.exported = { fileName: result.fileName, savedTo: result.savedTo, format };
+    } catch (error) {
+      this.exportError = errorInfoOf(error);
+    } finally {
+      this.exporting = null;
+    }
+  }
+
+  dismissExport() {
+    this.exported = null;
+    this.exportError = null;
+  }
+}
+
+/** Hands bytes the host made (a PDF) to the person as a download. */
+export function downloadBase64(fileName: string, base64: string, mimeType: string): void {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const url = URL.createObjectURL(new Blob([bytes], { type: mimeType }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Chromium reads the blob after click() returns: revoking at once can cut the download short.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const controllers = new WeakMap<Backend, DecideController>();
+
+/**
+ * The page's one DecideController, made and connected on first use. It outlives the view, so
+ * a sweep keeps going and the form keeps what was typed while the person looks elsewhere.
+ */
+export function decideController(shared: Pick<Controllers, 'backend' | 'runs'>): DecideController {
+  const existing = controllers.get(shared.backend);
+  if (existing) return existing;
+  let controller!: DecideController;
+  // Its own effect root: deriveds made while a view initialises would go stale with that view.
+  $effect.root(() => {
+    controller = new DecideController(shared.backend, shared.runs);
+  });
+  controller.connect();
+  controllers.set(shared.backend, controller);
+  return controller;
+}
+
+/** Follows the form and the ticks: every change asks for the verdict again after a pause. */
+export function followVerdict(decide: DecideController): void {
+  $effect(() => {
+    const key = decide.requestKey;
+    untrack(() => decide.schedule(key));
+  });
+}
