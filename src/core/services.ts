@@ -190,12 +190,14 @@ export function createServices(options: ServicesOptions): Services {
     variant: async (id) => {
       const v = await variants.get(id);
       if (!v) throw new InferscopeError('PLAN_INVALID', `There is no variant ${id} (it may have been deleted).`);
-      const quality = v.report.quality.map(({ name, maxAbsDiff, meanAbsDiff, sqnrDb, cosine, top1Agreement, top5Overlap }) => ({
+      const quality = v.report.quality.map(({ name, maxAbsDiff, meanAbsDiff, sqnrDb, cosine, nanCount, infCount, top1Agreement, top5Overlap }) => ({
         name,
         maxAbsDiff,
         meanAbsDiff,
         sqnrDb,
         cosine,
+        nanCount,
+        infCount,
         ...(top1Agreement !== undefined ? { top1Agreement } : {}),
         ...(top5Overlap !== undefined ? { top5Overlap } : {}),
       }));

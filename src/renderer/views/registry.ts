@@ -1,6 +1,8 @@
 import type { Component } from 'svelte';
 import type { IconName } from '../lib/icons';
 import BenchView from './BenchView.svelte';
+import CompareView from './CompareView.svelte';
+import DecideView from './DecideView.svelte';
 import HardwareView from './HardwareView.svelte';
 import ModelView from './ModelView.svelte';
 import QuantizeView from './QuantizeView.svelte';
@@ -21,4 +23,6 @@ export const VIEWS: readonly ViewEntry[] = [
   { id: 'quantize', label: 'Quantize', icon: 'sparkle', component: QuantizeView },
   { id: 'bench', label: 'Benchmark', icon: 'gauge', component: BenchView },
   { id: 'runs', label: 'Runs', icon: 'list', component: RunsView },
+  { id: 'compare', label: 'Compare', icon: 'copy', component: CompareView },
+  { id: 'decide', label: 'Decide', icon: 'check', component: DecideView },
 ];

@@ -137,6 +137,8 @@ export const RunVariantSchema = z.object({
       meanAbsDiff: z.number(),
       sqnrDb: z.number().nullable(),
       cosine: z.number(),
+      nanCount: z.number().int().nonnegative().default(0),
+      infCount: z.number().int().nonnegative().default(0),
       top1Agreement: z.number().optional(),
       top5Overlap: z.number().optional(),
     }),
