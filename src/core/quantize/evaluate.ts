@@ -49,7 +49,7 @@ export function sessionInputs(session: ort.InferenceSession): { name: string; ty
  * Feeds for `session`: a record built for the fp32 model fed to a variant whose inputs became
  * float16 (fp16 without keep_io_types) is converted, so both models see the same values.
  */
-function feedsFor(session: ort.InferenceSession, record: InputRecord): Record<string, ort.Tensor> {
+export function feedsFor(session: ort.InferenceSession, record: InputRecord): Record<string, ort.Tensor> {
   const types = new Map(session.inputMetadata.map((m) => [m.name, m.isTensor ? m.type : undefined]));
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, tensor] of Object.entries(record)) {
@@ -77,7 +77,7 @@ async function run(session: ort.InferenceSession, record: InputRecord, what: str
 }
 
 /** A copy of an output's numbers that outlives the session (fp16 widened to float32; strings are not compared). */
-function keep(value: ort.OnnxValue | undefined): OutputValue | undefined {
+export function keep(value: ort.OnnxValue | undefined): OutputValue | undefined {
   if (!value || !(value instanceof ort.Tensor)) return undefined;
   const data = value.data as unknown;
   if (Array.isArray(data)) return undefined;

@@ -3,7 +3,8 @@
  * transform (calibrating on the job's data), write atomically, load the result (rule zero: a
  * model onnxruntime cannot load is deleted, never kept), and compare its outputs with the
  * original's on the evaluation inputs. Progress stages arrive in the order load, prepare,
- * calibrate (int8-static), transform, save, verify, evaluate.
+ * calibrate (int8-static), transform, save, verify, evaluate (the outputs, then the per-layer
+ * SQNR of layers.ts on the same inputs).
  *
  * The order keeps peak memory near the size of one session of the model: the model is read,
  * transformed and written; it is then let go (and collected) before the original's session
@@ -21,8 +22,9 @@ import type { ModelProto } from '../onnx/codec';
 import { readModel, writeModel, type LoadedModel, type WriteModelResult } from '../onnx/read';
 import type { ExternalDataReader } from '../onnx/tensor';
 import { assertApplicable } from './common';
-import { buildQuantizeData, graphInputs } from './data';
+import { buildQuantizeData, graphInputs, type QuantizeData } from './data';
 import { collectOutputs, compareWithReference, openSession, type ReferenceOutputs } from './evaluate';
+import { MAX_LAYER_MODEL_BYTES, measureLayers, planLayers, tooLargeNote, type LayerMeasurement, type LayerPlan } from './layers';
 import { bytesViewing, detachFromBuffer, releaseMemory } from './memory';
 import { transformationFor } from './registry';
 import type { QuantizeProgress as CoreProgress, TransformResult } from './types';
@@ -144,6 +146,8 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
   );
   checkAborted(signal);
   const transformReport = transformed.report;
+  // Which layer outputs to compare is read off both graphs now, while they are in memory; only names are kept.
+  const layerPlan: LayerPlan | null = sizeBefore > MAX_LAYER_MODEL_BYTES ? null : planLayers(loaded.model, transformed.model, transformReport, options.mode);
   const source: WriteSource = { external: loaded.external, hadExternalData: loaded.externalData.length > 0 };
   // The variant still points into the file's bytes for every tensor the transformation left
   // alone. When that is little, copy it, so the file buffer (as large as the model) is gone
@@ -169,6 +173,7 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
   //    figures, one session at a time: the original's outputs are kept, its session released,
   //    and the variant's session compares against them.
   let quality: QuantizeReport['quality'];
+  let layers: LayerMeasurement;
   try {
     checkAborted(signal);
     progress.emit({ stage: 'verify', fraction: null, message: 'loading the variant in onnxruntime' }, true);
@@ -197,6 +202,8 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
     } finally {
       await candidate.release();
     }
+    // 5. Per-layer SQNR on the same inputs, again one session at a time (layers.ts).
+    layers = layerPlan ? await layerFigures(modelPath, outputPath, layerPlan, data.evaluation, signal, progress) : { layers: [], note: tooLargeNote(sizeBefore) };
   } catch (error) {
     await removeOutput();
     throw error;
@@ -213,6 +220,8 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
       skipped: transformReport.skipped,
       quality,
       warnings: transformReport.warnings,
+      ...(layers.layers.length > 0 ? { layers: layers.layers } : {}),
+      layersNote: layers.note,
     },
     sizeBytes: sizeAfter,
     externalData: written.externalData ? { location: written.externalData.location, sizeBytes: externalBytes } : null,
@@ -220,6 +229,36 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
     evaluation: data.evaluationInfo,
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * The per-layer figures, or a note saying why there are none: they are advice, so a failure to
+ * measure them costs the figures, never the variant. Cancelling still cancels.
+ */
+async function layerFigures(
+  modelPath: string,
+  variantPath: string,
+  plan: LayerPlan,
+  records: QuantizeData['evaluation'],
+  signal: AbortSignal | undefined,
+  progress: ProgressThrottle,
+): Promise<LayerMeasurement> {
+  try {
+    return await measureLayers({
+      modelPath,
+      variantPath,
+      plan,
+      records,
+      signal,
+      onProgress: (message) => progress.emit({ stage: 'evaluate', fraction: 1, message }),
+    });
+  } catch (error) {
+    if (error instanceof InferscopeError && error.code === 'CANCELLED') throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return { layers: [], note: `No per-layer figures: ${message}` };
+  } finally {
+    await releaseMemory();
+  }
 }
 
 /** Copies what `model` still shares with the file when that is little; true when the file's bytes are no longer needed. */

@@ -91,6 +91,28 @@ export const SkippedNodeSchema = z.object({
 });
 export type SkippedNode = z.infer<typeof SkippedNodeSchema>;
 
+/**
+ * One layer's output in the variant against the same tensor in the fp32 model, on the evaluation
+ * inputs. Measured where the layer writes its output, so the figure is cumulative: it includes
+ * what every layer before it lost.
+ */
+export const LayerQualitySchema = z.object({
+  /** The node's name as include/exclude lists match it. */
+  node: z.string(),
+  opType: z.string(),
+  /** The tensor compared: the node's first output. */
+  output: z.string(),
+  /** 20·log10(‖x‖/‖x−y‖) in dB; null when there is no noise (identical) or the original's tensor is all zeros. */
+  sqnrDb: z.number().nullable(),
+  maxAbsDiff: z.number(),
+  cosine: z.number(),
+  /** NaN and ±Inf values in the variant's tensor where the original's were finite. */
+  nonFinite: z.number().int().nonnegative(),
+  /** The transformation changed this node: excluding it by name would leave it in float. */
+  quantized: z.boolean(),
+});
+export type LayerQuality = z.infer<typeof LayerQualitySchema>;
+
 export const QuantizeReportSchema = z.object({
   mode: QuantizeModeSchema,
   sizeBytes: z.object({ before: z.number().int().nonnegative(), after: z.number().int().nonnegative() }),
@@ -102,5 +124,12 @@ export const QuantizeReportSchema = z.object({
   /** Per model output, in the model's output order; empty when no evaluation inputs were given. */
   quality: z.array(OutputQualitySchema),
   warnings: z.array(z.string()),
+  /**
+   * Per-layer SQNR, worst first. Absent in reports made before it existed and when it was not
+   * measured (then `layersNote` says why).
+   */
+  layers: z.array(LayerQualitySchema).optional(),
+  /** What the per-layer figures measured, or why there are none. */
+  layersNote: z.string().optional(),
 });
 export type QuantizeReport = z.infer<typeof QuantizeReportSchema>;

@@ -8,6 +8,7 @@ import {
   ScatterController,
   Tooltip,
   type ChartConfiguration,
+  type ChartType,
   type Plugin,
   type PointStyle,
 } from 'chart.js';
@@ -21,8 +22,24 @@ import { whiskersPlugin, type WithWhiskers } from './whiskers';
 
 Chart.register(ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Legend, Tooltip);
 
-type Role = 'setup' | 'target' | 'throughput';
-type Dataset = ChartConfiguration<'scatter'>['data']['datasets'][number] & WithWhiskers & { role: Role; points?: CapacityChartPoint[] };
+type Dataset = ChartConfiguration<'scatter'>['data']['datasets'][number] & WithWhiskers & { points?: CapacityChartPoint[] };
+
+/** The requirement drawn over the curves; plugin options follow every update, unlike the plugin list. */
+interface TargetLinesOptions {
+  latencyMs: number | null;
+  latencyLabel: string;
+  rps: number | null;
+  rpsLabel: string;
+  latencyColor: string;
+  rpsColor: string;
+}
+
+declare module 'chart.js' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- merging with Chart.js's interface needs its own type parameter
+  interface PluginOptionsByType<TType extends ChartType> {
+    inferscopeTargets?: TargetLinesOptions;
+  }
+}
 
 /** Setups on the same provider share its colour; the shape and dash tell them apart. */
 const POINT_STYLES: PointStyle[] = ['circle', 'rect', 'triangle', 'rectRot', 'star'];
@@ -42,60 +59,74 @@ const concurrencyLabels: Plugin<'scatter'> = {
     ctx.fillStyle = String(chart.options.color ?? '#5d6673');
     ctx.font = `10.5px ${typeof chart.options.font?.family === 'string' ? chart.options.font.family : 'system-ui'}`;
     ctx.textBaseline = 'bottom';
+    // Levels that serve about the same land on top of each other: their labels would too.
+    const drawn: { x: number; y: number }[] = [];
     chart.data.datasets.forEach((dataset, index) => {
-      const { role, points } = dataset as Dataset;
-      if (role !== 'setup' || !points || chart.getDatasetMeta(index).hidden) return;
+      const { points } = dataset as Dataset;
+      if (!points || chart.getDatasetMeta(index).hidden) return;
       chart.getDatasetMeta(index).data.forEach((element, i) => {
         const point = points[i];
-        if (point) ctx.fillText(`×${point.concurrency}`, element.x + 6, element.y - 3);
+        if (!point || drawn.some((at) => Math.abs(at.x - element.x) < 18 && Math.abs(at.y - element.y) < 12)) return;
+        drawn.push({ x: element.x, y: element.y });
+        ctx.fillText(`×${point.concurrency}`, element.x + 6, element.y - 3);
       });
     });
     ctx.restore();
   },
 };
 
-/** Names the target line at its right end, so the chart reads without the legend. */
-const targetLabel: Plugin<'scatter'> = {
-  id: 'inferscopeTargetLabel',
-  afterDatasetsDraw(chart) {
-    const { ctx, chartArea } = chart;
-    chart.data.datasets.forEach((dataset, index) => {
-      const { role } = dataset as Dataset;
-      if (role === 'setup') return;
-      const element = chart.getDatasetMeta(index).data[role === 'target' ? 1 : 0];
-      if (!element) return;
-      ctx.save();
-      ctx.fillStyle = String(dataset.borderColor ?? '#b91c1c');
-      ctx.font = `600 11px ${typeof chart.options.font?.family === 'string' ? chart.options.font.family : 'system-ui'}`;
-      if (role === 'target') {
-        ctx.textAlign = 'right';
-        ctx.textBaseline = 'bottom';
-        ctx.fillText(dataset.label ?? '', chartArea.right - 4, element.y - 3);
-      } else {
-        ctx.textAlign = 'left';
-        ctx.textBaseline = 'top';
-        ctx.fillText(dataset.label ?? '', element.x + 4, chartArea.top + 2);
-      }
-      ctx.restore();
-    });
+/** The latency target across the chart and the throughput asked for upright, each named at its end. */
+const targetLines: Plugin<'scatter', TargetLinesOptions> = {
+  id: 'inferscopeTargets',
+  beforeDatasetsDraw(chart, _args, options) {
+    const { ctx, chartArea, scales } = chart;
+    const font = typeof chart.options.font?.family === 'string' ? chart.options.font.family : 'system-ui';
+    ctx.save();
+    ctx.font = `600 11px ${font}`;
+    if (options.latencyMs !== null && scales.y) {
+      const y = scales.y.getPixelForValue(options.latencyMs);
+      ctx.strokeStyle = ctx.fillStyle = options.latencyColor;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(chartArea.left, y);
+      ctx.lineTo(chartArea.right, y);
+      ctx.stroke();
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(options.latencyLabel, chartArea.right - 4, y - 3);
+    }
+    if (options.rps !== null && scales.x) {
+      const x = scales.x.getPixelForValue(options.rps);
+      ctx.strokeStyle = ctx.fillStyle = options.rpsColor;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([3, 3]);
+      ctx.beginPath();
+      ctx.moveTo(x, chartArea.top);
+      ctx.lineTo(x, chartArea.bottom);
+      ctx.stroke();
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'top';
+      ctx.fillText(options.rpsLabel, x + 4, chartArea.top + 3);
+    }
+    ctx.restore();
   },
 };
+
+function isDecade(value: number): boolean {
+  return Math.abs(Math.log10(value) - Math.round(Math.log10(value))) < 1e-9;
+}
 
 function configure(data: CapacityChartData, theme: ChartTheme): ChartConfiguration<'scatter'> {
   const all = data.series.flatMap((series) => series.points);
   const latencies = all.flatMap((p) => [p.latencyMs, p.lowMs ?? p.latencyMs, p.highMs ?? p.latencyMs]);
   const y = latencyAxis(data.targetMs === null ? latencies : [...latencies, data.targetMs]);
-  const xMax = Math.max(1, ...all.map((p) => p.throughputRps), data.targetRps ?? 0) * 1.12;
-  const danger = cssColor('--danger', '#b91c1c');
-  const muted = cssColor('--text-faint', '#8a93a0');
+  const xMax = Math.max(1, ...all.map((p) => p.throughputRps), data.targetRps ?? 0) * 1.1;
 
-  const seenSlots = new Map<number, number>();
-  const datasets: Dataset[] = data.series.map((series) => {
-    const nth = seenSlots.get(series.slot) ?? 0;
-    seenSlots.set(series.slot, nth + 1);
+  const datasets: Dataset[] = data.series.map((series, index) => {
+    const nth = data.series.slice(0, index).filter((other) => other.slot === series.slot).length;
     const color = cssColor(`--ep-${series.slot}`, '#6366f1');
     return {
-      role: 'setup',
       label: series.cheapest ? `${series.label} (cheapest)` : series.label,
       points: series.points,
       data: series.points.map((p) => ({ x: p.throughputRps, y: p.latencyMs })),
@@ -111,46 +142,15 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
       pointBorderWidth: 1.5,
       pointRadius: 4.5,
       pointHoverRadius: 6,
+      // A level at the axis' edge (a slow setup near 0 req/s) is drawn whole, not cut in half.
+      clip: 8,
     };
   });
-  if (data.targetMs !== null) {
-    datasets.push({
-      role: 'target',
-      label: `target ${data.latencyLabel.replace(' latency', '')} ≤ ${formatMs(data.targetMs)}`,
-      data: [
-        { x: 0, y: data.targetMs },
-        { x: xMax, y: data.targetMs },
-      ],
-      showLine: true,
-      borderColor: danger,
-      borderWidth: 1.5,
-      borderDash: [6, 4],
-      pointRadius: 0,
-      pointHoverRadius: 0,
-    });
-  }
-  if (data.targetRps !== null) {
-    datasets.push({
-      role: 'throughput',
-      label: `${formatRps(data.targetRps)} asked`,
-      data: [
-        { x: data.targetRps, y: y.min },
-        { x: data.targetRps, y: y.max },
-      ],
-      showLine: true,
-      borderColor: muted,
-      borderWidth: 1,
-      borderDash: [3, 3],
-      pointRadius: 0,
-      pointHoverRadius: 0,
-    });
-  }
-
   const tick = { color: theme.text, font: { family: theme.font } };
   return {
     type: 'scatter',
     data: { datasets },
-    plugins: [whiskersPlugin as Plugin<'scatter'>, concurrencyLabels, targetLabel],
+    plugins: [whiskersPlugin as Plugin<'scatter'>, concurrencyLabels, targetLines as Plugin<'scatter'>],
     options: {
       responsive: true,
       maintainAspectRatio: false,
@@ -162,7 +162,7 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
         x: {
           type: 'linear',
           min: 0,
-          max: xMax,
+          suggestedMax: xMax,
           grid: { color: theme.grid },
           border: { display: false },
           title: { display: true, text: 'throughput, requests per second (one instance)', ...tick },
@@ -175,19 +175,22 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
           grid: { color: theme.grid },
           border: { display: false },
           title: { display: true, text: `${data.latencyLabel} per request`, ...tick },
-          ticks: {
-            ...tick,
-            maxTicksLimit: 8,
-            // A log axis offers a tick at every 1–9 × 10ⁿ: decades only keep it legible.
-            callback: (value) => {
-              const v = Number(value);
-              if (y.type === 'logarithmic' && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) > 1e-9) return '';
-              return formatMs(v);
-            },
+          // A log axis offers a tick (and a grid line) at every 1–9 × 10ⁿ: decades keep it legible.
+          afterBuildTicks: (scale) => {
+            if (y.type === 'logarithmic') scale.ticks = scale.ticks.filter((t) => isDecade(t.value));
           },
+          ticks: { ...tick, maxTicksLimit: 8, callback: (value) => formatMs(Number(value)) },
         },
       },
       plugins: {
+        inferscopeTargets: {
+          latencyMs: data.targetMs,
+          latencyLabel: data.targetMs === null ? '' : `target ${data.latencyLabel.replace(' latency', '')} ≤ ${formatMs(data.targetMs)}`,
+          rps: data.targetRps,
+          rpsLabel: data.targetRps === null ? '' : `${formatRps(data.targetRps)} asked`,
+          latencyColor: cssColor('--danger', '#b91c1c'),
+          rpsColor: cssColor('--text-faint', '#8a93a0'),
+        },
         legend: {
           position: 'bottom',
           labels: {
@@ -195,13 +198,11 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
             font: { family: theme.font, size: 12 },
             usePointStyle: true,
             boxHeight: 7,
-            filter: (item, chartData) => (chartData.datasets[item.datasetIndex ?? -1] as Dataset | undefined)?.role === 'setup',
           },
         },
         tooltip: {
           titleFont: { family: theme.font },
           bodyFont: { family: theme.font },
-          filter: (item) => (item.dataset as Dataset).role === 'setup',
           callbacks: {
             title: (items) => (items[0]?.dataset.label ?? ''),
             label: (item) => {

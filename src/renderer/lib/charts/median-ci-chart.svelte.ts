@@ -1,4 +1,4 @@
-import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, LogarithmicScale, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
 import { formatMs } from '../../../shared/stats/format';
 import type { MedianBar } from '../logic/compare-items';
@@ -6,9 +6,12 @@ import { chartAttachment } from './attach.svelte';
 import type { ChartTheme } from './theme';
 import { whiskersPlugin, type WithWhiskers } from './whiskers';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip);
 
-type Config = ChartConfiguration<'bar', number[], string>;
+/** Beyond this spread a linear axis shrinks the fast entries to slivers: the axis turns logarithmic. */
+const LOG_SPREAD = 20;
+
+type Config = ChartConfiguration<'bar', number[], string[]>;
 
 function cssColor(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
@@ -17,6 +20,8 @@ function cssColor(name: string, fallback: string): string {
 function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
   const accent = cssColor('--accent', '#4f46e5');
   const top = Math.max(0, ...bars.map((bar) => bar.highMs)) * 1.08 || 1;
+  const bottom = Math.min(...bars.map((bar) => bar.lowMs).filter((ms) => ms > 0));
+  const log = Number.isFinite(bottom) && top / bottom > LOG_SPREAD;
   const dataset: Config['data']['datasets'][number] & WithWhiskers = {
     data: bars.map((bar) => bar.medianMs),
     whiskers: bars.map((bar) => ({ low: bar.lowMs, high: bar.highMs })),
@@ -38,11 +43,21 @@ function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
       animation: false,
       scales: {
         x: {
-          beginAtZero: true,
-          max: top,
+          type: log ? 'logarithmic' : 'linear',
+          ...(log ? { min: 10 ** Math.floor(Math.log10(bottom / 1.3)) } : { beginAtZero: true }),
+          max: log ? 10 ** Math.ceil(Math.log10(top)) : top,
           grid: { color: theme.grid },
           border: { display: false },
-          title: { display: true, text: 'median latency per request, with its 95 % CI (shorter is faster)', color: theme.text, font: { family: theme.font } },
+          title: {
+            display: true,
+            text: `median latency per request with its 95 % CI${log ? ', log scale' : ''} (shorter is faster)`,
+            color: theme.text,
+            font: { family: theme.font },
+          },
+          // A log axis offers a tick at every 1–9 × 10ⁿ: decades keep it legible.
+          afterBuildTicks: (scale) => {
+            if (log) scale.ticks = scale.ticks.filter((t) => Math.abs(Math.log10(t.value) - Math.round(Math.log10(t.value))) < 1e-9);
+          },
           ticks: { color: theme.text, font: { family: theme.font }, maxTicksLimit: 7, callback: (value) => formatMs(Number(value)) },
         },
         y: {
@@ -57,6 +72,7 @@ function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
           titleFont: { family: theme.font },
           bodyFont: { family: theme.font },
           callbacks: {
+            title: (items) => bars[items[0]?.dataIndex ?? -1]?.label.join(' · ') ?? '',
             label: (item) => {
               const bar = bars[item.dataIndex];
               if (!bar) return '';

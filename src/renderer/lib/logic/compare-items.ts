@@ -53,8 +53,8 @@ export function readiness(items: readonly CompareItemRef[]): CompareReadiness {
 }
 
 /** Drops items whose run is gone (deleted elsewhere). */
-export function existingItems(items: readonly CompareItemRef[], runIds: ReadonlySet<string>): CompareItemRef[] {
-  return items.filter((item) => runIds.has(item.runId));
+export function existingItems(items: readonly CompareItemRef[], runIds: readonly string[]): CompareItemRef[] {
+  return items.filter((item) => runIds.includes(item.runId));
 }
 
 /** What the picker lists under a run: enough to choose, without the samples. */
@@ -88,10 +88,17 @@ export type RowVerdict = 'baseline' | 'faster' | 'slower' | 'same' | 'too-few' |
 
 export interface RowReading {
   verdict: RowVerdict;
-  /** "1.8× faster (95 % CI 1.7–1.9×)", "no measurable difference", … */
-  text: string;
-  /** Time against the baseline's: "0.55× (0.53–0.58)"; null for the baseline or without samples. */
-  timeRatio: string | null;
+  /** "1.8× faster", "no measurable difference", … */
+  headline: string;
+  /** "(95 % CI 1.7–1.9×)" where a difference is claimed; empty otherwise. */
+  detail: string;
+  /** Time against the baseline's: "0.55×" with its CI "0.53–0.58"; null for the baseline or without samples. */
+  timeRatio: { value: string; ci: string } | null;
+}
+
+/** "1.8× faster (95 % CI 1.7–1.9×)": a row's reading in one line. */
+export function readingText(reading: Pick<RowReading, 'headline' | 'detail'>): string {
+  return reading.detail ? `${reading.headline} ${reading.detail}` : reading.headline;
 }
 
 /**
@@ -99,18 +106,18 @@ export interface RowReading {
  * its inverse; "faster" or "slower" only where the 95 % CI excludes 1 (MEASUREMENT.md, "Comparing").
  */
 export function readEntry(entry: Pick<ComparisonEntry, 'vsBaseline' | 'statement'>, index: number): RowReading {
-  if (index === 0) return { verdict: 'baseline', text: 'baseline', timeRatio: null };
+  if (index === 0) return { verdict: 'baseline', headline: 'baseline', detail: '', timeRatio: null };
   const vs = entry.vsBaseline;
-  if (!vs) return { verdict: 'not-measured', text: entry.statement, timeRatio: null };
-  const timeRatio = `${formatRatio(vs.ratio)} (${formatSignificant(vs.ciLow)}–${formatSignificant(vs.ciHigh)})`;
-  if (vs.tooFewSamples) return { verdict: 'too-few', text: 'too few samples to tell', timeRatio };
+  if (!vs) return { verdict: 'not-measured', headline: entry.statement, detail: '', timeRatio: null };
+  const timeRatio = { value: formatRatio(vs.ratio), ci: `${formatSignificant(vs.ciLow)}–${formatSignificant(vs.ciHigh)}` };
+  if (vs.tooFewSamples) return { verdict: 'too-few', headline: 'too few samples to tell', detail: '', timeRatio };
   if (vs.verdict === 'faster') {
-    return { verdict: 'faster', text: `${formatRatio(1 / vs.ratio)} faster (95 % CI ${formatSignificant(1 / vs.ciHigh)}–${formatRatio(1 / vs.ciLow)})`, timeRatio };
+    return { verdict: 'faster', headline: `${formatRatio(1 / vs.ratio)} faster`, detail: `(95 % CI ${formatSignificant(1 / vs.ciHigh)}–${formatRatio(1 / vs.ciLow)})`, timeRatio };
   }
   if (vs.verdict === 'slower') {
-    return { verdict: 'slower', text: `${formatRatio(vs.ratio)} slower (95 % CI ${formatSignificant(vs.ciLow)}–${formatRatio(vs.ciHigh)})`, timeRatio };
+    return { verdict: 'slower', headline: `${formatRatio(vs.ratio)} slower`, detail: `(95 % CI ${formatSignificant(vs.ciLow)}–${formatRatio(vs.ciHigh)})`, timeRatio };
   }
-  return { verdict: 'same', text: 'no measurable difference', timeRatio };
+  return { verdict: 'same', headline: 'no measurable difference', detail: '', timeRatio };
 }
 
 export const ROW_VERDICT_TONE: Readonly<Record<RowVerdict, 'ok' | 'warn' | 'danger' | 'neutral' | 'accent'>> = {
@@ -127,8 +134,19 @@ export function entryTestId(entry: Pick<ComparisonEntry, 'runId' | 'configId'>):
   return `compare-row-${entry.runId}-${entry.configId.replace(/\//g, '_')}`;
 }
 
+/**
+ * An entry's two lines: what was measured, then where. The host's label is "<run> <config id>"
+ * when several runs take part: "run of 2026-11-28 22:37 #1 cpu/b1/t0/c1".
+ */
+export function entryLines(entry: Pick<ComparisonEntry, 'label' | 'configId'>): { config: string; run: string | null } {
+  const suffix = ` ${entry.configId}`;
+  if (entry.label.endsWith(suffix)) return { config: entry.configId, run: entry.label.slice(0, -suffix.length) };
+  return { config: entry.label, run: null };
+}
+
 export interface MedianBar {
-  label: string;
+  /** One line per array item: the configuration, then the run. */
+  label: string[];
   medianMs: number;
   lowMs: number;
   highMs: number;
@@ -140,8 +158,9 @@ export function medianBars(comparison: Pick<Comparison, 'entries'>): MedianBar[]
   const bars: MedianBar[] = [];
   comparison.entries.forEach((entry, index) => {
     if (entry.medianMs === null) return;
+    const lines = entryLines(entry);
     bars.push({
-      label: entry.label,
+      label: lines.run === null ? [lines.config] : [lines.config, lines.run],
       medianMs: entry.medianMs,
       lowMs: entry.ciLowMs ?? entry.medianMs,
       highMs: entry.ciHighMs ?? entry.medianMs,

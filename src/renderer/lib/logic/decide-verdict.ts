@@ -37,7 +37,7 @@ export function rowRequirementStatus(row: Pick<VerdictRow, 'eligible' | 'meetsRe
 export const ROW_STATUS_LABEL: Readonly<Record<RowRequirementStatus, string>> = {
   meets: 'meets',
   borderline: 'borderline',
-  misses: 'misses narrowly',
+  misses: 'narrow miss',
   fails: 'fails',
   'not-eligible': 'not eligible',
 };
@@ -59,9 +59,10 @@ export const ROW_STATUS_TITLE: Readonly<Record<RowRequirementStatus, string>> = 
 };
 
 /** "11,800 req/s", with the range its CI allows where that differs, and how it was found. */
-export function capacityText(row: Pick<VerdictRow, 'capacity'>): { value: string; range: string | null; note: string | null } {
+export function capacityText(row: Pick<VerdictRow, 'capacity' | 'eligible'>): { value: string; range: string | null; note: string | null } {
   const cap = row.capacity;
-  if (cap.maxThroughputRps === null) return { value: '—', range: null, note: 'no measured level meets the target' };
+  if (!row.eligible) return { value: '—', range: null, note: 'needs a batching delay' };
+  if (cap.maxThroughputRps === null) return { value: '—', range: null, note: 'no level meets it' };
   const same = cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps;
   const range = same ? null : `${cap.lowRps === null ? 'none' : formatCount(cap.lowRps)}–${cap.highRps === null ? 'none' : formatCount(cap.highRps)}`;
   let note: string | null = null;
@@ -97,6 +98,15 @@ export function orderedRows(verdict: Pick<Verdict, 'rows' | 'cheapest'>): Verdic
       (a.costPerMillion ?? Infinity) - (b.costPerMillion ?? Infinity) ||
       (b.capacity.maxThroughputRps ?? -1) - (a.capacity.maxThroughputRps ?? -1),
   );
+}
+
+/**
+ * A row's setup without the run it came from, which the table shows on its own line:
+ * "run of 2026-11-28 22:37: CPU, batch 1" → "CPU, batch 1".
+ */
+export function setupName(row: Pick<VerdictRow, 'label' | 'runLabel'>): string {
+  const prefix = `${row.runLabel}: `;
+  return row.runLabel && row.label.startsWith(prefix) ? row.label.slice(prefix.length) : row.label;
 }
 
 /** Test ids cannot hold "/" or ":": "0:original/cpu/b1/t0" → "0-original_cpu_b1_t0". */
@@ -171,7 +181,8 @@ export function latencyAxis(values: readonly number[]): { type: 'linear' | 'loga
   if (positive.length === 0) return { type: 'linear', min: 0, max: 1 };
   const low = Math.min(...positive);
   const high = Math.max(...positive);
-  if (high / low > 10) return { type: 'logarithmic', min: 10 ** Math.floor(Math.log10(low)), max: 10 ** Math.ceil(Math.log10(high)) };
+  // Headroom keeps a point near a decade off the chart's edge, where it would be cut in half.
+  if (high / low > 10) return { type: 'logarithmic', min: 10 ** Math.floor(Math.log10(low / 1.3)), max: 10 ** Math.ceil(Math.log10(high * 1.3)) };
   return { type: 'linear', min: 0, max: high * 1.15 };
 }
 
@@ -182,7 +193,6 @@ export const SWEEP_CONCURRENCY: readonly number[] = [1, 2, 4, 8];
 /** Short on purpose: the sweep finds the knee of the curve; the Benchmark view measures properly. */
 export const SWEEP_MIN_TIME_MS = 500;
 export const SWEEP_MAX_TIME_MS = 1500;
-export const SWEEP_WARMUP_MAX_MS = 2000;
 /** Session create, first run and the end of warm-up, per configuration, as a rough budget. */
 const SWEEP_OVERHEAD_MS = 1500;
 
@@ -208,7 +218,8 @@ export function sweepPlan(doc: Pick<RunDocument, 'plan' | 'configs'>): BenchPlan
     graphOptimizationLevel: plan.graphOptimizationLevel,
     minTimeMs: SWEEP_MIN_TIME_MS,
     maxTimeMs: SWEEP_MAX_TIME_MS,
-    warmupMaxMs: SWEEP_WARMUP_MAX_MS,
+    // Warm-up stops once stable; cutting it short would leave every level "not stable", no verdict.
+    warmupMaxMs: plan.warmupMaxMs,
     profile: false,
   };
 }

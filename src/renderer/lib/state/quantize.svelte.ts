@@ -3,11 +3,12 @@ import type { EventPayload } from '../../../shared/contract';
 import type { ModelSource } from '../../../shared/domain/app';
 import type { QuantizeMode } from '../../../shared/domain/quantize';
 import type { ConfigResult, RunDocument, RunStatus } from '../../../shared/domain/run';
-import type { ModeAvailability, QuantizeProgress, Variant } from '../../../shared/domain/variant';
+import type { ModeAvailability, QuantizeProgress, QuantizeRequestInput, Variant } from '../../../shared/domain/variant';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
 import { readyProviders, sourceKey } from '../logic/bench-plan';
 import { buildComparePlan, COMPARE_MAX_TIME_S, COMPARE_MIN_TIME_S, parseCompareTimes } from '../logic/quantize-compare';
+import { requantizeRequest, worstToExclude } from '../logic/quantize-layers';
 import {
   buildQuantizeRequest,
   DEFAULT_EVALUATION_SAMPLES,
@@ -274,16 +275,43 @@ export class QuantizeController {
   async make() {
     this.submitted = true;
     const built = this.request;
+    if (!built?.ok || !this.modeUsable) return;
+    await this.start(built.request);
+  }
+
+  /**
+   * Makes `variant` again with its `count` worst transformed layers left in float: its own options
+   * plus those names in the exclude list, on the inputs the form describes. The new variant has
+   * other options, so it joins the list beside the first instead of replacing it.
+   */
+  async requantize(variant: Variant, count: number) {
+    const source = this.source;
+    if (!source || this.job) return;
+    const nodes = worstToExclude(variant.report, count);
+    const built = requantizeRequest({ variant, nodes, source, data: this.data, evaluationSamples: this.evaluationSamples });
+    if (!built.ok) {
+      // The form's data fields are what is wrong: show them marked.
+      this.submitted = true;
+      return;
+    }
+    // The form follows, so the next attempt by hand starts from these exclusions.
+    this.drafts[variant.mode].exclude = (built.request.options.exclude ?? []).join('\n');
+    this.drafts[variant.mode].include = (built.request.options.include ?? []).join('\n');
+    this.chosenMode = variant.mode;
+    await this.start(built.request);
+  }
+
+  private async start(request: Omit<QuantizeRequestInput, 'jobId'>) {
     const key = this.key;
-    if (!built?.ok || !key || this.job || !this.modeUsable) return;
-    const job: QuantizeJob = { jobId: newJobId(), mode: this.mode, key };
+    if (!key || this.job) return;
+    const job: QuantizeJob = { jobId: newJobId(), mode: request.options.mode, key };
     this.job = job;
     this.progress = null;
     this.fraction = 0;
     this.jobError = null;
     this.outcome = null;
     try {
-      const variant = await this.backend.invoke('quantize.run', { request: { ...built.request, jobId: job.jobId } });
+      const variant = await this.backend.invoke('quantize.run', { request: { ...request, jobId: job.jobId } });
       if (this.key === job.key) {
         // Same options on the same model give the same id: the new variant replaces the old one.
         this.variants = [variant, ...this.variants.filter((entry) => entry.id !== variant.id)];

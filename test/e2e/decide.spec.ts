@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+
+/**
+ * The answer, as a person gets it from the browser host: a short CPU benchmark with two
+ * concurrency levels, a requirement typed into the Decide view, the verdict and its cost table,
+ * an impossible target with the break-even, PDF / CSV / JSON reports, a second run compared
+ * with the first, and a capacity sweep started from the verdict.
+ */
+test.describe.configure({ mode: 'serial' });
+
+const runs: { first?: string; second?: string } = {};
+
+/** A CPU-only benchmark of the MNIST sample from the Benchmark view; answers the run's id once it is done. */
+async function benchmark(app: Page, plan: { batches: string; concurrency: string; configs: number }): Promise<string> {
+  await app.getByTestId('nav-bench').click();
+  const model = app.getByTestId('bench-model');
+  await expect(model.locator('option[value="sample:mnist-cnn"]')).toHaveCount(1);
+  await model.selectOption('sample:mnist-cnn');
+  await expect(app.getByTestId('bench-plan')).toContainText('8 nodes');
+  const webgpu = app.getByTestId('bench-ep-webgpu');
+  await expect(webgpu).toBeAttached({ timeout: 60_000 });
+  if (await webgpu.isEnabled()) await webgpu.uncheck();
+  await expect(app.getByTestId('bench-ep-cpu')).toBeChecked();
+  await app.getByTestId('bench-batches').fill(plan.batches);
+  await app.getByTestId('bench-concurrency').fill(plan.concurrency);
+  await app.getByTestId('bench-advanced').locator('summary').click();
+  await app.getByTestId('bench-min-time').fill('0.5');
+  await app.getByTestId('bench-max-time').fill('1.5');
+  await app.getByTestId('bench-profile').uncheck();
+  await expect(app.getByTestId('bench-config-count')).toContainText(`${plan.configs} configuration`);
+  await app.getByTestId('bench-start').click();
+  const dashboard = app.getByTestId('run-dashboard');
+  await expect(dashboard).toHaveAttribute('data-run-id', /.+/);
+  const id = (await dashboard.getAttribute('data-run-id')) ?? '';
+  await expect(app.getByTestId('run-status')).toHaveAttribute('data-status', 'completed', { timeout: 45_000 });
+  await expect(app.getByTestId('run-configs-done')).toContainText(`${plan.configs} / ${plan.configs}`);
+  return id;
+}
+
+async function download(app: Page, testId: string): Promise<{ name: string; file: string }> {
+  const waiting = app.waitForEvent('download');
+  await app.getByTestId(testId).click();
+  const done = await waiting;
+  return { name: done.suggestedFilename(), file: await done.path() };
+}
+
+test('a GPU is not needed for a small CNN on the CPU, and an impossible target shows the break-even', async ({ app }) => {
+  runs.first = await benchmark(app, { batches: '1', concurrency: '1, 2', configs: 2 });
+
+  await app.getByTestId('nav-decide').click();
+  // The newest run is ticked by default: the one just measured.
+  await expect(app.getByTestId(`decide-run-${runs.first}`)).toBeChecked();
+  await expect(app.getByTestId('decide-runs').locator('input:checked')).toHaveCount(1);
+  // Prices nobody typed are defaults, marked as assumptions.
+  for (const price of ['cpu', 'gpu', 'electricity']) await expect(app.getByTestId(`decide-assumed-${price}`)).toContainText('assumption');
+
+  await app.getByTestId('decide-latency-percentile').selectOption('p95');
+  await app.getByTestId('decide-latency-ms').fill('50');
+  await app.getByTestId('decide-throughput').fill('200');
+  const card = app.getByTestId('verdict-card');
+  await expect(card).toHaveAttribute('data-status', 'cpu-suffices');
+  await expect(app.getByTestId('verdict-summary')).toContainText('A GPU is not necessary');
+  await expect(app.getByTestId('verdict-headline')).toContainText('No GPU needed');
+  await expect(app.getByTestId('verdict-evidence')).toContainText('95 % CI');
+  const table = app.getByTestId('cost-table');
+  const cheapest = table.locator('tr[data-cheapest="true"]');
+  await expect(cheapest).toHaveCount(1);
+  await expect(cheapest).toHaveAttribute('data-status', 'meets');
+  await expect(cheapest).toContainText('CPU');
+  await expect(cheapest).toContainText(/\$\d/);
+  // Two measured levels: the curve and the target line are drawn.
+  await expect(app.getByTestId('capacity-chart')).toHaveAttribute('data-target-ms', '50');
+  await expect(app.getByTestId('capacity-chart').locator('canvas')).toBeVisible();
+  // No GPU here: what one would have to deliver to be worth it.
+  await expect(app.getByTestId('verdict-break-even')).toContainText('req/s');
+
+  await app.getByTestId('decide-latency-ms').fill('0.001');
+  await expect(card).toHaveAttribute('data-status', 'nothing-meets');
+  await expect(app.getByTestId('verdict-summary')).toContainText('Nothing measured meets');
+  await expect(app.getByTestId('break-even-speedup')).toContainText(/≥ [\d.,]+× faster/);
+  await expect(table.locator('tr[data-meets="true"]')).toHaveCount(0);
+  await expect(table.locator('tr').nth(1)).toHaveAttribute('data-status', 'fails');
+
+  // The requirement was saved with the verdict: a reload starts from it.
+  await app.reload();
+  await expect(app.getByTestId('decide-latency-ms')).toHaveValue('0.001');
+  await expect(app.getByTestId('decide-throughput')).toHaveValue('200');
+  await expect(app.getByTestId('verdict-card')).toHaveAttribute('data-status', 'nothing-meets');
+});
+
+test('exports the report as PDF, CSV and JSON', async ({ app }) => {
+  expect(runs.first).toBeTruthy();
+  await app.getByTestId('nav-decide').click();
+  await expect(app.getByTestId(`decide-run-${runs.first}`)).toBeChecked();
+  await app.getByTestId('decide-latency-ms').fill('50');
+  await expect(app.getByTestId('verdict-card')).toHaveAttribute('data-status', 'cpu-suffices');
+
+  await app.getByTestId('export-paper').selectOption('letter');
+  const pdf = await download(app, 'export-pdf');
+  expect(pdf.name).toMatch(/\.pdf$/);
+  const bytes = readFileSync(pdf.file);
+  expect(bytes.subarray(0, 4).toString('latin1')).toBe('%PDF');
+  expect(bytes.length).toBeGreaterThan(10_000);
+  await expect(app.getByTestId('export-result')).toContainText(pdf.name);
+  // pdftotext wants a file name it can recognise; Playwright's download has none.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'inferscope-decide-'));
+  try {
+    const saved = path.join(scratch, 'report.pdf');
+    copyFileSync(pdf.file, saved);
+    const text = execFileSync('pdftotext', ['-layout', saved, '-'], { encoding: 'utf8' });
+    expect(text).toContain('mnist-cnn');
+    expect(text).toContain('Method');
+    expect(text).toContain('p95 ≤ 50 ms');
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const csv = await download(app, 'export-csv');
+  expect(csv.name).toMatch(/\.csv$/);
+  const lines = readFileSync(csv.file, 'utf8').trim().split(/\r?\n/);
+  const header = lines[0]?.split(',') ?? [];
+  expect(header).toEqual(expect.arrayContaining(['run_id', 'ep', 'concurrency', 'median_ms', 'p95_ms', 'meets_target', 'cost_per_million_usd']));
+  const rows = lines.slice(1).map((line) => line.split(','));
+  expect(rows.length).toBeGreaterThanOrEqual(2);
+  const at = (name: string) => header.indexOf(name);
+  expect(rows.every((row) => row[at('run_id')] === runs.first)).toBe(true);
+  expect(Number(rows[0]?.[at('median_ms')])).toBeGreaterThan(0);
+  expect(rows.map((row) => row[at('meets_target')])).toContain('meets');
+
+  const json = await download(app, 'export-json');
+  expect(json.name).toMatch(/\.json$/);
+  const report = JSON.parse(readFileSync(json.file, 'utf8')) as { id: string; schema: string; configs: unknown[] };
+  expect(report).toMatchObject({ id: runs.first, schema: 'inferscope.run' });
+  expect(report.configs).toHaveLength(2);
+});
+
+test('compares a batch-2 run with the first, with a ratio and a verdict per row', async ({ app }) => {
+  expect(runs.first).toBeTruthy();
+  runs.second = await benchmark(app, { batches: '2', concurrency: '1', configs: 1 });
+
+  await app.getByTestId('nav-compare').click();
+  await app.getByTestId(`compare-expand-${runs.first}`).click();
+  await app.getByTestId(`compare-item-${runs.first}-cpu_b1_t0_c1`).check();
+  await app.getByTestId(`compare-expand-${runs.second}`).click();
+  await app.getByTestId(`compare-item-${runs.second}-cpu_b2_t0_c1`).check();
+  await expect(app.getByTestId('compare-selected').locator('li')).toHaveCount(2);
+  await expect(app.getByTestId('compare-selected').locator('li').first()).toContainText('Baseline');
+
+  const table = app.getByTestId('compare-table');
+  const baseline = table.getByTestId(`compare-row-${runs.first}-cpu_b1_t0_c1`);
+  const other = table.getByTestId(`compare-row-${runs.second}-cpu_b2_t0_c1`);
+  await expect(baseline).toHaveAttribute('data-verdict', 'baseline');
+  await expect(other).toHaveAttribute('data-verdict', /^(faster|slower|same)$/);
+  await expect(other.getByTestId('compare-ratio')).toHaveText(/^\s*[\d.]+×\s+\([\d.]+–[\d.]+\)\s*$/);
+  await expect(other.getByTestId('compare-verdict')).toHaveText(/^\s*([\d.]+× (faster|slower)\s+\(95 % CI [\d.]+–[\d.]+×\)|no measurable difference)\s*$/);
+  await expect(app.getByTestId('compare-chart')).toHaveAttribute('data-bars', '2');
+  // Same machine: no hardware note.
+  await expect(app.getByTestId('compare-machines-note')).toHaveCount(0);
+
+  // The other becomes the baseline: the ratio turns around.
+  await app.getByTestId('compare-selected').getByRole('button', { name: 'Make baseline' }).click();
+  await expect(table.getByTestId(`compare-row-${runs.second}-cpu_b2_t0_c1`)).toHaveAttribute('data-verdict', 'baseline');
+});
+
+test('measures capacity from the verdict and weighs the sweep in', async ({ app }) => {
+  expect(runs.first).toBeTruthy();
+  await app.getByTestId('nav-decide').click();
+  // The newest run is the batch-2 one: tick the first instead.
+  await expect(app.getByTestId(`decide-run-${runs.second}`)).toBeChecked();
+  await app.getByTestId(`decide-run-${runs.first}`).check();
+  await app.getByTestId(`decide-run-${runs.second}`).uncheck();
+  await expect(app.getByTestId('verdict-card')).toHaveAttribute('data-status', 'cpu-suffices');
+
+  await app.getByTestId('decide-measure-capacity').click();
+  const sweep = app.getByTestId('decide-sweep');
+  await expect(sweep).toHaveAttribute('data-status', 'running');
+  await expect(sweep).toHaveAttribute('data-run-id', /.+/);
+  const sweepId = (await sweep.getAttribute('data-run-id')) ?? '';
+  await expect(sweep).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
+  await expect(app.getByTestId(`decide-run-${sweepId}`)).toBeChecked();
+  await expect(app.getByTestId(`decide-run-${runs.first}`)).toBeChecked();
+  // The sweep's four levels of the CPU setup now feed the verdict and its chart.
+  await expect(app.getByTestId('capacity-chart')).toHaveAttribute('data-series', '2');
+  await expect(app.getByTestId('verdict-card')).toHaveAttribute('data-status', 'cpu-suffices');
+});
