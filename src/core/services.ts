@@ -170,7 +170,13 @@ export function createServices(options: ServicesOptions): Services {
         return { fileName: `${base}.csv`, mimeType: 'text/csv', bytes: new TextEncoder().encode(runsToCsv(docs, verdict)) };
       }
       case 'json': {
-        const text = JSON.stringify(docs.length === 1 ? first : docs, null, 2);
+        // Without a requirement: the run document(s) as saved. With one: the verdict beside them.
+        const value = request.requirement
+          ? { schema: 'inferscope.report', schemaVersion: 1, requirement: request.requirement, verdict: adviseDeployment(docs, request.requirement), runs: docs }
+          : docs.length === 1
+            ? first
+            : docs;
+        const text = JSON.stringify(value, null, 2);
         return { fileName: `${docs.length === 1 ? first.id : base}.json`, mimeType: 'application/json', bytes: new TextEncoder().encode(text) };
       }
     }

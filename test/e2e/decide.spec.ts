@@ -134,9 +134,12 @@ test('exports the report as PDF, CSV and JSON', async ({ app }) => {
 
   const json = await download(app, 'export-json');
   expect(json.name).toMatch(/\.json$/);
-  const report = JSON.parse(readFileSync(json.file, 'utf8')) as { id: string; schema: string; configs: unknown[] };
-  expect(report).toMatchObject({ id: runs.first, schema: 'inferscope.run' });
-  expect(report.configs).toHaveLength(2);
+  // With a requirement set, the JSON carries the verdict beside the run documents.
+  const report = JSON.parse(readFileSync(json.file, 'utf8')) as { schema: string; verdict: { status: string }; runs: { id: string; schema: string; configs: unknown[] }[] };
+  expect(report.schema).toBe('inferscope.report');
+  expect(report.verdict.status).toBeTruthy();
+  expect(report.runs[0]).toMatchObject({ id: runs.first, schema: 'inferscope.run' });
+  expect(report.runs[0]?.configs).toHaveLength(2);
 });
 
 test('compares a batch-2 run with the first, with a ratio and a verdict per row', async ({ app }) => {

@@ -18,11 +18,12 @@ export interface ViewEntry {
 
 /** The navigation, top to bottom. A new view is one line here. */
 export const VIEWS: readonly ViewEntry[] = [
+  // In the order a person works: what they have, what it runs on, measure, try precisions, decide.
   { id: 'model', label: 'Model', icon: 'model', component: ModelView },
   { id: 'hardware', label: 'Hardware', icon: 'chip', component: HardwareView },
-  { id: 'quantize', label: 'Quantize', icon: 'sparkle', component: QuantizeView },
   { id: 'bench', label: 'Benchmark', icon: 'gauge', component: BenchView },
-  { id: 'runs', label: 'Runs', icon: 'list', component: RunsView },
-  { id: 'compare', label: 'Compare', icon: 'copy', component: CompareView },
+  { id: 'quantize', label: 'Quantize', icon: 'sparkle', component: QuantizeView },
   { id: 'decide', label: 'Decide', icon: 'check', component: DecideView },
+  { id: 'compare', label: 'Compare', icon: 'copy', component: CompareView },
+  { id: 'runs', label: 'Runs', icon: 'list', component: RunsView },
 ];

@@ -77,6 +77,9 @@ describe('from a model to a verdict, through the contract', () => {
     expect(csv.trim().split('\n')).toHaveLength(3); // header + two configurations
     const json = JSON.parse(Buffer.from((await call('report.export', { runIds: [runId], requirement: null, format: 'json' }))!.dataBase64!, 'base64').toString());
     expect(json.id).toBe(runId);
+    const withVerdict = JSON.parse(Buffer.from((await call('report.export', { runIds: [runId], requirement, format: 'json' }))!.dataBase64!, 'base64').toString());
+    expect(withVerdict.verdict.summary).toBeTruthy();
+    expect(withVerdict.runs[0].id).toBe(runId);
   });
 });
 
