@@ -3,8 +3,6 @@
  * the run document after every configuration so nothing measured is lost to a crash, a
  * cancel or the app closing. Progress is forwarded as contract events, at most 20 per second.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { EventName, EventPayload } from '../../shared/contract';
 import type { HardwareProfile } from '../../shared/domain/hardware';
@@ -25,8 +23,8 @@ import { InferscopeError, toErrorInfo } from '../../shared/errors';
 import { PERCENTILE_METHOD, THERMAL_TREND_WARN_RATIO } from '../../shared/stats';
 import { queryNvidiaUsage } from '../hardware';
 import { readNoiseSnapshot } from '../hardware/noise';
-import type { RunStore} from '../store/runs';
-import { newRunId } from '../store/runs';
+import { newRunId, type RunStore } from '../store/runs';
+import { sha256File } from '../store/files';
 import type { BenchMeasurement, UserTensor } from './measurement';
 import { MAX_CONFIGS, ORIGINAL, configId, expandPlan, type PlannedConfig } from './plan';
 import { nextConcurrency } from '../../shared/advice/capacity';
@@ -432,15 +430,6 @@ async function runModel(model: { path: string; sample: string | null }, info: Mo
   };
 }
 
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
 
 /** Coalesces the worker's progress into at most one event per PROGRESS_INTERVAL_MS, keeping every sample. */
 class ProgressForwarder {
@@ -538,8 +527,4 @@ class GpuPoller {
       powerDrawWatts: mean(this.power),
     };
   }
-}
-
-export async function readRunFile(file: string): Promise<string> {
-  return fs.readFile(file, 'utf8');
 }

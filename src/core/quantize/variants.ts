@@ -8,8 +8,9 @@
  * The id hashes what decides the result (options, calibration data spec, source), so asking
  * for the same variant again replaces it instead of piling up copies.
  */
+import { sha256File } from '../store/files';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { QuantizeCpu, QuantizeMode, QuantizeOptions } from '../../shared/domain/quantize';
 import { VariantSchema, type ModeAvailability, type QuantizeRequest, type Variant } from '../../shared/domain/variant';
@@ -92,15 +93,6 @@ export function variantLabel(options: QuantizeOptions): string {
   return extras.length > 0 ? `${base} (${extras.join(', ')})` : base;
 }
 
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
-}
 
 /** What a variant records about the model it came from. */
 export async function describeSource(file: string, name = path.basename(file)): Promise<VariantSource> {
@@ -420,3 +412,5 @@ export function modeAvailability(model: ModelProto, cpu?: QuantizeCpu): ModeAvai
 export function quantizeCpu(arch: string, flags: readonly string[]): QuantizeCpu {
   return { arch, flags: inferenceFlags(arch, flags).filter((f) => f.present).map((f) => f.name) };
 }
+
+export { sha256File };
