@@ -186,6 +186,8 @@ program
   .option('--exclude <nodes>', 'node names to leave as they are (comma-separated, repeatable)', parseNameList, [])
   .option('--include <nodes>', 'transform only these node names (comma-separated, repeatable)', parseNameList, [])
   .option('--evaluation-samples <n>', 'inputs the quality figures compare on (default 8)', parsePositiveInt)
+  .option('--layer-report', 'measure per-layer SQNR whatever the model size (done unasked up to 64 MiB)')
+  .option('--no-layer-report', 'skip the per-layer SQNR')
   .option('--seed <n>', 'seed of random calibration inputs (default 1)', Number)
   .option('--int-range <min..max>', 'range of random integer inputs, e.g. token ids 0..30521', parseRange)
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable), e.g. --dim sequence=128', collectDim, {})

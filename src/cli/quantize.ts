@@ -44,6 +44,8 @@ export interface QuantizeCliOptions {
   exclude?: string[];
   include?: string[];
   evaluationSamples?: number;
+  /** --layer-report: always; --no-layer-report: never; absent: automatic (models up to 64 MiB). */
+  layerReport?: boolean;
   seed?: number;
   intRange?: { min: number; max: number };
   dim?: Record<string, number>;
@@ -193,6 +195,7 @@ export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts:
     options,
     calibration,
     ...(opts.evaluationSamples !== undefined ? { evaluationSamples: opts.evaluationSamples } : {}),
+    ...(opts.layerReport !== undefined ? { layerReport: opts.layerReport ? ('always' as const) : ('never' as const) } : {}),
     ...(opts.dim && Object.keys(opts.dim).length > 0 ? { dims: opts.dim } : {}),
     ...(Object.keys(intRanges).length > 0 ? { intRanges } : {}),
     jobId: `cli-${process.pid}-${Date.now().toString(36)}`,

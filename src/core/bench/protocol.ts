@@ -100,6 +100,7 @@ export const QuantizeJobRequestSchema = z.object({
   dims: DimValuesSchema.optional(),
   /** Inclusive ranges of random integer inputs by input name (token ids inside the vocabulary). */
   intRanges: z.record(z.string(), IntRangeSchema).optional(),
+  layerReport: z.enum(['auto', 'always', 'never']).default('auto'),
 });
 
 export const QuantizeJobProgressSchema = QuantizeProgressSchema.omit({ jobId: true });

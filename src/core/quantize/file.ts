@@ -47,6 +47,7 @@ export interface QuantizeFileRequest {
   evaluationSamples: number;
   dims?: DimValues | undefined;
   intRanges?: Readonly<Record<string, IntRange>> | undefined;
+  layerReport?: 'auto' | 'always' | 'never' | undefined;
 }
 
 export type QuantizeFileProgress = Omit<QuantizeProgress, 'jobId'>;
@@ -64,6 +65,23 @@ export interface QuantizeFileResult {
 export interface QuantizeFileHooks {
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: QuantizeFileProgress) => void) | undefined;
+}
+
+/**
+ * Per-layer SQNR loads both models again with every layer as an output. Up to this size it is
+ * done unasked; above it that extra load would take the job past 3× the model's size in memory,
+ * so it runs only when asked for ('always').
+ */
+export const LAYER_REPORT_AUTO_MAX_BYTES = 64 * 1024 ** 2;
+
+/** Why per-layer figures are not measured for this job, or null when they are. */
+function layerReportSkipped(choice: 'auto' | 'always' | 'never', sizeBytes: number): string | null {
+  if (choice === 'never') return 'No per-layer figures: not asked for.';
+  if (sizeBytes > MAX_LAYER_MODEL_BYTES) return tooLargeNote(sizeBytes);
+  if (choice === 'auto' && sizeBytes > LAYER_REPORT_AUTO_MAX_BYTES) {
+    return `No per-layer figures: they are measured unasked for models up to ${Math.round(LAYER_REPORT_AUTO_MAX_BYTES / 1024 ** 2)} MiB (they load both models again); ask for them to get them for this one.`;
+  }
+  return null;
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -147,7 +165,8 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
   checkAborted(signal);
   const transformReport = transformed.report;
   // Which layer outputs to compare is read off both graphs now, while they are in memory; only names are kept.
-  const layerPlan: LayerPlan | null = sizeBefore > MAX_LAYER_MODEL_BYTES ? null : planLayers(loaded.model, transformed.model, transformReport, options.mode);
+  const layerSkip = layerReportSkipped(request.layerReport ?? 'auto', sizeBefore);
+  const layerPlan: LayerPlan | null = layerSkip ? null : planLayers(loaded.model, transformed.model, transformReport, options.mode);
   const source: WriteSource = { external: loaded.external, hadExternalData: loaded.externalData.length > 0 };
   // The variant still points into the file's bytes for every tensor the transformation left
   // alone. When that is little, copy it, so the file buffer (as large as the model) is gone
@@ -203,7 +222,7 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
       await candidate.release();
     }
     // 5. Per-layer SQNR on the same inputs, again one session at a time (layers.ts).
-    layers = layerPlan ? await layerFigures(modelPath, outputPath, layerPlan, data.evaluation, signal, progress) : { layers: [], note: tooLargeNote(sizeBefore) };
+    layers = layerPlan ? await layerFigures(modelPath, outputPath, layerPlan, data.evaluation, signal, progress) : { layers: [], note: layerSkip ?? tooLargeNote(sizeBefore) };
   } catch (error) {
     await removeOutput();
     throw error;

@@ -57,6 +57,7 @@ export async function runQuantizeJob(input: QuantizeJobInput): Promise<Variant> 
         evaluationSamples: request.evaluationSamples,
         ...(request.dims ? { dims: request.dims } : {}),
         ...(request.intRanges ? { intRanges: request.intRanges } : {}),
+        layerReport: request.layerReport,
       },
       {
         id: request.jobId,

@@ -47,6 +47,11 @@ export const QuantizeRequestSchema = z.object({
    * every integer input not named. Masks default to all ones, token types to 0..1, the rest to 0..99.
    */
   intRanges: z.record(z.string(), z.object({ min: z.number().int(), max: z.number().int() })).optional(),
+  /**
+   * Per-layer SQNR (runs both models again with every layer's output): 'auto' does it for models
+   * up to LAYER_REPORT_AUTO_MAX_BYTES, where the extra memory stays small; 'always' / 'never' decide.
+   */
+  layerReport: z.enum(['auto', 'always', 'never']).default('auto'),
   /** Chosen by the caller so it can cancel the job. */
   jobId: z.string().min(1).max(100),
 });

@@ -23,6 +23,7 @@ import {
   rowTestId,
   selectedRuns,
   setupName,
+  sweepOf,
   sweepPlan,
   sweepSize,
   SWEEP_CONCURRENCY,
@@ -242,6 +243,21 @@ describe('runs and the capacity sweep', () => {
     expect(plan.eps).toEqual(['cpu']);
     expect(plan.variants).toEqual(['int8-dyn']);
     expect(plan.includeOriginal).toBe(true);
+  });
+
+  it('shows a sweep as starting until the new run’s document comes, then as the run is', () => {
+    const request = { baseRunId: 'base', model: 'resnet-mini', configs: 16, estimateMs: 48_000 };
+    expect(sweepOf(null, { preparing: false, runId: null, run: null, fraction: 0 })).toBeNull();
+    expect(sweepOf(request, { preparing: true, runId: null, run: null, fraction: 0 })).toEqual({ ...request, runId: null, status: 'starting', fraction: 0 });
+    // Its first event names the run before 'bench.start' answers.
+    expect(sweepOf(request, { preparing: false, runId: 'sweep', run: null, fraction: 0 })?.status).toBe('starting');
+    expect(sweepOf(request, { preparing: false, runId: 'sweep', run: { status: 'running' }, fraction: 0.4 })).toEqual({
+      ...request,
+      runId: 'sweep',
+      status: 'running',
+      fraction: 0.4,
+    });
+    expect(sweepOf(request, { preparing: false, runId: 'sweep', run: { status: 'cancelled' }, fraction: 0.4 })?.status).toBe('cancelled');
   });
 
   it('names a setup without the run it came from when the table shows that apart', () => {

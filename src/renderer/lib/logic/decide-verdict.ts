@@ -1,7 +1,7 @@
 import { formatJoules, formatRps, formatUsd } from '../../../shared/advice/format';
 import type { TargetStatus, Verdict, VerdictRow, VerdictStatus } from '../../../shared/domain/advice';
 import type { BenchPlanInput } from '../../../shared/domain/plan';
-import type { RunDocument, RunSummary } from '../../../shared/domain/run';
+import type { RunDocument, RunStatus, RunSummary } from '../../../shared/domain/run';
 import { formatCount } from '../../../shared/stats/format';
 import { providerColorSlot } from './run-results';
 
@@ -229,6 +229,36 @@ export function sweepSize(plan: BenchPlanInput): { configs: number; estimateMs: 
   const models = (plan.variants?.length ?? 0) + (plan.includeOriginal === false ? 0 : 1);
   const configs = models * (plan.eps?.length || 1) * (plan.batches?.length ?? 1) * (plan.threads?.length ?? 1) * (plan.concurrency?.length ?? 1);
   return { configs, estimateMs: configs * ((plan.maxTimeMs ?? SWEEP_MAX_TIME_MS) + SWEEP_OVERHEAD_MS) };
+}
+
+/** The sweep as asked for: the run whose model, providers, batches and threads it repeats, and its size once planned. */
+export interface SweepRequest {
+  baseRunId: string;
+  model: string;
+  configs: number;
+  estimateMs: number;
+}
+
+/** The capacity sweep started from the Decide view, as the card shows it. */
+export interface Sweep extends SweepRequest {
+  /** null until the host names the new run. */
+  runId: string | null;
+  status: 'starting' | RunStatus;
+  /** Whole sweep, 0–1; never moves backwards. */
+  fraction: number;
+}
+
+/**
+ * The sweep from what was asked and the run followed: 'starting' while its base run is read and
+ * until 'bench.start' answers with the new run's document.
+ */
+export function sweepOf(
+  request: SweepRequest | null,
+  followed: { preparing: boolean; runId: string | null; run: Pick<RunDocument, 'status'> | null; fraction: number },
+): Sweep | null {
+  if (!request) return null;
+  const status = followed.preparing || !followed.run ? 'starting' : followed.run.status;
+  return { ...request, runId: followed.runId, status, fraction: followed.fraction };
 }
 
 /** Runs a verdict can rest on: finished (or stopped) with at least one measured configuration. */

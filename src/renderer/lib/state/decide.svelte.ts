@@ -1,37 +1,19 @@
 import { untrack } from 'svelte';
-import type { EventPayload } from '../../../shared/contract';
 import type { RequirementInput, Verdict } from '../../../shared/domain/advice';
-import type { RunStatus } from '../../../shared/domain/run';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
 import { buildRequirement, draftFromRequirement, emptyDraft, PRICE_DEFAULTS, priceText, type PriceField, type RequirementBuild, type RequirementDraft } from '../logic/decide-form';
-import { defaultSelection, selectedRuns, sweepPlan, sweepSize } from '../logic/decide-verdict';
+import { defaultSelection, selectedRuns, sweepOf, sweepPlan, sweepSize, type Sweep, type SweepRequest } from '../logic/decide-verdict';
 import { errorInfoOf } from './app.svelte';
 import type { Controllers } from './context';
+import { RunFollower } from './run-follower.svelte';
 import type { RunsController } from './runs.svelte';
 
 /** Typing pauses this long before the verdict is asked for again. */
 const VERDICT_DELAY_MS = 350;
-/** Without any event for this long, the sweep's state is read from the run list instead. */
-const SWEEP_SILENCE_MS = 2500;
-const SWEEP_POLL_MS = 2000;
 
 export type ReportFormat = 'pdf' | 'csv' | 'json';
 export type Paper = 'a4' | 'letter';
-
-/** The capacity sweep started from the Decide view. */
-export interface Sweep {
-  /** The run whose model, providers, batches and threads it repeats. */
-  baseRunId: string;
-  model: string;
-  /** null until the host names the new run. */
-  runId: string | null;
-  status: 'starting' | RunStatus;
-  configs: number;
-  estimateMs: number;
-  /** Whole sweep, 0–1; never moves backwards. */
-  fraction: number;
-}
 
 export type ExportOutcome = { fileName: string; savedTo: string | null; format: ReportFormat } | null;
 
@@ -69,9 +51,14 @@ export class DecideController {
   /** The form or the ticks changed since the shown verdict was computed. */
   stale: boolean = $derived(this.verdict !== null && this.verdictKey !== this.requestKey);
 
-  sweep = $state.raw<Sweep | null>(null);
-  sweepError = $state.raw<ErrorInfo | null>(null);
-  cancellingSweep = $state(false);
+  /** The sweep asked for; null when there is none to show. */
+  private sweepRequest = $state.raw<SweepRequest | null>(null);
+  /** Reading the base run and starting the new one. */
+  private preparingSweep = $state(false);
+  private sweepRequestError = $state.raw<ErrorInfo | null>(null);
+  sweep: Sweep | null = $derived.by(() =>
+    sweepOf(this.sweepRequest, { preparing: this.preparingSweep, runId: this.sweepRun.runId, run: this.sweepRun.run, fraction: this.sweepRun.fraction }),
+  );
   sweeping: boolean = $derived(this.sweep?.status === 'starting' || this.sweep?.status === 'running');
 
   paper = $state<Paper>('a4');
@@ -83,35 +70,27 @@ export class DecideController {
   private typed = false;
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private awaitingSweep = false;
-  private lastSweepEventAt = 0;
-  private pollTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly sweepRun: RunFollower;
 
   constructor(
     private readonly backend: Backend,
     private readonly runs: RunsController,
-  ) {}
+  ) {
+    this.sweepRun = new RunFollower(backend, { ended: (run) => void this.weighIn(run.id) });
+  }
+
+  get sweepError(): ErrorInfo | null {
+    return this.sweepRequestError ?? this.sweepRun.error;
+  }
+  get cancellingSweep(): boolean {
+    return this.sweepRun.cancelling;
+  }
 
   /** Listens for the sweep's benchmark events; returns the cleanup. */
   connect(): () => void {
-    const stops = [
-      this.backend.on('bench.started', (event) => {
-        // 'bench.start' answers after the run has begun: its first event names the run first.
-        if (this.awaitingSweep && this.sweep && this.sweep.runId === null) this.sweep = { ...this.sweep, runId: event.runId, status: 'running' };
-      }),
-      this.backend.on('bench.progress', (event) => {
-        if (!this.sweep || event.runId !== this.sweep.runId) return;
-        this.lastSweepEventAt = Date.now();
-        if (event.fraction > this.sweep.fraction) this.sweep = { ...this.sweep, fraction: event.fraction };
-      }),
-      this.backend.on('bench.config', (event) => {
-        if (this.sweep && event.runId === this.sweep.runId) this.lastSweepEventAt = Date.now();
-      }),
-      this.backend.on('bench.finished', (event) => this.onSweepFinished(event)),
-    ];
+    const stop = this.sweepRun.connect();
     return () => {
-      stops.forEach((stop) => stop());
-      this.stopPolling();
+      stop();
       if (this.timer !== null) clearTimeout(this.timer);
     };
   }
@@ -210,93 +189,45 @@ export class DecideController {
   async measureCapacity() {
     const baseRunId = this.selection[0];
     if (!baseRunId || this.sweeping) return;
-    this.sweepError = null;
+    this.sweepRequestError = null;
+    this.sweepRun.dismissError();
+    this.sweepRun.clear();
     const summary = this.runs.list.find((run) => run.id === baseRunId);
-    const starting: Sweep = { baseRunId, model: summary?.model ?? '', runId: null, status: 'starting', configs: 0, estimateMs: 0, fraction: 0 };
-    this.sweep = starting;
+    this.sweepRequest = { baseRunId, model: summary?.model ?? '', configs: 0, estimateMs: 0 };
+    this.preparingSweep = true;
     try {
       const base = await this.backend.invoke('runs.get', { id: baseRunId });
       const plan = sweepPlan(base);
-      const size = sweepSize(plan);
-      this.sweep = { ...starting, model: base.model.name, configs: size.configs, estimateMs: size.estimateMs };
-      this.awaitingSweep = true;
-      this.lastSweepEventAt = Date.now();
-      const doc = await this.backend.invoke('bench.start', { plan });
-      const seen = this.sweep;
-      // An event seen before the answer may have named another page's run: the answer is the word.
-      const fraction = seen.runId === doc.id ? seen.fraction : 0;
-      const status = seen.runId === doc.id && seen.status !== 'starting' ? seen.status : doc.status;
-      this.sweep = { ...seen, runId: doc.id, fraction, status };
-      if (status === 'running') this.startPolling();
-      else await this.sweepEnded(status);
+      this.sweepRequest = { baseRunId, model: base.model.name, ...sweepSize(plan) };
+      if (!(await this.sweepRun.start(plan))) this.sweepRequest = null;
     } catch (error) {
-      this.sweepError = errorInfoOf(error);
-      this.sweep = null;
+      this.sweepRequestError = errorInfoOf(error);
+      this.sweepRequest = null;
     } finally {
-      this.awaitingSweep = false;
+      this.preparingSweep = false;
     }
   }
 
   async cancelSweep() {
-    const id = this.sweep?.runId;
-    if (!id || !this.sweeping || this.cancellingSweep) return;
-    this.cancellingSweep = true;
-    try {
-      const { cancelled } = await this.backend.invoke('bench.cancel', { runId: id });
-      if (!cancelled) await this.pollSweep();
-    } catch (error) {
-      this.sweepError = errorInfoOf(error);
-      this.cancellingSweep = false;
-    }
+    await this.sweepRun.cancel();
   }
 
   dismissSweep() {
-    if (!this.sweeping) this.sweep = null;
-    this.sweepError = null;
-  }
-
-  private onSweepFinished(event: EventPayload<'bench.finished'>) {
-    if (!this.sweep || event.runId !== this.sweep.runId || !this.sweeping) return;
-    void this.sweepEnded(event.status);
-  }
-
-  private async sweepEnded(status: RunStatus) {
-    this.stopPolling();
-    this.cancellingSweep = false;
-    const sweep = this.sweep;
-    if (!sweep) return;
-    this.sweep = { ...sweep, status, fraction: status === 'completed' ? 1 : sweep.fraction };
-    await this.runs.refresh();
-    const runId = sweep.runId;
-    const saved = runId ? this.runs.list.find((run) => run.id === runId) : undefined;
-    if (runId && saved && saved.done > 0) {
-      const current = this.selection;
-      if (!current.includes(runId)) this.ticked = [...current, runId];
+    if (!this.sweeping) {
+      this.sweepRequest = null;
+      this.sweepRun.clear();
     }
+    this.sweepRequestError = null;
+    this.sweepRun.dismissError();
   }
 
-  /** For a page that misses events (another window started it, a reconnect): the run list has the status. */
-  private startPolling() {
-    this.stopPolling();
-    this.pollTimer = setInterval(() => {
-      if (!this.sweeping) return this.stopPolling();
-      if (Date.now() - this.lastSweepEventAt >= SWEEP_SILENCE_MS) void this.pollSweep();
-    }, SWEEP_POLL_MS);
-  }
-
-  private async pollSweep() {
-    const id = this.sweep?.runId;
-    if (!id) return;
+  /** A sweep that measured something joins the runs the verdict rests on. */
+  private async weighIn(runId: string) {
     await this.runs.refresh();
-    const saved = this.runs.list.find((run) => run.id === id);
-    if (!saved || !this.sweep || this.sweep.runId !== id) return;
-    if (saved.status !== 'running') await this.sweepEnded(saved.status);
-    else if (saved.configs > 0) this.sweep = { ...this.sweep, fraction: Math.max(this.sweep.fraction, saved.done / saved.configs) };
-  }
-
-  private stopPolling() {
-    if (this.pollTimer !== null) clearInterval(this.pollTimer);
-    this.pollTimer = null;
+    const saved = this.runs.list.find((run) => run.id === runId);
+    if (!saved || saved.done === 0) return;
+    const current = this.selection;
+    if (!current.includes(runId)) this.ticked = [...current, runId];
   }
 
   // --- reports

@@ -1,8 +1,7 @@
 import { untrack } from 'svelte';
-import type { EventPayload } from '../../../shared/contract';
 import type { ModelSource } from '../../../shared/domain/app';
 import type { QuantizeMode } from '../../../shared/domain/quantize';
-import type { ConfigResult, RunDocument, RunStatus } from '../../../shared/domain/run';
+import type { RunDocument } from '../../../shared/domain/run';
 import type { ModeAvailability, QuantizeProgress, QuantizeRequestInput, Variant } from '../../../shared/domain/variant';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
@@ -21,15 +20,11 @@ import {
   type QuantizeField,
 } from '../logic/quantize-options';
 import { jobFraction } from '../logic/quantize-progress';
-import { runFraction, withConfig } from '../logic/run-results';
 import { errorInfoOf } from './app.svelte';
 import type { Controllers } from './context';
 import type { HardwareController } from './hardware.svelte';
 import type { ModelController } from './model.svelte';
-
-/** Without any event for this long, the comparison run is read from the run store instead. */
-const SILENCE_BEFORE_POLL_MS = 2000;
-const POLL_INTERVAL_MS = 2000;
+import { RunFollower } from './run-follower.svelte';
 
 export interface QuantizeJob {
   jobId: string;
@@ -86,11 +81,6 @@ export class QuantizeController {
   compareEpChoice = $state.raw<string[] | null>(null);
   compareMinTimeS = $state(String(COMPARE_MIN_TIME_S));
   compareMaxTimeS = $state(String(COMPARE_MAX_TIME_S));
-  compareRun = $state.raw<RunDocument | null>(null);
-  compareFraction = $state(0);
-  compareStarting = $state(false);
-  compareCancelling = $state(false);
-  compareError = $state.raw<ErrorInfo | null>(null);
 
   // $derived.by: the constructor's parameters are not assigned yet when field initialisers run.
   source: ModelSource | null = $derived.by(() => (this.model.info ? this.model.source : null));
@@ -131,40 +121,44 @@ export class QuantizeController {
     return this.compareChoice ? this.compareChoice.filter((id) => ids.includes(id)) : ids;
   });
   compareTimes = $derived(parseCompareTimes(this.compareMinTimeS, this.compareMaxTimeS));
-  compareRunning: boolean = $derived(this.compareRun?.status === 'running');
 
   private loadedKey: string | null = null;
   private loadSeq = 0;
-  private compareRunId: string | null = null;
-  private awaitingCompare = false;
-  private early: ConfigResult[] = [];
-  private earlyStatus: RunStatus | null = null;
-  private lastEventAt = 0;
-  private pollTimer: ReturnType<typeof setInterval> | null = null;
+  /** The side-by-side speed comparison's run. */
+  private readonly comparison: RunFollower;
 
   constructor(
     private readonly backend: Backend,
     private readonly model: ModelController,
     private readonly hardware: HardwareController,
-  ) {}
+  ) {
+    this.comparison = new RunFollower(backend);
+  }
+
+  get compareRun(): RunDocument | null {
+    return this.comparison.run;
+  }
+  /** Whole comparison, 0–1; never moves backwards. */
+  get compareFraction(): number {
+    return this.comparison.fraction;
+  }
+  get compareRunning(): boolean {
+    return this.comparison.running;
+  }
+  get compareStarting(): boolean {
+    return this.comparison.starting;
+  }
+  get compareCancelling(): boolean {
+    return this.comparison.cancelling;
+  }
+  get compareError(): ErrorInfo | null {
+    return this.comparison.error;
+  }
 
   /** Listens for job and benchmark events; returns the cleanup. */
   connect(): () => void {
-    const stops = [
-      this.backend.on('quantize.progress', (event) => this.onJobProgress(event)),
-      this.backend.on('bench.started', (event) => this.onBenchStarted(event)),
-      this.backend.on('bench.progress', (event) => {
-        if (event.runId !== this.compareRunId || !this.compareRun) return;
-        this.lastEventAt = Date.now();
-        this.compareFraction = Math.max(this.compareFraction, runFraction(event, this.compareRun.plan));
-      }),
-      this.backend.on('bench.config', (event) => this.onBenchConfig(event)),
-      this.backend.on('bench.finished', (event) => this.onBenchFinished(event)),
-    ];
-    return () => {
-      stops.forEach((stop) => stop());
-      this.stopPolling();
-    };
+    const stops = [this.backend.on('quantize.progress', (event) => this.onJobProgress(event)), this.comparison.connect()];
+    return () => stops.forEach((stop) => stop());
   }
 
   /** Reads what applies to the model open in the Model view and its variants, once per model. */
@@ -191,7 +185,7 @@ export class QuantizeController {
     this.submitted = false;
     // Exclude lists name nodes of one model: they mean nothing for the next one.
     for (const mode of QUANTIZE_MODES) this.drafts[mode].exclude = this.drafts[mode].include = '';
-    if (this.compareRun && !this.compareRunning) this.compareRun = null;
+    this.comparison.clear();
     const source = this.source;
     if (!source) return;
     void this.loadModes(source, this.loadSeq);
@@ -221,24 +215,8 @@ export class QuantizeController {
       this.variants = variants;
       this.variantsError = null;
       this.variantsLoaded = true;
-      this.prefillExcludes();
     } catch (error) {
       if (seq === this.loadSeq) this.variantsError = errorInfoOf(error);
-    }
-  }
-
-  /**
-   * Starts each mode's include/exclude lists from the newest variant of that mode, so a person
-   * tuning which nodes stay fp32 edits the last attempt instead of retyping it.
-   */
-  private prefillExcludes() {
-    for (const mode of QUANTIZE_MODES) {
-      const draft = this.drafts[mode];
-      if (draft.exclude.trim() !== '' || draft.include.trim() !== '') continue;
-      const latest = this.variants.find((variant) => variant.mode === mode);
-      if (!latest) continue;
-      draft.exclude = (latest.options.exclude ?? []).join('\n');
-      draft.include = (latest.options.include ?? []).join('\n');
     }
   }
 
@@ -415,117 +393,17 @@ export class QuantizeController {
       minTimeMs: times.minTimeMs,
       maxTimeMs: times.maxTimeMs,
     });
-    this.compareStarting = true;
-    this.compareError = null;
-    this.compareRun = null;
-    this.compareFraction = 0;
-    this.compareRunId = null;
-    this.early = [];
-    this.earlyStatus = null;
-    this.awaitingCompare = true;
-    try {
-      const doc = await this.backend.invoke('bench.start', { plan });
-      this.adoptCompare(doc);
-    } catch (error) {
-      this.compareError = errorInfoOf(error);
-    } finally {
-      this.awaitingCompare = false;
-      this.compareStarting = false;
-    }
+    // The previous comparison's results go: they were for other variants or providers.
+    this.comparison.clear();
+    await this.comparison.start(plan);
   }
 
   async cancelCompare() {
-    const id = this.compareRunId;
-    if (!id || !this.compareRunning || this.compareCancelling) return;
-    this.compareCancelling = true;
-    try {
-      const { cancelled } = await this.backend.invoke('bench.cancel', { runId: id });
-      if (!cancelled) await this.reloadCompare();
-    } catch (error) {
-      this.compareError = errorInfoOf(error);
-      this.compareCancelling = false;
-    }
+    await this.comparison.cancel();
   }
 
   dismissCompareError() {
-    this.compareError = null;
-  }
-
-  private onBenchStarted(event: EventPayload<'bench.started'>) {
-    // 'bench.start' answers after the run has begun: its first events name the run before the answer does.
-    if (this.awaitingCompare && this.compareRunId === null) this.compareRunId = event.runId;
-  }
-
-  private onBenchConfig(event: EventPayload<'bench.config'>) {
-    if (event.runId !== this.compareRunId) return;
-    this.lastEventAt = Date.now();
-    if (this.compareRun) this.compareRun = withConfig(this.compareRun, event.config);
-    else this.early.push(event.config);
-  }
-
-  private onBenchFinished(event: EventPayload<'bench.finished'>) {
-    if (event.runId !== this.compareRunId) return;
-    if (!this.compareRun) {
-      this.earlyStatus = event.status;
-      return;
-    }
-    this.compareRun = { ...this.compareRun, status: event.status };
-    this.compareEnded();
-    // The saved document carries what events do not: run warnings, finish time.
-    void this.reloadCompare();
-  }
-
-  private adoptCompare(doc: RunDocument) {
-    // Events seen before the answer belonged to another run (a Benchmark view start): drop them.
-    if (this.compareRunId !== doc.id) {
-      this.early = [];
-      this.earlyStatus = null;
-    }
-    this.compareRunId = doc.id;
-    let adopted = doc;
-    for (const config of this.early) adopted = withConfig(adopted, config);
-    if (this.earlyStatus) adopted = { ...adopted, status: this.earlyStatus };
-    this.early = [];
-    this.earlyStatus = null;
-    this.compareRun = adopted;
-    this.lastEventAt = Date.now();
-    if (adopted.status === 'running') this.startPolling();
-    else this.compareEnded();
-  }
-
-  private async reloadCompare() {
-    const id = this.compareRunId;
-    if (!id) return;
-    try {
-      const doc = await this.backend.invoke('runs.get', { id });
-      if (id !== this.compareRunId) return;
-      this.compareRun = doc;
-      if (doc.status !== 'running') this.compareEnded();
-    } catch (error) {
-      this.compareError = errorInfoOf(error);
-    }
-  }
-
-  private compareEnded() {
-    this.stopPolling();
-    this.compareCancelling = false;
-    if (this.compareRun?.status === 'completed') this.compareFraction = 1;
-  }
-
-  private startPolling() {
-    this.stopPolling();
-    this.pollTimer = setInterval(() => {
-      if (!this.compareRunning) {
-        this.stopPolling();
-        return;
-      }
-      if (Date.now() - this.lastEventAt >= SILENCE_BEFORE_POLL_MS) void this.reloadCompare();
-    }, POLL_INTERVAL_MS);
-  }
-
-  private stopPolling() {
-    if (this.pollTimer !== null) clearInterval(this.pollTimer);
-    this.pollTimer = null;
+    this.comparison.dismissError();
   }
 }
 
