@@ -111,6 +111,7 @@ export function printRun(doc: RunDocument): string {
 
 export interface BenchCliOptions {
   ep?: string;
+  variants?: string;
   batch?: number[];
   threads?: number[];
   concurrency?: number[];
@@ -134,6 +135,7 @@ export async function runBench(services: Services, model: BenchPlanInput['model'
   const plan: BenchPlanInput = {
     model,
     eps: opts.ep ? opts.ep.split(',').map((e) => e.trim()).filter(Boolean) : [],
+    variants: opts.variants ? opts.variants.split(',').map((v) => v.trim()).filter(Boolean) : [],
     dims: opts.dim,
     profile: opts.profile,
     inputs: { seed: opts.seed ?? 0, ...(opts.inputs ? { dir: opts.inputs } : {}), ...(opts.intRange ? { intRange: opts.intRange } : {}) },

@@ -114,6 +114,7 @@ program
   .description('benchmark a model across execution providers, batch sizes, threads and concurrency')
   .argument('<model>', 'path to a .onnx file, or sample:NAME')
   .option('--ep <list>', 'execution providers, e.g. cpu,webgpu (default: every provider that is ready here)')
+  .option('--variants <ids>', 'also measure these variants of the model (ids from `inferscope quantize`), side by side with it')
   .option('--batch <list>', 'batch sizes, e.g. 1,8 (default 1)', parseIntList)
   .option('--threads <list>', 'intra-op threads, e.g. 1,2 (default: onnxruntime\'s choice, one per physical core)', parseIntList)
   .option('--concurrency <list>', 'requests in flight, e.g. 1,4 (default 1)', parseIntList)

@@ -1,7 +1,6 @@
 import { untrack } from 'svelte';
 import type { ModelSource } from '../../../shared/domain/app';
 import type { QuantizeMode } from '../../../shared/domain/quantize';
-import type { RunDocument } from '../../../shared/domain/run';
 import type { ModeAvailability, QuantizeProgress, QuantizeRequestInput, Variant } from '../../../shared/domain/variant';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
@@ -124,8 +123,8 @@ export class QuantizeController {
 
   private loadedKey: string | null = null;
   private loadSeq = 0;
-  /** The side-by-side speed comparison's run. */
-  private readonly comparison: RunFollower;
+  /** The side-by-side speed comparison's run: its document, progress, cancel and errors. */
+  readonly comparison: RunFollower;
 
   constructor(
     private readonly backend: Backend,
@@ -133,26 +132,6 @@ export class QuantizeController {
     private readonly hardware: HardwareController,
   ) {
     this.comparison = new RunFollower(backend);
-  }
-
-  get compareRun(): RunDocument | null {
-    return this.comparison.run;
-  }
-  /** Whole comparison, 0–1; never moves backwards. */
-  get compareFraction(): number {
-    return this.comparison.fraction;
-  }
-  get compareRunning(): boolean {
-    return this.comparison.running;
-  }
-  get compareStarting(): boolean {
-    return this.comparison.starting;
-  }
-  get compareCancelling(): boolean {
-    return this.comparison.cancelling;
-  }
-  get compareError(): ErrorInfo | null {
-    return this.comparison.error;
   }
 
   /** Listens for job and benchmark events; returns the cleanup. */
@@ -384,7 +363,7 @@ export class QuantizeController {
   async compare() {
     const source = this.source;
     const times = this.compareTimes;
-    if (!source || !times.ok || this.compareStarting || this.compareRunning) return;
+    if (!source || !times.ok || this.comparison.starting || this.comparison.running) return;
     if (this.compareVariantIds.length === 0 || this.compareEps.length === 0) return;
     const plan = buildComparePlan({
       source,
@@ -396,14 +375,6 @@ export class QuantizeController {
     // The previous comparison's results go: they were for other variants or providers.
     this.comparison.clear();
     await this.comparison.start(plan);
-  }
-
-  async cancelCompare() {
-    await this.comparison.cancel();
-  }
-
-  dismissCompareError() {
-    this.comparison.dismissError();
   }
 }
 
