@@ -75,6 +75,10 @@ function fastest(rows: readonly VerdictRow[]): { row: VerdictRow; point: Capacit
 function decide(rows: VerdictRow[], requirement: Requirement, prices: ResolvedPrices, runs: AdvisedRun[]): Decision {
   const missing: string[] = [];
   const caveats: string[] = [];
+  const models = [...new Set(runs.map((r) => r.model))];
+  if (models.length > 1) {
+    caveats.push(`These runs measure different models (${models.join(', ')}): the verdict weighs them as alternatives for one deployment.`);
+  }
   const target = requirement.throughputRps;
   const percentile = watchedPercentile(requirement);
   const goal = describeGoal(requirement);

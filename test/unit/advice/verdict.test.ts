@@ -110,6 +110,14 @@ describe('verdict on crafted runs', () => {
     expect(verdict.status).toBe('nothing-meets');
   });
 
+  test('says so when the runs measure different models', () => {
+    const a = fixtureRun('cpu-only');
+    const b: RunDocument = { ...a, id: 'other-model-run', model: { ...a.model, name: 'another-model' } };
+    const verdict = advise([a, b], { latency: p95At50ms, throughputRps: 100 });
+    expect(verdict.caveats.join(' ')).toMatch(/different models \(.*another-model/);
+    expect(advise([a], { latency: p95At50ms, throughputRps: 100 }).caveats.join(' ')).not.toMatch(/different models/);
+  });
+
   test('a throughput question answered from concurrency 1 alone is insufficient when it needs several instances', () => {
     const full = fixtureRun('cpu-only');
     const onlyC1: RunDocument = { ...full, configs: full.configs.filter((c) => c.concurrency === 1) };
