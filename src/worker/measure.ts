@@ -7,6 +7,7 @@
 import { open, stat } from 'node:fs/promises';
 import { InferscopeError } from '../shared/errors';
 import { machineCpuTimes, otherLoadShare, type CpuTimes } from '../core/bench/cpu-load';
+import { energyBetweenJ } from '../core/hardware/power';
 import { computeStatistics, trendRatio } from '../shared/stats';
 import type * as ort from 'onnxruntime-node';
 import type { BenchConfig, BenchMeasurement, BenchProgress } from '../core/bench/measurement';
@@ -87,6 +88,7 @@ export async function bench(config: BenchConfig, context: BenchContext): Promise
       cpuSystemMs: timed.cpu.system / 1000,
       avgCoresBusy: timed.measureMs > 0 ? cpuMs / timed.measureMs : 0,
       otherLoadShare: otherLoadShare(timed.machineCpu.before, timed.machineCpu.after, cpuMs),
+      cpuEnergyJ: energyBetweenJ(timed.machineCpu.before.energy, timed.machineCpu.after.energy),
     },
     placement,
     placementError,

@@ -1,14 +1,17 @@
 /**
- * CPU time of the whole machine, to tell how much of it other processes used while a
- * configuration was measured (MEASUREMENT.md: warn above 10 %). Read in the worker at the
- * same instants as its own process.cpuUsage(), so both cover the same window.
+ * CPU time (and, where Linux exposes it, package energy) of the whole machine, to tell how much
+ * of it other processes used while a configuration was measured (MEASUREMENT.md: warn above
+ * 10 %) and what the measurement cost in energy. Read in the worker at the same instants as its
+ * own process.cpuUsage(), so both cover the same window.
  */
 import os from 'node:os';
+import { readCpuEnergy, type EnergyReading } from '../hardware/power';
 
-/** Busy and total CPU time of the whole machine so far (all cores), in ms. */
+/** Busy and total CPU time of the whole machine so far (all cores), in ms, and the RAPL counters. */
 export interface CpuTimes {
   busyMs: number;
   totalMs: number;
+  energy: EnergyReading | null;
 }
 
 export function machineCpuTimes(): CpuTimes {
@@ -19,7 +22,7 @@ export function machineCpuTimes(): CpuTimes {
     busy += t.user + t.nice + t.sys + t.irq;
     total += t.user + t.nice + t.sys + t.irq + t.idle;
   }
-  return { busyMs: busy, totalMs: total };
+  return { busyMs: busy, totalMs: total, energy: readCpuEnergy() };
 }
 
 /**

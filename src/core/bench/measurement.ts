@@ -163,6 +163,8 @@ export const BenchMeasurementSchema = z.object({
     avgCoresBusy: z.number().nonnegative(),
     /** Share of the machine's CPU other processes used during measurement (null where the OS does not say). */
     otherLoadShare: z.number().min(0).max(1).nullable(),
+    /** CPU package energy (RAPL) during measurement, whole package: null where not readable. */
+    cpuEnergyJ: z.number().nonnegative().nullable().default(null),
   }),
   /** Step 8; null when profiling was not asked for or failed. */
   placement: PlacementSummarySchema.nullable(),

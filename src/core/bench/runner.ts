@@ -364,7 +364,12 @@ export function configFromMeasurement(m: BenchMeasurement, base: ConfigResult, g
       rssPeakBytes: m.resources.rssPeakBytes,
       rssAfterMeasureBytes: m.resources.rssAfterMeasureBytes,
     },
-    cpu: { userMs: m.resources.cpuUserMs, systemMs: m.resources.cpuSystemMs, avgCoresBusy: m.resources.avgCoresBusy },
+    cpu: {
+      userMs: m.resources.cpuUserMs,
+      systemMs: m.resources.cpuSystemMs,
+      avgCoresBusy: m.resources.avgCoresBusy,
+      packagePowerWatts: m.resources.cpuEnergyJ !== null && m.measureMs > 0 ? m.resources.cpuEnergyJ / (m.measureMs / 1000) : null,
+    },
     gpu,
     inputs: m.inputs,
     placement,

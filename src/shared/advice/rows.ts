@@ -115,7 +115,8 @@ export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
           : null,
       stable: config.stable,
       ciHalfWidthRel: config.latencyMs.ciHalfWidthRel,
-      powerWatts: config.gpu?.powerDrawWatts ?? null,
+      // The GPU's draw where nvidia-smi reports it; for CPU setups the CPU package's (RAPL) where readable.
+      powerWatts: config.gpu?.powerDrawWatts ?? (config.ep === 'cpu' ? (config.cpu?.packagePowerWatts ?? null) : null),
     });
     curve.push({ concurrency: config.concurrency, throughputRps, latencyMs: estimate.value, latencyCiLowMs: estimate.low, latencyCiHighMs: estimate.high });
   }

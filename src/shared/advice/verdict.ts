@@ -253,7 +253,8 @@ function evidenceFor(row: VerdictRow, requirement: Requirement): string[] {
     );
   }
   if (row.energyPerInferenceJ !== null) {
-    lines.push(`Energy: ${formatJoules(row.energyPerInferenceJ)} per inference from the GPU's power draw, ${formatUsd(row.electricityPerMillion ?? NaN)} of electricity per million.`);
+    const source = row.deviceClass === 'gpu' ? "the GPU's power draw (nvidia-smi)" : "the CPU package's energy counters (RAPL, whole package)";
+    lines.push(`Energy: ${formatJoules(row.energyPerInferenceJ)} per inference from ${source}, ${formatUsd(row.electricityPerMillion ?? NaN)} of electricity per million.`);
   }
   return lines;
 }

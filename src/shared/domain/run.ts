@@ -76,7 +76,15 @@ export const ConfigResultSchema = z.object({
       rssAfterMeasureBytes: z.number().nonnegative(),
     })
     .nullable(),
-  cpu: z.object({ userMs: z.number().nonnegative(), systemMs: z.number().nonnegative(), avgCoresBusy: z.number().nonnegative() }).nullable(),
+  cpu: z
+    .object({
+      userMs: z.number().nonnegative(),
+      systemMs: z.number().nonnegative(),
+      avgCoresBusy: z.number().nonnegative(),
+      /** Average CPU package power during measurement from RAPL counters (Linux, where readable); null elsewhere. */
+      packagePowerWatts: z.number().nonnegative().nullable().default(null),
+    })
+    .nullable(),
   /** nvidia-smi during measurement, where present. */
   gpu: z
     .object({

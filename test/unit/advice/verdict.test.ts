@@ -110,6 +110,19 @@ describe('verdict on crafted runs', () => {
     expect(verdict.status).toBe('nothing-meets');
   });
 
+  test('CPU setups get energy per inference from the package power where RAPL was read', () => {
+    const run = fixtureRun('cpu-only');
+    const withPower: RunDocument = { ...run, configs: run.configs.map((c) => (c.cpu ? { ...c, cpu: { ...c.cpu, packagePowerWatts: 60 } } : c)) };
+    const verdict = advise([withPower], { latency: p95At50ms, throughputRps: 100 });
+    const row = verdict.rows.find((r) => r.id === verdict.cheapest);
+    const top = row!.points.reduce((a, b) => (b.throughputRps > a.throughputRps ? b : a));
+    expect(row!.energyPerInferenceJ).not.toBeNull();
+    expect(row!.energyPerInferenceJ!).toBeGreaterThan(0);
+    expect(row!.energyPerInferenceJ!).toBeLessThanOrEqual(60 / Math.min(...row!.points.map((p) => p.throughputRps)) + 1e-12);
+    expect(row!.energyPerInferenceJ!).toBeGreaterThanOrEqual(60 / top.throughputRps - 1e-12);
+    expect(advise([run], { latency: p95At50ms, throughputRps: 100 }).rows.every((r) => r.energyPerInferenceJ === null || r.deviceClass === 'gpu')).toBe(true);
+  });
+
   test('says so when the runs measure different models', () => {
     const a = fixtureRun('cpu-only');
     const b: RunDocument = { ...a, id: 'other-model-run', model: { ...a.model, name: 'another-model' } };
