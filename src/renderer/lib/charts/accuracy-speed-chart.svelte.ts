@@ -4,7 +4,7 @@ import { formatMs } from '../../../shared/stats/format';
 import type { AccuracySpeedData } from '../logic/quantize-compare';
 import { SQNR_FAIR_DB, SQNR_GOOD_DB } from '../logic/quantize-quality';
 import { chartAttachment } from './attach.svelte';
-import type { ChartTheme } from './theme';
+import { chartText, tooltipFonts, valueAxisLines, type ChartTheme } from './theme';
 
 Chart.register(ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Legend, Tooltip);
 
@@ -143,18 +143,16 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
           type: logarithmic ? 'logarithmic' : 'linear',
           min: xMin,
           max: xMax,
-          grid: { color: theme.grid },
-          border: { display: false },
-          title: { display: true, text: logarithmic ? 'median latency, log scale (left is faster)' : 'median latency (left is faster)', color: theme.text, font: { family: theme.font } },
-          ticks: { color: theme.text, font: { family: theme.font }, maxTicksLimit: 6, callback: (value) => formatMs(Number(value)) },
+          ...valueAxisLines(theme),
+          title: { display: true, text: logarithmic ? 'median latency, log scale (left is faster)' : 'median latency (left is faster)', ...chartText(theme) },
+          ticks: { ...chartText(theme), maxTicksLimit: 6, callback: (value) => formatMs(Number(value)) },
         },
         y: {
           type: 'linear',
           min: yMin,
           max: yMax,
-          grid: { color: theme.grid },
-          border: { display: false },
-          title: { display: true, text: 'SQNR, worst output (up is closer)', color: theme.text, font: { family: theme.font } },
+          ...valueAxisLines(theme),
+          title: { display: true, text: 'SQNR, worst output (up is closer)', ...chartText(theme) },
           ticks: {
             color: theme.text,
             font: { family: theme.font },
@@ -177,8 +175,7 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
           },
         },
         tooltip: {
-          titleFont: { family: theme.font },
-          bodyFont: { family: theme.font },
+          ...tooltipFonts(theme),
           filter: (item) => (item.dataset as Dataset).role !== 'threshold',
           callbacks: {
             title: (items) => {

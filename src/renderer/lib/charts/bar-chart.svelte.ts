@@ -1,7 +1,7 @@
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip, type ChartConfiguration } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
 import { chartAttachment } from './attach.svelte';
-import type { ChartTheme } from './theme';
+import { categoryAxisLines, chartText, tooltipFonts, valueAxisLines, type ChartTheme } from './theme';
 
 // Only what a bar chart needs, so the bundle carries no other chart types.
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
@@ -41,21 +41,18 @@ function configure(data: BarChartData, theme: ChartTheme): HorizontalBarConfig {
       scales: {
         x: {
           beginAtZero: true,
-          grid: { color: theme.grid },
-          border: { display: false },
-          ticks: { color: theme.text, font: { family: theme.font }, precision: 0, callback: (value) => format(Number(value)) },
+          ...valueAxisLines(theme),
+          ticks: { ...chartText(theme), precision: 0, callback: (value) => format(Number(value)) },
         },
         y: {
-          grid: { display: false },
-          border: { color: theme.grid },
-          ticks: { color: theme.text, font: { family: theme.font }, autoSkip: false },
+          ...categoryAxisLines(theme),
+          ticks: { ...chartText(theme), autoSkip: false },
         },
       },
       plugins: {
         legend: { display: false },
         tooltip: {
-          titleFont: { family: theme.font },
-          bodyFont: { family: theme.font },
+          ...tooltipFonts(theme),
           callbacks: {
             label: (item) => `${format(item.parsed.x ?? 0)}${data.unit ? ` ${data.unit}` : ''}`,
           },

@@ -17,7 +17,7 @@ import { formatRps } from '../../../shared/advice/format';
 import { formatCount, formatMs } from '../../../shared/stats/format';
 import { latencyAxis, type CapacityChartData, type CapacityChartPoint } from '../logic/decide-verdict';
 import { chartAttachment } from './attach.svelte';
-import type { ChartTheme } from './theme';
+import { chartText, tooltipFonts, valueAxisLines, type ChartTheme } from './theme';
 import { whiskersPlugin, type WithWhiskers } from './whiskers';
 
 Chart.register(ScatterController, PointElement, LineElement, LinearScale, LogarithmicScale, Legend, Tooltip);
@@ -146,7 +146,7 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
       clip: 8,
     };
   });
-  const tick = { color: theme.text, font: { family: theme.font } };
+  const tick = chartText(theme);
   return {
     type: 'scatter',
     data: { datasets },
@@ -163,8 +163,7 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
           type: 'linear',
           min: 0,
           suggestedMax: xMax,
-          grid: { color: theme.grid },
-          border: { display: false },
+          ...valueAxisLines(theme),
           title: { display: true, text: 'throughput, requests per second (one instance)', ...tick },
           ticks: { ...tick, maxTicksLimit: 7, callback: (value) => formatCount(Number(value)) },
         },
@@ -172,8 +171,7 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
           type: y.type,
           min: y.min,
           max: y.max,
-          grid: { color: theme.grid },
-          border: { display: false },
+          ...valueAxisLines(theme),
           title: { display: true, text: `${data.latencyLabel} per request`, ...tick },
           // A log axis offers a tick (and a grid line) at every 1–9 × 10ⁿ: decades keep it legible.
           afterBuildTicks: (scale) => {
@@ -201,8 +199,7 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
           },
         },
         tooltip: {
-          titleFont: { family: theme.font },
-          bodyFont: { family: theme.font },
+          ...tooltipFonts(theme),
           callbacks: {
             title: (items) => (items[0]?.dataset.label ?? ''),
             label: (item) => {

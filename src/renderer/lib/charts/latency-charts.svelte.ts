@@ -15,7 +15,7 @@ import type { Attachment } from 'svelte/attachments';
 import { formatCount, formatMs } from '../../../shared/stats/format';
 import type { LatencyHistogram, SamplePoints } from '../logic/latency-series';
 import { chartAttachment } from './attach.svelte';
-import type { ChartTheme } from './theme';
+import { categoryAxisLines, chartText, tooltipFonts, valueAxisLines, type ChartTheme } from './theme';
 
 Chart.register(ScatterController, PointElement, LineElement, LinearScale, BarController, BarElement, CategoryScale, Tooltip);
 
@@ -94,25 +94,22 @@ function configureScatter(data: LatencyScatterData, theme: ChartTheme): ChartCon
           type: 'linear',
           min: 0,
           max: lastIndex,
-          grid: { color: theme.grid },
-          border: { display: false },
-          title: { display: true, text: 'sample', color: theme.text, font: { family: theme.font } },
-          ticks: { color: theme.text, font: { family: theme.font }, maxTicksLimit: 8, callback: (value) => formatCount(Number(value)) },
+          ...valueAxisLines(theme),
+          title: { display: true, text: 'sample', ...chartText(theme) },
+          ticks: { ...chartText(theme), maxTicksLimit: 8, callback: (value) => formatCount(Number(value)) },
         },
         y: {
           type: 'linear',
           beginAtZero: false,
           ...(Number.isFinite(cap) ? { max: cap } : {}),
-          grid: { color: theme.grid },
-          border: { display: false },
-          ticks: { color: theme.text, font: { family: theme.font }, maxTicksLimit: 6, callback: (value) => formatMs(Number(value)) },
+          ...valueAxisLines(theme),
+          ticks: { ...chartText(theme), maxTicksLimit: 6, callback: (value) => formatMs(Number(value)) },
         },
       },
       plugins: {
         legend: { display: false },
         tooltip: {
-          titleFont: { family: theme.font },
-          bodyFont: { family: theme.font },
+          ...tooltipFonts(theme),
           filter: (item) => item.dataset.label !== 'Median',
           callbacks: {
             title: (items) => `Sample ${formatCount((items[0]?.parsed.x ?? 0) + 1)}`,
@@ -158,22 +155,19 @@ function configureHistogram(data: LatencyHistogram, theme: ChartTheme): ChartCon
       animation: false,
       scales: {
         x: {
-          grid: { display: false },
-          border: { color: theme.grid },
-          ticks: { color: theme.text, font: { family: theme.font }, maxRotation: 0, autoSkip: true, maxTicksLimit: 7 },
+          ...categoryAxisLines(theme),
+          ticks: { ...chartText(theme), maxRotation: 0, autoSkip: true, maxTicksLimit: 7 },
         },
         y: {
           beginAtZero: true,
-          grid: { color: theme.grid },
-          border: { display: false },
-          ticks: { color: theme.text, font: { family: theme.font }, precision: 0, maxTicksLimit: 5, callback: (value) => formatCount(Number(value)) },
+          ...valueAxisLines(theme),
+          ticks: { ...chartText(theme), precision: 0, maxTicksLimit: 5, callback: (value) => formatCount(Number(value)) },
         },
       },
       plugins: {
         legend: { display: false },
         tooltip: {
-          titleFont: { family: theme.font },
-          bodyFont: { family: theme.font },
+          ...tooltipFonts(theme),
           callbacks: {
             title: (items) => rangeOf(items[0]?.dataIndex ?? 0),
             label: (item) => {

@@ -3,7 +3,7 @@ import type { Attachment } from 'svelte/attachments';
 import { formatMs } from '../../../shared/stats/format';
 import type { MedianBar } from '../logic/compare-items';
 import { chartAttachment } from './attach.svelte';
-import type { ChartTheme } from './theme';
+import { categoryAxisLines, chartText, tooltipFonts, valueAxisLines, type ChartTheme } from './theme';
 import { whiskersPlugin, type WithWhiskers } from './whiskers';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip);
@@ -46,8 +46,7 @@ function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
           type: log ? 'logarithmic' : 'linear',
           ...(log ? { min: 10 ** Math.floor(Math.log10(bottom / 1.3)) } : { beginAtZero: true }),
           max: log ? 10 ** Math.ceil(Math.log10(top)) : top,
-          grid: { color: theme.grid },
-          border: { display: false },
+          ...valueAxisLines(theme),
           title: {
             display: true,
             text: `median latency per request with its 95 % CI${log ? ', log scale' : ''} (shorter is faster)`,
@@ -58,19 +57,17 @@ function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
           afterBuildTicks: (scale) => {
             if (log) scale.ticks = scale.ticks.filter((t) => Math.abs(Math.log10(t.value) - Math.round(Math.log10(t.value))) < 1e-9);
           },
-          ticks: { color: theme.text, font: { family: theme.font }, maxTicksLimit: 7, callback: (value) => formatMs(Number(value)) },
+          ticks: { ...chartText(theme), maxTicksLimit: 7, callback: (value) => formatMs(Number(value)) },
         },
         y: {
-          grid: { display: false },
-          border: { color: theme.grid },
-          ticks: { color: theme.text, font: { family: theme.font }, autoSkip: false },
+          ...categoryAxisLines(theme),
+          ticks: { ...chartText(theme), autoSkip: false },
         },
       },
       plugins: {
         legend: { display: false },
         tooltip: {
-          titleFont: { family: theme.font },
-          bodyFont: { family: theme.font },
+          ...tooltipFonts(theme),
           callbacks: {
             title: (items) => bars[items[0]?.dataIndex ?? -1]?.label.join(' · ') ?? '',
             label: (item) => {

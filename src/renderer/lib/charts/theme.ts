@@ -32,3 +32,23 @@ export function onColorSchemeChange(callback: () => void): () => void {
   query.addEventListener('change', callback);
   return () => query.removeEventListener('change', callback);
 }
+
+/** Axis titles and ticks in the UI's font and muted text colour. */
+export function chartText(theme: ChartTheme) {
+  return { color: theme.text, font: { family: theme.font } };
+}
+
+/** Tooltips in the UI's font. */
+export function tooltipFonts(theme: ChartTheme) {
+  return { titleFont: { family: theme.font }, bodyFont: { family: theme.font } };
+}
+
+/** The axis values are read against: faint grid lines across the plot, no axis line. */
+export function valueAxisLines(theme: ChartTheme) {
+  return { grid: { color: theme.grid }, border: { display: false } };
+}
+
+/** The axis that names the bars or steps: no grid lines, a rule along it. */
+export function categoryAxisLines(theme: ChartTheme) {
+  return { grid: { display: false }, border: { color: theme.grid } };
+}
