@@ -83,7 +83,7 @@ export function usdText(dollars: number | null): string {
   return dollars === null ? '—' : formatUsd(dollars);
 }
 
-/** Energy only where a GPU's power draw was measured: "12 mJ · $0.0005/M". */
+/** Energy only where power was measured (GPU draw or CPU package RAPL): "12 mJ · $0.0005/M". */
 export function energyText(row: Pick<VerdictRow, 'energyPerInferenceJ' | 'electricityPerMillion'>): string {
   if (row.energyPerInferenceJ === null) return '—';
   return row.electricityPerMillion === null ? formatJoules(row.energyPerInferenceJ) : `${formatJoules(row.energyPerInferenceJ)} · ${formatUsd(row.electricityPerMillion)}/M`;
