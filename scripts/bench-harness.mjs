@@ -7,45 +7,26 @@
 //
 // The two loops alternate (bare, Inferscope, bare, …) so drift on a shared machine hits both alike.
 // The worker's own loop (src/worker/measure.ts measureSamples) is bundled on the fly with esbuild.
-import { build } from 'esbuild';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { bundleSources } from './bundle-src.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '4' }, seconds: { type: 'string', default: '2' } },
 });
 const rounds = Math.max(1, Number(args.rounds));
 const seconds = Math.max(0.2, Number(args.seconds));
 
-const cacheDir = join(root, 'node_modules/.cache/inferscope-bench');
-mkdirSync(cacheDir, { recursive: true });
-const bundle = join(cacheDir, 'harness.mjs');
-await build({
-  absWorkingDir: root,
-  stdin: {
-    contents: [
-      "export { measureSamples } from './src/worker/measure';",
-      "export { ProgressThrottle, RssPeak, runBackToBack } from './src/worker/loop';",
-      "export { benchFeeds } from './src/worker/feeds';",
-      "export { ensureSample } from './src/core/zoo';",
-      "export { computeStatistics } from './src/shared/stats';",
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+const bundle = await bundleSources('harness', [
+  "export { measureSamples } from './src/worker/measure';",
+  "export { ProgressThrottle, RssPeak, runBackToBack } from './src/worker/loop';",
+  "export { benchFeeds } from './src/worker/feeds';",
+  "export { ensureSample } from './src/core/zoo';",
+  "export { computeStatistics } from './src/shared/stats';",
+]);
 const h = await import(pathToFileURL(bundle).href);
 const ort = await import('onnxruntime-node');
 

@@ -7,15 +7,14 @@
 // folder. src/core/onnx is bundled on the fly with esbuild so no prior build is needed; the
 // bundle lives under node_modules/.cache so that protobufjs resolves from the repository.
 // With --max-ms the script exits 1 when the median run is slower.
-import { build } from 'esbuild';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { bundleSources } from './bundle-src.mjs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
@@ -26,29 +25,12 @@ const { values: args } = parseArgs({
 const runs = Math.max(1, Number(args.runs));
 const targetBytes = Number(args.mb) * 1024 * 1024;
 
-const cacheDir = join(root, 'node_modules/.cache/inferscope-bench');
-mkdirSync(cacheDir, { recursive: true });
-const bundle = join(cacheDir, 'inspect-bench.mjs');
-await build({
-  absWorkingDir: root,
-  stdin: {
-    contents: [
-      "export { inspectModel } from './src/core/onnx/inspect';",
-      "export { writeModel } from './src/core/onnx/read';",
-      "export { makeTensor } from './src/core/onnx/tensor';",
-      "export { DataType } from './src/core/onnx/codec';",
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  logLevel: 'warning',
-});
+const bundle = await bundleSources('inspect-bench', [
+  "export { inspectModel } from './src/core/onnx/inspect';",
+  "export { writeModel } from './src/core/onnx/read';",
+  "export { makeTensor } from './src/core/onnx/tensor';",
+  "export { DataType } from './src/core/onnx/codec';",
+]);
 const { inspectModel, writeModel, makeTensor, DataType } = await import(pathToFileURL(bundle).href);
 
 const dir = mkdtempSync(join(tmpdir(), 'inferscope-bench-'));

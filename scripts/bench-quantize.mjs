@@ -13,18 +13,16 @@
 // in a fresh child process, so peak RSS is that job's alone: Node + onnxruntime + the job.
 // src is bundled on the fly with esbuild (under node_modules/.cache so packages resolve).
 // With --check the script exits 1 when a mode misses the budget.
-import { build } from 'esbuild';
+import { bundlePath, bundleSources } from './bundle-src.mjs';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const self = fileURLToPath(import.meta.url);
-const cacheDir = join(root, 'node_modules/.cache/inferscope-bench');
-const bundle = join(cacheDir, 'quantize-bench.mjs');
+const bundle = bundlePath('quantize-bench');
 
 const { values: args } = parseArgs({
   options: {
@@ -72,30 +70,14 @@ if (args.child) {
   process.exit(0);
 }
 
-mkdirSync(cacheDir, { recursive: true });
-await build({
-  absWorkingDir: root,
-  stdin: {
-    contents: [
-      "export { quantizeFile } from './src/core/quantize/file';",
-      "export { writeModel } from './src/core/onnx/read';",
-      "export { makeTensor } from './src/core/onnx/tensor';",
-      "export { DataType } from './src/core/onnx/codec';",
-      "export { createRng } from './src/shared/stats/random';",
-      "export { QUANTIZE_WORKER_ENV } from './src/core/quantize/job';",
-    ].join('\n'),
-    resolveDir: root,
-    loader: 'ts',
-  },
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
+await bundleSources('quantize-bench', [
+  "export { quantizeFile } from './src/core/quantize/file';",
+  "export { writeModel } from './src/core/onnx/read';",
+  "export { makeTensor } from './src/core/onnx/tensor';",
+  "export { DataType } from './src/core/onnx/codec';",
+  "export { createRng } from './src/shared/stats/random';",
+  "export { QUANTIZE_WORKER_ENV } from './src/core/quantize/job';",
+]);
 const { writeModel, makeTensor, DataType, createRng, QUANTIZE_WORKER_ENV } = await import(pathToFileURL(bundle).href);
 
 function runChild(model, out, mode) {
