@@ -4,6 +4,8 @@ import path from 'node:path';
 
 const port = Number(process.env.INFERSCOPE_E2E_PORT ?? 5199);
 export const E2E_TOKEN = 'e2e-access-token';
+/** Where the browser host under test keeps its runs, variants and settings. */
+export const E2E_HOME = process.env.INFERSCOPE_HOME ?? path.join(os.tmpdir(), 'inferscope-e2e-home');
 
 /**
  * End to end: the browser host (`inferscope serve`) in Debian's Chromium, clicked as a person would.
@@ -41,7 +43,7 @@ export default defineConfig({
     reuseExistingServer: false,
     timeout: 60_000,
     // npm test points INFERSCOPE_HOME at a scratch folder; run by hand, e2e data goes to a temporary one.
-    env: { INFERSCOPE_HOME: process.env.INFERSCOPE_HOME ?? path.join(os.tmpdir(), 'inferscope-e2e-home') },
+    env: { INFERSCOPE_HOME: E2E_HOME },
     stdout: 'pipe',
     stderr: 'pipe',
   },

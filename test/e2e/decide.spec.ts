@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { E2E_HOME } from '../../playwright.config';
 import { test, expect } from './fixtures';
 
 /**
@@ -42,6 +43,41 @@ async function benchmark(app: Page, plan: { batches: string; concurrency: string
   return id;
 }
 
+/**
+ * Waits for the verdict of what is on screen to be `status`. A shared machine can be too loaded
+ * for a short run to settle (a level that never became stable, a median CI over ±5 %): the
+ * verdict then says so and offers to measure again for longer, which is what a person does.
+ * That remedy is taken at most twice, and every time it is taken is recorded in the report.
+ * Answers the run that took the place of `replacing` among the ticked ones, or `replacing`.
+ */
+async function expectVerdict(app: Page, status: string, replacing?: string): Promise<string | undefined> {
+  let current = replacing;
+  const card = app.getByTestId('verdict-card');
+  for (let attempt = 0; ; attempt++) {
+    await expect(card).toHaveAttribute('aria-busy', 'false');
+    await expect(card).not.toHaveClass(/\bstale\b/);
+    await expect(card).toHaveAttribute('data-status', new RegExp(`^(${status}|insufficient-data)$`));
+    if ((await card.getAttribute('data-status')) === status || attempt === 2) break;
+    const missing = (await app.getByTestId('verdict-missing').textContent()) ?? '';
+    const offer = app.getByTestId('verdict-remeasure');
+    if ((await offer.count()) === 0) break;
+    test.info().annotations.push({ type: 'measured again', description: missing.trim() });
+    test.setTimeout(test.info().timeout + 120_000);
+    const noisy = await offer.first().getAttribute('data-run-id');
+    await offer.first().click();
+    const again = app.getByTestId('verdict-remeasure-status');
+    await expect(again).toHaveAttribute('data-run-id', /.+/);
+    const id = (await again.getAttribute('data-run-id')) ?? '';
+    await expect(again).toHaveAttribute('data-status', 'completed', { timeout: 100_000 });
+    // The new run replaces the uncertain one among the ticked runs.
+    await expect(app.getByTestId(`decide-run-${id}`)).toBeChecked();
+    if (noisy) await expect(app.getByTestId(`decide-run-${noisy}`)).not.toBeChecked();
+    if (noisy === current) current = id;
+  }
+  await expect(card).toHaveAttribute('data-status', status);
+  return current;
+}
+
 async function download(app: Page, testId: string): Promise<{ name: string; file: string }> {
   const waiting = app.waitForEvent('download');
   await app.getByTestId(testId).click();
@@ -63,7 +99,7 @@ test('a GPU is not needed for a small CNN on the CPU, and an impossible target s
   await app.getByTestId('decide-latency-ms').fill('50');
   await app.getByTestId('decide-throughput').fill('200');
   const card = app.getByTestId('verdict-card');
-  await expect(card).toHaveAttribute('data-status', 'cpu-suffices');
+  runs.first = await expectVerdict(app, 'cpu-suffices', runs.first);
   await expect(app.getByTestId('verdict-summary')).toContainText('A GPU is not necessary');
   await expect(app.getByTestId('verdict-headline')).toContainText('No GPU needed');
   await expect(app.getByTestId('verdict-evidence')).toContainText('95 % CI');
@@ -98,7 +134,7 @@ test('exports the report as PDF, CSV and JSON', async ({ app }) => {
   await app.getByTestId('nav-decide').click();
   await expect(app.getByTestId(`decide-run-${runs.first}`)).toBeChecked();
   await app.getByTestId('decide-latency-ms').fill('50');
-  await expect(app.getByTestId('verdict-card')).toHaveAttribute('data-status', 'cpu-suffices');
+  runs.first = await expectVerdict(app, 'cpu-suffices', runs.first);
 
   await app.getByTestId('export-paper').selectOption('letter');
   const pdf = await download(app, 'export-pdf');
@@ -177,7 +213,7 @@ test('measures capacity from the verdict and weighs the sweep in', async ({ app 
   await expect(app.getByTestId(`decide-run-${runs.second}`)).toBeChecked();
   await app.getByTestId(`decide-run-${runs.first}`).check();
   await app.getByTestId(`decide-run-${runs.second}`).uncheck();
-  await expect(app.getByTestId('verdict-card')).toHaveAttribute('data-status', 'cpu-suffices');
+  runs.first = await expectVerdict(app, 'cpu-suffices', runs.first);
 
   await app.getByTestId('decide-measure-capacity').click();
   const sweep = app.getByTestId('decide-sweep');
@@ -189,5 +225,46 @@ test('measures capacity from the verdict and weighs the sweep in', async ({ app 
   await expect(app.getByTestId(`decide-run-${runs.first}`)).toBeChecked();
   // The sweep's four levels of the CPU setup now feed the verdict and its chart.
   await expect(app.getByTestId('capacity-chart')).toHaveAttribute('data-series', '2');
-  await expect(app.getByTestId('verdict-card')).toHaveAttribute('data-status', 'cpu-suffices');
+  await expectVerdict(app, 'cpu-suffices', sweepId);
+  await expect(app.getByTestId('capacity-chart')).toHaveAttribute('data-series', '2');
+});
+
+test('a run too uncertain for a verdict is measured again for longer, and takes its place', async ({ app }) => {
+  // A run this machine measured earlier while it was busy: levels that never settled, wide intervals.
+  const doc = JSON.parse(readFileSync('test/fixtures/runs/unstable.json', 'utf8')) as { id: string; createdAt: string; plan: Record<string, unknown> };
+  const noisy = `noisy-${Date.now()}`;
+  Object.assign(doc, { id: noisy, createdAt: new Date().toISOString() });
+  doc.plan = { ...doc.plan, minTimeMs: 300, maxTimeMs: 600 };
+  mkdirSync(path.join(E2E_HOME, 'runs'), { recursive: true });
+  writeFileSync(path.join(E2E_HOME, 'runs', `${noisy}.json`), JSON.stringify(doc));
+
+  await app.getByTestId('nav-decide').click();
+  await expect(app.getByTestId(`decide-run-${noisy}`)).toBeChecked();
+  await app.getByTestId('decide-latency-ms').fill('50');
+  await app.getByTestId('decide-throughput').fill('200');
+  const card = app.getByTestId('verdict-card');
+  await expect(card).toHaveAttribute('data-status', 'insufficient-data');
+  await expect(app.getByTestId('verdict-missing')).toContainText('Measure again on a quiet machine');
+  const offer = app.getByTestId('verdict-remeasure');
+  await expect(offer).toHaveCount(1);
+  await expect(offer).toHaveAttribute('data-run-id', noisy);
+  await offer.click();
+
+  const again = app.getByTestId('verdict-remeasure-status');
+  await expect(again).toHaveAttribute('data-status', 'running');
+  await expect(again).toContainText('2× longer');
+  await expect(again).toHaveAttribute('data-run-id', /.+/);
+  const measured = (await again.getAttribute('data-run-id')) ?? '';
+  await expect(again).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
+  await expect(app.getByTestId(`decide-run-${measured}`)).toBeChecked();
+  await expect(app.getByTestId(`decide-run-${noisy}`)).not.toBeChecked();
+  await expectVerdict(app, 'cpu-suffices', measured);
+
+  // The run measured again has the same setups and levels, each measured for at least a second.
+  const remeasured = JSON.parse(readFileSync(path.join(E2E_HOME, 'runs', `${measured}.json`), 'utf8')) as { plan: { minTimeMs: number; maxTimeMs: number; concurrency: number[]; threads: number[] }; model: { name: string } };
+  expect(remeasured.model.name).toBe('mlp');
+  expect(remeasured.plan).toMatchObject({ minTimeMs: 1000, maxTimeMs: 4000, concurrency: [1, 2], threads: [2] });
+  // The uncertain run is kept in the history.
+  await app.getByTestId('nav-runs').click();
+  await expect(app.getByTestId(`run-row-${noisy}`)).toBeVisible();
 });

@@ -17,6 +17,10 @@ export interface MeasuredConfig {
   seed: number;
   n?: number;
   status?: 'done' | 'failed';
+  /** Log-normal spread of the samples (0.04 unless given): a wide one makes a noisy measurement. */
+  spread?: number;
+  /** false: the warm-up never became stable (a loaded machine). */
+  stable?: boolean;
 }
 
 function config(spec: MeasuredConfig): ConfigResult {
@@ -26,7 +30,7 @@ function config(spec: MeasuredConfig): ConfigResult {
   const variant = spec.variant ?? 'original';
   const base = `${spec.ep}/b${batch}/t${threads}/c${concurrency}`;
   const rng = createRng(spec.seed);
-  const samples = spec.status === 'failed' ? [] : Array.from({ length: spec.n ?? 400 }, () => Number((spec.medianMs * Math.exp(0.04 * rng.normal())).toPrecision(6)));
+  const samples = spec.status === 'failed' ? [] : Array.from({ length: spec.n ?? 400 }, () => Number((spec.medianMs * Math.exp((spec.spread ?? 0.04) * rng.normal())).toPrecision(6)));
   const stats = samples.length ? computeStatistics(samples) : null;
   const itemsPerSec = stats ? (concurrency * batch * 1000) / stats.mean : 0;
   return {
@@ -38,8 +42,8 @@ function config(spec: MeasuredConfig): ConfigResult {
     concurrency,
     status: spec.status ?? 'done',
     error: spec.status === 'failed' ? { code: 'SESSION_FAILED', message: 'Session creation failed' } : null,
-    stable: stats !== null,
-    warmup: stats ? { iterations: 60, ms: stats.mean * 60, stable: true, windowMedians: [stats.median, stats.median, stats.median] } : null,
+    stable: stats !== null && spec.stable !== false,
+    warmup: stats ? { iterations: 60, ms: stats.mean * 60, stable: spec.stable !== false, windowMedians: [stats.median, stats.median, stats.median] } : null,
     latencyMs: stats,
     throughput: stats ? { runsPerSec: itemsPerSec / batch, itemsPerSec } : null,
     samples,

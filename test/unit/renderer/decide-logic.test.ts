@@ -18,7 +18,11 @@ import {
   defaultSelection,
   instancesText,
   latencyAxis,
+  noisyRuns,
   orderedRows,
+  remeasurePlan,
+  REMEASURE_MAX_TIME_MS,
+  REMEASURE_TIME_CAP_MS,
   rowRequirementStatus,
   rowTestId,
   selectedRuns,
@@ -245,8 +249,49 @@ describe('runs and the capacity sweep', () => {
     expect(plan.includeOriginal).toBe(true);
   });
 
+  it('offers to measure again the runs too uncertain to carry the verdict, and only those', () => {
+    const requirement = RequirementSchema.parse({ latency: { percentile: 'p95', ms: 50 }, throughputRps: 100 });
+    const quiet = measuredRun('quiet', 'mnist-cnn', [
+      { ep: 'cpu', concurrency: 1, seed: 1, medianMs: 0.2 },
+      { ep: 'cpu', concurrency: 2, seed: 2, medianMs: 0.25 },
+    ]);
+    const unsettled = measuredRun('unsettled', 'mnist-cnn', [
+      { ep: 'cpu', concurrency: 1, seed: 3, medianMs: 0.2, stable: false },
+      { ep: 'cpu', concurrency: 2, seed: 4, medianMs: 0.25 },
+    ]);
+    const scattered = measuredRun('scattered', 'mnist-cnn', [
+      { ep: 'cpu', concurrency: 1, seed: 5, medianMs: 0.2, spread: 0.8, n: 60 },
+      { ep: 'cpu', concurrency: 2, seed: 6, medianMs: 0.25, spread: 0.8, n: 60 },
+    ]);
+
+    expect(adviseDeployment([quiet], requirement).status).toBe('cpu-suffices');
+    expect(noisyRuns(adviseDeployment([quiet], requirement))).toEqual([]);
+    for (const run of [unsettled, scattered]) {
+      const verdict = adviseDeployment([run], requirement);
+      expect(verdict.status).toBe('insufficient-data');
+      expect(verdict.missing.join(' ')).toContain('Measure again on a quiet machine');
+      expect(noisyRuns(verdict)).toEqual([run.id]);
+    }
+    // Beside a quiet run that decides, a noisy one is still named: it might have been cheaper.
+    expect(noisyRuns(adviseDeployment([quiet, unsettled], requirement))).toEqual(['unsettled']);
+  });
+
+  it('measures a run again at its own levels, twice as long, within floors and a cap', () => {
+    const plan = remeasurePlan(cpuRun);
+    expect(plan).toMatchObject({ model: cpuRun.plan.model, eps: ['cpu'], batches: [1, 4], threads: [2, 8], concurrency: [1, 2, 4], profile: false });
+    expect(plan.minTimeMs).toBe(2 * cpuRun.plan.minTimeMs);
+    expect(plan.maxTimeMs).toBe(2 * cpuRun.plan.maxTimeMs);
+    expect(plan.warmupMaxMs).toBe(2 * cpuRun.plan.warmupMaxMs);
+    expect(BenchPlanSchema.parse(plan).minIterations).toBe(cpuRun.plan.minIterations);
+
+    const brief = { ...cpuRun, plan: { ...cpuRun.plan, minTimeMs: 100, maxTimeMs: 300 } };
+    expect(remeasurePlan(brief)).toMatchObject({ minTimeMs: 1000, maxTimeMs: REMEASURE_MAX_TIME_MS });
+    const long = { ...cpuRun, plan: { ...cpuRun.plan, minTimeMs: 50_000, maxTimeMs: 120_000, warmupMaxMs: 40_000 } };
+    expect(remeasurePlan(long)).toMatchObject({ minTimeMs: REMEASURE_TIME_CAP_MS, maxTimeMs: REMEASURE_TIME_CAP_MS, warmupMaxMs: REMEASURE_TIME_CAP_MS });
+  });
+
   it('shows a sweep as starting until the new run’s document comes, then as the run is', () => {
-    const request = { baseRunId: 'base', model: 'resnet-mini', configs: 16, estimateMs: 48_000 };
+    const request = { kind: 'capacity' as const, baseRunId: 'base', model: 'resnet-mini', configs: 16, estimateMs: 48_000 };
     expect(sweepOf(null, { preparing: false, runId: null, run: null, fraction: 0 })).toBeNull();
     expect(sweepOf(request, { preparing: true, runId: null, run: null, fraction: 0 })).toEqual({ ...request, runId: null, status: 'starting', fraction: 0 });
     // Its first event names the run before 'bench.start' answers.

@@ -3,7 +3,7 @@ import type { RequirementInput, Verdict } from '../../../shared/domain/advice';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
 import { buildRequirement, draftFromRequirement, emptyDraft, PRICE_DEFAULTS, priceText, type PriceField, type RequirementBuild, type RequirementDraft } from '../logic/decide-form';
-import { defaultSelection, selectedRuns, sweepOf, sweepPlan, sweepSize, type Sweep, type SweepRequest } from '../logic/decide-verdict';
+import { defaultSelection, remeasurePlan, selectedRuns, sweepOf, sweepPlan, sweepSize, type Sweep, type SweepRequest } from '../logic/decide-verdict';
 import { errorInfoOf } from './app.svelte';
 import type { Controllers } from './context';
 import { RunFollower } from './run-follower.svelte';
@@ -56,6 +56,8 @@ export class DecideController {
   /** Reading the base run and starting the new one. */
   private preparingSweep = $state(false);
   private sweepRequestError = $state.raw<ErrorInfo | null>(null);
+  /** What the latest measurement started here was for: its card shows its progress and errors. */
+  sweepKind = $state<SweepRequest['kind']>('capacity');
   sweep: Sweep | null = $derived.by(() =>
     sweepOf(this.sweepRequest, { preparing: this.preparingSweep, runId: this.sweepRun.runId, run: this.sweepRun.run, fraction: this.sweepRun.fraction }),
   );
@@ -76,7 +78,7 @@ export class DecideController {
     private readonly backend: Backend,
     private readonly runs: RunsController,
   ) {
-    this.sweepRun = new RunFollower(backend, { ended: (run) => void this.weighIn(run.id) });
+    this.sweepRun = new RunFollower(backend, { ended: (run) => void this.weighIn(run.id, run.status === 'completed') });
   }
 
   get sweepError(): ErrorInfo | null {
@@ -188,17 +190,30 @@ export class DecideController {
   /** Measures the first ticked run's setups at concurrency 1, 2, 4 and 8, then adds that run to the ticked ones. */
   async measureCapacity() {
     const baseRunId = this.selection[0];
-    if (!baseRunId || this.sweeping) return;
+    if (baseRunId) await this.measure('capacity', baseRunId);
+  }
+
+  /**
+   * Measures a run whose numbers were too uncertain for a verdict again, at its own levels and
+   * for longer; the new run then takes its place among the ticked ones (the old one stays in the list).
+   */
+  async measureAgain(baseRunId: string) {
+    await this.measure('again', baseRunId);
+  }
+
+  private async measure(kind: SweepRequest['kind'], baseRunId: string) {
+    if (this.sweeping) return;
+    this.sweepKind = kind;
     this.sweepRequestError = null;
     this.sweepRun.dismissError();
     this.sweepRun.clear();
     const summary = this.runs.list.find((run) => run.id === baseRunId);
-    this.sweepRequest = { baseRunId, model: summary?.model ?? '', configs: 0, estimateMs: 0 };
+    this.sweepRequest = { kind, baseRunId, model: summary?.model ?? '', configs: 0, estimateMs: 0 };
     this.preparingSweep = true;
     try {
       const base = await this.backend.invoke('runs.get', { id: baseRunId });
-      const plan = sweepPlan(base);
-      this.sweepRequest = { baseRunId, model: base.model.name, ...sweepSize(plan) };
+      const plan = kind === 'capacity' ? sweepPlan(base) : remeasurePlan(base);
+      this.sweepRequest = { kind, baseRunId, model: base.model.name, ...sweepSize(plan) };
       if (!(await this.sweepRun.start(plan))) this.sweepRequest = null;
     } catch (error) {
       this.sweepRequestError = errorInfoOf(error);
@@ -221,13 +236,19 @@ export class DecideController {
     this.sweepRun.dismissError();
   }
 
-  /** A sweep that measured something joins the runs the verdict rests on. */
-  private async weighIn(runId: string) {
+  /**
+   * A sweep that measured something joins the runs the verdict rests on; a run measured again
+   * that finished replaces the one it repeats (one that was stopped early only joins it).
+   */
+  private async weighIn(runId: string, completed: boolean) {
     await this.runs.refresh();
     const saved = this.runs.list.find((run) => run.id === runId);
     if (!saved || saved.done === 0) return;
     const current = this.selection;
-    if (!current.includes(runId)) this.ticked = [...current, runId];
+    const replaced = completed && this.sweepRequest?.kind === 'again' ? this.sweepRequest.baseRunId : null;
+    if (!current.includes(runId) || (replaced !== null && current.includes(replaced))) {
+      this.ticked = [...current.filter((id) => id !== replaced && id !== runId), runId];
+    }
   }
 
   // --- reports
