@@ -183,6 +183,7 @@ program
   .option('--calibration-samples <n>', 'calibrate on at most this many samples (random data: this many, default 16)', parsePositiveInt)
   .addOption(new Option('--calibration-method <method>', 'int8-static: how activation ranges are chosen (default minmax)').choices(['minmax', 'percentile', 'entropy']))
   .option('--per-channel', 'int8: one scale per output channel of each weight')
+  .option('--lstm', 'int8-dynamic: quantize LSTMs too (DynamicQuantizeLSTM, runs on the CPU)')
   .option('--block-size <n>', 'int4/q4f16: weights per block (16, 32, 64, 128, 256; default 32)', parseBlockSize)
   .option('--exclude <nodes>', 'node names to leave as they are (comma-separated, repeatable)', parseNameList, [])
   .option('--include <nodes>', 'transform only these node names (comma-separated, repeatable)', parseNameList, [])

@@ -40,6 +40,7 @@ export interface QuantizeCliOptions {
   calibrationSamples?: number;
   calibrationMethod?: CalibrationMethod;
   perChannel?: boolean;
+  lstm?: boolean;
   blockSize?: number;
   exclude?: string[];
   include?: string[];
@@ -133,9 +134,11 @@ export function quantizeOptions(opts: QuantizeCliOptions): QuantizeOptions {
   const int4 = opts.mode === 'int4' || opts.mode === 'q4f16';
   if (opts.perChannel && !int8) throw flagError('--per-channel', 'int8-dynamic and int8-static');
   if (opts.calibrationMethod && opts.mode !== 'int8-static') throw flagError('--calibration-method', 'int8-static');
+  if (opts.lstm && opts.mode !== 'int8-dynamic') throw flagError('--lstm', 'int8-dynamic');
   if (opts.blockSize !== undefined && !int4) throw flagError('--block-size', 'int4 and q4f16');
   const options: QuantizeOptions = { mode: opts.mode };
   if (opts.perChannel) options.perChannel = true;
+  if (opts.lstm) options.quantizeLstm = true;
   if (opts.calibrationMethod) options.calibrationMethod = opts.calibrationMethod;
   if (opts.blockSize !== undefined) options.blockSize = opts.blockSize as QuantizeOptions['blockSize'];
   if (opts.exclude?.length) options.exclude = opts.exclude;

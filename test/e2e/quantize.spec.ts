@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
+import { buildModelBytes, GraphBuilder } from '../../src/core/onnx/build';
 import { test, expect } from './fixtures';
 
 /**
@@ -128,4 +131,42 @@ test('makes int8 and fp16 variants, compares their speed on the CPU, exports and
   await app.getByTestId('nav-quantize').click();
   await expect(app.getByTestId('variants-list')).toHaveAttribute('data-count', '1');
   await expect(app.getByTestId(`variant-row-${int8.id}`)).toBeVisible();
+});
+
+test('quantizes the LSTM of an uploaded model when asked to', async ({ app }) => {
+  // A keyword spotter as speech models are exported: a sequence-first LSTM and a dense head.
+  const g = new GraphBuilder('keyword-spotter');
+  const x = g.input('features', 'float32', [8, 1, 20]);
+  const wave = (n: number, seed: number, gain: number) => Float32Array.from({ length: n }, (_, i) => gain * Math.sin(i * 0.61 + seed));
+  const [, last] = g.node('LSTM', [x, g.initializer('lstm_W', wave(128 * 20, 1, 0.3), [1, 128, 20]), g.initializer('lstm_R', wave(128 * 32, 2, 0.2), [1, 128, 32])], ['sequence', 'last'], { hidden_size: 32 }, { name: 'lstm' });
+  const flat = g.op('Reshape', [last!, g.initializer('shape', BigInt64Array.from([-1n, 32n]), [2], 'int64')]);
+  g.op('Gemm', [flat, g.initializer('head_W', wave(32 * 10, 3, 0.4), [32, 10])], {}, { output: 'scores', name: 'head' });
+  g.output('scores', 'float32', [1, 10]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'inferscope-e2e-lstm-'));
+  const file = path.join(dir, 'keyword-spotter.onnx');
+  writeFileSync(file, buildModelBytes(g, { opset: 17 }));
+
+  await app.getByTestId('nav-model').click();
+  const chooser = app.waitForEvent('filechooser');
+  await app.getByTestId('open-model').click();
+  await (await chooser).setFiles(file);
+  await expect(app.getByTestId('model-name')).toContainText('keyword-spotter');
+
+  await app.getByTestId('nav-quantize').click();
+  await expect(app.getByTestId('quantize-model')).toContainText('keyword-spotter');
+  const card = app.getByTestId('quantize-mode-int8-dynamic');
+  await expect(card).toHaveAttribute('data-available', 'true');
+  await expect(card).toContainText('LSTMs stay float32 unless LSTM quantization is on');
+  await card.click();
+  const lstm = app.getByTestId('quantize-lstm');
+  await expect(lstm).not.toBeChecked();
+  await lstm.check();
+  await app.getByTestId('quantize-run').click();
+  const row = app.locator('[data-testid^="variant-row-"][data-mode="int8-dynamic"]').filter({ hasText: 'LSTM' });
+  await expect(row).toHaveCount(1, { timeout: 30_000 });
+  await expect(row.getByTestId('variant-label')).toHaveText('int8 dynamic (LSTM)');
+  // The LSTM and the head.
+  await expect(row.getByTestId('variant-nodes')).toHaveText('2');
+  expect(Number(await row.getByTestId('variant-sqnr').first().getAttribute('data-db'))).toBeGreaterThan(20);
+  rmSync(dir, { recursive: true, force: true });
 });

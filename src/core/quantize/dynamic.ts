@@ -20,9 +20,10 @@ import {
   warnUnknownNames,
   type Workspace,
 } from './common';
-import { allGraphs, attrs, findInitializer, makeNode, opsetVersion, removeInitializerInputs, type GraphEntry } from './graph';
-import { isSignedQuantType, type QuantType } from './math';
-import { int64Tensor } from './tensors';
+import { allGraphs, attrs, ensureOpsetImport, findInitializer, makeNode, opsetVersion, removeInitializerInputs, type GraphEntry } from './graph';
+import { isSignedQuantType, quantizeArrayPerChannel, type QuantType } from './math';
+import { floatTensor, int64Tensor, quantizedTensor, readWeight, zeroPointTensor } from './tensors';
+import type { QuantizeOptions } from '../../shared/domain/quantize';
 import type { Applicability, ProgressCallback, Transformation, TransformOptions, TransformResult } from './types';
 import { gemmAsMatMulRefusal, WeightStore, type QuantizedWeight } from './weights';
 
@@ -30,13 +31,17 @@ const MIN_OPSET = 11;
 /** DequantizeLinear's `axis` (per-channel Gather tables) arrived in opset 13. */
 const PER_CHANNEL_DQ_OPSET = 13;
 
-const HANDLED = new Set(['MatMul', 'Gemm', 'Conv', 'Gather']);
+const HANDLED = new Set(['MatMul', 'Gemm', 'Conv', 'Gather', 'LSTM']);
+/** com.microsoft, where DynamicQuantizeLSTM lives. */
+const CONTRIB_DOMAIN = 'com.microsoft';
 
 interface DynamicSettings {
   weightType: QuantType;
   symmetric: boolean;
   perChannel: boolean;
   reduceRange: boolean;
+  /** LSTM → com.microsoft DynamicQuantizeLSTM (ORT's CPU kernel; other providers fall back to it). */
+  quantizeLstm: boolean;
 }
 
 function settingsFrom(options: Partial<TransformOptions>): DynamicSettings {
@@ -46,6 +51,7 @@ function settingsFrom(options: Partial<TransformOptions>): DynamicSettings {
     symmetric: options.symmetric ?? isSignedQuantType(weightType),
     perChannel: options.perChannel ?? false,
     reduceRange: options.reduceRange ?? false,
+    quantizeLstm: options.quantizeLstm ?? false,
   };
 }
 
@@ -58,10 +64,11 @@ function constantFloatInput(entry: GraphEntry, node: NodeProto, input: number) {
   return { name, ...found };
 }
 
-function hasCandidates(model: ModelProto): boolean {
+function hasCandidates(model: ModelProto, lstm: boolean): boolean {
   for (const entry of allGraphs(model)) {
     for (const node of entry.graph.node ?? []) {
       if (!HANDLED.has(node.op_type ?? '') || (node.domain && node.domain !== 'ai.onnx')) continue;
+      if (node.op_type === 'LSTM' && !lstm) continue;
       const weightInput = node.op_type === 'Gather' ? 0 : 1;
       const name = (node.input ?? [])[weightInput];
       if (!name) continue;
@@ -81,6 +88,10 @@ class DynamicQuantizer {
   /** Weights whose float originals were replaced; taken out of graph.input at the end. */
   private readonly replaced = new Set<string>();
   private readonly perChannelGather: boolean;
+  private readonly recurrentWeights = new Map<string, { quantized: string; scale: string; zeroPoint: string }>();
+  private readonly external: TransformOptions['external'];
+  /** A com.microsoft op was written: the model must import that domain. */
+  usesContribOps = false;
 
   constructor(
     private readonly ws: Workspace,
@@ -88,6 +99,7 @@ class DynamicQuantizer {
     options: TransformOptions,
   ) {
     this.weights = new WeightStore(ws.names, options.external);
+    this.external = options.external;
     this.selection = new NodeSelection(options);
     this.perChannelGather = settings.perChannel && (opsetVersion(ws.model) ?? 0) >= PER_CHANNEL_DQ_OPSET;
   }
@@ -244,9 +256,86 @@ class DynamicQuantizer {
         );
         return true;
       }
+      case 'LSTM':
+        return this.quantizeLstm(entry, node, out);
       default:
         return false;
     }
+  }
+
+  /**
+   * LSTM → DynamicQuantizeLSTM (ORT's LSTMQuant): W [dirs, 4H, in] and R [dirs, 4H, H] become
+   * int8 symmetric, one scale per direction or, per channel, per gate row, and are stored
+   * transposed ([dirs, in, 4H], [dirs, H, 4H]) as the kernel reads them. X stays float: the
+   * kernel quantizes it per time step.
+   */
+  private quantizeLstm(entry: GraphEntry, node: NodeProto, out: NodeProto[]): boolean {
+    if (!this.settings.quantizeLstm) {
+      skip(this.ws.report, node, 'LSTM stays float32: turn on LSTM quantization (DynamicQuantizeLSTM, CPU) to quantize its weights');
+      return false;
+    }
+    const w = constantFloatInput(entry, node, 1);
+    const r = constantFloatInput(entry, node, 2);
+    if (!w || !r) {
+      skip(this.ws.report, node, 'W or R is computed at run time: only LSTMs with constant float32 weights are quantized');
+      return false;
+    }
+    if (attrInt(node, 'layout', 0) !== 0) {
+      skip(this.ws.report, node, 'layout = 1 (batch first): DynamicQuantizeLSTM takes sequence-first tensors only');
+      return false;
+    }
+    const wDims = tensorDims(w.tensor);
+    const rDims = tensorDims(r.tensor);
+    if (wDims.length !== 3 || rDims.length !== 3) {
+      skip(this.ws.report, node, 'W or R is not 3-D');
+      return false;
+    }
+    const wq = this.quantizeRecurrentWeight(w.name, w.tensor, w.graph);
+    const rq = this.quantizeRecurrentWeight(r.name, r.tensor, r.graph);
+    const inputs = node.input ?? [];
+    const optional = [3, 4, 5, 6, 7].map((i) => inputs[i] ?? '');
+    const lstm = makeNode(
+      'DynamicQuantizeLSTM',
+      [inputs[0] ?? '', wq.quantized, rq.quantized, ...optional, wq.scale, wq.zeroPoint, rq.scale, rq.zeroPoint],
+      node.output ?? [],
+      this.ws.names.fresh(`${node.name || 'LSTM'}_quant`),
+      (node.attribute ?? []).filter((a) => a.name !== 'layout').map((a) => ({ ...a })),
+      CONTRIB_DOMAIN,
+    );
+    out.push(lstm);
+    this.usesContribOps = true;
+    return true;
+  }
+
+  private quantizeRecurrentWeight(name: string, tensor: TensorProto, graph: GraphProto): { quantized: string; scale: string; zeroPoint: string } {
+    const existing = this.recurrentWeights.get(name);
+    if (existing) return existing;
+    this.replaced.add(name);
+    const [dirs, rows, cols] = tensorDims(tensor) as [number, number, number];
+    const values = readWeight(tensor, this.external);
+    const channels = this.settings.perChannel ? dirs * rows : dirs;
+    const options = { type: 'int8' as const, symmetric: true, reduceRange: this.settings.reduceRange };
+    const q = quantizeArrayPerChannel(values, [channels, values.length / channels], 0, options);
+    // [dirs, 4H, k] → [dirs, k, 4H], direction by direction.
+    const transposed = new Int8Array(q.values.length);
+    for (let d = 0; d < dirs; d++) {
+      const base = d * rows * cols;
+      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) transposed[base + j * rows + i] = q.values[base + i * cols + j] as number;
+    }
+    const scaleDims = this.settings.perChannel ? [dirs, rows] : [dirs];
+    const result = {
+      quantized: this.ws.names.fresh(`${name}_quantized`),
+      scale: this.ws.names.fresh(`${name}_scale`),
+      zeroPoint: this.ws.names.fresh(`${name}_zero_point`),
+    };
+    graph.initializer = [
+      ...(graph.initializer ?? []),
+      quantizedTensor(result.quantized, 'int8', [dirs, cols, rows], transposed),
+      floatTensor(result.scale, scaleDims, q.scales),
+      zeroPointTensor(result.zeroPoint, 'int8', Array.from(q.zeroPoints), scaleDims),
+    ];
+    this.recurrentWeights.set(name, result);
+    return result;
   }
 
   private quantizeWeight(name: string, tensor: TensorProto, graph: GraphProto, transpose: boolean, axis: number | undefined): QuantizedWeight {
@@ -294,13 +383,18 @@ export const int8Dynamic: Transformation = {
   mode: 'int8-dynamic',
   title: 'int8 (dynamic)',
 
-  canApply(model: ModelProto): Applicability {
+  canApply(model: ModelProto, options?: Partial<QuantizeOptions>): Applicability {
     const basic = basicChecks(model, MIN_OPSET, 'Dynamic int8 quantization (DynamicQuantizeLinear)');
     if (!basic.ok) return basic;
     if (isFloat16Model(model)) {
       return refuse('The model is already fp16: DynamicQuantizeLinear only takes float32 activations. Quantize the fp32 model instead.');
     }
-    if (!hasCandidates(model)) return refuse('The model has no MatMul, Gemm, Conv or Gather with a constant float32 weight to quantize.');
+    if (!hasCandidates(model, options?.quantizeLstm ?? false)) {
+      const lstm = !options?.quantizeLstm && allGraphs(model).some((e) => (e.graph.node ?? []).some((n) => n.op_type === 'LSTM'));
+      return refuse(
+        `The model has no MatMul, Gemm, Conv or Gather with a constant float32 weight to quantize.${lstm ? ' It has LSTMs: turn on LSTM quantization (DynamicQuantizeLSTM).' : ''}`,
+      );
+    }
     return OK;
   },
 
@@ -310,7 +404,9 @@ export const int8Dynamic: Transformation = {
     const ws = prepare(model);
     const settings = settingsFrom(options);
     ws.report.settings = { ...settings };
-    new DynamicQuantizer(ws, settings, options).run(onProgress);
+    const quantizer = new DynamicQuantizer(ws, settings, options);
+    quantizer.run(onProgress);
+    if (quantizer.usesContribOps) ensureOpsetImport(ws.model, CONTRIB_DOMAIN, 1);
     if (settings.perChannel && (opsetVersion(ws.model) ?? 0) < PER_CHANNEL_DQ_OPSET) {
       ws.report.warnings.push(`Gather tables stay per-tensor: per-channel DequantizeLinear needs opset ${PER_CHANNEL_DQ_OPSET}.`);
     }

@@ -68,6 +68,7 @@ export function variantLabel(options: QuantizeOptions): string {
     case 'int8-dynamic':
       base = 'int8 dynamic';
       if (options.perChannel) extras.push('per-channel');
+      if (options.quantizeLstm) extras.push('LSTM');
       break;
     case 'int8-static':
       base = 'int8 static';
@@ -295,6 +296,7 @@ interface ModelTraits {
   /** MatMuls of two run-time tensors (attention scores and context) or fused attention ops. */
   attention: boolean;
   recurrent: boolean;
+  lstm: boolean;
   overflowProne: string[];
 }
 
@@ -303,7 +305,7 @@ const OVERFLOW_PRONE = new Set(['Pow', 'ReduceSum', 'ReduceMean', 'ReduceSumSqua
 const SMALL_MATMUL_WEIGHT = 256 * 256;
 
 function traitsOf(model: ModelProto): ModelTraits {
-  const traits: ModelTraits = { conv: false, depthwise: false, weightedMatMuls: 0, largestMatMulWeight: 0, attention: false, recurrent: false, overflowProne: [] };
+  const traits: ModelTraits = { conv: false, depthwise: false, weightedMatMuls: 0, largestMatMulWeight: 0, attention: false, recurrent: false, lstm: false, overflowProne: [] };
   const overflow = new Set<string>();
   for (const { graph } of allGraphs(model)) {
     const initializers = initializerMap(graph);
@@ -330,6 +332,7 @@ function traitsOf(model: ModelProto): ModelTraits {
         traits.attention = true;
       } else if (op === 'LSTM' || op === 'GRU' || op === 'RNN') {
         traits.recurrent = true;
+        if (op === 'LSTM') traits.lstm = true;
       }
       if (OVERFLOW_PRONE.has(op)) overflow.add(op);
     }
@@ -362,6 +365,7 @@ function adviceFor(mode: QuantizeMode, traits: ModelTraits, cpu: QuantizeCpu | u
     case 'int8-dynamic':
       advice.push(...int8CpuAdvice(cpu));
       if (transformer || traits.recurrent) advice.push('Dynamic int8 is the usual choice for transformers and RNNs: activation scales follow each input, no calibration data needed.');
+      if (traits.lstm) advice.push('LSTMs stay float32 unless LSTM quantization is on (--lstm): then their weights become int8 in DynamicQuantizeLSTM, a CPU kernel.');
       if (traits.conv) advice.push('Dynamic int8 convolutions (ConvInteger) are slow on the CPU: static int8 is the better mode for CNNs.');
       if (traits.depthwise) advice.push('This model has depthwise convolutions: per-tensor dynamic quantization of those collapses accuracy.');
       advice.push('int8 kernels are CPU kernels: on CUDA or WebGPU most of these nodes fall back to the CPU.');

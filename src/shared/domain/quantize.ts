@@ -37,6 +37,8 @@ export const QuantizeOptionsSchema = z.object({
   activationType: Int8TypeSchema.optional(),
   /** Quantize weights to 7 bits so u8×s8 products cannot saturate on x86 without VNNI. */
   reduceRange: z.boolean().optional(),
+  /** int8-dynamic: LSTMs too, as com.microsoft DynamicQuantizeLSTM (a CPU kernel); default off. */
+  quantizeLstm: z.boolean().optional(),
   calibrationMethod: CalibrationMethodSchema.optional(),
   /** Percentile calibration: the percentile of |x| kept (default 99.999). */
   percentile: z.number().gt(0).max(100).optional(),

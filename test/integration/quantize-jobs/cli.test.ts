@@ -1,8 +1,9 @@
 /** `inferscope quantize` as the command runs it (commander aside): real worker, real files. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModelBytes, GraphBuilder } from '../../../src/core/onnx/build';
 import { QUANTIZE_WORKER_ENV } from '../../../src/core/quantize/job';
 import { VariantStore } from '../../../src/core/quantize/variants';
 import { runQuantize, type QuantizeCliDeps, type QuantizeJsonReport } from '../../../src/cli/quantize';
@@ -63,6 +64,7 @@ describe('inferscope quantize', () => {
   it('refuses flags that do not belong to the mode, before any work', async () => {
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'fp16', blockSize: 32 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: '--block-size applies to int4 and q4f16 only.' });
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int4', perChannel: true })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', lstm: true })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: '--lstm applies to int8-dynamic only.' });
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', calibration: 'a', calibrationImages: 'b' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', mean: [0, 0, 0] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(runQuantize(deps, 'sample:no-such-sample', { mode: 'fp16' })).rejects.toMatchObject({ code: 'SAMPLE_UNKNOWN' });
@@ -75,5 +77,31 @@ describe('inferscope quantize', () => {
     expect(result.variant.report.quality.map((q) => q.name)).toEqual(['last_hidden_state', 'pooler_output']);
     expect(result.variant.report.quality.every((q) => q.nanCount === 0 && q.cosine > 0.99)).toBe(true);
     expect(result.output).toBeNull();
+  });
+
+  it('--lstm turns the LSTM of a speech-like model into DynamicQuantizeLSTM, which runs and stays close', async () => {
+    const g = new GraphBuilder('keyword-spotter');
+    const x = g.input('features', 'float32', ['frames', 'batch', 20]);
+    const wave = (n: number, seed: number, gain: number) => Float32Array.from({ length: n }, (_, i) => gain * Math.sin(i * 0.61 + seed));
+    const w = g.initializer('lstm_W', wave(4 * 32 * 20, 1, 0.3), [1, 128, 20]);
+    const r = g.initializer('lstm_R', wave(4 * 32 * 32, 2, 0.2), [1, 128, 32]);
+    const [, last] = g.node('LSTM', [x, w, r], ['sequence', 'last'], { hidden_size: 32 }, { name: 'lstm' });
+    const flat = g.op('Reshape', [last!, g.initializer('shape', BigInt64Array.from([-1n, 32n]), [2], 'int64')]);
+    g.op('Gemm', [flat, g.initializer('head_W', wave(32 * 10, 3, 0.4), [32, 10])], {}, { output: 'scores', name: 'head' });
+    g.output('scores', 'float32', ['batch', 10]);
+    const file = path.join(scratch.dir, 'keyword-spotter.onnx');
+    writeFileSync(file, buildModelBytes(g, { opset: 17 }));
+
+    const plain = await runQuantize(deps, file, { mode: 'int8-dynamic', evaluationSamples: 2, dim: { frames: 8, batch: 1 } });
+    expect(plain.variant.report.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ node: 'lstm', reason: expect.stringContaining('turn on LSTM quantization') })]));
+    const result = await runQuantize(deps, file, { mode: 'int8-dynamic', lstm: true, evaluationSamples: 2, dim: { frames: 8, batch: 1 } });
+    expect(result.variant.label).toBe('int8 dynamic (LSTM)');
+    expect(result.variant.id).not.toBe(plain.variant.id);
+    expect(result.variant.report.nodesQuantized).toBe(plain.variant.report.nodesQuantized + 1);
+    expect(result.variant.report.sizeBytes.after).toBeLessThan(plain.variant.report.sizeBytes.after);
+    const [scores] = result.variant.report.quality;
+    expect(scores?.name).toBe('scores');
+    expect(scores?.nanCount).toBe(0);
+    expect(scores?.sqnrDb).toBeGreaterThan(20);
   });
 });

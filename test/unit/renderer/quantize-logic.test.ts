@@ -80,6 +80,11 @@ describe('quantize options', () => {
     expect(built.ok && built.request.options).toEqual({ mode: 'int8-dynamic', perChannel: false });
     const overridden = build('int8-dynamic', { weightType: 'uint8', reduceRange: 'on', symmetric: 'off' });
     expect(overridden.ok && overridden.request.options).toEqual({ mode: 'int8-dynamic', perChannel: false, weightType: 'uint8', reduceRange: true, symmetric: false });
+    const lstm = build('int8-dynamic', { quantizeLstm: true });
+    expect(lstm.ok && lstm.request.options).toEqual({ mode: 'int8-dynamic', perChannel: false, quantizeLstm: true });
+    // LSTMs are a dynamic-only choice: static int8 never sends it.
+    const stat = build('int8-static', { quantizeLstm: true });
+    expect(stat.ok && stat.request.options).not.toHaveProperty('quantizeLstm');
   });
 
   it('sends only the fields a mode reads', () => {

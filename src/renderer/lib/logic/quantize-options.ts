@@ -63,6 +63,8 @@ export const ACCURACY_LEVELS: readonly { value: number; label: string }[] = [
  */
 export interface ModeDraft {
   perChannel: boolean;
+  /** int8 dynamic: LSTMs as DynamicQuantizeLSTM. */
+  quantizeLstm: boolean;
   weightType: TypeChoice;
   activationType: TypeChoice;
   reduceRange: Toggle;
@@ -111,6 +113,7 @@ export function defaultModeDraft(mode: QuantizeMode): ModeDraft {
   return {
     // Per-channel weights cost nothing at run time and keep conv accuracy; dynamic keeps ORT's default.
     perChannel: mode === 'int8-static',
+    quantizeLstm: false,
     weightType: 'auto',
     activationType: 'auto',
     reduceRange: 'auto',
@@ -254,6 +257,7 @@ export function fastInt8Name(cpu: CpuFacts | null): string {
 /** Which option fields a mode reads (the others are not sent). */
 export interface ModeFields {
   perChannel: boolean;
+  quantizeLstm: boolean;
   weightType: boolean;
   activationType: boolean;
   reduceRange: boolean;
@@ -271,6 +275,7 @@ export function modeFields(mode: QuantizeMode): ModeFields {
   const half = mode === 'fp16' || mode === 'q4f16';
   return {
     perChannel: int8,
+    quantizeLstm: mode === 'int8-dynamic',
     weightType: int8,
     activationType: mode === 'int8-static',
     reduceRange: int8,
@@ -322,6 +327,7 @@ export function buildOptions(
   const errors: Partial<Record<QuantizeField, string>> = {};
   const options: QuantizeOptions = { mode };
   if (fields.perChannel) options.perChannel = draft.perChannel;
+  if (fields.quantizeLstm && draft.quantizeLstm) options.quantizeLstm = true;
   if (fields.weightType && draft.weightType !== 'auto') options.weightType = draft.weightType;
   if (fields.activationType && draft.activationType !== 'auto') options.activationType = draft.activationType;
   const reduceRange = toggle(draft.reduceRange);

@@ -211,6 +211,7 @@ export class QuantizeController {
     const options = variant.options;
     const toggle = (value: boolean | undefined) => (value === undefined ? 'auto' : value ? 'on' : 'off');
     if (options.perChannel !== undefined) draft.perChannel = options.perChannel;
+    draft.quantizeLstm = options.quantizeLstm ?? false;
     draft.weightType = options.weightType ?? 'auto';
     draft.activationType = options.activationType ?? 'auto';
     draft.reduceRange = toggle(options.reduceRange);
