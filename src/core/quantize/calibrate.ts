@@ -9,8 +9,8 @@ import { InferscopeError } from '../../shared/errors';
 import type { ModelProto, ValueInfoProto } from '../onnx/codec';
 import { cloneGraph } from './graph';
 import { Histogram, MinMaxCollector, type TensorRange } from './histogram';
-import { createSession, iterate, runSession } from './session';
-import { sessionBytes } from './tensors';
+import { Scratch } from './scratch';
+import { iterate, runSession } from './session';
 import type { InputSource, ProgressCallback } from './types';
 import type { ExternalDataReader } from '../onnx/tensor';
 import { cloneMessage } from '../onnx/walk';
@@ -66,7 +66,7 @@ export async function calibrate(
   tensors: readonly string[],
   data: InputSource,
   settings: CalibrationSettings,
-  options: { external?: ExternalDataReader | undefined; onProgress?: ProgressCallback | undefined } = {},
+  options: { external?: ExternalDataReader | undefined; onProgress?: ProgressCallback | undefined; scratch?: Scratch } = {},
 ): Promise<CalibrationResult> {
   const graph = model.graph;
   if (!graph) throw new InferscopeError('MODEL_UNSUPPORTED', 'The model has no graph.');
@@ -85,25 +85,44 @@ export async function calibrate(
   augmentedGraph.output = [...(augmentedGraph.output ?? []), ...added];
   const fetched = tensors.filter((n) => !inputNames.has(n));
   const collectors = new Map(tensors.map((n) => [n, collectorFor(settings)]));
-  const session = await createSession(sessionBytes(augmented, options.external), 'the model for calibration', { optimization: 'disabled' });
+  const scratch = options.scratch ?? new Scratch();
   let batches = 0;
   try {
-    for await (const record of iterate(data)) {
-      const results = fetched.length > 0 ? await runSession(session, record, 'calibration', fetched) : {};
-      for (const name of tensors) {
-        const values = inputNames.has(name) ? floatInput(record[name]) : floatValues(results[name]);
-        if (values) collectors.get(name)?.add(values);
-      }
-      batches++;
-      options.onProgress?.({ stage: 'calibrate', message: `batch ${batches}` });
+    const session = await scratch.session(augmented, options.external, 'the model for calibration', { optimization: 'disabled' });
+    try {
+      batches = await runBatches(session, data, tensors, fetched, inputNames, collectors, options.onProgress);
+    } finally {
+      await session.release();
     }
   } finally {
-    await session.release();
+    if (!options.scratch) await scratch.dispose();
   }
   if (batches === 0) throw new InferscopeError('INPUT_INVALID', 'Calibration needs at least one batch of inputs; none were given.');
   const ranges = new Map<string, TensorRange>();
   for (const [name, collector] of collectors) ranges.set(name, collector.range());
   return { ranges, batches };
+}
+
+async function runBatches(
+  session: ort.InferenceSession,
+  data: InputSource,
+  tensors: readonly string[],
+  fetched: readonly string[],
+  inputNames: ReadonlySet<string>,
+  collectors: ReadonlyMap<string, Collector>,
+  onProgress: ProgressCallback | undefined,
+): Promise<number> {
+  let batches = 0;
+  for await (const record of iterate(data)) {
+    const results = fetched.length > 0 ? await runSession(session, record, 'calibration', fetched) : {};
+    for (const name of tensors) {
+      const values = inputNames.has(name) ? floatInput(record[name]) : floatValues(results[name]);
+      if (values) collectors.get(name)?.add(values);
+    }
+    batches++;
+    onProgress?.({ stage: 'calibrate', message: `batch ${batches}` });
+  }
+  return batches;
 }
 
 function floatInput(tensor: { type: string; data: unknown } | undefined): ArrayLike<number> | undefined {

@@ -1,6 +1,7 @@
 /**
  * The onnxruntime sessions the quantizer runs itself (calibration, quality comparison,
- * load checks): CPU, from bytes in memory, quiet logs, failures as coded errors.
+ * load checks): CPU, from bytes in memory (or a file, past protobuf's 2 GiB), quiet logs,
+ * failures as coded errors.
  */
 import * as ort from 'onnxruntime-node';
 import { InferscopeError } from '../../shared/errors';
@@ -11,17 +12,19 @@ import type { InputRecord, InputSource } from './types';
 export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
 
 export async function createSession(
-  bytes: Uint8Array,
+  /** The model's bytes, or the path of its file (a model with external data). */
+  source: Uint8Array | string,
   what: string,
   options: { optimization?: OptimizationLevel; sessionOptions?: ort.InferenceSession.SessionOptions } = {},
 ): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(bytes, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: ['cpu'],
       graphOptimizationLevel: options.optimization ?? 'all',
       logSeverityLevel: 3,
       ...options.sessionOptions,
-    });
+    };
+    return typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new InferscopeError('QUANTIZE_FAILED', `onnxruntime could not load ${what}: ${message}`, { detail: message, cause: error });

@@ -30,8 +30,9 @@ import { allGraphs, attrs, consumersOf, graphOutputNames, initializerMap, makeNo
 import type { TensorRange } from './histogram';
 import { computeScaleZeroPoint, fullRange, isSignedQuantType, quantRange, roundHalfEven, type ScaleZeroPoint } from './math';
 import { preprocess } from './preprocess';
-import { floatTensor, int32Tensor, readWeight, zeroPointTensor } from './tensors';
-import type { Applicability, ProgressCallback, Transformation, TransformOptions, TransformResult } from './types';
+import { Scratch } from './scratch';
+import { floatTensor, inlineExternalData, int32Tensor, readWeight, zeroPointTensor } from './tensors';
+import type { Applicability, InputSource, ProgressCallback, Transformation, TransformOptions, TransformResult } from './types';
 import { WeightStore, type QuantizedWeight } from './weights';
 
 const MIN_OPSET = 10;
@@ -519,55 +520,80 @@ export const int8Static: Transformation = {
 
   async apply(model: ModelProto, options: TransformOptions, onProgress?: ProgressCallback): Promise<TransformResult> {
     assertApplicable(this.canApply(model, options));
-    if (!options.calibrationData) {
+    const { calibrationData } = options;
+    if (!calibrationData) {
       throw new InferscopeError('QUANTIZE_UNSUPPORTED', 'Static int8 quantization needs calibration inputs (a few representative batches).');
     }
     const settings = settingsFrom(options);
-    onProgress?.({ stage: 'prepare', message: 'folding constants and batch normalization' });
-    const ws = prepare(await preprocess(model, options.external));
-    // Pre-processing keeps node names of surviving nodes; include/exclude lists still apply.
-    ws.report.settings = {
-      activationType: settings.activationType,
-      weightType: settings.weightType,
-      reduceRange: settings.reduceRange,
-      perChannel: settings.perChannel,
-      calibrationMethod: settings.calibration.method,
-      typesChosenBecause: settings.reason,
-    };
-    if (settings.calibration.method !== 'minmax') ws.report.settings.bins = settings.calibration.bins;
-    if (settings.calibration.method === 'percentile') ws.report.settings.percentile = settings.calibration.percentile;
-    const types = await discoverElementTypes(ws.model);
-    const selection = new NodeSelection(options);
-    const plan = new QdqPlan(ws.model.graph as GraphProto, types, settings, selection, ws);
-    plan.build();
-    reportSubgraphNodes(ws);
-    const calibrated = [...plan.activations].filter((n) => !plan.shares.has(n) && !plan.fixedRanges.has(n));
-    onProgress?.({ stage: 'calibrate', message: `${calibrated.length} tensors` });
-    const { ranges, batches } = await calibrate(ws.model, calibrated, options.calibrationData, settings.calibration, {
-      external: options.external,
-      onProgress,
-    });
-    ws.report.settings.calibrationBatches = batches;
-    onProgress?.({ stage: 'quantize' });
-    const sharedReaders = activationsWithSeveralReaders(ws.model.graph as GraphProto, plan.activations);
-    const attention = plan.activationProducts();
-    if (attention.length > 0) {
-      ws.report.warnings.push(
-        `${attention.length} MatMuls multiply two run-time tensors (attention scores and context: ${attention.slice(0, 3).join(', ')}${attention.length > 3 ? ', …' : ''}). Static int8 inside attention usually costs accuracy; dynamic int8 is the usual choice for transformers, or exclude these nodes.`,
-      );
+    // Sessions of a model past protobuf's 2 GiB run from files here; the folder goes at the end.
+    const scratch = new Scratch(options.scratchAboveBytes);
+    try {
+      onProgress?.({ stage: 'prepare', message: 'folding constants and batch normalization' });
+      const preprocessed = await preprocess(model, options.external, scratch);
+      // From here on, weights are read where pre-processing left them.
+      const opts = { ...options, calibrationData, external: preprocessed.external };
+      const result = await quantizeStatic(prepare(preprocessed.model), settings, opts, scratch, onProgress);
+      // The variant must not point into the scratch folder: what stayed external comes inline.
+      if (preprocessed.external) result.model = inlineExternalData(result.model, preprocessed.external);
+      return result;
+    } finally {
+      await scratch.dispose();
     }
-    const writer = new QdqWriter(ws, plan, settings, ranges, options);
-    writer.write();
-    ws.report.nodesQuantized = plan.quantizedNodes.size;
-    ws.report.settings.foldedActivations = writer.removedNodes;
-    const x86 = !options.cpu || isX86(options.cpu.arch);
-    if (settings.activationType === 'int8' && x86 && sharedReaders > 0) {
-      ws.report.warnings.push(
-        `onnxruntime on x86 turns int8 Q/DQ pairs into the uint8 form its fused kernels need only where a tensor has one reader: ${sharedReaders} quantized tensors have several, and their readers stay float operators behind DequantizeLinear. activationType 'uint8' fuses everywhere.`,
-      );
-    }
-    warnUnknownNames(selection, ws.model, ws.report);
-    onProgress?.({ stage: 'finish' });
-    return { model: finish(ws), report: ws.report };
   },
 };
+
+/** The QDQ plan, calibration and rewrite, on the pre-processed model. */
+async function quantizeStatic(
+  ws: Workspace,
+  settings: StaticSettings,
+  options: TransformOptions & { calibrationData: InputSource },
+  scratch: Scratch,
+  onProgress?: ProgressCallback,
+): Promise<TransformResult> {
+  // Pre-processing keeps node names of surviving nodes; include/exclude lists still apply.
+  ws.report.settings = {
+    activationType: settings.activationType,
+    weightType: settings.weightType,
+    reduceRange: settings.reduceRange,
+    perChannel: settings.perChannel,
+    calibrationMethod: settings.calibration.method,
+    typesChosenBecause: settings.reason,
+  };
+  if (settings.calibration.method !== 'minmax') ws.report.settings.bins = settings.calibration.bins;
+  if (settings.calibration.method === 'percentile') ws.report.settings.percentile = settings.calibration.percentile;
+  const types = await discoverElementTypes(ws.model);
+  const selection = new NodeSelection(options);
+  const plan = new QdqPlan(ws.model.graph as GraphProto, types, settings, selection, ws);
+  plan.build();
+  reportSubgraphNodes(ws);
+  const calibrated = [...plan.activations].filter((n) => !plan.shares.has(n) && !plan.fixedRanges.has(n));
+  onProgress?.({ stage: 'calibrate', message: `${calibrated.length} tensors` });
+  const { ranges, batches } = await calibrate(ws.model, calibrated, options.calibrationData, settings.calibration, {
+    external: options.external,
+    onProgress,
+    scratch,
+  });
+  ws.report.settings.calibrationBatches = batches;
+  onProgress?.({ stage: 'quantize' });
+  const sharedReaders = activationsWithSeveralReaders(ws.model.graph as GraphProto, plan.activations);
+  const attention = plan.activationProducts();
+  if (attention.length > 0) {
+    ws.report.warnings.push(
+      `${attention.length} MatMuls multiply two run-time tensors (attention scores and context: ${attention.slice(0, 3).join(', ')}${attention.length > 3 ? ', …' : ''}). Static int8 inside attention usually costs accuracy; dynamic int8 is the usual choice for transformers, or exclude these nodes.`,
+    );
+  }
+  const writer = new QdqWriter(ws, plan, settings, ranges, options);
+  writer.write();
+  ws.report.nodesQuantized = plan.quantizedNodes.size;
+  ws.report.settings.foldedActivations = writer.removedNodes;
+  const x86 = !options.cpu || isX86(options.cpu.arch);
+  if (settings.activationType === 'int8' && x86 && sharedReaders > 0) {
+    ws.report.warnings.push(
+      `onnxruntime on x86 turns int8 Q/DQ pairs into the uint8 form its fused kernels need only where a tensor has one reader: ${sharedReaders} quantized tensors have several, and their readers stay float operators behind DequantizeLinear. activationType 'uint8' fuses everywhere.`,
+    );
+  }
+  warnUnknownNames(selection, ws.model, ws.report);
+  onProgress?.({ stage: 'finish' });
+  return { model: finish(ws), report: ws.report };
+}
+

@@ -35,6 +35,12 @@ export interface TransformOptions extends QuantizeOptions {
   calibrationData?: InputSource;
   /** Where tensors kept in external data files are read from (LoadedModel.external). */
   external?: ExternalDataReader;
+  /**
+   * Models with more tensor bytes than this run their onnxruntime sessions (pre-processing,
+   * calibration) from files with external data instead of bytes; default just under protobuf's
+   * 2 GiB. Lowered only to exercise that path on small models.
+   */
+  scratchAboveBytes?: number;
 }
 
 export interface TransformReport {

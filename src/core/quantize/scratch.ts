@@ -1,0 +1,97 @@
+/**
+ * Sessions the quantizer runs on models it holds in memory (pre-processing, calibration). Under
+ * protobuf's 2 GiB a model loads from bytes; a bigger one (its weights in external data) goes
+ * through a scratch folder: written there with its large weights in an external data file and
+ * loaded by path. The folder goes when the transformation is done.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type * as ort from 'onnxruntime-node';
+import type { ModelProto, TensorProto } from '../onnx/codec';
+import { encodeModel, writeModel } from '../onnx/read';
+import { externalDataRef, tensorByteSize, type ExternalDataReader } from '../onnx/tensor';
+import { allGraphs } from './graph';
+import { createSession, type OptimizationLevel } from './session';
+import { sessionBytes } from './tensors';
+
+/** Models whose tensors add up to more than this load through a file: protobuf stops at 2 GiB, and the graph needs room too. */
+export const SCRATCH_ABOVE_BYTES = 1792 * 1024 * 1024;
+/** Initializers of at least this many bytes go to a scratch model's external data file. */
+const EXTERNAL_TENSOR_BYTES = 1024;
+
+/** Bytes the model's tensors take, inline or in external data. */
+export function tensorBytes(model: ModelProto): number {
+  let total = 0;
+  for (const { graph } of allGraphs(model)) {
+    for (const tensor of graph.initializer ?? []) total += storedBytes(tensor);
+  }
+  return total;
+}
+
+function storedBytes(tensor: TensorProto): number {
+  const ref = externalDataRef(tensor);
+  if (ref) return ref.length ?? tensorByteSize(tensor) ?? 0;
+  return tensor.raw_data?.byteLength ?? tensorByteSize(tensor) ?? 0;
+}
+
+export interface ScratchSessionOptions {
+  optimization?: OptimizationLevel;
+  sessionOptions?: ort.InferenceSession.SessionOptions;
+}
+
+export class Scratch {
+  private dir: string | null = null;
+  private count = 0;
+  /** Reads the external data of models onnxruntime wrote into the folder. */
+  private local: ExternalDataReader | null = null;
+
+  constructor(
+    /** Models with more tensor bytes than this go through files (lower only to test that path). */
+    private readonly aboveBytes = SCRATCH_ABOVE_BYTES,
+  ) {}
+
+  /** Whether sessions of this model go through the folder. */
+  needsFiles(model: ModelProto): boolean {
+    return tensorBytes(model) > this.aboveBytes;
+  }
+
+  /** A fresh path in the folder. */
+  async file(name: string): Promise<string> {
+    this.dir ??= await mkdtemp(join(tmpdir(), 'inferscope-quantize-'));
+    return join(this.dir, `${++this.count}-${name}`);
+  }
+
+  /** The reader of a model written into the folder (readModel's), so session() knows its tensors are here already. */
+  adopt(reader: ExternalDataReader): ExternalDataReader {
+    this.local = reader;
+    return reader;
+  }
+
+  /**
+   * A CPU session of `model`. Its external tensors are read through `external`; a large model
+   * is written to the folder with its big weights in an external data file, except when they
+   * already are in the folder's own files (then only the graph is written, beside them).
+   */
+  async session(model: ModelProto, external: ExternalDataReader | undefined, what: string, options: ScratchSessionOptions = {}): Promise<ort.InferenceSession> {
+    if (!this.needsFiles(model)) return createSession(sessionBytes(model, external), what, options);
+    const file = await this.file('model.onnx');
+    if (external !== undefined && external === this.local) {
+      await writeFile(file, encodeModel(model));
+    } else {
+      await writeModel(file, model, {
+        externalDataThresholdBytes: EXTERNAL_TENSOR_BYTES,
+        externalDataLocation: `${basename(file)}.data`,
+        ...(external ? { externalDataSource: external } : {}),
+      });
+    }
+    return createSession(file, what, options);
+  }
+
+  async dispose(): Promise<void> {
+    const dir = this.dir;
+    this.dir = null;
+    this.local = null;
+    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
