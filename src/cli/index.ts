@@ -182,6 +182,7 @@ program
   .option('--scale <n>', 'images: pixels are divided by this first (default 255)', parsePositive)
   .option('--calibration-samples <n>', 'calibrate on at most this many samples (random data: this many, default 16)', parsePositiveInt)
   .addOption(new Option('--calibration-method <method>', 'int8-static: how activation ranges are chosen (default minmax)').choices(['minmax', 'percentile', 'entropy']))
+  .option('--moving-average', 'int8-static minmax: average each calibration batch\'s range instead of taking the extremes')
   .option('--per-channel', 'int8: one scale per output channel of each weight')
   .option('--lstm', 'int8-dynamic: quantize LSTMs too (DynamicQuantizeLSTM, runs on the CPU)')
   .option('--block-size <n>', 'int4/q4f16: weights per block (16, 32, 64, 128, 256; default 32)', parseBlockSize)

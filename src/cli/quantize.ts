@@ -41,6 +41,7 @@ export interface QuantizeCliOptions {
   calibrationMethod?: CalibrationMethod;
   perChannel?: boolean;
   lstm?: boolean;
+  movingAverage?: boolean;
   blockSize?: number;
   exclude?: string[];
   include?: string[];
@@ -135,10 +136,14 @@ export function quantizeOptions(opts: QuantizeCliOptions): QuantizeOptions {
   if (opts.perChannel && !int8) throw flagError('--per-channel', 'int8-dynamic and int8-static');
   if (opts.calibrationMethod && opts.mode !== 'int8-static') throw flagError('--calibration-method', 'int8-static');
   if (opts.lstm && opts.mode !== 'int8-dynamic') throw flagError('--lstm', 'int8-dynamic');
+  if (opts.movingAverage && (opts.mode !== 'int8-static' || (opts.calibrationMethod ?? 'minmax') !== 'minmax')) {
+    throw flagError('--moving-average', 'int8-static with minmax calibration');
+  }
   if (opts.blockSize !== undefined && !int4) throw flagError('--block-size', 'int4 and q4f16');
   const options: QuantizeOptions = { mode: opts.mode };
   if (opts.perChannel) options.perChannel = true;
   if (opts.lstm) options.quantizeLstm = true;
+  if (opts.movingAverage) options.movingAverage = true;
   if (opts.calibrationMethod) options.calibrationMethod = opts.calibrationMethod;
   if (opts.blockSize !== undefined) options.blockSize = opts.blockSize as QuantizeOptions['blockSize'];
   if (opts.exclude?.length) options.exclude = opts.exclude;

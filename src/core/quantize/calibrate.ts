@@ -8,7 +8,7 @@ import type { CalibrationMethod } from '../../shared/domain/quantize';
 import { InferscopeError } from '../../shared/errors';
 import type { ModelProto, ValueInfoProto } from '../onnx/codec';
 import { cloneGraph } from './graph';
-import { Histogram, MinMaxCollector, type TensorRange } from './histogram';
+import { Histogram, MinMaxCollector, MovingAverageMinMaxCollector, type TensorRange } from './histogram';
 import { Scratch } from './scratch';
 import { iterate, runSession } from './session';
 import type { InputSource, ProgressCallback } from './types';
@@ -22,6 +22,8 @@ export const ENTROPY_QUANTIZED_BINS = 128;
 
 export interface CalibrationSettings {
   method: CalibrationMethod;
+  /** minmax: average the batches' ranges instead of taking the extremes. */
+  movingAverage: boolean;
   bins: number;
   percentile: number;
 }
@@ -39,7 +41,7 @@ interface Collector {
 function collectorFor(settings: CalibrationSettings): Collector {
   switch (settings.method) {
     case 'minmax':
-      return new MinMaxCollector();
+      return settings.movingAverage ? new MovingAverageMinMaxCollector() : new MinMaxCollector();
     case 'percentile': {
       // ORT's percentile calibration is symmetric by default: a histogram of |x|.
       const histogram = new Histogram(settings.bins, true);

@@ -32,6 +32,30 @@ export class MinMaxCollector {
 }
 
 /**
+ * MinMax with moving average (ORT's CalibMovingAverage over one pass of the data): the range is
+ * the mean of the batches' own minima and maxima.
+ */
+export class MovingAverageMinMaxCollector {
+  private minSum = 0;
+  private maxSum = 0;
+  private batches = 0;
+
+  add(values: ArrayLike<number>): void {
+    const batch = new MinMaxCollector();
+    batch.add(values);
+    // A batch with no finite value has no range to average in.
+    if (batch.min > batch.max) return;
+    this.minSum += batch.min;
+    this.maxSum += batch.max;
+    this.batches++;
+  }
+
+  range(): TensorRange {
+    return this.batches > 0 ? { min: this.minSum / this.batches, max: this.maxSum / this.batches } : { min: 0, max: 0 };
+  }
+}
+
+/**
  * A histogram over [-limit, limit] (values) or [0, limit] (magnitudes). The first batch fixes
  * the bin width (2·limit/bins, or limit/bins); a batch beyond the limit adds bins of the same
  * width, so earlier counts are never re-binned, as ORT's collector does.

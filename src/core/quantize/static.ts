@@ -96,7 +96,12 @@ function settingsFrom(options: Partial<TransformOptions>): StaticSettings {
     reason: chosen.reason,
     perChannel: options.perChannel ?? false,
     weightSymmetric: options.symmetric ?? isSignedQuantType(weightType),
-    calibration: { method, bins: options.bins ?? DEFAULT_HISTOGRAM_BINS, percentile: options.percentile ?? DEFAULT_PERCENTILE },
+    calibration: {
+      method,
+      movingAverage: method === 'minmax' && (options.movingAverage ?? false),
+      bins: options.bins ?? DEFAULT_HISTOGRAM_BINS,
+      percentile: options.percentile ?? DEFAULT_PERCENTILE,
+    },
   };
 }
 
@@ -559,6 +564,7 @@ async function quantizeStatic(
     calibrationMethod: settings.calibration.method,
     typesChosenBecause: settings.reason,
   };
+  if (settings.calibration.movingAverage) ws.report.settings.movingAverage = true;
   if (settings.calibration.method !== 'minmax') ws.report.settings.bins = settings.calibration.bins;
   if (settings.calibration.method === 'percentile') ws.report.settings.percentile = settings.calibration.percentile;
   const types = await discoverElementTypes(ws.model);

@@ -73,6 +73,7 @@ export function variantLabel(options: QuantizeOptions): string {
     case 'int8-static':
       base = 'int8 static';
       extras.push(options.calibrationMethod ?? 'minmax');
+      if (options.movingAverage && (options.calibrationMethod ?? 'minmax') === 'minmax') extras.push('moving average');
       if (options.perChannel) extras.push('per-channel');
       break;
     case 'fp16':

@@ -40,6 +40,11 @@ export const QuantizeOptionsSchema = z.object({
   /** int8-dynamic: LSTMs too, as com.microsoft DynamicQuantizeLSTM (a CPU kernel); default off. */
   quantizeLstm: z.boolean().optional(),
   calibrationMethod: CalibrationMethodSchema.optional(),
+  /**
+   * MinMax calibration: the mean of each batch's minimum and maximum instead of the extremes over
+   * all batches (ORT's CalibMovingAverage), so one unusual batch does not stretch the range.
+   */
+  movingAverage: z.boolean().optional(),
   /** Percentile calibration: the percentile of |x| kept (default 99.999). */
   percentile: z.number().gt(0).max(100).optional(),
   /** Histogram bins for percentile and entropy calibration (default 2048). */

@@ -65,6 +65,10 @@ describe('inferscope quantize', () => {
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'fp16', blockSize: 32 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: '--block-size applies to int4 and q4f16 only.' });
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int4', perChannel: true })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', lstm: true })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: '--lstm applies to int8-dynamic only.' });
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', calibrationMethod: 'entropy', movingAverage: true })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: '--moving-average applies to int8-static with minmax calibration only.',
+    });
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', calibration: 'a', calibrationImages: 'b' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', mean: [0, 0, 0] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(runQuantize(deps, 'sample:no-such-sample', { mode: 'fp16' })).rejects.toMatchObject({ code: 'SAMPLE_UNKNOWN' });

@@ -115,6 +115,29 @@ describe('static int8 on the samples', () => {
     const r = await quality(model, q, sampleInputs('mnist-cnn', model, 2, 9, { batch: 4 }));
     expect(r.logits!.sqnrDb).toBeGreaterThan(15);
   });
+
+  it('minmax with moving average: one outlier batch no longer sets the input scale', async () => {
+    const model = buildSampleModel('mlp');
+    const batches = sampleInputs('mlp', model, 8, 1, { batch: 2 });
+    // The last batch is ten times louder than the rest.
+    const loud = batches[7]!;
+    for (const tensor of Object.values(loud)) (tensor.data as Float32Array).forEach((v, i, a) => (a[i] = v * 10));
+    const inputScale = async (movingAverage: boolean) => {
+      const { model: q, report } = await int8Static.apply(model, { mode: 'int8-static', movingAverage, calibrationData: batches });
+      const input = model.graph!.input![0]!.name!;
+      const quantize = nodes(q).find((n) => n.op_type === 'QuantizeLinear' && n.input![0] === input)!;
+      const scale = q.graph!.initializer!.find((t) => t.name === quantize.input![1])!;
+      return { scale: readTensorNumbers(scale)[0] as number, report };
+    };
+    const extremes = await inputScale(false);
+    const averaged = await inputScale(true);
+    expect(averaged.report.settings.movingAverage).toBe(true);
+    expect(extremes.report.settings).not.toHaveProperty('movingAverage');
+    // Mean of eight batch ranges, one of them 10× wider: about (7 + 10) / 8 ≈ 2.1 of a quiet batch's
+    // range against 10 of it: well under half the scale.
+    expect(averaged.scale).toBeLessThan(extremes.scale * 0.5);
+    expect(averaged.scale).toBeGreaterThan(extremes.scale * 0.1);
+  });
 });
 
 describe('static int8 on hand-built graphs', () => {

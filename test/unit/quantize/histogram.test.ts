@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram, MinMaxCollector } from '../../../src/core/quantize/histogram';
+import { Histogram, MinMaxCollector, MovingAverageMinMaxCollector } from '../../../src/core/quantize/histogram';
 
 function normals(n: number, seed: number): Float32Array {
   // Deterministic Box–Muller over a small LCG: enough for shape tests.
@@ -80,5 +80,19 @@ describe('Histogram', () => {
     expect(r.max).toBeLessThan(10);
     expect(r.max).toBeGreaterThan(2);
     expect(r.min).toBeLessThan(-2);
+  });
+});
+
+describe('MovingAverageMinMaxCollector (ORT CalibMovingAverage, one pass)', () => {
+  it('averages the batches\' own minima and maxima, skipping values and batches with nothing finite', () => {
+    const collector = new MovingAverageMinMaxCollector();
+    collector.add([-1, 0.5, 2]);
+    collector.add([-3, 4, Number.NaN]);
+    collector.add([Number.NaN, Number.POSITIVE_INFINITY]);
+    expect(collector.range()).toEqual({ min: -2, max: 3 });
+    const extremes = new MinMaxCollector();
+    for (const batch of [[-1, 0.5, 2], [-3, 4]]) extremes.add(batch);
+    expect(extremes.range()).toEqual({ min: -3, max: 4 });
+    expect(new MovingAverageMinMaxCollector().range()).toEqual({ min: 0, max: 0 });
   });
 });

@@ -85,6 +85,10 @@ describe('quantize options', () => {
     // LSTMs are a dynamic-only choice: static int8 never sends it.
     const stat = build('int8-static', { quantizeLstm: true });
     expect(stat.ok && stat.request.options).not.toHaveProperty('quantizeLstm');
+    // Moving average belongs to minmax calibration only.
+    expect(build('int8-static', { movingAverage: true }).ok && build('int8-static', { movingAverage: true })).toMatchObject({ request: { options: { calibrationMethod: 'minmax', movingAverage: true } } });
+    const percentile = build('int8-static', { movingAverage: true, calibrationMethod: 'percentile' });
+    expect(percentile.ok && percentile.request.options).not.toHaveProperty('movingAverage');
   });
 
   it('sends only the fields a mode reads', () => {

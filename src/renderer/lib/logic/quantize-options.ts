@@ -70,6 +70,8 @@ export interface ModeDraft {
   reduceRange: Toggle;
   symmetric: Toggle;
   calibrationMethod: CalibrationMethod;
+  /** minmax: average each batch's range (ORT's moving average). */
+  movingAverage: boolean;
   percentile: string;
   bins: string;
   blockSize: BlockSize;
@@ -119,6 +121,7 @@ export function defaultModeDraft(mode: QuantizeMode): ModeDraft {
     reduceRange: 'auto',
     symmetric: 'auto',
     calibrationMethod: 'minmax',
+    movingAverage: false,
     percentile: String(DEFAULT_PERCENTILE),
     bins: String(DEFAULT_BINS),
     blockSize: 32,
@@ -336,6 +339,7 @@ export function buildOptions(
   if (fields.symmetric && symmetric !== undefined) options.symmetric = symmetric;
   if (fields.calibration) {
     options.calibrationMethod = draft.calibrationMethod;
+    if (draft.calibrationMethod === 'minmax' && draft.movingAverage) options.movingAverage = true;
     if (draft.calibrationMethod === 'percentile') {
       const percentile = Number(draft.percentile.trim());
       if (draft.percentile.trim() === '' || !Number.isFinite(percentile) || percentile <= 0 || percentile > 100) {

@@ -217,6 +217,7 @@ export class QuantizeController {
     draft.reduceRange = toggle(options.reduceRange);
     draft.symmetric = toggle(options.symmetric);
     if (options.calibrationMethod) draft.calibrationMethod = options.calibrationMethod;
+    draft.movingAverage = options.movingAverage ?? false;
     if (options.percentile !== undefined) draft.percentile = String(options.percentile);
     if (options.bins !== undefined) draft.bins = String(options.bins);
     if (options.blockSize !== undefined) draft.blockSize = options.blockSize;
