@@ -4,13 +4,14 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
-import { adviseDeployment, compareConfigurations, compareRuns, formatJoules, formatMsRange, formatRps, formatUsd, type CompareItem } from '../shared/advice';
+import { adviseDeployment, compareConfigurations, compareRuns, formatJoules, formatMsRange, formatRps, formatUsd, noisyRuns, remeasurePlan, REMEASURE_FACTOR, type CompareItem } from '../shared/advice';
 import { LatencyPercentileSchema, type Comparison, type LatencyTarget, type PricesInput, type RequirementInput, type Verdict } from '../shared/domain/advice';
 import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError } from '../shared/errors';
 import { formatCount, formatMs } from '../shared/stats';
 import { parseRunDocument, RunStore } from '../core/store/runs';
 import { dataLayout, defaultUserDataDir } from '../core/store/paths';
+import { benchCommand } from './bench';
 import { renderTable } from './table';
 
 const TIME_UNITS_MS: Readonly<Record<string, number>> = { us: 1e-3, µs: 1e-3, ms: 1, s: 1000 };
@@ -127,8 +128,9 @@ export async function loadRuns(refs: readonly string[], runsDir?: string): Promi
 export async function runAdvise(refs: readonly string[], opts: AdviseCliOptions, runsDir?: string): Promise<string> {
   const requirement = requirementFromOptions(opts);
   if (!requirement) throw new InferscopeError('BAD_REQUEST', 'State a requirement: --latency p95=50ms, --throughput 200, or both.');
-  const verdict = adviseDeployment(await loadRuns(refs, runsDir), requirement);
-  return opts.json ? JSON.stringify(verdict, null, 2) : printVerdict(verdict);
+  const runs = await loadRuns(refs, runsDir);
+  const verdict = adviseDeployment(runs, requirement);
+  return opts.json ? JSON.stringify(verdict, null, 2) : printVerdict(verdict, remeasureCommands(verdict, runs));
 }
 
 const STATUS_LINE: Record<Verdict['status'], string> = {
@@ -139,13 +141,25 @@ const STATUS_LINE: Record<Verdict['status'], string> = {
   'insufficient-data': 'not enough data',
 };
 
-export function printVerdict(v: Verdict): string {
+/**
+ * For each run too uncertain to carry the verdict, the command that measures it again for longer
+ * (the Decide view's "Measure again, longer"). Runs from another machine are measured here anew.
+ */
+export function remeasureCommands(verdict: Verdict, runs: readonly RunDocument[]): string[] {
+  return noisyRuns(verdict).flatMap((id) => {
+    const run = runs.find((r) => r.id === id);
+    return run ? [benchCommand(remeasurePlan(run))] : [];
+  });
+}
+
+export function printVerdict(v: Verdict, remeasure: readonly string[] = []): string {
   const lines = [`Verdict: ${STATUS_LINE[v.status]}`, '', v.summary];
   const list = (title: string, items: readonly string[]): void => {
     if (items.length) lines.push('', title, ...items.map((i) => `  · ${i}`));
   };
   list('What it rests on', v.evidence);
   list('Missing', v.missing);
+  if (remeasure.length) lines.push('', `Measure again, ${REMEASURE_FACTOR}× longer, with the machine otherwise idle:`, ...remeasure.map((c) => `  ${c}`));
   list('Caveats', v.caveats);
   lines.push(
     '',

@@ -4,7 +4,7 @@ import type { Services } from '../core/services';
 import type { BenchPlanInput } from '../shared/domain/plan';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
 import { InferscopeError } from '../shared/errors';
-import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../shared/stats';
+import { DEFAULT_CI_TARGET_REL, DEFAULT_MIN_ITERATIONS, formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../shared/stats';
 import { renderTable } from './table';
 
 export function parseDuration(value: string): number {
@@ -27,6 +27,40 @@ export function parseRange(value: string): { min: number; max: number } {
   const match = /^(-?\d+)(?:\.\.|:|-)(-?\d+)$/.exec(value.trim());
   if (!match) throw new InvalidArgumentError(`expected a range like 0..30521, got "${value}"`);
   return { min: Number(match[1]), max: Number(match[2]) };
+}
+
+/** A shell word: left as it is when plain, single-quoted otherwise. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
+/**
+ * The `inferscope bench` command that measures `plan`, for people to run themselves. EP options
+ * and the warm-up cap have no flags: the command leaves them at their defaults.
+ */
+export function benchCommand(plan: BenchPlanInput): string {
+  const words = ['npx', 'inferscope', 'bench', plan.model.kind === 'sample' ? `sample:${plan.model.name}` : plan.model.path];
+  const list = (values: readonly number[] | readonly string[] | undefined) => (values ?? []).join(',');
+  if (plan.eps?.length) words.push('--ep', list(plan.eps));
+  if (plan.variants?.length) words.push('--variants', list(plan.variants));
+  if (plan.batches && list(plan.batches) !== '1') words.push('--batch', list(plan.batches));
+  if (plan.threads && list(plan.threads) !== '0') words.push('--threads', list(plan.threads));
+  if (plan.concurrency && list(plan.concurrency) !== '1') words.push('--concurrency', list(plan.concurrency));
+  for (const [name, value] of Object.entries(plan.dims ?? {})) words.push('--dim', `${name}=${value}`);
+  if (plan.inputs?.dir) words.push('--inputs', plan.inputs.dir);
+  if (plan.inputs?.seed) words.push('--seed', String(plan.inputs.seed));
+  if (plan.inputs?.intRange) words.push('--int-range', `${plan.inputs.intRange.min}..${plan.inputs.intRange.max}`);
+  if (plan.graphOptimizationLevel && plan.graphOptimizationLevel !== 'all') words.push('--optimization', plan.graphOptimizationLevel);
+  if (plan.minIterations !== undefined && plan.minIterations !== DEFAULT_MIN_ITERATIONS) words.push('--min-iterations', String(plan.minIterations));
+  if (plan.minTimeMs !== undefined) words.push('--min-time', seconds(plan.minTimeMs));
+  if (plan.maxTimeMs !== undefined) words.push('--max-time', seconds(plan.maxTimeMs));
+  if (plan.ciTargetRel !== undefined && plan.ciTargetRel !== DEFAULT_CI_TARGET_REL) words.push('--ci-target', String(plan.ciTargetRel));
+  if (plan.profile === false) words.push('--no-profile');
+  return words.map(shellWord).join(' ');
 }
 
 const PHASE_LABEL: Record<BenchProgressEvent['phase'], string> = {

@@ -59,9 +59,14 @@ interface ActiveRun {
   done: Promise<RunDocument>;
 }
 
+/** "2 s", "0.5 s", "1.25 s": seconds without trailing zeros. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))} s`;
+}
+
 export const METHOD_TEXT = (plan: BenchPlan): RunDocument['method'] => ({
-  warmup: `Warm-up runs the measuring loop unrecorded until the medians of the last 3 windows agree within ±2 % (Triton perf_analyzer's rule), or for at most ${(plan.warmupMaxMs / 1000).toFixed(0)} s — then the result says "not stable".`,
-  stopping: `Measurement keeps every sample and stops once it has at least ${plan.minIterations} runs, ${(plan.minTimeMs / 1000).toFixed(1)} s, and a 95 % confidence interval of the median within ±${(plan.ciTargetRel * 100).toFixed(1)} % of it — or at ${(plan.maxTimeMs / 1000).toFixed(0)} s, reporting the interval reached.`,
+  warmup: `Warm-up runs the measuring loop unrecorded until the medians of the last 3 windows agree within ±2 % (Triton perf_analyzer's rule), or for at most ${seconds(plan.warmupMaxMs)} — then the result says "not stable".`,
+  stopping: `Measurement keeps every sample and stops once it has at least ${plan.minIterations} runs, ${seconds(plan.minTimeMs)}, and a 95 % confidence interval of the median within ±${(plan.ciTargetRel * 100).toFixed(1)} % of it — or at ${seconds(plan.maxTimeMs)}, reporting the interval reached.`,
   statistics: `One sample = one awaited session.run, timed with process.hrtime. Percentiles: ${PERCENTILE_METHOD}. The 95 % CI of the median comes from order statistics (exact binomial ranks; normal approximation above 1000 samples). Outliers: beyond 3·IQR from the quartiles.`,
   concurrency: 'Concurrency N = N sessions, each on its own thread in the worker, running back to back: latency is per request, throughput is all runs over the measuring time.',
 });

@@ -15,6 +15,7 @@ import {
   runCompare,
 } from '../../../src/cli/advise';
 import { RunStore } from '../../../src/core/store/runs';
+import { benchCommand } from '../../../src/cli/bench';
 import { VerdictSchema, ComparisonSchema } from '../../../src/shared/domain/advice';
 import { InferscopeError } from '../../../src/shared/errors';
 import { fixtureRun } from './helpers';
@@ -76,6 +77,38 @@ describe('advise and compare from files and the run store', () => {
     expect(text).toContain('Assumptions');
     const json = JSON.parse(await runAdvise(['fixture-gpu-server'], { latency: { percentile: 'p95', ms: 20 }, throughput: 200, json: true }, dir));
     expect(VerdictSchema.parse(json).status).toBe('gpu-needed');
+  });
+
+  test('advise on a run too noisy for a verdict prints the command that measures it again, longer', async () => {
+    const text = await runAdvise([file('unstable')], { latency: { percentile: 'p95', ms: 50 }, throughput: 100 }, dir);
+    expect(text.split('\n')[0]).toBe('Verdict: not enough data');
+    const lines = text.split('\n');
+    const heading = lines.indexOf('Measure again, 2× longer, with the machine otherwise idle:');
+    expect(heading).toBeGreaterThan(0);
+    // The same setups and levels (CPU, 2 threads, 1 and 2 in flight), 2 s → 4 s and 20 s → 40 s.
+    expect(lines[heading + 1]).toBe('  npx inferscope bench sample:mlp --ep cpu --threads 2 --concurrency 1,2 --min-time 4s --max-time 40s --no-profile');
+    // A verdict that stands has nothing to measure again.
+    expect(await runAdvise([file('cpu-only')], { latency: { percentile: 'p95', ms: 50 }, throughput: 200 }, dir)).not.toContain('Measure again, 2×');
+  });
+
+  test('benchCommand quotes what the shell would split, and states every non-default setting', () => {
+    expect(
+      benchCommand({
+        model: { kind: 'path', path: "/models/my model's.onnx" },
+        eps: ['cpu', 'webgpu'],
+        variants: ['int8-dynamic-abc'],
+        batches: [1, 8],
+        dims: { sequence: 64 },
+        inputs: { seed: 3, intRange: { min: 0, max: 30521 } },
+        graphOptimizationLevel: 'basic',
+        minIterations: 50,
+        minTimeMs: 1500,
+        maxTimeMs: 10_000,
+        ciTargetRel: 0.02,
+      }),
+    ).toBe(
+      "npx inferscope bench '/models/my model'\\''s.onnx' --ep cpu,webgpu --variants int8-dynamic-abc --batch 1,8 --dim sequence=64 --seed 3 --int-range 0..30521 --optimization basic --min-iterations 50 --min-time 1.5s --max-time 10s --ci-target 0.02",
+    );
   });
 
   test('advise without a requirement, or with an unknown run, fails with a code', async () => {

@@ -1,5 +1,5 @@
 import { formatJoules, formatRps, formatUsd } from '../../../shared/advice/format';
-import { VERDICT_MAX_CI_HALF_WIDTH } from '../../../shared/advice/rows';
+import { measuredSetups } from '../../../shared/advice/remeasure';
 import type { TargetStatus, Verdict, VerdictRow, VerdictStatus } from '../../../shared/domain/advice';
 import type { BenchPlanInput } from '../../../shared/domain/plan';
 import type { RunDocument, RunStatus, RunSummary } from '../../../shared/domain/run';
@@ -198,26 +198,12 @@ export const SWEEP_MAX_TIME_MS = 1500;
 const SWEEP_OVERHEAD_MS = 1500;
 
 /** The same model, variants, providers, batches, threads and inputs as the run, at every sweep level. */
-/** The configurations that finished, or all of them when none did. */
-function measuredConfigs(doc: Pick<RunDocument, 'configs'>): RunDocument['configs'] {
-  const done = doc.configs.filter((config) => config.status === 'done');
-  return done.length > 0 ? done : doc.configs;
-}
-
 export function sweepPlan(doc: Pick<RunDocument, 'plan' | 'configs'>): BenchPlanInput {
-  const measured = measuredConfigs(doc);
-  const unique = <T>(values: T[]) => [...new Set(values)];
-  const variants = unique(measured.map((config) => config.variant).filter((variant) => variant !== 'original'));
   const { plan } = doc;
   return {
     model: plan.model,
-    variants,
-    includeOriginal: measured.some((config) => config.variant === 'original') || variants.length === 0,
-    // Only providers that worked: one that failed in the run would fail every level again.
-    eps: unique(measured.map((config) => config.ep)),
+    ...measuredSetups(doc),
     epOptions: plan.epOptions,
-    batches: unique(measured.map((config) => config.batch)),
-    threads: unique(measured.map((config) => config.threads)),
     concurrency: [...SWEEP_CONCURRENCY],
     dims: plan.dims,
     inputs: plan.inputs,
@@ -230,44 +216,8 @@ export function sweepPlan(doc: Pick<RunDocument, 'plan' | 'configs'>): BenchPlan
   };
 }
 
-// --- measuring again, longer
-
-/** A measurement too uncertain for a verdict is repeated this many times longer ... */
-export const REMEASURE_FACTOR = 2;
-/** ... and at least this long per configuration (minimum, maximum time), ... */
-export const REMEASURE_MIN_TIME_MS = 1000;
-export const REMEASURE_MAX_TIME_MS = 4000;
-/** ... but never longer than this per configuration. */
-export const REMEASURE_TIME_CAP_MS = 60_000;
-
-/**
- * The runs whose measurements kept a setup from carrying the verdict: a level that never became
- * stable during warm-up, or whose median's 95 % CI is wider than the verdict accepts. Measuring
- * them again for longer (on a quieter machine) is what settles it; newest first, no repeats.
- */
-export function noisyRuns(verdict: Pick<Verdict, 'rows'>): string[] {
-  const runs: string[] = [];
-  for (const row of verdict.rows) {
-    if (!row.eligible || row.reliable || runs.includes(row.runId)) continue;
-    if (row.points.some((point) => !point.stable || point.ciHalfWidthRel > VERDICT_MAX_CI_HALF_WIDTH)) runs.push(row.runId);
-  }
-  return runs;
-}
-
-/** The run's setups at its own concurrency levels again, each measured REMEASURE_FACTOR times longer. */
-export function remeasurePlan(doc: Pick<RunDocument, 'plan' | 'configs'>): BenchPlanInput {
-  const { plan } = doc;
-  const longer = (ms: number, floor: number) => Math.min(REMEASURE_TIME_CAP_MS, Math.max(floor, Math.round(ms * REMEASURE_FACTOR)));
-  const minTimeMs = longer(plan.minTimeMs, REMEASURE_MIN_TIME_MS);
-  return {
-    ...sweepPlan(doc),
-    concurrency: [...new Set(measuredConfigs(doc).map((config) => config.concurrency))].sort((a, b) => a - b),
-    minTimeMs,
-    maxTimeMs: Math.max(minTimeMs, longer(plan.maxTimeMs, REMEASURE_MAX_TIME_MS)),
-    minIterations: plan.minIterations,
-    warmupMaxMs: Math.min(REMEASURE_TIME_CAP_MS, Math.round(plan.warmupMaxMs * REMEASURE_FACTOR)),
-  };
-}
+// --- measuring again, longer: shared with `inferscope advise`
+export { noisyRuns, remeasurePlan, REMEASURE_FACTOR, REMEASURE_MAX_TIME_MS, REMEASURE_MIN_TIME_MS, REMEASURE_TIME_CAP_MS } from '../../../shared/advice/remeasure';
 
 /** How many configurations the sweep measures and about how long it takes. */
 export function sweepSize(plan: BenchPlanInput): { configs: number; estimateMs: number } {
