@@ -37,8 +37,8 @@ export interface TransformOptions extends QuantizeOptions {
   external?: ExternalDataReader;
   /**
    * Models with more tensor bytes than this run their onnxruntime sessions (pre-processing,
-   * calibration) from files with external data instead of bytes; default just under protobuf's
-   * 2 GiB. Lowered only to exercise that path on small models.
+   * calibration) from files with external data instead of bytes (scratch.ts; default 16 MiB).
+   * Lowered to exercise that path on small models.
    */
   scratchAboveBytes?: number;
 }

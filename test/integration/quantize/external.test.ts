@@ -61,7 +61,7 @@ describe('external data', () => {
     await session.release();
   });
 
-  it('int8-static of a model past protobuf\'s 2 GiB runs its sessions from files, and makes the same variant', async () => {
+  it('int8-static of a large model (past protobuf\'s 2 GiB, or just large) runs its sessions from files, and makes the same variant', async () => {
     const calibrationData = sampleInputs('mlp', loaded.model, 8, 1, { batch: 4 });
     const evaluationInputs = sampleInputs('mlp', loaded.model, 2, 3, { batch: 4 });
     const run = (scratchAboveBytes?: number) =>
