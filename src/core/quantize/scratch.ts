@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { ModelProto, TensorProto } from '../onnx/codec';
 import { encodeModel, writeModel } from '../onnx/read';
+import { ioError } from '../store/atomic';
 import { externalDataRef, tensorByteSize, type ExternalDataReader } from '../onnx/tensor';
 import { allGraphs } from './graph';
 import { createSession, type OptimizationLevel } from './session';
@@ -61,7 +62,9 @@ export class Scratch {
 
   /** A fresh path in the folder. */
   async file(name: string): Promise<string> {
-    this.dir ??= await mkdtemp(join(tmpdir(), 'inferscope-quantize-'));
+    this.dir ??= await mkdtemp(join(tmpdir(), 'inferscope-quantize-')).catch((error: unknown) => {
+      throw ioError(error, `a scratch folder in ${tmpdir()}`);
+    });
     return join(this.dir, `${++this.count}-${name}`);
   }
 
@@ -80,7 +83,9 @@ export class Scratch {
     if (!this.needsFiles(model)) return createSession(sessionBytes(model, external), what, options);
     const file = await this.file('model.onnx');
     if (external !== undefined && external === this.local) {
-      await writeFile(file, encodeModel(model));
+      await writeFile(file, encodeModel(model)).catch((error: unknown) => {
+        throw ioError(error, file);
+      });
     } else {
       await writeModel(file, model, {
         externalDataThresholdBytes: EXTERNAL_TENSOR_BYTES,
