@@ -200,4 +200,30 @@ describe('quantization jobs in the worker', () => {
     expect(Array.from(out.logits!.data as Float32Array).every(Number.isFinite)).toBe(true);
     await session.release();
   });
+
+  it('a worker killed mid-job (as the OOM killer would) ends it with WORKER_CRASHED, keeps nothing half-made, and the next job works', async () => {
+    const count = (await store.list()).length;
+    const exitsBefore = s.exits.length;
+    let killed: number | undefined;
+    const job = run(request({ mode: 'int8-static' }, { calibration: { kind: 'random', samples: 5000, seed: 11 } }), mnist, {
+      onProgress: (p) => {
+        if (killed === undefined && p.stage === 'calibrate' && (p.fraction ?? 0) > 0) {
+          killed = s.supervisor.pid;
+          if (killed !== undefined) process.kill(killed, 'SIGKILL');
+        }
+      },
+    });
+    const error = await job.catch((e: unknown) => e);
+    expect(killed).toBeGreaterThan(0);
+    expect(error).toMatchObject({ code: 'WORKER_CRASHED' });
+    expect((error as Error).message).toMatch(/SIGKILL/);
+    expect(s.exits.length).toBe(exitsBefore + 1);
+    expect(await store.list()).toHaveLength(count);
+    const group = path.join(store.dir, mnist.sha256.slice(0, 16));
+    expect(readdirSync(group).filter((e) => e.startsWith('.'))).toEqual([]);
+    // A fresh worker takes the next job.
+    const next = await run(request({ mode: 'int8-dynamic' }));
+    expect(next.mode).toBe('int8-dynamic');
+    expect(s.supervisor.pid).not.toBe(killed);
+  });
 });
