@@ -82,7 +82,8 @@ describe('bench on the CPU EP', () => {
     const r = await bench({ ciTargetRel: 1e-9, minTimeMs: 0, maxTimeMs: 250, warmupMaxMs: 0, profile: false });
     expect(r.stopReason).toBe('max-time');
     expect(r.measureMs).toBeGreaterThanOrEqual(250);
-    expect(r.measureMs).toBeLessThan(400);
+    // One run past the limit at most: generous, so a busy machine's stall cannot fail it.
+    expect(r.measureMs).toBeLessThan(1000);
     expect(r.stats.ciHalfWidthRel).toBeGreaterThan(0);
     expect(r.warmup).toMatchObject({ iterations: 0, stable: false });
     expect(r.placement).toBeNull();
