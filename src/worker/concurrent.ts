@@ -6,6 +6,7 @@
  */
 import { machineCpuTimes, type CpuTimes } from '../core/bench/cpu-load';
 import { Worker } from 'node:worker_threads';
+import { concurrencyRefusal } from '../shared/domain/plan';
 import { InferscopeError } from '../shared/errors';
 import type { BenchConfig } from '../core/bench/measurement';
 import {
@@ -41,13 +42,9 @@ interface ThreadState {
 }
 
 export async function measureConcurrently(config: BenchConfig, context: BenchContext, rss: RssPeak): Promise<TimedPhases> {
-  if (config.ep === 'webgpu') {
-    // Seen with onnxruntime-node 1.30: WebGPU sessions on parallel threads crash the process; separate processes do not.
-    throw new InferscopeError(
-      'NOT_SUPPORTED',
-      'Concurrency above 1 on the WebGPU execution provider needs one worker process per request in flight; parallel WebGPU sessions in one process crash ONNX Runtime.',
-    );
-  }
+  // The runner skips these; a plan sent straight to the worker is refused the same way.
+  const refusal = concurrencyRefusal(config.ep, config.concurrency);
+  if (refusal) throw new InferscopeError('NOT_SUPPORTED', refusal);
   if (!threadEntry) throw new InferscopeError('INTERNAL', 'The bench thread entry was not registered.');
   const entry = threadEntry;
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { EventName, EventPayload } from '../../shared/contract';
 import type { HardwareProfile } from '../../shared/domain/hardware';
 import type { ModelInfo } from '../../shared/domain/model';
-import { BenchPlanSchema, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
+import { BenchPlanSchema, concurrencyRefusal, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
 import {
   RUN_SCHEMA,
   RUN_SCHEMA_VERSION,
@@ -137,12 +137,16 @@ export class BenchRunner {
     };
     for (const config of doc.configs) {
       const provider = hardware.providers.find((p) => p.name === config.ep);
+      const refusal = concurrencyRefusal(config.ep, config.concurrency);
       if (!provider || provider.status !== 'ready') {
         config.status = 'skipped';
         config.error = {
           code: 'EP_UNAVAILABLE',
           message: provider ? `${provider.displayName} is ${provider.status}: ${provider.detail}` : `"${config.ep}" is not an execution provider on this machine.`,
         };
+      } else if (refusal) {
+        config.status = 'skipped';
+        config.error = { code: 'NOT_SUPPORTED', message: refusal };
       }
     }
     const noise = await readNoiseSnapshot();
@@ -292,6 +296,11 @@ function nextSweepLevel(doc: RunDocument, base: PlannedConfig): PlannedConfig | 
   }));
   const concurrency = nextConcurrency(points, { targetMs: sweep.targetMs, minGain: sweep.minGain, maxConcurrency: sweep.maxConcurrency });
   if (concurrency === null || doc.configs.some((c) => c.id === configId({ ...base, concurrency }))) return null;
+  const refusal = concurrencyRefusal(base.ep, concurrency);
+  if (refusal) {
+    if (!doc.warnings.some((w) => w.code === 'sweep-limited' && w.configId === base.id)) doc.warnings.push({ code: 'sweep-limited', configId: base.id, message: refusal });
+    return null;
+  }
   const c = { variant: base.variant, ep: base.ep, batch: base.batch, threads: base.threads, concurrency };
   return { id: configId(c), ...c };
 }

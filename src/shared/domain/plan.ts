@@ -80,3 +80,16 @@ export const BenchPlanSchema = z.object({
 });
 export type BenchPlan = z.output<typeof BenchPlanSchema>;
 export type BenchPlanInput = z.input<typeof BenchPlanSchema>;
+
+/**
+ * Why a provider cannot be measured with `concurrency` requests in flight, or null when it can.
+ * WebGPU: onnxruntime-node runs a session on its JS thread, so N requests need N threads, and
+ * parallel WebGPU sessions on threads of one process crash onnxruntime 1.30 (separate processes
+ * do not). Such configurations are skipped with this reason rather than measured.
+ */
+export function concurrencyRefusal(ep: string, concurrency: number): string | null {
+  if (ep === 'webgpu' && concurrency > 1) {
+    return 'WebGPU is measured one request at a time: parallel WebGPU sessions in one process crash onnxruntime, so its capacity under load is not measured.';
+  }
+  return null;
+}

@@ -101,7 +101,7 @@ export const ConfigResultSchema = z.object({
 export type ConfigResult = z.infer<typeof ConfigResultSchema>;
 
 export const RunWarningSchema = z.object({
-  code: z.enum(['governor', 'battery', 'other-load', 'throttling', 'not-stable', 'software-adapter', 'ci-not-reached', 'fallback-nodes', 'debug-build']),
+  code: z.enum(['governor', 'battery', 'other-load', 'throttling', 'not-stable', 'software-adapter', 'ci-not-reached', 'fallback-nodes', 'debug-build', 'sweep-limited']),
   message: z.string(),
   /** The configuration it concerns, if one. */
   configId: z.string().nullable(),

@@ -186,4 +186,26 @@ describe('capacity sweep', () => {
     });
     expect(doc.configs.map((c) => c.concurrency)).toEqual([1]);
   });
+
+  it('measures WebGPU one request at a time: higher levels are skipped with the reason, and its sweep stops at 1', async () => {
+    const fixed = await runToEnd({ model: { kind: 'sample', name: 'mnist-cnn' }, eps: ['cpu', 'webgpu'], concurrency: [1, 2], profile: false, ...quick });
+    const byId = new Map(fixed.configs.map((c) => [c.id, c]));
+    expect(byId.get('webgpu/b1/t0/c1')?.status).toBe('done');
+    expect(byId.get('cpu/b1/t0/c2')?.status).toBe('done');
+    const refused = byId.get('webgpu/b1/t0/c2');
+    expect(refused?.status).toBe('skipped');
+    expect(refused?.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('one request at a time') });
+    expect(refused?.samples).toEqual([]);
+    expect(fixed.status).toBe('completed');
+
+    const swept = await runToEnd({
+      model: { kind: 'sample', name: 'mnist-cnn' },
+      eps: ['webgpu'],
+      sweep: { percentile: 'p95', targetMs: null, minGain: 0, maxConcurrency: 8 },
+      profile: false,
+      ...quick,
+    });
+    expect(swept.configs.map((c) => [c.id, c.status])).toEqual([['webgpu/b1/t0/c1', 'done']]);
+    expect(swept.warnings).toContainEqual(expect.objectContaining({ code: 'sweep-limited', configId: 'webgpu/b1/t0/c1' }));
+  });
 });

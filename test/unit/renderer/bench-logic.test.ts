@@ -70,6 +70,15 @@ describe('plan form', () => {
     const built = buildPlan(draft, sample, ['cpu']);
     expect(built.ok && built.configCount).toBe(8);
     expect(built.ok && built.plan).toMatchObject({ minTimeMs: 500, maxTimeMs: 2000, warmupMaxMs: 1500 });
+    expect(built.ok && built.skipped).toBeNull();
+  });
+
+  it('says which configurations the host will skip: WebGPU above one request in flight', () => {
+    const draft = { ...defaultDraft(), batches: '1,2', concurrency: '1, 2, 4' };
+    const built = buildPlan(draft, sample, ['cpu', 'webgpu']);
+    expect(built.ok && built.configCount).toBe(12);
+    // WebGPU at 2 and 4 in flight, for both batches.
+    expect(built.ok && built.skipped).toMatchObject({ count: 4, reason: expect.stringContaining('one request at a time') });
   });
 
   it('names every bad field and refuses to build', () => {

@@ -1,7 +1,7 @@
 import type { ModelSource } from '../../../shared/domain/app';
 import type { ProviderStatus } from '../../../shared/domain/hardware';
 import type { SymbolicDim } from '../../../shared/domain/model';
-import type { BenchPlanInput, GraphOptimizationLevel } from '../../../shared/domain/plan';
+import { concurrencyRefusal, type BenchPlanInput, type GraphOptimizationLevel } from '../../../shared/domain/plan';
 import { DEFAULT_CI_TARGET_REL, DEFAULT_MAX_TIME_MS, DEFAULT_MIN_ITERATIONS, DEFAULT_MIN_TIME_MS } from '../../../shared/stats/constants';
 
 /**
@@ -117,7 +117,7 @@ export function sourceFromKey(key: string): ModelSource | null {
 }
 
 export type PlanBuild =
-  | { ok: true; plan: BenchPlanInput; configCount: number }
+  | { ok: true; plan: BenchPlanInput; configCount: number; /** Configurations the host will skip, and why (WebGPU above one request in flight). */ skipped: { count: number; reason: string } | null }
   | { ok: false; errors: Partial<Record<DraftField, string>> };
 
 /**
@@ -219,7 +219,9 @@ export function buildPlan(draft: BenchDraft, model: ModelSource | null, eps: rea
     ...(minIterations !== null ? { minIterations } : {}),
     ...(ciTargetRel !== null ? { ciTargetRel } : {}),
   };
-  return { ok: true, plan, configCount: eps.length * batches.length * threads.length * concurrency.length };
+  const refused = eps.flatMap((ep) => concurrency.map((c) => concurrencyRefusal(ep, c))).filter((reason): reason is string => reason !== null);
+  const skipped = refused.length > 0 ? { count: refused.length * batches.length * threads.length, reason: refused[0] as string } : null;
+  return { ok: true, plan, configCount: eps.length * batches.length * threads.length * concurrency.length, skipped };
 }
 
 function wholeNumber(text: string): number | null {
