@@ -133,7 +133,7 @@ function flagError(flag: string, modes: string): InferscopeError {
 export function quantizeOptions(opts: QuantizeCliOptions): QuantizeOptions {
   const int8 = opts.mode === 'int8-dynamic' || opts.mode === 'int8-static';
   const int4 = opts.mode === 'int4' || opts.mode === 'q4f16';
-  if (opts.perChannel && !int8) throw flagError('--per-channel', 'int8-dynamic and int8-static');
+  if (opts.perChannel !== undefined && !int8) throw flagError(opts.perChannel ? '--per-channel' : '--no-per-channel', 'int8-dynamic and int8-static');
   if (opts.calibrationMethod && opts.mode !== 'int8-static') throw flagError('--calibration-method', 'int8-static');
   if (opts.lstm && opts.mode !== 'int8-dynamic') throw flagError('--lstm', 'int8-dynamic');
   if (opts.movingAverage && (opts.mode !== 'int8-static' || (opts.calibrationMethod ?? 'minmax') !== 'minmax')) {
@@ -141,7 +141,10 @@ export function quantizeOptions(opts: QuantizeCliOptions): QuantizeOptions {
   }
   if (opts.blockSize !== undefined && !int4) throw flagError('--block-size', 'int4 and q4f16');
   const options: QuantizeOptions = { mode: opts.mode };
-  if (opts.perChannel) options.perChannel = true;
+  // As in the app: static int8 weights are per channel unless asked otherwise (it costs nothing at
+  // run time and keeps convolutions accurate); dynamic keeps onnxruntime's per-tensor default.
+  const perChannel = opts.perChannel ?? (opts.mode === 'int8-static' ? true : undefined);
+  if (perChannel !== undefined && (perChannel || opts.mode === 'int8-static')) options.perChannel = perChannel;
   if (opts.lstm) options.quantizeLstm = true;
   if (opts.movingAverage) options.movingAverage = true;
   if (opts.calibrationMethod) options.calibrationMethod = opts.calibrationMethod;

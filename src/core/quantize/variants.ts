@@ -55,8 +55,31 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Options a transformation reads the same whether given or left out: dropped before hashing, so
+ * the app (which sends every field of its form) and the CLI (which sends only flags given) name
+ * one variant alike.
+ */
+const OPTION_DEFAULTS: Readonly<Partial<Record<keyof QuantizeOptions, unknown>>> = {
+  perChannel: false,
+  quantizeLstm: false,
+  movingAverage: false,
+  keepIoTypes: true,
+  accuracyLevel: 0,
+};
+
+function canonicalOptions(options: QuantizeOptions): Partial<QuantizeOptions> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || OPTION_DEFAULTS[key as keyof QuantizeOptions] === value) continue;
+    if (Array.isArray(value) && value.length === 0) continue;
+    out[key] = value;
+  }
+  return out as Partial<QuantizeOptions>;
+}
+
 export function variantId(request: VariantRequest, sourceSha256: string): string {
-  const key = stableJson({ options: request.options, calibration: request.calibration, dims: request.dims, intRanges: request.intRanges, source: sourceSha256 });
+  const key = stableJson({ options: canonicalOptions(request.options), calibration: request.calibration, dims: request.dims, intRanges: request.intRanges, source: sourceSha256 });
   return `${request.options.mode}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 

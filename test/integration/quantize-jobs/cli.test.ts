@@ -76,6 +76,20 @@ describe('inferscope quantize', () => {
     expect(existsSync(path.join(scratch.dir, 'data', 'variants'))).toBe(true);
   });
 
+  it('static int8 weights are per channel unless --no-per-channel, as in the app', async () => {
+    const byDefault = await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', evaluationSamples: 2, calibrationSamples: 4 });
+    expect(byDefault.variant.label).toBe('int8 static (minmax, per-channel)');
+    expect(byDefault.variant.options.perChannel).toBe(true);
+    const perTensor = await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', perChannel: false, evaluationSamples: 2, calibrationSamples: 4 });
+    expect(perTensor.variant.label).toBe('int8 static (minmax)');
+    expect(perTensor.variant.id).not.toBe(byDefault.variant.id);
+    // Dynamic keeps onnxruntime's per-tensor default, and --no-per-channel names the same variant.
+    const dynamic = await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-dynamic', evaluationSamples: 2 });
+    expect(dynamic.variant.label).toBe('int8 dynamic');
+    expect((await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-dynamic', perChannel: false, evaluationSamples: 2 })).variant.id).toBe(dynamic.variant.id);
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'fp16', perChannel: false })).rejects.toMatchObject({ message: '--no-per-channel applies to int8-dynamic and int8-static only.' });
+  });
+
   it('keeps token ids of a text sample inside its vocabulary', async () => {
     const result = await runQuantize(deps, 'sample:transformer-encoder', { mode: 'int8-dynamic', evaluationSamples: 2, dim: { sequence: 16 } });
     expect(result.variant.report.quality.map((q) => q.name)).toEqual(['last_hidden_state', 'pooler_output']);

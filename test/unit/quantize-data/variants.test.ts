@@ -41,6 +41,11 @@ describe('variant ids and labels', () => {
     expect(a).toBe(b);
     expect(a).toMatch(/^int8-static-[0-9a-f]{12}$/);
     expect(variantId({ options: { mode: 'int8-static', perChannel: false }, calibration: random }, source.sha256)).not.toBe(a);
+    // What the app's form sends in full and the CLI leaves out names the same variant.
+    const plain = variantId({ options: { mode: 'int8-dynamic' }, calibration: random }, source.sha256);
+    expect(variantId({ options: { mode: 'int8-dynamic', perChannel: false, quantizeLstm: false, exclude: [], include: [] }, calibration: random }, source.sha256)).toBe(plain);
+    expect(variantId({ options: { mode: 'int8-dynamic', perChannel: true }, calibration: random }, source.sha256)).not.toBe(plain);
+    expect(variantId({ options: { mode: 'fp16', keepIoTypes: true, blockList: [] }, calibration: random }, source.sha256)).toBe(variantId({ options: { mode: 'fp16' }, calibration: random }, source.sha256));
     expect(variantId({ options: { mode: 'int8-static', perChannel: true, calibrationMethod: 'minmax' }, calibration: CalibrationSpecSchema.parse({ kind: 'random', seed: 2 }) }, source.sha256)).not.toBe(a);
     expect(variantId({ options: { mode: 'int8-static', perChannel: true, calibrationMethod: 'minmax' }, calibration: random }, 'cd'.repeat(32))).not.toBe(a);
   });
