@@ -11,3 +11,15 @@ export const test = base.extend<{ app: Page }>({
 });
 
 export { expect };
+
+/** Variants live in the host's data folder: ones an earlier run left for this model go first, through the UI. */
+export async function deleteVariants(app: Page): Promise<void> {
+  const rows = app.locator('[data-testid^="variant-row-"]');
+  for (let left = await rows.count(); left > 0; left = await rows.count()) {
+    const id = ((await rows.first().getAttribute('data-testid')) ?? '').replace(/^variant-row-/, '');
+    await app.getByTestId(`variant-delete-${id}`).click();
+    await app.getByTestId(`variant-delete-confirm-${id}`).click();
+    await expect(rows).toHaveCount(left - 1);
+  }
+  await expect(app.getByTestId('variants-list')).toHaveAttribute('data-count', '0');
+}

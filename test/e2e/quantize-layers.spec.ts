@@ -1,4 +1,4 @@
-import { test, expect } from './fixtures';
+import { deleteVariants, test, expect } from './fixtures';
 
 /**
  * Per-layer SQNR in the Quantize view: an int8 dynamic variant of the MLP sample names its worst
@@ -14,15 +14,8 @@ test('lists the worst layers of a variant and re-quantizes without the worst one
   await expect(app.getByTestId('quantize-model')).toContainText('mlp');
   const list = app.getByTestId('variants-list');
   await expect(list).toBeVisible();
-  // Variants left in the host's data folder by an earlier run go first, through the UI.
+  await deleteVariants(app);
   const rows = app.locator('[data-testid^="variant-row-"]');
-  for (let left = await rows.count(); left > 0; left = await rows.count()) {
-    const id = ((await rows.first().getAttribute('data-testid')) ?? '').replace(/^variant-row-/, '');
-    await app.getByTestId(`variant-delete-${id}`).click();
-    await app.getByTestId(`variant-delete-confirm-${id}`).click();
-    await expect(rows).toHaveCount(left - 1);
-  }
-  await expect(list).toHaveAttribute('data-count', '0');
 
   const card = app.getByTestId('quantize-mode-int8-dynamic');
   await expect(card).toHaveAttribute('data-available', 'true');

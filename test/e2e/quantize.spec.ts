@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { buildModelBytes, GraphBuilder } from '../../src/core/onnx/build';
-import { test, expect } from './fixtures';
+import { deleteVariants, test, expect } from './fixtures';
 
 /**
  * Quantizing from the browser host, as a person would: int8 and fp16 variants of the MLP sample,
@@ -39,15 +39,7 @@ test('makes int8 and fp16 variants, compares their speed on the CPU, exports and
   await expect(app.getByTestId('quantize-model')).toContainText('mlp');
   const list = app.getByTestId('variants-list');
   await expect(list).toBeVisible();
-  // Variants live in the host's data folder: ones left by an earlier run go first, through the UI.
-  const rows = app.locator('[data-testid^="variant-row-"]');
-  for (let left = await rows.count(); left > 0; left = await rows.count()) {
-    const id = ((await rows.first().getAttribute('data-testid')) ?? '').replace(/^variant-row-/, '');
-    await app.getByTestId(`variant-delete-${id}`).click();
-    await app.getByTestId(`variant-delete-confirm-${id}`).click();
-    await expect(rows).toHaveCount(left - 1);
-  }
-  await expect(list).toHaveAttribute('data-count', '0');
+  await deleteVariants(app);
 
   // int8 dynamic: smaller, with an SQNR per output.
   const int8 = await makeVariant(app, 'int8-dynamic');
@@ -154,6 +146,8 @@ test('quantizes the LSTM of an uploaded model when asked to', async ({ app }) =>
 
   await app.getByTestId('nav-quantize').click();
   await expect(app.getByTestId('quantize-model')).toContainText('keyword-spotter');
+  await expect(app.getByTestId('variants-list')).toBeVisible();
+  await deleteVariants(app);
   const card = app.getByTestId('quantize-mode-int8-dynamic');
   await expect(card).toHaveAttribute('data-available', 'true');
   await expect(card).toContainText('LSTMs stay float32 unless LSTM quantization is on');
