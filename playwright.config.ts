@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const port = Number(process.env.INFERSCOPE_E2E_PORT ?? 5199);
-export const E2E_TOKEN = 'e2e-access-token';
+export const E2E_TOKEN = 'e2e-access-token-0123456789abcdef';
 /** Where the browser host under test keeps its runs, variants and settings. */
 export const E2E_HOME = process.env.INFERSCOPE_HOME ?? path.join(os.tmpdir(), 'inferscope-e2e-home');
 

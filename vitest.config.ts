@@ -12,6 +12,18 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          // Replays attacks against a real `inferscope serve` and real worker processes.
+          globalSetup: ['test/integration/setup-build.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           // Builds the CLI and worker bundles once: integration tests fork the real worker.

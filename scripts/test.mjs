@@ -84,6 +84,7 @@ check('typecheck', 'npm', ['run', 'typecheck']);
 check('lint', 'npm', ['run', 'lint']);
 vitest('unit');
 vitest('integration');
+vitest('security');
 playwright();
 
 rmSync(scratch, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { parseDuration, parseIntList, parseRange, printRun, runBench, type Bench
 import { renderTable } from './table';
 import { collectPrices, parseElectricity, parseLatencyTarget, parseMilliseconds, parseThroughput, runAdvise, runCompare, type AdviseCliOptions, type CompareCliOptions } from './advise';
 import { runReport, type ReportCliOptions } from './report';
-import { QUANTIZE_MODES, parseBlockSize, parseNameList, parsePositive, parsePositiveInt, parseSize, parseTriple, quantizeCommand, type QuantizeCliOptions } from './quantize';
+import { QUANTIZE_MODES, parseBlockSize, parseByteSize, parseNameList, parsePositive, parsePositiveInt, parseSize, parseTriple, quantizeCommand, type QuantizeCliOptions } from './quantize';
 import { formatMs } from '../shared/stats';
 import { parseRunDocument } from '../core/store/runs';
 import { readFile } from 'node:fs/promises';
@@ -47,7 +47,7 @@ function getServices(host: 'cli' | 'browser' = 'cli'): Services {
 
 function handlers(host: 'cli' | 'browser' = 'cli'): Handlers {
   const current = getServices(host);
-  return { ...current.handlers, ...headlessHostHandlers(current) };
+  return { ...current.handlers, ...headlessHostHandlers(current, host) };
 }
 
 /** `sample:NAME` opens a generated sample; anything else is a path on this machine. */
@@ -245,8 +245,10 @@ program
   .description('serve the Inferscope app to a browser (for headless GPU servers); prints a URL with an access token')
   .addOption(new Option('--port <n>', 'port to listen on (0 = any free port)').argParser(parsePort).default(5178))
   .option('--host <address>', 'address to bind; keep 127.0.0.1 and use an SSH tunnel for remote machines', '127.0.0.1')
-  .option('--token <token>', 'use this access token instead of a random one')
-  .action(async (opts: { port: number; host: string; token?: string }) => {
+  .option('--token <token>', 'use this access token (at least 128 random bits, e.g. `openssl rand -hex 16`) instead of a random one')
+  .option('--allow-host <names>', 'other host names this server is reached by (a DNS name, a proxy), comma-separated', parseNameList)
+  .option('--max-upload <size>', 'largest model the page may upload, e.g. 2GiB (default: 4 GiB or the free disk less 1 GiB)', parseByteSize)
+  .action(async (opts: { port: number; host: string; token?: string; allowHost?: string[]; maxUpload?: number }) => {
     const userDataDir = defaultUserDataDir();
     const running = await startServer({
       handlers: handlers('browser'),
@@ -255,10 +257,16 @@ program
       uploadsDir: dataLayout(userDataDir).uploads,
       port: opts.port,
       host: opts.host,
-      ...(opts.token ? { token: opts.token } : {}),
+      ...(opts.token !== undefined ? { token: opts.token } : {}),
+      ...(opts.allowHost ? { allowHosts: opts.allowHost } : {}),
+      ...(opts.maxUpload !== undefined ? { maxUploadBytes: opts.maxUpload } : {}),
     });
-    if (opts.host !== '127.0.0.1' && opts.host !== 'localhost' && opts.host !== '::1') {
-      console.error(`warning: listening on ${opts.host}: anyone who can reach this address and has the token can use this machine's Inferscope.`);
+    if (!running.loopback) {
+      console.error(
+        `warning: listening on ${opts.host}, reachable from other machines, over plain HTTP: the access token and everything ` +
+          'the page sends cross the network unencrypted (no TLS). Prefer --host 127.0.0.1 and an SSH tunnel: ' +
+          `ssh -L ${running.port}:127.0.0.1:${running.port} this-machine, then open the URL on your own machine.`,
+      );
     }
     console.log(`Inferscope is serving at ${running.url}`);
     console.log('Open that URL in a browser (it carries the access token). Press Ctrl+C to stop.');

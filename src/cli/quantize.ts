@@ -17,6 +17,7 @@ import { detectCpu } from '../core/hardware/cpu';
 import { ANY_INPUT } from '../core/quantize/data';
 import { QUANTIZE_WORKER_ENV, runQuantizeJob } from '../core/quantize/job';
 import { describeSource, exportVariantFile, VariantStore } from '../core/quantize/variants';
+import { NO_TELEMETRY_ENV } from '../core/privacy';
 import { dataLayout } from '../core/store/paths';
 import { ensureSample, getSampleInfo } from '../core/zoo';
 import { renderPairs, renderTable } from './table';
@@ -95,6 +96,17 @@ export function parseSize(value: string): { width: number; height: number } {
   const height = Number(match?.[2]);
   if (!match || !(width > 0) || !(height > 0)) throw new InvalidArgumentError(`expected WIDTHxHEIGHT like 224x224, got "${value}"`);
   return { width, height };
+}
+
+const BYTE_SUFFIX: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3 };
+
+/** A size like 512MiB, 2GiB, 1.5GB or a plain byte count. */
+export function parseByteSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
+  const factor = BYTE_SUFFIX[(match?.[2] ?? '').toLowerCase()];
+  const bytes = Math.floor(Number(match?.[1]) * (factor ?? NaN));
+  if (!match || !Number.isSafeInteger(bytes) || bytes <= 0) throw new InvalidArgumentError(`expected a size like 512MiB or 2GiB, got "${value}"`);
+  return bytes;
 }
 
 export function parsePositiveInt(value: string): number {
@@ -351,7 +363,7 @@ export async function quantizeCommand(
   host: { workerEntry: string; userDataDir: string },
 ): Promise<QuantizeCliResult> {
   const layout = dataLayout(host.userDataDir);
-  const supervisor = new WorkerSupervisor({ launcher: nodeForkLauncher, workerEntry: host.workerEntry, env: { ...QUANTIZE_WORKER_ENV } });
+  const supervisor = new WorkerSupervisor({ launcher: nodeForkLauncher, workerEntry: host.workerEntry, env: { ...QUANTIZE_WORKER_ENV, ...NO_TELEMETRY_ENV } });
   const controller = new AbortController();
   const onSigint = (): void => {
     process.stderr.write('\nCancelling… (nothing half-written is kept)\n');

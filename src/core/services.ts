@@ -26,8 +26,13 @@ import { adviseDeployment, compareConfigurations, compareRuns } from '../shared/
 import { RequirementSchema, type Requirement } from '../shared/domain/advice';
 import type { RunDocument } from '../shared/domain/run';
 import { dataLayout } from './store/paths';
+import { realFileUnder, withDeadline } from './store/safe-fs';
+import { UploadStore } from './store/uploads';
+import { NO_TELEMETRY_ENV } from './privacy';
 
 const require = createRequire(import.meta.url);
+
+const fileExists = (file: string): Promise<boolean> => fs.stat(file).then(() => true, () => false);
 
 export interface ServicesOptions {
   host: HostKind;
@@ -71,19 +76,20 @@ export function createServices(options: ServicesOptions): Services {
   const recent = new RecentStore(layout.recentFile);
   const runs: RunStore = new RunStore(layout.runs, (id) => runner.isActive(id));
   const variants = new VariantStore(layout.variants);
+  const uploads = new UploadStore(layout.uploads);
   // Quantization jobs get their own worker: they may run while a benchmark measures, and they
   // want a different allocator setting (see QUANTIZE_WORKER_ENV).
   const quantizeSupervisor = new WorkerSupervisor({
     launcher: options.launcher,
     workerEntry: options.workerEntry,
-    env: { ...webgpu.env, ...QUANTIZE_WORKER_ENV },
+    env: { ...webgpu.env, ...QUANTIZE_WORKER_ENV, ...NO_TELEMETRY_ENV },
   });
   const quantizeJobs = new Map<string, AbortController>();
   const requirementFile = path.join(options.userDataDir, 'requirement.json');
   const supervisor = new WorkerSupervisor({
     launcher: options.launcher,
     workerEntry: options.workerEntry,
-    env: webgpu.env,
+    env: { ...webgpu.env, ...NO_TELEMETRY_ENV },
   });
   const packageInfo = require('../../package.json') as { version: string };
   const ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
@@ -143,11 +149,22 @@ export function createServices(options: ServicesOptions): Services {
     return hardware;
   }
 
-  /** Copies a variant's model (and its external data) to a path on this machine. */
+  /**
+   * Copies a variant's model (and its external data) to a path on this machine. Only hosts that
+   * know the user chose `target` call this (the CLI's -o, Electron's save dialog). The folder must
+   * exist: nothing is created above the file, and a file system that does not answer is an error.
+   */
   async function exportVariant(id: string, target: string): Promise<{ path: string }> {
     const v = await variants.get(id);
     if (!v) throw new InferscopeError('MODEL_NOT_FOUND', `There is no variant ${id}.`);
-    return { path: (await exportVariantFile(v.path, target)).path };
+    const absolute = path.resolve(target);
+    const folder = path.dirname(absolute);
+    const stat = await withDeadline(fs.stat(folder), `Looking up ${folder}`).catch((error: unknown) => {
+      if (error instanceof InferscopeError) throw error;
+      throw new InferscopeError('IO_ERROR', `Cannot export to ${absolute}: the folder ${folder} does not exist.`);
+    });
+    if (!stat.isDirectory()) throw new InferscopeError('IO_ERROR', `Cannot export to ${absolute}: ${folder} is not a folder.`);
+    return { path: (await exportVariantFile(v.path, absolute)).path };
   }
 
   function loadRuns(ids: readonly string[]): Promise<RunDocument[]> {
@@ -246,8 +263,21 @@ export function createServices(options: ServicesOptions): Services {
       return info;
     },
 
-    'recent.list': async () => recent.list(),
-    'recent.remove': async (request) => recent.remove(request.path),
+    'model.close': async (request) => {
+      if (request.source.kind !== 'path' || !(await uploads.remove(request.source.path))) return { removed: false };
+      await recent.remove(path.resolve(request.source.path));
+      return { removed: true };
+    },
+    // An upload removed while the host was down (leftovers go after a day) is no longer listed.
+    'recent.list': async () => {
+      const models = await recent.list();
+      const gone = await Promise.all(models.map(async (m) => uploads.folderOf(m.path) !== null && !(await fileExists(m.path))));
+      return models.filter((_, i) => !gone[i]);
+    },
+    'recent.remove': async (request) => {
+      await uploads.remove(request.path);
+      return recent.remove(request.path);
+    },
 
     'bench.start': async (request, context) => runner.start(request.plan, context),
     'bench.cancel': async (request) => ({ cancelled: runner.cancel(request.runId) }),
@@ -322,9 +352,14 @@ export function createServices(options: ServicesOptions): Services {
       const config = doc.configs.find((c) => c.id === request.configId);
       const traceFile = config?.placement?.traceFile;
       if (!config || !traceFile) throw new InferscopeError('RUN_NOT_FOUND', `No profiling trace for ${request.configId} in run ${request.id}.`);
-      const text = await fs.readFile(path.join(runs.artifactsDir(doc.id), traceFile), 'utf8').catch(() => {
-        throw new InferscopeError('RUN_NOT_FOUND', `The trace file ${traceFile} of run ${request.id} is missing.`);
-      });
+      // The name comes from a document that may have been imported: checked again here, links included.
+      const file = await withDeadline(realFileUnder(runs.artifactsDir(doc.id), traceFile, `The trace of ${request.configId}`), 'Finding the trace').catch(
+        (error: unknown) => {
+          if (error instanceof InferscopeError) throw error;
+          throw new InferscopeError('RUN_NOT_FOUND', `The trace file ${traceFile} of run ${request.id} is missing.`);
+        },
+      );
+      const text = await withDeadline(fs.readFile(file, 'utf8'), `Reading ${traceFile}`);
       return { fileName: `${doc.model.name}-${request.configId.replace(/\//g, '_')}.trace.json`, text };
     },
   };

@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'MODEL_TRUNCATED',
   'MODEL_EMPTY',
   'MODEL_TOO_LARGE',
+  /** The model breaks a rule of the ONNX format (a zero stride, a negative dim, a file name that leaves its folder). */
+  'MODEL_INVALID',
   'MODEL_UNSUPPORTED',
   'EXTERNAL_DATA_MISSING',
   'EXTERNAL_DATA_INVALID',
@@ -22,6 +24,8 @@ export const ERROR_CODES = [
   'EP_FAILED',
   'WORKER_CRASHED',
   'WORKER_TIMEOUT',
+  /** The worker stopped sending its heartbeat (frozen, or stuck in one inference). */
+  'WORKER_STALLED',
   'WORKER_START_FAILED',
   'CANCELLED',
   'SESSION_FAILED',
@@ -33,6 +37,10 @@ export const ERROR_CODES = [
   'DISK_FULL',
   'IO_ERROR',
   'BAD_REQUEST',
+  /** A message, upload or import over the host's size limit. */
+  'PAYLOAD_TOO_LARGE',
+  /** A file path the host will not read or write for this request (outside its folder, not chosen by the user). */
+  'PATH_NOT_ALLOWED',
   'UNAUTHORIZED',
   'UNKNOWN_COMMAND',
   'NOT_SUPPORTED',

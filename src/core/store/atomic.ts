@@ -2,9 +2,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InferscopeError } from '../../shared/errors';
+import { ensureDir } from './safe-fs';
 
 /** Maps filesystem failures to the codes the UI and CLI understand (a full disk must say so). */
 export function ioError(error: unknown, what: string): InferscopeError {
+  if (error instanceof InferscopeError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new InferscopeError('DISK_FULL', `The disk is full: could not write ${what}`, { cause: error });
@@ -21,7 +23,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await ensureDir(dir);
     const handle = await fs.open(temp, 'w');
     try {
       await handle.writeFile(data);

@@ -34,6 +34,11 @@ export const commands = {
     request: z.object({ source: ModelSourceSchema, dims: DimValuesSchema.optional() }).strict(),
     response: ModelInfoSchema,
   },
+  /**
+   * The person is done with a model. A model uploaded to the browser host is removed from the host
+   * (and from Recent) then: uploads are not kept past their use.
+   */
+  'model.close': { request: z.object({ source: ModelSourceSchema }).strict(), response: z.object({ removed: z.boolean() }) },
   'recent.list': { request: empty, response: z.array(RecentModelSchema) },
   'recent.remove': { request: z.object({ path: z.string() }).strict(), response: z.array(RecentModelSchema) },
   /**

@@ -8,6 +8,7 @@ export const COMMAND_NAME_LIST = [
   'hardware.detect',
   'samples.list',
   'model.inspect',
+  'model.close',
   'recent.list',
   'recent.remove',
   'dialog.openModel',

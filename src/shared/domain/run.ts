@@ -4,6 +4,7 @@
  * run opened a year later or imported from another machine still renders and compares.
  */
 import { z } from 'zod';
+import { PlainFileNameSchema } from './file-name';
 import { LatencyStatsSchema } from '../stats/schema';
 import { ErrorInfoSchema } from './error';
 import { HardwareProfileSchema } from './hardware';
@@ -35,7 +36,7 @@ export const PlacementSchema = z.object({
   ),
   nodes: z.array(z.object({ node: z.string(), op: z.string(), provider: z.string(), runs: z.number().int().nonnegative(), totalUs: z.number().nonnegative() })),
   /** File name of the Perfetto / chrome://tracing trace saved beside the run, if kept. */
-  traceFile: z.string().nullable(),
+  traceFile: PlainFileNameSchema.nullable(),
 });
 export type Placement = z.infer<typeof PlacementSchema>;
 

@@ -46,6 +46,7 @@ const handlers = withDefaults({
   'model.inspect': async () => {
     throw new InferscopeError('MODEL_NOT_ONNX', 'This file is not an ONNX model');
   },
+  'model.close': async () => ({ removed: false }),
   'recent.list': () => new Promise((resolve) => (releaseSlowCall = () => resolve([]))),
 });
 
@@ -53,11 +54,18 @@ let dir: string;
 let server: RunningServer;
 let backend: WebBackend | undefined;
 
-async function start(port = 0) {
-  return startServer({ handlers, staticDir: dir, uploadsDir: path.join(dir, 'uploads'), port, token: 'test-token-0123456789' });
+async function start(port = 0, maxMessageBytes?: number) {
+  return startServer({
+    handlers,
+    staticDir: dir,
+    uploadsDir: path.join(dir, 'uploads'),
+    port,
+    token: 'test-token-0123456789abcdef',
+    ...(maxMessageBytes ? { maxMessageBytes } : {}),
+  });
 }
 
-function connect(server: RunningServer, options: { backoffMs?: number[] } = {}): WebBackend {
+function connect(server: RunningServer, options: { backoffMs?: number[]; maxMessageBytes?: number } = {}): WebBackend {
   const base = `127.0.0.1:${server.port}`;
   return createWebBackend({
     socketUrl: `ws://${base}/ws?token=${server.token}`,
@@ -114,6 +122,26 @@ describe('web backend', () => {
     const error = await backend.invoke('model.delete' as CommandName, {} as never).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'UNKNOWN_COMMAND' });
     expect(() => backend?.on('model.deleted' as 'hardware.provider', () => {})).toThrow(BackendError);
+  });
+
+  it('refuses a message over the limit before sending it, and keeps the connection', async () => {
+    backend = connect(server, { maxMessageBytes: 4096 });
+    await waitFor(backend, 'connected');
+    const error = await backend.invoke('runs.import', { fileName: 'big.json', text: 'x'.repeat(5000) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(backend.invoke('app.info', {})).resolves.toEqual(appInfo);
+  });
+
+  it('turns the host closing for a message too large (1009) into PAYLOAD_TOO_LARGE', async () => {
+    await server.close();
+    server = await start(0, 4096);
+    backend = connect(server, { backoffMs: [20] });
+    await waitFor(backend, 'connected');
+    const error = await backend.invoke('runs.import', { fileName: 'big.json', text: 'x'.repeat(5000) }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    // The page reconnects and goes on.
+    await waitFor(backend, 'connected');
+    await expect(backend.invoke('app.info', {})).resolves.toEqual(appInfo);
   });
 
   it('delivers events to listeners until they unsubscribe', async () => {

@@ -66,7 +66,7 @@ beforeAll(async () => {
     launcher: nodeForkLauncher,
     versions: { electron: null, chromium: null },
   });
-  const handlers: Handlers = { ...services.handlers, ...headlessHostHandlers(services) };
+  const handlers: Handlers = { ...services.handlers, ...headlessHostHandlers(services, 'browser') };
   server = await startServer({ handlers, staticDir, uploadsDir: path.join(dir, 'uploads'), port: 0 });
 });
 

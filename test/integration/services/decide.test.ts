@@ -31,7 +31,7 @@ beforeAll(() => {
     launcher: nodeForkLauncher,
     versions: { electron: null, chromium: null },
   });
-  handlers = { ...services.handlers, ...headlessHostHandlers(services) };
+  handlers = { ...services.handlers, ...headlessHostHandlers(services, 'cli') };
 });
 
 afterAll(async () => {

@@ -1,4 +1,5 @@
-import type { EventName, Result } from '../../../shared/contract';
+import type { EventName } from '../../../shared/contract';
+import { DEFAULT_MAX_MESSAGE_BYTES, WIRE_CLOSE, type ClientMessage, type ServerMessage } from '../../../shared/contract/wire';
 import { isCommandName, isEventName } from './names';
 import { isErrorCode, type ErrorInfo } from '../../../shared/errors';
 import { BackendError, unknownCommand, unknownEvent, type Backend, type ConnectionState } from './types';
@@ -8,12 +9,23 @@ export const RECONNECT_BACKOFF_MS = [250, 500, 1000, 2000, 4000] as const;
 
 export const LOST_CONNECTION: ErrorInfo = { code: 'IO_ERROR', message: 'Lost connection to the Inferscope host' };
 
+function tooLarge(limitBytes: number): ErrorInfo {
+  const mib = Math.round(limitBytes / 1024 / 1024);
+  return { code: 'PAYLOAD_TOO_LARGE', message: `This request is larger than the ${mib} MiB the Inferscope host accepts in one message.` };
+}
+
+/** UTF-8 size of a message, counted only when it could be near the limit. */
+function messageBytes(message: string, limitBytes: number): number {
+  return message.length * 3 < limitBytes ? message.length : new TextEncoder().encode(message).length;
+}
+
 /** The slice of the WebSocket API we use, so tests can hand in the `ws` package's client. */
 export interface SocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(): void;
-  addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  addEventListener(type: 'open' | 'error', listener: () => void): void;
+  addEventListener(type: 'close', listener: (event: { code?: number }) => void): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
 }
 
@@ -27,6 +39,8 @@ export interface WebBackendOptions {
   chooseFile: () => Promise<File | null>;
   fetch?: typeof fetch;
   backoffMs?: readonly number[];
+  /** The largest message the host accepts (default: the host's default). */
+  maxMessageBytes?: number;
 }
 
 export interface WebBackend extends Backend {
@@ -34,9 +48,6 @@ export interface WebBackend extends Backend {
   close(): void;
 }
 
-type ServerMessage =
-  | { type: 'result'; id: number; result: Result<unknown> }
-  | { type: 'event'; event: string; payload: unknown };
 
 interface Pending {
   message: string;
@@ -56,6 +67,7 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
   const createSocket = options.createSocket;
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   const backoff = options.backoffMs ?? RECONNECT_BACKOFF_MS;
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 
   const pending = new Map<number, Pending>();
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
@@ -94,11 +106,11 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
     });
     // A failed or aborted socket reports 'error' and then 'close'; the close handler does the work.
     current.addEventListener('error', () => {});
-    current.addEventListener('close', () => {
+    current.addEventListener('close', (event) => {
       if (socket !== current) return;
       socket = null;
       // Calls queued while reconnecting fail too: a host that stays away must not hang the UI.
-      rejectAll(new BackendError(LOST_CONNECTION));
+      rejectAll(new BackendError(event.code === WIRE_CLOSE.tooLarge.code ? tooLarge(maxMessageBytes) : LOST_CONNECTION));
       setState('disconnected');
       if (closed) return;
       const delay = backoff[Math.min(failedAttempts, backoff.length - 1)] ?? 1000;
@@ -164,7 +176,9 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
       if (!isCommandName(command)) return Promise.reject(unknownCommand(command));
       if (closed) return Promise.reject(new BackendError(LOST_CONNECTION));
       const id = nextId++;
-      const message = JSON.stringify({ type: 'invoke', id, command, request });
+      const message = JSON.stringify({ type: 'invoke', id, command, request } satisfies ClientMessage);
+      // Refused here rather than by the host, which would close the connection for it.
+      if (messageBytes(message, maxMessageBytes) > maxMessageBytes) return Promise.reject(new BackendError(tooLarge(maxMessageBytes)));
       return new Promise((resolve, reject) => {
         const call: Pending = { message, resolve: resolve as (value: unknown) => void, reject, sent: false };
         pending.set(id, call);

@@ -58,6 +58,7 @@ export class ModelController {
 
   /** Opens a model afresh: the previous model's info is dropped, its dims are not carried over. */
   open(source: ModelSource): Promise<void> {
+    if (this.source && !sameSource(this.source, source)) this.release(this.source);
     this.source = source;
     this.info = null;
     return this.inspect(source, undefined, labelOf(source));
@@ -114,12 +115,22 @@ export class ModelController {
 
   /** Back to the start screen (samples, recent files). */
   close() {
+    if (this.source) this.release(this.source);
     this.requestSeq += 1;
     this.source = null;
     this.info = null;
     this.error = null;
     this.loading = false;
     this.opening = null;
+  }
+
+  /** Tells the host the person is done with a model (an upload is then removed from the host). */
+  private release(source: ModelSource) {
+    if (source.kind !== 'path') return;
+    void this.backend.invoke('model.close', { source }).then(
+      ({ removed }) => (removed ? this.loadRecent() : undefined),
+      () => undefined,
+    );
   }
 
   dismissError() {
@@ -158,4 +169,8 @@ export class ModelController {
 
 function labelOf(source: ModelSource): string {
   return source.kind === 'sample' ? source.name : (source.path.split(/[\\/]/).pop() ?? source.path);
+}
+
+function sameSource(a: ModelSource, b: ModelSource): boolean {
+  return a.kind === 'path' ? b.kind === 'path' && a.path === b.path : b.kind === 'sample' && a.name === b.name;
 }

@@ -1,7 +1,11 @@
 import type { RunDocument, RunSummary } from '../../../shared/domain/run';
 import type { ErrorInfo } from '../../../shared/errors';
-import type { Backend } from '../backend';
+import { BackendError, type Backend } from '../backend';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../../shared/contract/wire';
 import { errorInfoOf } from './app.svelte';
+
+/** A run file travels as text in one message; JSON escaping adds a little. */
+const MAX_RUN_FILE_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
 
 /** The run history: the list, the run opened from it, deleting and importing runs. */
 export class RunsController {
@@ -81,6 +85,13 @@ export class RunsController {
     this.importing = true;
     this.importError = null;
     try {
+      if (file.size > MAX_RUN_FILE_BYTES) {
+        const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
+        throw new BackendError({
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `${file.name} is ${mib(file.size)}: run files up to ${mib(MAX_RUN_FILE_BYTES)} can be imported here; larger ones are refused by the host.`,
+        });
+      }
       const text = await file.text();
       const summary = await this.backend.invoke('runs.import', { fileName: file.name, text });
       await this.refresh();
