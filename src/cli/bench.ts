@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
-import type { Services } from '../core/services';
+import type { Handlers } from '../shared/contract';
+import { benchToEnd, call } from './run';
+import { ProgressLine } from './progress';
 import type { BenchPlanInput } from '../shared/domain/plan';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
-import { InferscopeError } from '../shared/errors';
 import { DEFAULT_CI_TARGET_REL, DEFAULT_MIN_ITERATIONS, formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../shared/stats';
 import { renderTable } from './table';
 
@@ -72,31 +73,10 @@ const PHASE_LABEL: Record<BenchProgressEvent['phase'], string> = {
   profile: 'profiling placement',
 };
 
-/** A one-line progress bar on a terminal; nothing when stderr is not a TTY (logs, CI). */
-export class ProgressLine {
-  private readonly enabled = Boolean(process.stderr.isTTY);
-  private last = '';
-
-  update(p: BenchProgressEvent): void {
-    if (!this.enabled) return;
-    const width = 24;
-    const filled = Math.round(p.fraction * width);
-    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    const ci = p.ciHalfWidthRel !== null ? ` CI ±${formatPercent(p.ciHalfWidthRel)}` : '';
-    const eta = p.etaMs !== null ? ` · ETA ${formatMs(p.etaMs)}` : '';
-    const line = `${bar} ${p.configIndex + 1}/${p.configCount} ${p.configId} · ${PHASE_LABEL[p.phase]} ${p.iterations ? `${p.iterations} runs` : ''}${ci}${eta}`;
-    this.last = line.slice(0, (process.stderr.columns ?? 100) - 1);
-    process.stderr.write(`\r\x1b[2K${this.last}`);
-  }
-
-  note(text: string): void {
-    if (this.enabled) process.stderr.write(`\r\x1b[2K${text}\n${this.last}`);
-    else process.stderr.write(`${text}\n`);
-  }
-
-  clear(): void {
-    if (this.enabled) process.stderr.write('\r\x1b[2K');
-  }
+function progressText(p: BenchProgressEvent): string {
+  const ci = p.ciHalfWidthRel !== null ? ` CI ±${formatPercent(p.ciHalfWidthRel)}` : '';
+  const eta = p.etaMs !== null ? ` · ETA ${formatMs(p.etaMs)}` : '';
+  return `${p.configIndex + 1}/${p.configCount} ${p.configId} · ${PHASE_LABEL[p.phase]} ${p.iterations ? `${p.iterations} runs` : ''}${ci}${eta}`;
 }
 
 function configLine(c: ConfigResult): string {
@@ -165,7 +145,7 @@ export interface BenchCliOptions {
   json?: string;
 }
 
-export async function runBench(services: Services, model: BenchPlanInput['model'], opts: BenchCliOptions): Promise<RunDocument> {
+export async function runBench(handlers: Handlers, model: BenchPlanInput['model'], opts: BenchCliOptions): Promise<RunDocument> {
   const plan: BenchPlanInput = {
     model,
     eps: opts.ep ? opts.ep.split(',').map((e) => e.trim()).filter(Boolean) : [],
@@ -192,27 +172,29 @@ export async function runBench(services: Services, model: BenchPlanInput['model'
       : {}),
   };
   const line = new ProgressLine();
-  const started = await services.runner.start(plan, {
-    emit: (event, payload) => {
-      if (event === 'bench.progress') line.update(payload as BenchProgressEvent);
-      if (event === 'bench.config') line.note(configLine((payload as { config: ConfigResult }).config));
-    },
-  });
+  let runId: string | null = null;
   const onSignal = (): void => {
     line.note('Cancelling… (the configurations already measured are kept)');
-    services.runner.cancel(started.id);
+    if (runId) void call(handlers, 'bench.cancel', { runId }).catch(() => undefined);
   };
   process.once('SIGINT', onSignal);
   try {
-    const finished = await services.runner.wait(started.id);
-    if (!finished) throw new InferscopeError('INTERNAL', 'The run ended before it could be followed.');
+    const { doc, finished } = await benchToEnd(handlers, plan, {
+      onStarted: (id) => (runId = id),
+      onEvent: (event, payload) => {
+        if (event === 'bench.progress') line.show((payload as BenchProgressEvent).fraction, progressText(payload as BenchProgressEvent));
+        if (event === 'bench.config') line.note(configLine((payload as { config: ConfigResult }).config));
+      },
+    });
     line.clear();
+    // The run as saved; an error the last save could not record (a full disk) still reaches the user.
+    const result: RunDocument = finished.error && !doc.error ? { ...doc, error: finished.error } : doc;
     if (opts.json) {
-      const text = JSON.stringify(finished, null, 2);
+      const text = JSON.stringify(result, null, 2);
       if (opts.json === '-') process.stdout.write(text + '\n');
       else await writeFile(opts.json, text + '\n');
     }
-    return finished;
+    return result;
   } finally {
     process.off('SIGINT', onSignal);
   }

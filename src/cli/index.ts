@@ -133,8 +133,10 @@ program
   .option('--max-concurrency <n>', 'highest concurrency a sweep tries (default 64)', (v) => parseIntList(v)[0])
   .option('--json <file>', 'write the run document (the JSON the app saves) to a file, or - for stdout')
   .action(async (model: string, opts: BenchCliOptions) => {
-    const doc = await runBench(getServices(), parseModelArgument(model), opts);
+    const doc = await runBench(handlers(), parseModelArgument(model), opts);
     if (opts.json !== '-') console.log(printRun(doc));
+    // The run's own error (a full disk) says what stopped it and what was kept; a failed run without one measured nothing.
+    if (doc.error) throw new InferscopeError(doc.error.code, doc.error.message, doc.error.detail !== undefined ? { detail: doc.error.detail } : undefined);
     if (doc.status === 'failed') throw new InferscopeError(doc.configs.find((c) => c.error)?.error?.code ?? 'INTERNAL', 'No configuration could be measured.');
   });
 
@@ -197,7 +199,7 @@ program
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable), e.g. --dim sequence=128', collectDim, {})
   .option('--json <file>', 'write the report (JSON) to a file, or - for stdout')
   .action(async (model: string, opts: QuantizeCliOptions) => {
-    await quantizeCommand(model, opts, { workerEntry: path.join(here, 'worker.js'), userDataDir: defaultUserDataDir() });
+    await quantizeCommand(handlers(), model, opts);
   });
 
 program

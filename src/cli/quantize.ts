@@ -1,25 +1,20 @@
 /**
  * `inferscope quantize`: make an int8 / fp16 / 4-bit variant of a model in the worker, keep it
  * among the variants (the app lists it too), optionally copy it to -o, and print what it cost
- * in size and in output quality. The job itself is runQuantizeJob, shared with the app.
+ * in size and in output quality. It goes through the contract's `quantize.run`, as the app does.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import type { Handlers } from '../shared/contract';
 import type { ModelSource } from '../shared/domain/app';
-import type { CalibrationMethod, OutputQuality, QuantizeCpu, QuantizeMode, QuantizeOptions } from '../shared/domain/quantize';
+import type { CalibrationMethod, OutputQuality, QuantizeMode, QuantizeOptions } from '../shared/domain/quantize';
 import type { CalibrationSpecInput, QuantizeProgress, QuantizeRequestInput, Variant } from '../shared/domain/variant';
 import { InferscopeError } from '../shared/errors';
 import { formatBytes, formatMs, formatPercent, formatSignificant } from '../shared/stats';
-import { nodeForkLauncher } from '../core/bench/launcher';
-import { WorkerSupervisor } from '../core/bench/supervisor';
-import { detectCpu } from '../core/hardware/cpu';
 import { ANY_INPUT } from '../core/quantize/data';
-import { QUANTIZE_WORKER_ENV, runQuantizeJob } from '../core/quantize/job';
-import { describeSource, exportVariantFile, VariantStore } from '../core/quantize/variants';
-import { NO_TELEMETRY_ENV } from '../core/privacy';
-import { dataLayout } from '../core/store/paths';
-import { ensureSample, getSampleInfo } from '../core/zoo';
+import { ProgressLine } from './progress';
+import { call } from './run';
 import { renderPairs, renderTable } from './table';
 
 export const QUANTIZE_MODES = ['int8-dynamic', 'int8-static', 'fp16', 'int4', 'q4f16'] as const satisfies readonly QuantizeMode[];
@@ -57,12 +52,8 @@ export interface QuantizeCliOptions {
 }
 
 export interface QuantizeCliDeps {
-  supervisor: WorkerSupervisor;
-  store: VariantStore;
-  /** Where sample models are generated (sample:NAME). */
-  samplesDir: string;
-  /** This machine's CPU (static int8 picks its types by it); detected when not given. */
-  cpu?: () => Promise<QuantizeCpu>;
+  /** The contract's handlers: the command makes its variant exactly as the app does. */
+  handlers: Handlers;
   /** Human output (default: stdout). */
   print?: (text: string) => void;
   /** Cancels the job (the command wires Ctrl+C to it). */
@@ -190,63 +181,41 @@ export function calibrationSpec(opts: QuantizeCliOptions): CalibrationSpecInput 
   return { kind: 'random', samples: opts.calibrationSamples ?? 16, seed: opts.seed ?? 1 };
 }
 
-export async function detectQuantizeCpu(): Promise<QuantizeCpu> {
-  const cpu = await detectCpu([], 2000);
-  return { arch: cpu.arch, flags: cpu.flags };
-}
-
 export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts: QuantizeCliOptions): Promise<QuantizeCliResult> {
-  const source = modelSource(modelArg);
-  const options = quantizeOptions(opts);
-  const calibration = calibrationSpec(opts);
-  let file: string;
-  let intRanges: Record<string, { min: number; max: number }> = {};
-  if (source.kind === 'sample') {
-    file = await ensureSample(source.name, deps.samplesDir);
-    // A sample knows its own valid integer inputs (token ids inside its vocabulary).
-    // Masks keep the all-ones default (data.ts) rather than random 0/1 padding.
-    for (const input of getSampleInfo(source.name).inputs) if (input.valueRange && !/mask/i.test(input.name)) intRanges[input.name] = input.valueRange;
-  } else {
-    file = source.path;
-  }
-  // The user's range applies to every integer input but masks and token types.
-  if (opts.intRange) intRanges = { [ANY_INPUT]: opts.intRange };
-  const described = await describeSource(file, source.kind === 'sample' ? source.name : path.basename(file));
-  const cpu = opts.mode === 'int8-static' ? await (deps.cpu ?? detectQuantizeCpu)() : undefined;
   const request: QuantizeRequestInput = {
-    source,
-    options,
-    calibration,
+    source: modelSource(modelArg),
+    options: quantizeOptions(opts),
+    calibration: calibrationSpec(opts),
     ...(opts.evaluationSamples !== undefined ? { evaluationSamples: opts.evaluationSamples } : {}),
     ...(opts.layerReport !== undefined ? { layerReport: opts.layerReport ? ('always' as const) : ('never' as const) } : {}),
     ...(opts.dim && Object.keys(opts.dim).length > 0 ? { dims: opts.dim } : {}),
-    ...(Object.keys(intRanges).length > 0 ? { intRanges } : {}),
+    // The user's range applies to every integer input but masks and token types.
+    ...(opts.intRange ? { intRanges: { [ANY_INPUT]: opts.intRange } } : {}),
     jobId: `cli-${process.pid}-${Date.now().toString(36)}`,
   };
   const line = new ProgressLine(opts.json === '-');
+  const cancel = (): void => void call(deps.handlers, 'quantize.cancel', { jobId: request.jobId }).catch(() => undefined);
+  deps.signal?.addEventListener('abort', cancel);
   let variant: Variant;
   try {
-    variant = await runQuantizeJob({
-      supervisor: deps.supervisor,
-      store: deps.store,
-      request,
-      source: described,
-      cpu,
-      signal: deps.signal,
-      onProgress: (p) => line.update(p),
+    variant = await call(deps.handlers, 'quantize.run', { request }, (event, payload) => {
+      if (event !== 'quantize.progress') return;
+      const p = payload as QuantizeProgress;
+      if (p.jobId === request.jobId) line.show(p.fraction, `${STAGE_LABEL[p.stage]} · ${p.message}`);
     });
   } finally {
+    deps.signal?.removeEventListener('abort', cancel);
     line.clear();
   }
-  const exported = opts.output ? await exportVariantFile(variant.path, opts.output) : null;
-  const json = jsonReport(variant, exported?.path ?? null);
+  const output = opts.output ? (await call(deps.handlers, 'variants.export', { id: variant.id, path: opts.output }))?.path ?? null : null;
+  const json = jsonReport(variant, output);
   if (opts.json) {
     const text = JSON.stringify(json, null, 2) + '\n';
     if (opts.json === '-') process.stdout.write(text);
     else await writeFile(path.resolve(opts.json), text);
   }
-  if (opts.json !== '-') (deps.print ?? console.log)(printQuantizeSummary(variant, exported?.path ?? null));
-  return { variant, output: exported?.path ?? null, json };
+  if (opts.json !== '-') (deps.print ?? console.log)(printQuantizeSummary(variant, output));
+  return { variant, output, json };
 }
 
 export function jsonReport(variant: Variant, output: string | null): QuantizeJsonReport {
@@ -276,27 +245,6 @@ const STAGE_LABEL: Record<QuantizeProgress['stage'], string> = {
   verify: 'verifying',
   evaluate: 'evaluating',
 };
-
-/** One progress line on a terminal's stderr; nothing when stderr is not a TTY or JSON goes to stdout. */
-class ProgressLine {
-  private readonly enabled: boolean;
-
-  constructor(quiet: boolean) {
-    this.enabled = !quiet && Boolean(process.stderr.isTTY);
-  }
-
-  update(p: QuantizeProgress): void {
-    if (!this.enabled) return;
-    const width = 20;
-    const bar = p.fraction === null ? '' : `${'█'.repeat(Math.round(p.fraction * width))}${'░'.repeat(width - Math.round(p.fraction * width))} `;
-    const text = `${bar}${STAGE_LABEL[p.stage]} · ${p.message}`;
-    process.stderr.write(`\r\x1b[2K${text.slice(0, (process.stderr.columns ?? 100) - 1)}`);
-  }
-
-  clear(): void {
-    if (this.enabled) process.stderr.write('\r\x1b[2K');
-  }
-}
 
 function number(value: number): string {
   if (value === 0) return '0';
@@ -353,17 +301,8 @@ export function printQuantizeSummary(variant: Variant, output: string | null): s
   return lines.join('\n');
 }
 
-/**
- * The whole command for src/cli/index.ts: its own worker (quantization gets a worker with
- * QUANTIZE_WORKER_ENV, and a crash there never touches anything else), Ctrl+C cancels.
- */
-export async function quantizeCommand(
-  modelArg: string,
-  opts: QuantizeCliOptions,
-  host: { workerEntry: string; userDataDir: string },
-): Promise<QuantizeCliResult> {
-  const layout = dataLayout(host.userDataDir);
-  const supervisor = new WorkerSupervisor({ launcher: nodeForkLauncher, workerEntry: host.workerEntry, env: { ...QUANTIZE_WORKER_ENV, ...NO_TELEMETRY_ENV } });
+/** The whole command for src/cli/index.ts: Ctrl+C cancels the job (nothing half-made is kept). */
+export async function quantizeCommand(handlers: Handlers, modelArg: string, opts: QuantizeCliOptions): Promise<QuantizeCliResult> {
   const controller = new AbortController();
   const onSigint = (): void => {
     process.stderr.write('\nCancelling… (nothing half-written is kept)\n');
@@ -371,13 +310,8 @@ export async function quantizeCommand(
   };
   process.once('SIGINT', onSigint);
   try {
-    return await runQuantize(
-      { supervisor, store: new VariantStore(path.join(layout.root, 'variants')), samplesDir: layout.samples, signal: controller.signal },
-      modelArg,
-      opts,
-    );
+    return await runQuantize({ handlers, signal: controller.signal }, modelArg, opts);
   } finally {
     process.off('SIGINT', onSigint);
-    await supervisor.dispose();
   }
 }

@@ -21,7 +21,7 @@ export function headlessHostHandlers(services: Services, host: 'browser' | 'cli'
         );
       }
       if (!request.path) throw new InferscopeError('BAD_REQUEST', 'Give the path to export the variant to (-o FILE).');
-      return services.exportVariant(request.id, request.path);
+      return services.exportVariant(request.id, request.path, { createFolder: true });
     },
     'report.export': async (request) => {
       const report = await services.renderReport(request);

@@ -4,29 +4,28 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModelBytes, GraphBuilder } from '../../../src/core/onnx/build';
-import { QUANTIZE_WORKER_ENV } from '../../../src/core/quantize/job';
-import { VariantStore } from '../../../src/core/quantize/variants';
+import { detectCpu } from '../../../src/core/hardware/cpu';
+import { quantizeCpu } from '../../../src/core/quantize/variants';
+import { createServices, type Services } from '../../../src/core/services';
+import { nodeForkLauncher } from '../../../src/core/bench/launcher';
+import { headlessHostHandlers } from '../../../src/server/host-handlers';
 import { runQuantize, type QuantizeCliDeps, type QuantizeJsonReport } from '../../../src/cli/quantize';
-import { scratchDir, startSupervisor, type TestSupervisor } from '../worker/helpers';
+import { scratchDir } from '../worker/helpers';
+import { workerEntry } from '../worker/build';
 
 const scratch = scratchDir();
-let s: TestSupervisor;
+let services: Services;
 let deps: QuantizeCliDeps;
 const printed: string[] = [];
 
 beforeAll(async () => {
-  s = await startSupervisor(scratch.dir, { hooks: false, env: { ...QUANTIZE_WORKER_ENV } });
-  deps = {
-    supervisor: s.supervisor,
-    store: new VariantStore(path.join(scratch.dir, 'data', 'variants')),
-    samplesDir: path.join(scratch.dir, 'data', 'samples'),
-    cpu: async () => ({ arch: 'x64', flags: ['avx512_vnni'] }),
-    print: (text) => printed.push(text),
-  };
+  // The command's own wiring: the contract's handlers over real services, as `inferscope quantize` builds them.
+  services = createServices({ host: 'cli', userDataDir: path.join(scratch.dir, 'data'), workerEntry, launcher: nodeForkLauncher, versions: { electron: null, chromium: null } });
+  deps = { handlers: { ...services.handlers, ...headlessHostHandlers(services, 'cli') }, print: (text) => printed.push(text) };
 });
 
 afterAll(async () => {
-  await s?.supervisor.dispose();
+  await services?.dispose();
   scratch.remove();
 });
 
@@ -48,9 +47,9 @@ describe('inferscope quantize', () => {
     const [logits] = report.quality;
     for (const key of ['maxAbsDiff', 'meanAbsDiff', 'sqnrDb', 'cosine', 'top1Agreement'] as const) expect(typeof logits![key]).toBe('number');
     expect(report).toMatchObject({ id: result.variant.id, label: 'int8 static (minmax, per-channel)', output, calibration: { kind: 'random', samples: 6 } });
-    // The CPU given decides the int8 types: VNNI → int8 activations.
-    expect(report.settings.activationType).toBe('int8');
-    expect(report.options.cpu).toEqual({ arch: 'x64', flags: ['avx512_vnni'] });
+    // This machine's CPU decides the int8 types (jobs.test.ts checks the rule on given CPUs).
+    const cpu = await detectCpu([], 2000);
+    expect(report.options.cpu).toEqual(quantizeCpu(cpu.arch, cpu.flags));
 
     const text = printed.at(-1)!;
     expect(text).toContain(`int8 static (minmax, per-channel) of mnist-cnn — variant ${result.variant.id}`);

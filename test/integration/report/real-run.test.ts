@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { benchToEnd } from '../../../src/cli/run';
+import { headlessHostHandlers } from '../../../src/server/host-handlers';
 import { createServices, type Services } from '../../../src/core/services';
 import { nodeForkLauncher } from '../../../src/core/bench/launcher';
 import { dataLayout } from '../../../src/core/store/paths';
@@ -27,7 +29,8 @@ beforeAll(async () => {
     launcher: nodeForkLauncher,
     versions: { electron: null, chromium: null },
   });
-  const started = await services.runner.start(
+  const { doc } = await benchToEnd(
+    { ...services.handlers, ...headlessHostHandlers(services, 'cli') },
     {
       model: { kind: 'sample', name: 'mnist-cnn' },
       eps: ['cpu'],
@@ -38,11 +41,8 @@ beforeAll(async () => {
       warmupMaxMs: 3000,
       minIterations: 30,
     },
-    { emit: () => undefined },
   );
-  const finished = await services.runner.wait(started.id);
-  if (!finished) throw new Error('the run was not followed');
-  run = finished;
+  run = doc;
 });
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { createServices, type Services } from '../../../src/core/services';
 import { nodeForkLauncher } from '../../../src/core/bench/launcher';
 import { dispatch } from '../../../src/shared/contract/dispatch';
 import type { CommandName, CommandRequest, CommandResponse, Handlers } from '../../../src/shared/contract';
+import { benchToEnd } from '../../../src/cli/run';
 import { headlessHostHandlers } from '../../../src/server/host-handlers';
 import { repoRoot } from '../worker/build';
 
@@ -44,8 +45,8 @@ describe('from a model to a verdict, through the contract', () => {
 
   it('measures, then answers whether a GPU is needed for a reachable and an impossible target', async () => {
     // Long enough a warm-up that the verdict can rest on it even on a busy machine.
-    const started = await call('bench.start', { plan: { model: { kind: 'sample', name: 'mnist-cnn' }, eps: ['cpu'], concurrency: [1, 2], ...quick, maxTimeMs: 2000, warmupMaxMs: 3000 } });
-    runId = (await services.runner.wait(started.id))!.id;
+    const plan = { model: { kind: 'sample' as const, name: 'mnist-cnn' }, eps: ['cpu'], concurrency: [1, 2], ...quick, maxTimeMs: 2000, warmupMaxMs: 3000 };
+    runId = (await benchToEnd(handlers, plan)).doc.id;
     const easy = await call('advise.verdict', { runIds: [runId], requirement: { latency: { percentile: 'p95', ms: 50 }, throughputRps: 200 } });
     if (easy.status === 'insufficient-data') {
       // Only when this machine was too busy for stable numbers, and then the verdict must say what to re-measure.
@@ -93,8 +94,7 @@ describe('variants, through the contract', () => {
     expect(variant.report.quality[0]?.sqnrDb).toBeGreaterThan(20);
     expect((await call('variants.list', { source })).map((v) => v.id)).toContain(variant.id);
 
-    const started = await call('bench.start', { plan: { model: source, variants: [variant.id], eps: ['cpu'], ...quick } });
-    const doc = (await services.runner.wait(started.id))!;
+    const { doc } = await benchToEnd(handlers, { model: source, variants: [variant.id], eps: ['cpu'], ...quick });
     expect(doc.variants.map((v) => v.id)).toEqual(['original', variant.id]);
     expect(doc.configs.map((c) => c.id)).toEqual(['cpu/b1/t0/c1', `${variant.id}/cpu/b1/t0/c1`]);
     expect(doc.configs.every((c) => c.status === 'done')).toBe(true);
