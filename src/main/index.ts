@@ -1,27 +1,26 @@
-import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, session } from 'electron';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createServices, type Services } from '../core/services';
-import { dispatch } from '../shared/contract/dispatch';
-import { COMMAND_NAMES, type HostHandlers, type Handlers } from '../shared/contract';
-import { IPC_EVENT_CHANNEL, IPC_INVOKE_PREFIX } from '../shared/contract/names';
-import { hardenApp } from './security';
-import { printReport } from './print-report';
-import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { createServices } from '../core/services';
+import type { Handlers } from '../shared/contract';
 import { quitsWhenLastWindowCloses } from '../core/hardware/os';
+import { electronDialogs } from './dialogs';
+import { desktopHostHandlers } from './host-handlers';
+import { registerIpc, trustedSender } from './ipc';
+import { ownPage } from './own-page';
+import { printReport } from './print-report';
+import { SaveGrants } from './save-grants';
+import { hardenApp } from './security';
 import { electronUtilityLauncher } from './worker-launcher';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const devRendererUrl = process.env.ELECTRON_RENDERER_URL;
-const rendererFile = path.join(here, '../renderer/index.html');
-const rendererUrl = devRendererUrl ?? pathToFileURL(rendererFile).href;
+const page = ownPage({
+  packaged: app.isPackaged,
+  devRendererUrl: process.env.ELECTRON_RENDERER_URL,
+  rendererFile: path.join(here, '../renderer/index.html'),
+});
 
-function isOwnUrl(url: string): boolean {
-  if (devRendererUrl) return new URL(url).origin === new URL(devRendererUrl).origin;
-  return url.split(/[?#]/)[0] === rendererUrl;
-}
-
-hardenApp(isOwnUrl);
+hardenApp({ app, defaultSession: () => session.defaultSession }, page.isOwnUrl);
 
 let mainWindow: BrowserWindow | null = null;
 
@@ -43,44 +42,9 @@ function createWindow(): BrowserWindow {
     },
   });
   window.once('ready-to-show', () => window.show());
-  void window.loadURL(rendererUrl);
+  void window.loadURL(page.url);
   return window;
 }
-
-const hostHandlers = (services: Services): HostHandlers => ({
-  'dialog.openModel': async () => {
-    const options = {
-      title: 'Open an ONNX model',
-      properties: ['openFile' as const],
-      filters: [
-        { name: 'ONNX models', extensions: ['onnx', 'ort'] },
-        { name: 'All files', extensions: ['*'] },
-      ],
-    };
-    const picked = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-    const file = picked.filePaths[0];
-    return picked.canceled || !file ? null : { path: file };
-  },
-  'variants.export': async (request) => {
-    if (request.path) return services.exportVariant(request.id, request.path);
-    const file = await services.variantFile(request.id);
-    const options = { title: 'Save the variant', defaultPath: file.fileName, filters: [{ name: 'ONNX models', extensions: ['onnx'] }] };
-    const picked = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
-    return picked.canceled || !picked.filePath ? null : services.exportVariant(request.id, picked.filePath);
-  },
-  'report.export': async (request) => {
-    // PDFs are printed by Electron's own Chromium; the other formats come from the shared services.
-    const report =
-      request.format === 'pdf'
-        ? await printReport(services, request)
-        : await services.renderReport(request);
-    const options = { title: 'Save the report', defaultPath: report.fileName };
-    const picked = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
-    if (picked.canceled || !picked.filePath) return null;
-    await writeFile(picked.filePath, report.bytes);
-    return { fileName: report.fileName, mimeType: report.mimeType, dataBase64: null, savedTo: picked.filePath };
-  },
-});
 
 void app.whenReady().then(() => {
   const services = createServices({
@@ -90,22 +54,14 @@ void app.whenReady().then(() => {
     launcher: electronUtilityLauncher,
     versions: { electron: process.versions.electron ?? null, chromium: process.versions.chrome ?? null },
   });
-  const handlers: Handlers = { ...services.handlers, ...hostHandlers(services) };
-
-  for (const command of COMMAND_NAMES) {
-    ipcMain.handle(IPC_INVOKE_PREFIX + command, async (event: IpcMainInvokeEvent, request: unknown) => {
-      // Only our own page may call the backend, never a frame that navigated elsewhere.
-      const senderUrl = event.senderFrame?.url;
-      if (!senderUrl || !isOwnUrl(senderUrl)) {
-        return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Request from an unknown page' } };
-      }
-      return dispatch(handlers, command, request, {
-        emit: (name, payload) => {
-          if (!event.sender.isDestroyed()) event.sender.send(IPC_EVENT_CHANNEL, { event: name, payload });
-        },
-      });
-    });
-  }
+  const hostHandlers = desktopHostHandlers(services, {
+    dialogs: electronDialogs(() => mainWindow),
+    // Paths the user picked in this session's save dialogs: the only ones the renderer may name.
+    grants: new SaveGrants(),
+    printPdf: (request) => printReport(services, request),
+  });
+  const handlers: Handlers = { ...services.handlers, ...hostHandlers };
+  registerIpc({ ipc: ipcMain, handlers, isTrustedSender: trustedSender(page.isOwnUrl) });
 
   mainWindow = createWindow();
   app.on('activate', () => {

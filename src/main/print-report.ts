@@ -23,7 +23,12 @@ export async function printReport(services: Services, request: ReportRequest): P
       displayHeaderFooter: true,
       headerTemplate: '<span></span>',
       footerTemplate: PDF_FOOTER_TEMPLATE,
-      margins: { top: inches(PDF_MARGINS.top), bottom: inches(PDF_MARGINS.bottom), left: inches(PDF_MARGINS.left), right: inches(PDF_MARGINS.right) },
+      margins: {
+        top: inches(PDF_MARGINS.top),
+        bottom: inches(PDF_MARGINS.bottom),
+        left: inches(PDF_MARGINS.left),
+        right: inches(PDF_MARGINS.right),
+      },
     });
     return { fileName: page.fileName.replace(/\.html$/, '.pdf'), mimeType: 'application/pdf', bytes: new Uint8Array(pdf) };
   } finally {
