@@ -6,6 +6,7 @@
  */
 import { InferscopeError } from '../../shared/errors';
 import { createRng, type Rng } from '../../shared/stats/random';
+import { assertFits, tensorNeed } from '../budget';
 
 /**
  * Default inclusive range of random integer inputs: most integer inputs are token ids,
@@ -84,13 +85,27 @@ export function toFloat16Bits(value: number): number {
   return half;
 }
 
-/** Seeded random data for one input: normal(0, 1) floats, integers in `intRange` (inclusive; unsigned types from 0), fair booleans. */
+/**
+ * Refuses (MODEL_TOO_LARGE) an input this process cannot hold, before its array is made: a shape
+ * like [1e12] would otherwise end in "Invalid typed array length", and a merely huge one would
+ * fill memory while it is being generated.
+ */
+export function assertInputFits(type: string, shape: readonly number[], name = ''): void {
+  assertFits([tensorNeed({ name, type, dims: shape })], 'Generating the model\'s inputs');
+}
+
+/**
+ * Seeded random data for one input: normal(0, 1) floats, integers in `intRange` (inclusive;
+ * unsigned types from 0), fair booleans. `name` names the input when it is too large to make.
+ */
 export function randomInputData(
   type: string,
   shape: readonly number[],
   rng: Rng,
   intRange: IntRange = DEFAULT_INT_RANGE,
+  name = '',
 ): InputData {
+  assertInputFits(type, shape, name);
   const n = elementCount(shape);
   const fill = <A extends { length: number; [i: number]: number }>(array: A, draw: () => number): A => {
     for (let i = 0; i < n; i++) array[i] = draw();
@@ -194,6 +209,7 @@ export function userInputData(type: string, dims: readonly number[], data: Uint8
 
 /** All-zero data (every type's zero is the all-zero bit pattern; strings are empty). */
 export function zeroInputData(type: string, shape: readonly number[], name: string): InputData {
+  assertInputFits(type, shape, name);
   const n = elementCount(shape);
   if (type === 'string') return new Array<string>(n).fill('');
   const size = BYTES_PER_ELEMENT[type];

@@ -1,4 +1,8 @@
+import type { ModelInfo } from '../../shared/domain/model';
 import type { BenchPlan } from '../../shared/domain/plan';
+import { assertFits, tensorNeed } from '../budget';
+import { resolveInputShape } from './inputs';
+import { DEFAULT_SYMBOLIC_DIM, type UserTensor } from './measurement';
 
 export interface PlannedConfig {
   id: string;
@@ -41,3 +45,34 @@ export function expandPlan(plan: BenchPlan, eps: readonly string[]): PlannedConf
 
 /** The most configurations one plan may expand to: beyond this a plan is a mistake, not a benchmark. */
 export const MAX_CONFIGS = 256;
+
+/**
+ * Refuses a plan whose inputs this machine cannot hold (MODEL_TOO_LARGE, naming the input and
+ * its size) before any worker makes them: each configuration's inputs at its batch, once per
+ * request in flight (every concurrent session has its own). Symbolic sizes are the run's: the
+ * inspection's values and defaults, then the plan's; `tensors` are the user's own inputs.
+ */
+export function checkPlanMemory(
+  info: Pick<ModelInfo, 'inputs' | 'dims'>,
+  plan: Pick<BenchPlan, 'dims'>,
+  planned: readonly PlannedConfig[],
+  tensors: readonly UserTensor[] = [],
+): void {
+  const dims: Record<string, number> = {};
+  for (const d of info.dims) if (d.value !== null && d.source !== 'batch-default') dims[d.name] = d.value;
+  Object.assign(dims, plan.dims);
+  const given = new Map(tensors.map((t) => [t.name, t]));
+  const checked = new Set<string>();
+  for (const { batch, concurrency } of planned) {
+    const key = `${batch}/${concurrency}`;
+    if (checked.has(key)) continue;
+    checked.add(key);
+    const needs = info.inputs.map((input) => {
+      const user = given.get(input.name);
+      const shape = user ? user.dims : resolveInputShape(input.shape ?? [], { batch, dims, defaultDim: DEFAULT_SYMBOLIC_DIM });
+      const spec = { name: input.name, type: user?.type ?? input.type, dims: shape };
+      return concurrency === 1 ? tensorNeed(spec) : tensorNeed(spec, concurrency, 'requests in flight');
+    });
+    assertFits(needs, `Benchmarking at batch ${batch}`);
+  }
+}

@@ -5,8 +5,9 @@
  */
 import { basename } from 'node:path';
 import type { ModelInfo, Precision, QuantizationKind, SymbolicDim, TensorInfo } from '../../shared/domain/model';
+import { InferscopeError } from '../../shared/errors';
 import { attrInt, findAttribute } from './attributes';
-import { DataType, int64ToNumber, type GraphProto, type ModelProto, type TypeProto, type ValueInfoProto } from './codec';
+import { DataType, int64ToNumber, type GraphProto, type Int64, type ModelProto, type TypeProto, type ValueInfoProto } from './codec';
 import { dtypeName, dtypeStorageBytes } from './dtypes';
 import { countMacs, opKey, type MacSummary } from './macs';
 import { readModel, type LoadedModel, type ReadModelOptions } from './read';
@@ -42,8 +43,10 @@ export function typeToString(type: TypeProto | null | undefined): string {
   return 'unknown';
 }
 
-function hasDimValue(dim: { dim_value?: unknown }): boolean {
-  return Object.prototype.hasOwnProperty.call(dim, 'dim_value') && dim.dim_value !== null && dim.dim_value !== undefined;
+/** A fixed size; some exporters write -1 for a size left open (as onnxruntime reports one), which is not. */
+function hasDimValue(dim: { dim_value?: Int64 | null }): boolean {
+  const present = Object.prototype.hasOwnProperty.call(dim, 'dim_value') && dim.dim_value !== null && dim.dim_value !== undefined;
+  return present && int64ToNumber(dim.dim_value) >= 0;
 }
 
 function declaredShape(type: TypeProto | null | undefined): (number | string)[] | null {
@@ -353,7 +356,9 @@ export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {})
     });
     macs = countMacs(shapes);
   } catch (error) {
-    // A model our rules trip over still gets every other fact; compute is just unknown.
+    // A model our rules trip over still gets every other fact; compute is just unknown. One that
+    // breaks ONNX's rules (a zero stride: infinite MACs) is refused, naming the node.
+    if (error instanceof InferscopeError && error.code === 'MODEL_INVALID') throw error;
     const message = error instanceof Error ? error.message : String(error);
     macs = { macs: null, byOp: {}, unknown: {}, notModelled: {}, issues: [`shape propagation failed (${message})`] };
   }

@@ -46,7 +46,9 @@ export function nodeMacs(record: NodeShapes): NodeMacs {
   const domain = node.domain ?? '';
   if (domain !== '' && domain !== 'ai.onnx' && domain !== 'com.microsoft') return { kind: 'not-counted' };
   const unknown = (why: string): NodeMacs => ({ kind: 'unknown', why });
-  const counted = (macs: number): NodeMacs => ({ kind: 'counted', macs });
+  // Shapes near int64's limits multiply past what a double holds: that count is unknown, not Infinity.
+  const counted = (macs: number): NodeMacs =>
+    Number.isFinite(macs) && macs >= 0 ? { kind: 'counted', macs } : { kind: 'unknown', why: 'count out of range' };
   const outShape = outputs[0]?.shape;
 
   if (CONV.has(op) || op === 'QLinearConv') {
@@ -216,12 +218,20 @@ export interface MacSummary {
   issues: string[];
 }
 
+/** Beyond this a count (or its FLOPs, twice it) is no longer a finite double. */
+const MAX_COUNT = Number.MAX_VALUE / 2;
+
 export function countMacs(shapes: GraphShapes): MacSummary {
   const tally = tallyGraph(shapes);
   const byOp: Record<string, number> = {};
-  for (const [k, v] of [...tally.byOp.entries()].sort((a, b) => b[1] - a[1])) if (!tally.unknown.has(k)) byOp[k] = v;
+  for (const [k, v] of [...tally.byOp.entries()].sort((a, b) => b[1] - a[1])) {
+    if (!Number.isFinite(v) || v > MAX_COUNT) tally.issues.push(`${k}: the count is beyond what a number holds`);
+    else if (!tally.unknown.has(k)) byOp[k] = v;
+  }
+  const total = tallyTotal(tally);
+  if (total !== null && !(total <= MAX_COUNT)) tally.issues.push('the total is beyond what a number holds');
   return {
-    macs: tallyTotal(tally),
+    macs: tally.issues.length > 0 ? null : total,
     byOp,
     unknown: Object.fromEntries(tally.unknown),
     notModelled: Object.fromEntries(tally.notModelled),

@@ -2,10 +2,10 @@
  * Loading and saving ONNX models: coded errors for every way a file can be wrong, external
  * data resolution, and atomic writes with optional external data.
  */
-import { constants as fsConstants, closeSync, openSync, readSync, type Stats } from 'node:fs';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants as fsConstants, closeSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
+import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { freemem } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { InferscopeError } from '../../shared/errors';
 import {
@@ -16,13 +16,16 @@ import {
   type ModelProto,
   type TensorProto,
 } from './codec';
-import { dtypeName } from './dtypes';
+import { describeTensor, elementCount, formatBigBytes } from '../budget';
+import { dtypeBits, dtypeName } from './dtypes';
 import {
   checkExternalLocation,
   externalDataRef,
+  isExternal,
   readTensorValues,
   tensorByteSize,
   tensorRawBytes,
+  tensorSpec,
   type ExternalDataReader,
 } from './tensor';
 import { cloneMessage, mapTensors, tensorsOf } from './walk';
@@ -31,6 +34,8 @@ import { cloneMessage, mapTensors, tensorsOf } from './walk';
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 const READ_CHUNK_BYTES = 64 * 1024 * 1024;
+/** One read or write call moves at most this much (Node refuses more than 2 GiB − 1 per call). */
+const IO_CHUNK_BYTES = 1024 * 1024 * 1024;
 const EXTERNAL_ALIGNMENT = 4096;
 
 export interface ExternalDataFileInfo {
@@ -143,8 +148,10 @@ export async function readModel(path: string, options: ReadModelOptions = {}): P
   const info = await statModelFile(absolute);
   const bytes = await readWhole(absolute, info.size, options.signal);
   const model = decodeModel(bytes, basename(absolute));
+  checkTensorShapes(model, info.size, basename(absolute));
   const dir = dirname(absolute);
-  const externalData = await resolveExternalData(model, dir);
+  const roots = await externalDataRoots(absolute);
+  const externalData = await resolveExternalData(model, dir, roots);
   return {
     path: absolute,
     dir,
@@ -152,20 +159,74 @@ export async function readModel(path: string, options: ReadModelOptions = {}): P
     bytes,
     model,
     externalData,
-    external: fileExternalDataReader(dir),
+    external: fileExternalDataReader(dir, roots),
   };
 }
 
-/** Reads external data files relative to `dir` with positioned reads. */
-export function fileExternalDataReader(dir: string): ExternalDataReader {
+/**
+ * Every tensor's dims are sizes (MODEL_INVALID names the first that is not), and no tensor
+ * stored in the file declares more values than the file could hold: every encoding takes at
+ * least a byte a value, or a packed share of one. Dims like [1e12] over 4 bytes of data are
+ * refused here, before anything counts or allocates by them.
+ */
+export function checkTensorShapes(model: ModelProto, fileBytes: number, name = 'The model'): void {
+  for (const { tensor, role } of tensorsOf(model)) {
+    const spec = tensorSpec(tensor, role.replace('-', ' '));
+    const count = elementCount(spec);
+    if (isExternal(tensor)) continue;
+    const bits = BigInt(Math.min(8, dtypeBits(tensor.data_type) ?? 8));
+    const least = (count * bits + 7n) / 8n;
+    if (least > BigInt(fileBytes)) {
+      throw new InferscopeError(
+        'MODEL_INVALID',
+        `${describeTensor(spec)} would take at least ${formatBigBytes(least)}, but ${name} is only ${formatBigBytes(fileBytes)}: ` +
+          'its dims do not match the data it holds.',
+        { detail: tensor.name ?? '' },
+      );
+    }
+  }
+}
+
+/**
+ * Real folders external data may live in: the model's folder, and the folder of the file it
+ * links to (a Hugging Face cache links both the model and its data into blobs/).
+ */
+async function externalDataRoots(modelPath: string): Promise<string[]> {
+  const dir = dirname(modelPath);
+  const roots = [await realpath(dir).catch(() => dir)];
+  const target = await realpath(modelPath).catch(() => modelPath);
+  if (!roots.includes(dirname(target))) roots.push(dirname(target));
+  return roots;
+}
+
+const inside = (root: string, path: string): boolean => {
+  const rel = relative(root, path);
+  return !rel.startsWith('..') && !isAbsolute(rel);
+};
+
+function escapesRoots(real: string, roots: readonly string[], location: string, tensorName: string): InferscopeError | undefined {
+  if (roots.some((root) => inside(root, real))) return undefined;
+  const whose = tensorName ? `Tensor "${tensorName}" keeps its data in` : 'External data';
+  const message = `${whose} "${location}", which links to ${real}, outside the model's folder.`;
+  return new InferscopeError('MODEL_INVALID', message, { detail: location });
+}
+
+/**
+ * Reads external data files relative to `dir` with positioned reads. With `roots` (the real
+ * folders the data may live in) a location whose symbolic links lead elsewhere is refused.
+ */
+export function fileExternalDataReader(dir: string, roots?: readonly string[]): ExternalDataReader {
   return {
     read(location, offset, length) {
       checkExternalLocation(location, '');
       const path = join(dir, location);
       let fd: number;
       try {
+        const escape = roots ? escapesRoots(realpathSync(path), roots, location, '') : undefined;
+        if (escape) throw escape;
         fd = openSync(path, 'r');
       } catch (error) {
+        if (error instanceof InferscopeError) throw error;
         throw new InferscopeError('EXTERNAL_DATA_MISSING', `External data file "${location}" is missing.`, {
           detail: location,
           cause: error,
@@ -175,7 +236,7 @@ export function fileExternalDataReader(dir: string): ExternalDataReader {
         const out = new Uint8Array(length);
         let done = 0;
         while (done < length) {
-          const n = readSync(fd, out, done, length - done, offset + done);
+          const n = readSync(fd, out, done, Math.min(IO_CHUNK_BYTES, length - done), offset + done);
           if (n === 0) {
             throw new InferscopeError(
               'EXTERNAL_DATA_MISSING',
@@ -193,7 +254,7 @@ export function fileExternalDataReader(dir: string): ExternalDataReader {
   };
 }
 
-async function resolveExternalData(model: ModelProto, dir: string): Promise<ExternalDataFileInfo[]> {
+async function resolveExternalData(model: ModelProto, dir: string, roots: readonly string[]): Promise<ExternalDataFileInfo[]> {
   const files = new Map<string, ExternalDataFileInfo>();
   const sizes = new Map<string, number>();
   for (const { tensor } of tensorsOf(model)) {
@@ -205,8 +266,11 @@ async function resolveExternalData(model: ModelProto, dir: string): Promise<Exte
       const path = join(dir, ref.location);
       let info: Stats;
       try {
+        const escape = escapesRoots(await realpath(path), roots, ref.location, name);
+        if (escape) throw escape;
         info = await stat(path);
       } catch (error) {
+        if (error instanceof InferscopeError) throw error;
         throw new InferscopeError(
           'EXTERNAL_DATA_MISSING',
           `Tensor "${name}" keeps its data in "${ref.location}", which is not next to the model.`,
@@ -471,7 +535,7 @@ function inlined(tensor: TensorProto, source: ExternalDataReader | undefined): T
 async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+    const { bytesWritten } = await handle.write(data, done, Math.min(IO_CHUNK_BYTES, data.length - done), position + done);
     done += bytesWritten;
   }
 }

@@ -6,6 +6,7 @@
  *
  * Declared shapes (value_info, graph outputs) fill in whatever the rules cannot derive.
  */
+import { InferscopeError } from '../../shared/errors';
 import { DataType, int64ToNumber, type GraphProto, type NodeProto, type TensorProto, type TypeProto, type ValueInfoProto } from './codec';
 import { attrFloat, attrFloats, attrInt, attrInts, attrString, attrTensor, findAttribute } from './attributes';
 import { isExternal, readTensorNumbers, tensorDims, tensorElementCount } from './tensor';
@@ -267,12 +268,47 @@ function castScalar(x: Scalar, to: number): Scalar {
 // ---------------------------------------------------------------------------------------------
 // Window arithmetic shared by Conv and pooling
 
+/** MODEL_INVALID naming the node whose attributes or shapes break its operator's rules. */
+function invalidNode(node: NodeProto, why: string): InferscopeError {
+  const label = node.name ? `${node.op_type ?? 'node'} "${node.name}"` : `A ${node.op_type ?? ''} node`;
+  return new InferscopeError('MODEL_INVALID', `${label} ${why}.`, { detail: node.name || node.op_type || '' });
+}
+
+interface WindowAttributes {
+  strides: number[];
+  dilations: number[];
+  pads: number[];
+}
+
+/**
+ * A convolution's or pooling's window attributes, checked: a zero stride would make its output
+ * infinite (and its MACs with it), a zero dilation or kernel size makes a window of nothing.
+ */
+function windowAttributes(node: NodeProto, kernel: readonly Dim[], spatial: number): WindowAttributes {
+  const strides = attrInts(node, 'strides') ?? new Array<number>(spatial).fill(1);
+  const dilations = attrInts(node, 'dilations') ?? new Array<number>(spatial).fill(1);
+  const pads = attrInts(node, 'pads') ?? new Array<number>(spatial * 2).fill(0);
+  const list = (values: readonly Dim[]) => `[${values.join(', ')}]`;
+  if (kernel.some((k) => typeof k === 'number' && !(k >= 1))) {
+    throw invalidNode(node, `has kernel_shape ${list(kernel)}: every size must be at least 1`);
+  }
+  if (strides.some((v) => !(v >= 1))) throw invalidNode(node, `has strides ${list(strides)}: every stride must be at least 1`);
+  if (dilations.some((v) => !(v >= 1))) {
+    throw invalidNode(node, `has dilations ${list(dilations)}: every dilation must be at least 1`);
+  }
+  return { strides, dilations, pads };
+}
+
+/** An output size below 1 means the kernel reaches past the padded input: no valid model does that. */
+function checkOutputSize(node: NodeProto, size: number, axis: number, detail: string): number {
+  if (!(size >= 1)) throw invalidNode(node, `would have an output of size ${size} at axis ${axis}: ${detail}`);
+  return size;
+}
+
 function windowOutput(node: NodeProto, input: Shape, kernel: number[], forPool: boolean): Shape | undefined {
   const spatial = input.length - 2;
   if (spatial < 1 || kernel.length !== spatial) return undefined;
-  const strides = attrInts(node, 'strides') ?? new Array(spatial).fill(1);
-  const dilations = attrInts(node, 'dilations') ?? new Array(spatial).fill(1);
-  const pads = attrInts(node, 'pads') ?? new Array(spatial * 2).fill(0);
+  const { strides, dilations, pads } = windowAttributes(node, kernel, spatial);
   const autoPad = attrString(node, 'auto_pad', 'NOTSET');
   const ceilMode = forPool && attrInt(node, 'ceil_mode', 0) === 1;
   const out: Shape = [];
@@ -286,20 +322,18 @@ function windowOutput(node: NodeProto, input: Shape, kernel: number[], forPool: 
       out.push(null);
       continue;
     }
+    const padded = autoPad === 'NOTSET' ? size + (pads[i] ?? 0) + (pads[i + spatial] ?? 0) : size;
+    const detail = `its input there is ${size}${padded !== size ? ` (${padded} padded)` : ''} and its kernel spans ${effective}`;
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-      out.push(Math.ceil(size / s));
+      out.push(checkOutputSize(node, Math.ceil(size / s), 2 + i, detail));
     } else if (autoPad === 'VALID') {
-      out.push(Math.floor((size - effective) / s) + 1);
+      out.push(checkOutputSize(node, Math.floor((size - effective) / s) + 1, 2 + i, detail));
     } else {
-      const total = size + (pads[i] ?? 0) + (pads[i + spatial] ?? 0) - effective;
-      if (ceilMode) {
-        let o = Math.ceil(total / s) + 1;
-        // The last window must start inside the input or its left padding.
-        if ((o - 1) * s >= size + (pads[i] ?? 0)) o -= 1;
-        out.push(o);
-      } else {
-        out.push(Math.floor(total / s) + 1);
-      }
+      const total = padded - effective;
+      let o = ceilMode ? Math.ceil(total / s) + 1 : Math.floor(total / s) + 1;
+      // With ceil_mode the last window must start inside the input or its left padding.
+      if (ceilMode && (o - 1) * s >= size + (pads[i] ?? 0)) o -= 1;
+      out.push(checkOutputSize(node, o, 2 + i, detail));
     }
   }
   return out;
@@ -732,9 +766,7 @@ RULES.ConvTranspose = (ctx) => {
   const outputShape = attrInts(ctx.node, 'output_shape');
   if (outputShape && outputShape.length === spatial) return [{ dtype: x.dtype, shape: [x.shape[0] ?? null, cout, ...outputShape] }];
   const kernel = attrInts(ctx.node, 'kernel_shape') ?? w.shape.slice(2);
-  const strides = attrInts(ctx.node, 'strides') ?? new Array(spatial).fill(1);
-  const dilations = attrInts(ctx.node, 'dilations') ?? new Array(spatial).fill(1);
-  const pads = attrInts(ctx.node, 'pads') ?? new Array(spatial * 2).fill(0);
+  const { strides, dilations, pads } = windowAttributes(ctx.node, kernel, spatial);
   const outputPadding = attrInts(ctx.node, 'output_padding') ?? new Array(spatial).fill(0);
   const autoPad = attrString(ctx.node, 'auto_pad', 'NOTSET');
   const dims: Shape = [];
@@ -749,7 +781,10 @@ RULES.ConvTranspose = (ctx) => {
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') dims.push(size * s);
     else {
       const d = dilations[i] ?? 1;
-      dims.push(s * (size - 1) + (outputPadding[i] ?? 0) + ((k - 1) * d + 1) - (pads[i] ?? 0) - (pads[i + spatial] ?? 0));
+      const o = s * (size - 1) + (outputPadding[i] ?? 0) + ((k - 1) * d + 1) - (pads[i] ?? 0) - (pads[i + spatial] ?? 0);
+      const reach = (k - 1) * d + 1;
+      const detail = `its input there is ${size}, its stride ${s}, its kernel spans ${reach} and its pads are [${pads.join(', ')}]`;
+      dims.push(checkOutputSize(ctx.node, o, 2 + i, detail));
     }
   }
   return [{ dtype: x.dtype, shape: [x.shape[0] ?? null, cout, ...dims] }];
@@ -1221,7 +1256,9 @@ type onnxDim = NonNullable<NonNullable<NonNullable<TypeProto['tensor_type']>['sh
 
 function declaredDim(dim: onnxDim, resolveParam: (p: string) => Dim): Dim {
   if (dim.dim_value !== undefined && dim.dim_value !== null && Object.prototype.hasOwnProperty.call(dim, 'dim_value')) {
-    return int64ToNumber(dim.dim_value);
+    // Some exporters write -1 for a size left open, as onnxruntime reports one: not a size.
+    const value = int64ToNumber(dim.dim_value);
+    return value >= 0 ? value : null;
   }
   if (dim.dim_param) return resolveParam(dim.dim_param);
   return null;
@@ -1298,7 +1335,10 @@ function inferNode(node: NodeProto, scope: Scope, ctx: InferContext): NodeShapes
       };
       try {
         outputs = rule(ruleCtx);
-      } catch {
+      } catch (error) {
+        // A rule that trips over an odd model leaves the shapes unknown; a model that breaks
+        // the operator's rules (a zero stride) is refused, naming the node.
+        if (error instanceof InferscopeError && error.code === 'MODEL_INVALID') throw error;
         outputs = [];
       }
     }
@@ -1326,14 +1366,14 @@ function controlFlow(
     (result.graph.output ?? []).map((o) => (o.name ? result.values.get(o.name) ?? scopeLookup(result, o.name, scope) : undefined));
 
   if (op === 'If') {
+    const cond = inputs[0]?.value?.[0];
+    if (isNum(cond)) record.takenBranch = cond ? 'then_branch' : 'else_branch';
     const results: Record<string, GraphShapes> = {};
     for (const { attribute, graph } of graphs) {
-      const result = inferGraphIn(graph, new Scope(scope), ctx);
+      const result = branchShapes(graph, attribute, scope, ctx, record.takenBranch);
       results[attribute] = result;
       record.subgraphs.push({ attribute, result });
     }
-    const cond = inputs[0]?.value?.[0];
-    if (isNum(cond)) record.takenBranch = cond ? 'then_branch' : 'else_branch';
     const thenOut = results.then_branch ? outputsOf(results.then_branch) : [];
     const elseOut = results.else_branch ? outputsOf(results.else_branch) : [];
     if (record.takenBranch) return record.takenBranch === 'then_branch' ? thenOut : elseOut;
@@ -1409,6 +1449,19 @@ function controlFlow(
     if (i < stateCount || !out) return out;
     return { dtype: out.dtype, shape: out.shape ? [iterations, ...out.shape] : undefined };
   });
+}
+
+/**
+ * An If branch's shapes. A branch that may not run can hold shapes that are only valid for other
+ * inputs (a large kernel for large images): only a branch known to run makes the model invalid.
+ */
+function branchShapes(graph: GraphProto, attribute: string, scope: Scope, ctx: InferContext, taken: string | undefined): GraphShapes {
+  try {
+    return inferGraphIn(graph, new Scope(scope), ctx);
+  } catch (error) {
+    if (!(error instanceof InferscopeError) || error.code !== 'MODEL_INVALID' || taken === attribute) throw error;
+    return { graph, nodes: [], values: new Map() };
+  }
 }
 
 function scopeLookup(result: GraphShapes, name: string, scope: Scope): ValueShape | undefined {

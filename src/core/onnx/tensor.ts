@@ -6,7 +6,8 @@
  */
 import { InferscopeError } from '../../shared/errors';
 import { DataLocation, DataType, bytesToString, int64ToBigInt, int64ToNumber, type Int64, type TensorProto } from './codec';
-import { dtypeName, dtypeStorageBytes } from './dtypes';
+import { assertFits, describeTensor, elementCount, tensorBytes, type TensorSpec } from '../budget';
+import { dtypeBits, dtypeName, dtypeStorageBytes } from './dtypes';
 
 /** Where an external tensor's bytes live, as written in the model. */
 export interface ExternalDataRef {
@@ -38,25 +39,33 @@ export function tensorDims(tensor: TensorProto): number[] {
   return (tensor.dims ?? []).map((d) => int64ToNumber(d));
 }
 
-/** Number of elements the dims describe (1 for a scalar). */
+/** The tensor as the memory budget sees it (dims exact, as int64s). */
+export function tensorSpec(tensor: TensorProto, role = 'tensor'): TensorSpec {
+  const dims = (tensor.dims ?? []).map((d) => int64ToBigInt(d));
+  return { name: tensor.name ?? '', type: tensor.data_type ?? DataType.UNDEFINED, dims, role };
+}
+
+/**
+ * Number of elements the dims describe (1 for a scalar); MODEL_INVALID for a negative dim.
+ * Past 2^53 the number is the nearest double: callers that allocate check the budget first.
+ */
 export function tensorElementCount(tensor: TensorProto): number {
-  let count = 1;
-  for (const d of tensor.dims ?? []) count *= int64ToNumber(d);
-  return count;
+  return Number(elementCount(tensorSpec(tensor)));
 }
 
 export function isExternal(tensor: TensorProto): boolean {
   return tensor.data_location === DataLocation.EXTERNAL;
 }
 
-/** Rejects locations that could reach outside the model's folder. */
+/**
+ * Rejects locations that could reach outside the model's folder (MODEL_INVALID): a location is
+ * a file name written by whoever made the model, so it must be relative and never climb out.
+ * Symbolic links are followed where the file is opened (read.ts).
+ */
 export function checkExternalLocation(location: string, tensorName: string): void {
   const invalid = (why: string): never => {
-    throw new InferscopeError(
-      'EXTERNAL_DATA_INVALID',
-      `Tensor "${tensorName}" points to external data "${location}", which ${why}.`,
-      { detail: location },
-    );
+    const whose = tensorName ? `Tensor "${tensorName}" points to external data` : 'External data';
+    throw new InferscopeError('MODEL_INVALID', `${whose} "${location}", which ${why}.`, { detail: location });
   };
   if (location.length === 0) invalid('is empty');
   if (location.includes('\0')) invalid('contains a NUL character');
@@ -121,11 +130,19 @@ export function tensorRawBytes(tensor: TensorProto, external?: ExternalDataReade
         { detail: ref.location },
       );
     }
-    const length = ref.length ?? tensorByteSize(tensor);
+    // Only the bytes the dims need are read, however long the stored length says the data is;
+    // counted exactly, since dims from the file can multiply past what a double holds.
+    const spec = tensorSpec(tensor);
+    const needed = dtypeBits(tensor.data_type) === undefined ? undefined : tensorBytes(spec);
+    const stored = ref.length === undefined ? undefined : BigInt(ref.length);
+    const length = needed === undefined ? stored : stored === undefined || needed < stored ? needed : stored;
     if (length === undefined) {
       throw new InferscopeError('EXTERNAL_DATA_INVALID', `Tensor "${tensor.name ?? ''}" needs an external data length.`);
     }
-    return external.read(ref.location, ref.offset, length);
+    // The reader makes one Uint8Array of `length` bytes.
+    const what = describeTensor(spec);
+    assertFits([{ what, bytes: length, elements: length, arrayBytes: length }], `Reading the external data of ${what}`);
+    return external.read(ref.location, ref.offset, Number(length));
   }
   if (tensor.raw_data && tensor.raw_data.length > 0) return tensor.raw_data;
   return undefined;

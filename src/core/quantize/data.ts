@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { DimValues } from '../../shared/domain/app';
 import type { CalibrationSpec, Variant } from '../../shared/domain/variant';
 import { InferscopeError } from '../../shared/errors';
+import { assertFits, tensorNeed } from '../budget';
 import { DEFAULT_INT_RANGE, elementCount, inputRng, randomInputData, userInputData, type IntRange } from '../bench/inputs';
 import type { UserTensor } from '../bench/measurement';
 import { parseNpy, parseTensorProto } from '../bench/tensor-files';
@@ -76,16 +77,19 @@ export function resolveInputs(inputs: readonly ModelInput[], dims: DimValues = {
   return inputs.map((input) => ({
     name: input.name,
     type: input.type,
-    shape: (input.shape ?? []).map((d, axis) => {
-      if (typeof d === 'number' && Number.isInteger(d) && d >= 0) return d;
-      const name = typeof d === 'string' ? d : '';
-      if (name && dims[name] !== undefined) return dims[name];
-      if (axis === 0 && (!name || BATCH_NAMES.test(name))) return 1;
-      if (BATCH_NAMES.test(name)) return 1;
-      if (name && axis > 0 && SEQUENCE_NAMES.test(name)) return DEFAULT_SEQUENCE_LENGTH;
-      return 1;
-    }),
+    shape: (input.shape ?? []).map((d, axis) => chosenSize(d, axis, dims) ?? 1),
   }));
+}
+
+/** The size resolveInputs gives a declared dimension by rule, or undefined where it only falls back to 1. */
+export function chosenSize(d: number | string | null, axis: number, dims: DimValues = {}): number | undefined {
+  if (typeof d === 'number' && Number.isInteger(d) && d >= 0) return d;
+  const name = typeof d === 'string' ? d : '';
+  if (name && dims[name] !== undefined) return dims[name];
+  if (axis === 0 && (!name || BATCH_NAMES.test(name))) return 1;
+  if (BATCH_NAMES.test(name)) return 1;
+  if (name && axis > 0 && SEQUENCE_NAMES.test(name)) return DEFAULT_SEQUENCE_LENGTH;
+  return undefined;
 }
 
 /** Where a symbolic dimension may take any size: checking user tensors against the model's declared shape. */
@@ -234,7 +238,8 @@ export function randomSamples(
     load: async () => {
       const record: InputRecord = {};
       for (const input of inputs) {
-        const data = randomInputData(input.type, input.shape, inputRng(sampleSeed(seed, index), input.name), intRangeFor(input.name, intRanges));
+        const rng = inputRng(sampleSeed(seed, index), input.name);
+        const data = randomInputData(input.type, input.shape, rng, intRangeFor(input.name, intRanges), input.name);
         record[input.name] = { type: input.type, dims: input.shape, data: data as InputTensor['data'] };
       }
       return record;
@@ -408,6 +413,8 @@ export async function imageSamples(spec: ImageSpec, inputs: readonly ModelInput[
   const files = (await listDir(spec.dir)).filter((e) => !e.isDirectory && IMAGE_EXTENSIONS.test(e.name));
   if (files.length === 0) throw invalid(spec.dir, 'holds no .png or .jpg images.');
   const tensorDims = layout.layout === 'nchw' ? [1, layout.channels, layout.height, layout.width] : [1, layout.height, layout.width, layout.channels];
+  // A height and width the user typed (100000 × 100000) must not end in an allocation failure.
+  assertFits([tensorNeed({ name: input.name, type, dims: tensorDims })], 'Turning images into inputs');
   return files.map((entry) => {
     const file = path.join(spec.dir, entry.name);
     return {

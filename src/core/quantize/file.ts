@@ -24,6 +24,7 @@ import type { ExternalDataReader } from '../onnx/tensor';
 import { assertApplicable } from './common';
 import { buildQuantizeData, graphInputs, type QuantizeData } from './data';
 import { collectOutputs, compareWithReference, openSession, type ReferenceOutputs } from './evaluate';
+import { assertJobFits } from './footprint';
 import { MAX_LAYER_MODEL_BYTES, measureLayers, planLayers, tooLargeNote, type LayerMeasurement, type LayerPlan } from './layers';
 import { bytesViewing, detachFromBuffer, releaseMemory } from './memory';
 import { transformationFor } from './registry';
@@ -135,11 +136,14 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
   progress.emit({ stage: 'load', fraction: null, message: `reading ${path.basename(modelPath)}` }, true);
   let loaded: LoadedModel | undefined = await readModel(modelPath, signal ? { signal } : {});
   const sizeBefore = loaded.sizeBytes + loaded.externalData.reduce((sum, f) => sum + f.bytes, 0);
+  // A job this machine cannot hold is refused here, naming the tensor, before any input is made.
+  const calibrate = options.mode === 'int8-static';
+  assertJobFits(loaded.model, { evaluationSamples: request.evaluationSamples, calibrate }, request.dims);
   assertApplicable(transformation.canApply(loaded.model, options));
   const data = await buildQuantizeData({
     spec: request.calibration,
     inputs: graphInputs(loaded.model),
-    calibrate: options.mode === 'int8-static',
+    calibrate,
     evaluationSamples: request.evaluationSamples,
     dims: request.dims,
     intRanges: request.intRanges,

@@ -55,10 +55,14 @@ export class MovingAverageMinMaxCollector {
   }
 }
 
+/** Bins a histogram may reach by growing (2 MiB of counts per calibrated tensor) before its bins get wider. */
+export const MAX_HISTOGRAM_BINS = 1 << 18;
+
 /**
  * A histogram over [-limit, limit] (values) or [0, limit] (magnitudes). The first batch fixes
  * the bin width (2·limit/bins, or limit/bins); a batch beyond the limit adds bins of the same
- * width, so earlier counts are never re-binned, as ORT's collector does.
+ * width, so earlier counts are never re-binned, as ORT's collector does — up to maxBins: a value
+ * far beyond the range so far widens the bins instead (ORT would run out of memory there).
  */
 export class Histogram {
   counts: Float64Array = new Float64Array(0);
@@ -122,13 +126,45 @@ export class Histogram {
     return Math.min(this.counts.length - 1, Math.max(0, Math.floor((v - origin) / this.step)));
   }
 
+  /** Most bins this histogram keeps: four times its own count, and at least MAX_HISTOGRAM_BINS. */
+  private get maxBins(): number {
+    return Math.max(MAX_HISTOGRAM_BINS, 4 * this.bins);
+  }
+
   private grow(absMax: number): void {
-    const extra = Math.floor((absMax - this.limit) / this.step) + 1;
     const sides = this.magnitudes ? 1 : 2;
+    // A value far past the range so far (1e30 after values near 1) would need more bins than
+    // memory holds: wider bins first, then growth by whole bins of the new width.
+    if (this.counts.length + sides * ((absMax - this.limit) / this.step + 1) > this.maxBins) this.coarsen(absMax);
+    if (absMax <= this.limit) return;
+    const extra = Math.floor((absMax - this.limit) / this.step) + 1;
     const grown = new Float64Array(this.counts.length + sides * extra);
     grown.set(this.counts, this.magnitudes ? 0 : extra);
     this.counts = grown;
     this.limit += extra * this.step;
+  }
+
+  /**
+   * Merges every `factor` neighbouring bins into one, factor chosen so that the range out to
+   * `absMax` takes at most half of maxBins. Zero stays on a bin edge (values) or at the origin
+   * (magnitudes), so counts move whole into the wider bins and none is split.
+   */
+  private coarsen(absMax: number): void {
+    const sides = this.magnitudes ? 1 : 2;
+    const perSide = this.counts.length / sides;
+    const target = Math.floor(this.maxBins / (2 * sides));
+    // Finite: values are float32 (≤ 3.4e38) and the first width is at least a float32's smallest step.
+    const factor = Math.max(2, Math.ceil(Math.max(perSide, absMax / this.step) / target));
+    const newPerSide = Math.ceil(perSide / factor);
+    const merged = new Float64Array(newPerSide * sides);
+    for (let j = 0; j < this.counts.length; j++) {
+      // Counted from zero (values) or the origin (magnitudes), so a huge factor keeps small offsets exact.
+      const into = this.magnitudes ? Math.floor(j / factor) : newPerSide + Math.floor((j - perSide) / factor);
+      merged[into] = (merged[into] as number) + (this.counts[j] as number);
+    }
+    this.counts = merged;
+    this.step *= factor;
+    this.limit = newPerSide * this.step;
   }
 
   /** Index of the first bin where the cumulative share reaches `fraction` (numpy searchsorted, left). */

@@ -116,7 +116,7 @@ describe('readModel errors', () => {
     expect(scanTopLevel(new Uint8Array([0xff, 0xff, 0xff])).status).not.toBe('complete');
   });
 
-  it('EXTERNAL_DATA_MISSING names the missing file; EXTERNAL_DATA_INVALID for ".."', async () => {
+  it('EXTERNAL_DATA_MISSING names the missing file; MODEL_INVALID for ".." and absolute paths', async () => {
     const ext = (location: string, offset = 0) =>
       makeModel({
         nodes: [node('Relu', ['w'], ['y'])],
@@ -148,10 +148,10 @@ describe('readModel errors', () => {
 
     const escape = join(dir.path, 'escape.onnx');
     writeFileSync(escape, encodeModel(ext('../short.bin')));
-    expect(await codeOf(readModel(escape))).toBe('EXTERNAL_DATA_INVALID');
+    expect(await codeOf(readModel(escape))).toBe('MODEL_INVALID');
     const absolute = join(dir.path, 'absolute.onnx');
     writeFileSync(absolute, encodeModel(ext(join(dir.path, 'short.bin'))));
-    expect(await codeOf(readModel(absolute))).toBe('EXTERNAL_DATA_INVALID');
+    expect(await codeOf(readModel(absolute))).toBe('MODEL_INVALID');
 
     const fine = join(dir.path, 'fine.onnx');
     writeFileSync(fine, encodeModel(ext('short.bin', 4)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram, MinMaxCollector, MovingAverageMinMaxCollector } from '../../../src/core/quantize/histogram';
+import { Histogram, MAX_HISTOGRAM_BINS, MinMaxCollector, MovingAverageMinMaxCollector } from '../../../src/core/quantize/histogram';
 
 function normals(n: number, seed: number): Float32Array {
   // Deterministic Box–Muller over a small LCG: enough for shape tests.
@@ -80,6 +80,35 @@ describe('Histogram', () => {
     expect(r.max).toBeLessThan(10);
     expect(r.max).toBeGreaterThan(2);
     expect(r.min).toBeLessThan(-2);
+  });
+});
+
+describe('Histogram growth is bounded', () => {
+  it.each([false, true])('a value far past the range widens the bins instead of allocating without end (magnitudes: %s)', (magnitudes) => {
+    const h = new Histogram(2048, magnitudes);
+    h.add(normals(10000, 3));
+    // 1e30 after values near 1 would need ~1e33 bins of the first width ("Invalid typed array length").
+    h.add([1e30, -2e29, 0.5]);
+    expect(h.counts.length).toBeLessThanOrEqual(MAX_HISTOGRAM_BINS);
+    expect(h.total).toBe(10003);
+    expect(h.limit).toBeGreaterThanOrEqual(1e30);
+    expect(h.limit).toBeCloseTo((h.counts.length / (magnitudes ? 1 : 2)) * h.step, -20);
+    // Zero stays on a bin edge (values) or at the origin (magnitudes): the bin after it starts at 0.
+    const zeroBin = magnitudes ? 0 : h.counts.length / 2;
+    expect(h.edge(zeroBin)).toBeCloseTo(0, -20);
+    // The bin holding 1e30 is the last; the first batch lands in the bins around zero.
+    expect(h.counts[h.counts.length - 1]).toBe(1);
+    expect(h.percentileRange(50).max).toBeLessThan(1e30);
+  });
+
+  it('merges whole bins: counts keep their side of zero', () => {
+    const h = new Histogram(128, false);
+    h.add(Float32Array.from({ length: 64 }, (_, i) => (i < 32 ? -1 : 1) * (1 + (i % 32)) / 32));
+    h.add([1e9]);
+    const zero = h.counts.length / 2;
+    const below = Array.from(h.counts.subarray(0, zero)).reduce((a, b) => a + b, 0);
+    expect(below).toBe(32);
+    expect(h.total).toBe(65);
   });
 });
 
