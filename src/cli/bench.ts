@@ -7,6 +7,7 @@ import type { BenchPlanInput } from '../shared/domain/plan';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
 import { DEFAULT_CI_TARGET_REL, DEFAULT_MIN_ITERATIONS, formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../shared/stats';
 import { renderTable } from './table';
+import { parseIntList } from '../shared/parse/lists';
 
 export function parseDuration(value: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min)?$/i.exec(value.trim());
@@ -16,12 +17,13 @@ export function parseDuration(value: string): number {
   return unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
 }
 
-export function parseIntList(value: string): number[] {
-  const list = value.split(',').map((v) => Number(v.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isSafeInteger(n) || n < 0)) {
-    throw new InvalidArgumentError(`expected comma-separated whole numbers, got "${value}"`);
-  }
-  return list;
+/** A list option read as the app's form reads it (shared/parse/lists.ts); threads also take "default". */
+export function intListOption(options: { allowDefault?: boolean } = {}): (value: string) => number[] {
+  return (value) => {
+    const parsed = parseIntList(value, options);
+    if (!parsed.ok) throw new InvalidArgumentError(parsed.error);
+    return parsed.values;
+  };
 }
 
 export function parseRange(value: string): { min: number; max: number } {

@@ -13,7 +13,7 @@ import type { ModelSource } from '../shared/domain/app';
 import { InferscopeError, toErrorInfo } from '../shared/errors';
 import { call } from './run';
 import { printHardware, printModel, printSamples } from './print';
-import { parseDuration, parseIntList, parseRange, printRun, runBench, type BenchCliOptions } from './bench';
+import { intListOption, parseDuration, parseRange, printRun, runBench, type BenchCliOptions } from './bench';
 import { renderTable } from './table';
 import { collectPrices, parseElectricity, parseLatencyTarget, parseMilliseconds, parseThroughput, runAdvise, runCompare, type AdviseCliOptions, type CompareCliOptions } from './advise';
 import { runReport, type ReportCliOptions } from './report';
@@ -115,13 +115,13 @@ program
   .argument('<model>', 'path to a .onnx file, or sample:NAME')
   .option('--ep <list>', 'execution providers, e.g. cpu,webgpu (default: every provider that is ready here)')
   .option('--variants <ids>', 'also measure these variants of the model (ids from `inferscope quantize`), side by side with it')
-  .option('--batch <list>', 'batch sizes, e.g. 1,8 (default 1)', parseIntList)
-  .option('--threads <list>', 'intra-op threads, e.g. 1,2 (default: onnxruntime\'s choice, one per physical core)', parseIntList)
-  .option('--concurrency <list>', 'requests in flight, e.g. 1,4 (default 1)', parseIntList)
+  .option('--batch <list>', 'batch sizes, e.g. 1,8 (default 1)', intListOption())
+  .option('--threads <list>', 'intra-op threads, e.g. 1,2 or default (default: onnxruntime\'s choice, one per physical core)', intListOption({ allowDefault: true }))
+  .option('--concurrency <list>', 'requests in flight, e.g. 1,4 (default 1)', intListOption())
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable)', collectDim, {})
   .option('--min-time <duration>', 'measure at least this long (default 2s)', parseDuration)
   .option('--max-time <duration>', 'measure at most this long per configuration (default 20s)', parseDuration)
-  .option('--min-iterations <n>', 'measure at least this many runs (default 30)', (v) => parseIntList(v)[0])
+  .option('--min-iterations <n>', 'measure at least this many runs (default 30)', parsePositiveInt)
   .option('--ci-target <fraction>', 'stop once the 95 % CI of the median is within ± this share of it (default 0.01)', Number)
   .option('--inputs <dir>', 'a folder of your own input tensors (.npy or ONNX .pb, named after the inputs)')
   .option('--seed <n>', 'seed of the random inputs (default 0)', Number)
@@ -130,13 +130,15 @@ program
   .option('--profile', 'profile where every operator ran (default)', true)
   .option('--no-profile', 'skip the profiled placement pass')
   .option('--sweep [pNN=time]', 'capacity sweep: concurrency 1, 2, 4, … until throughput stops growing or the percentile passes the target (e.g. --sweep p95=50ms)', (v: string) => parseLatencyTarget(v))
-  .option('--max-concurrency <n>', 'highest concurrency a sweep tries (default 64)', (v) => parseIntList(v)[0])
+  .option('--max-concurrency <n>', 'highest concurrency a sweep tries (default 64)', parsePositiveInt)
   .option('--json <file>', 'write the run document (the JSON the app saves) to a file, or - for stdout')
   .action(async (model: string, opts: BenchCliOptions) => {
     const doc = await runBench(handlers(), parseModelArgument(model), opts);
     if (opts.json !== '-') console.log(printRun(doc));
     // The run's own error (a full disk) says what stopped it and what was kept; a failed run without one measured nothing.
-    if (doc.error) throw new InferscopeError(doc.error.code, doc.error.message, doc.error.detail !== undefined ? { detail: doc.error.detail } : undefined);
+    if (doc.error) {
+      throw new InferscopeError(doc.error.code, doc.error.message, doc.error.detail !== undefined ? { detail: doc.error.detail } : undefined);
+    }
     if (doc.status === 'failed') throw new InferscopeError(doc.configs.find((c) => c.error)?.error?.code ?? 'INTERNAL', 'No configuration could be measured.');
   });
 

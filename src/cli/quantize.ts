@@ -8,7 +8,8 @@ import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Handlers } from '../shared/contract';
 import type { ModelSource } from '../shared/domain/app';
-import type { CalibrationMethod, OutputQuality, QuantizeMode, QuantizeOptions } from '../shared/domain/quantize';
+import { BLOCK_SIZES, QuantizeModeSchema, type CalibrationMethod, type OutputQuality, type QuantizeMode, type QuantizeOptions } from '../shared/domain/quantize';
+import { parseNameList as parseNames } from '../shared/parse/lists';
 import type { CalibrationSpecInput, QuantizeProgress, QuantizeRequestInput, Variant } from '../shared/domain/variant';
 import { InferscopeError } from '../shared/errors';
 import { formatBytes, formatMs, formatPercent, formatSignificant } from '../shared/stats';
@@ -17,8 +18,7 @@ import { ProgressLine } from './progress';
 import { call } from './run';
 import { renderPairs, renderTable } from './table';
 
-export const QUANTIZE_MODES = ['int8-dynamic', 'int8-static', 'fp16', 'int4', 'q4f16'] as const satisfies readonly QuantizeMode[];
-const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
+export const QUANTIZE_MODES = QuantizeModeSchema.options;
 
 export interface QuantizeCliOptions {
   mode: QuantizeMode;
@@ -118,8 +118,9 @@ export function parseBlockSize(value: string): number {
   return n;
 }
 
+/** A repeatable option of names, read as the app's fields read them; repeats add up. */
 export function parseNameList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [...new Set([...previous, ...parseNames(value)])];
 }
 
 // ---- the command

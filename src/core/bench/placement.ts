@@ -11,28 +11,12 @@
  * describe shader programs, not graph nodes.
  */
 import { z } from 'zod';
+import { providerProfilerName } from '../../shared/domain/providers';
 
 const KERNEL_SUFFIX = '_kernel_time';
 
-/** onnxruntime-node's EP names → the provider name its profiler writes. */
-const PROVIDER_NAMES: Record<string, string> = {
-  cpu: 'CPUExecutionProvider',
-  webgpu: 'WebGpuExecutionProvider',
-  cuda: 'CUDAExecutionProvider',
-  tensorrt: 'TensorrtExecutionProvider',
-  dml: 'DmlExecutionProvider',
-  coreml: 'CoreMLExecutionProvider',
-  qnn: 'QNNExecutionProvider',
-  openvino: 'OpenVINOExecutionProvider',
-  migraphx: 'MIGraphXExecutionProvider',
-  rocm: 'ROCMExecutionProvider',
-  webnn: 'WebNNExecutionProvider',
-  xnnpack: 'XnnpackExecutionProvider',
-};
-
-export function providerNameForEp(ep: string): string {
-  return PROVIDER_NAMES[ep.toLowerCase()] ?? ep;
-}
+/** onnxruntime-node's EP name → the provider name its profiler writes. */
+export const providerNameForEp = providerProfilerName;
 
 export const PlacementNodeSchema = z.object({
   node: z.string(),

@@ -12,22 +12,9 @@ export interface OrtBackend {
   bundled: boolean;
 }
 
-const DISPLAY_NAMES: Record<string, string> = {
-  cpu: 'CPU',
-  webgpu: 'WebGPU',
-  cuda: 'CUDA',
-  tensorrt: 'TensorRT',
-  dml: 'DirectML',
-  coreml: 'Core ML',
-  qnn: 'QNN',
-  openvino: 'OpenVINO',
-  migraphx: 'MIGraphX',
-  rocm: 'ROCm',
-};
+import { providerDisplayName } from '../../shared/domain/providers';
 
-export function providerDisplayName(name: string): string {
-  return DISPLAY_NAMES[name] ?? name;
-}
+export { providerDisplayName };
 
 /** The EPs this onnxruntime-node build knows, loaded lazily so importing this module loads no native code. */
 export async function listOrtBackends(): Promise<OrtBackend[]> {

@@ -13,7 +13,7 @@ import {
   machineLabel,
   measuresVariants,
   ORIGINAL_VARIANT,
-  providerDisplayName,
+  runProviderName,
   threadsLabel,
   variantLabel,
   variantQualityText,
@@ -275,7 +275,7 @@ export function setupsSection(ctx: SectionContext): string {
 
 /** "CPU, 4 threads" / "CUDA": threads only shape CPU kernels. */
 function deviceText(run: RunDocument, ep: string, threads: number): string {
-  return deviceClassOf(run, ep) === 'gpu' ? providerDisplayName(run, ep) : `${providerDisplayName(run, ep)}, ${threadsLabel(threads)}`;
+  return deviceClassOf(run, ep) === 'gpu' ? runProviderName(run, ep) : `${runProviderName(run, ep)}, ${threadsLabel(threads)}`;
 }
 
 /** "<run> · <variant> · " as far as the report has several runs or variants. */

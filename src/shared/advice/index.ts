@@ -44,7 +44,7 @@ export {
   machinesDiffer,
   measuresVariants,
   ORIGINAL_VARIANT,
-  providerDisplayName,
+  runProviderName,
   runLabels,
   setupLabel,
   threadsLabel,

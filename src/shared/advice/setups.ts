@@ -4,26 +4,12 @@
  * which together make one latency–throughput curve.
  */
 import type { DeviceClass } from '../domain/advice';
-import type { Gpu } from '../domain/hardware';
+import { isGpuProvider, providerDisplayName, providerVendor } from '../domain/providers';
 import type { ConfigResult, RunDocument } from '../domain/run';
 
-/**
- * Providers that run on a GPU (or Apple's GPU/Neural Engine) when they run at all. The rest
- * (cpu, xnnpack, openvino's CPU device, qnn's NPU) use the machine that was priced as a CPU
- * machine. WebGPU counts only on a hardware adapter.
- */
-const GPU_PROVIDERS: ReadonlySet<string> = new Set(['cuda', 'tensorrt', 'rocm', 'migraphx', 'dml', 'coreml', 'webgpu']);
-
-const PROVIDER_VENDOR: Readonly<Record<string, Gpu['vendor']>> = {
-  cuda: 'nvidia',
-  tensorrt: 'nvidia',
-  rocm: 'amd',
-  migraphx: 'amd',
-  coreml: 'apple',
-};
-
-export function providerDisplayName(run: RunDocument, ep: string): string {
-  return run.environment.hardware.providers.find((p) => p.name === ep)?.displayName ?? ep;
+/** The provider's name as the run's machine reported it, else the usual one. */
+export function runProviderName(run: RunDocument, ep: string): string {
+  return run.environment.hardware.providers.find((p) => p.name === ep)?.displayName ?? providerDisplayName(ep);
 }
 
 /** The provider's only adapter is a software emulation (WebGPU on SwiftShader): a fallback, never a GPU. */
@@ -32,8 +18,13 @@ export function isSoftwareAdapter(run: RunDocument, ep: string): boolean {
   return hw.providers.find((p) => p.name === ep)?.software === true || hw.providerAssessments.find((p) => p.name === ep)?.software === true;
 }
 
+/**
+ * Providers that run on a GPU (or Apple's GPU/Neural Engine) count as GPU setups when they run at
+ * all. The rest (cpu, xnnpack, openvino's CPU device, qnn's NPU) use the machine that was priced
+ * as a CPU machine. WebGPU counts only on a hardware adapter.
+ */
 export function isHardwareGpuProvider(run: RunDocument, ep: string): boolean {
-  return GPU_PROVIDERS.has(ep) && !isSoftwareAdapter(run, ep);
+  return isGpuProvider(ep) && !isSoftwareAdapter(run, ep);
 }
 
 export function deviceClassOf(run: RunDocument, ep: string): DeviceClass {
@@ -44,7 +35,7 @@ export function deviceClassOf(run: RunDocument, ep: string): DeviceClass {
 export function gpuNameFor(run: RunDocument, ep: string): string | null {
   if (!isHardwareGpuProvider(run, ep)) return null;
   const hw = run.environment.hardware;
-  const vendor = PROVIDER_VENDOR[ep];
+  const vendor = providerVendor(ep);
   const candidates = vendor ? hw.gpus.filter((g) => g.vendor === vendor) : hw.gpus;
   const deviceId = run.plan.epOptions[ep]?.device_id;
   const chosen = (typeof deviceId === 'number' ? candidates[deviceId] : undefined) ?? candidates[0];
@@ -128,7 +119,7 @@ export function threadsLabel(threads: number): string {
 
 /** "CPU with 2 threads, batch 1" / "CUDA on NVIDIA L4, batch 8" / "int8 dynamic on CPU with 2 threads, batch 1". */
 export function setupLabel(run: RunDocument, ep: string, threads: number, batch: number, variant: string | null = null): string {
-  const name = providerDisplayName(run, ep);
+  const name = runProviderName(run, ep);
   const gpu = gpuNameFor(run, ep);
   let device = gpu ? `${name} on ${gpu}` : name;
   const software = isSoftwareAdapter(run, ep);
@@ -137,7 +128,7 @@ export function setupLabel(run: RunDocument, ep: string, threads: number, batch:
     device += ` on ${adapter ?? 'a software adapter'}, not a GPU`;
   }
   // Threads only shape CPU kernels; on a GPU provider or a software adapter they are noise in the label.
-  const threadsPart = deviceClassOf(run, ep) === 'cpu' && !software && !GPU_PROVIDERS.has(ep) ? ` with ${threadsLabel(threads)}` : '';
+  const threadsPart = deviceClassOf(run, ep) === 'cpu' && !software && !isGpuProvider(ep) ? ` with ${threadsLabel(threads)}` : '';
   const model = variant === null ? '' : `${variantLabel(run, variant)} on `;
   return `${model}${device}${threadsPart}, batch ${batch}`;
 }

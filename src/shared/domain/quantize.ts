@@ -8,6 +8,10 @@ import { z } from 'zod';
 export const QuantizeModeSchema = z.enum(['int8-dynamic', 'int8-static', 'fp16', 'int4', 'q4f16']);
 export type QuantizeMode = z.infer<typeof QuantizeModeSchema>;
 
+/** int4/q4f16: K values per block that MatMulNBits takes. */
+export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
+export const BlockSizeSchema = z.union(BLOCK_SIZES.map((size) => z.literal(size)) as [z.ZodLiteral<16>, ...z.ZodLiteral<(typeof BLOCK_SIZES)[number]>[]]);
+
 export const Int8TypeSchema = z.enum(['int8', 'uint8']);
 export type Int8Type = z.infer<typeof Int8TypeSchema>;
 
@@ -50,7 +54,7 @@ export const QuantizeOptionsSchema = z.object({
   /** Histogram bins for percentile and entropy calibration (default 2048). */
   bins: z.number().int().min(128).max(65536).optional(),
   /** int4/q4f16: K values per block (default 32). */
-  blockSize: z.union([z.literal(16), z.literal(32), z.literal(64), z.literal(128), z.literal(256)]).optional(),
+  blockSize: BlockSizeSchema.optional(),
   /** int4: symmetric blocks (default true); int8: symmetric weights (default: exactly when the weight type is signed). */
   symmetric: z.boolean().optional(),
   /** MatMulNBits compute precision: 0 unset, 1 fp32, 2 fp16, 3 bf16, 4 int8. */

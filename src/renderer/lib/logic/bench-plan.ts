@@ -3,6 +3,7 @@ import type { ProviderStatus } from '../../../shared/domain/hardware';
 import type { SymbolicDim } from '../../../shared/domain/model';
 import { concurrencyRefusal, type BenchPlanInput, type GraphOptimizationLevel } from '../../../shared/domain/plan';
 import { DEFAULT_CI_TARGET_REL, DEFAULT_MAX_TIME_MS, DEFAULT_MIN_ITERATIONS, DEFAULT_MIN_TIME_MS } from '../../../shared/stats/constants';
+import { DEFAULT_THREADS_TEXT, parseIntList, type ListParse } from '../../../shared/parse/lists';
 
 /**
  * The plan form as typed. Lists and numbers stay text so a half-typed value ("1, 2,") survives
@@ -33,7 +34,7 @@ export interface BenchDraft {
 
 export type DraftField = Exclude<keyof BenchDraft, 'dims' | 'graphOptimizationLevel' | 'profile'> | `dim:${string}` | 'eps' | 'model';
 
-export const DEFAULT_THREADS_TEXT = 'default';
+export { DEFAULT_THREADS_TEXT };
 
 export function defaultDraft(): BenchDraft {
   return {
@@ -55,36 +56,7 @@ export function defaultDraft(): BenchDraft {
   };
 }
 
-export type ListParse = { ok: true; values: number[] } | { ok: false; error: string };
-
-/**
- * "1, 2,4" → [1, 2, 4], sorted and without repeats (as the plan schema stores them).
- * With `allowDefault`, "default" reads as 0 and 0 itself is allowed (threads).
- */
-export function parseIntList(text: string, options: { allowDefault?: boolean } = {}): ListParse {
-  const parts = text
-    .split(/[,\s]+/)
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
-  if (parts.length === 0) return { ok: false, error: 'Enter at least one value' };
-  const values: number[] = [];
-  for (const part of parts) {
-    if (options.allowDefault && part.toLowerCase() === DEFAULT_THREADS_TEXT) {
-      values.push(0);
-      continue;
-    }
-    const value = Number(part);
-    const smallest = options.allowDefault ? 0 : 1;
-    if (!/^\d+$/.test(part) || !Number.isSafeInteger(value) || value < smallest) {
-      return {
-        ok: false,
-        error: options.allowDefault ? `“${part}” is not a whole number or “default”` : `“${part}” is not a whole number of 1 or more`,
-      };
-    }
-    values.push(value);
-  }
-  return { ok: true, values: [...new Set(values)].sort((a, b) => a - b) };
-}
+export { parseIntList, type ListParse };
 
 /** A threads value as the person reads it: 0 is onnxruntime's default. */
 export function threadsLabel(threads: number): string {

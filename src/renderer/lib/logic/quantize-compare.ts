@@ -7,7 +7,7 @@ import type { Variant } from '../../../shared/domain/variant';
 import { formatRatio } from '../../../shared/stats/format';
 import { fastInt8Name, hasFastInt8 } from './quantize-options';
 import { formatSqnr, SQNR_FAIR_DB, worstOutput, type WorstOutput } from './quantize-quality';
-import { providerColorSlot, providerLabel } from './run-results';
+import { providerColorSlot, providerDisplayName } from './run-results';
 
 /** Short on purpose: the side-by-side answers "faster or not", the Benchmark view measures properly. */
 export const COMPARE_MIN_TIME_S = 1;
@@ -181,7 +181,7 @@ export function compareGroups(doc: RunDocument, variants: readonly Variant[] = [
     const original = configOf('original');
     return {
       ep,
-      label: providerLabel(ep),
+      label: providerDisplayName(ep),
       software: software.has(ep),
       rows: models.map((model) => rowFor(model, configOf(model.id), original)).filter((row) => row.status !== 'missing'),
     };
@@ -234,7 +234,7 @@ export function compareAdvice(groups: readonly CompareGroup[], cpu: Pick<CpuInfo
       if (row.status === 'failed') lines.push(`${row.label} failed on ${group.label}${row.error ? `: ${row.error.replace(/[.\s]+$/, '')}` : ''}.`);
       if (group.ep !== 'cpu' && row.fallbackNodes.length > 0) {
         const ops = [...new Set(row.fallbackNodes.map((node) => node.op))].slice(0, 4).join(', ');
-        const to = [...new Set(row.fallbackNodes.map((node) => providerLabel(node.provider)))].join(' / ');
+        const to = [...new Set(row.fallbackNodes.map((node) => providerDisplayName(node.provider)))].join(' / ');
         lines.push(`${plural(row.fallbackNodes.length, 'node')} of ${row.label} fell back to ${to} on ${group.label} (${ops}): copies between devices eat into the gain.`);
       }
       const speedup = row.speedup;

@@ -2,9 +2,11 @@ import type { ModelSource } from '../../../shared/domain/app';
 import type { CpuInfo } from '../../../shared/domain/hardware';
 import type { CalibrationMethod, Int8Type, QuantizeMode, QuantizeOptions } from '../../../shared/domain/quantize';
 import type { CalibrationSpecInput, QuantizeRequestInput } from '../../../shared/domain/variant';
+import { parseNameList } from '../../../shared/parse/lists';
+import { BLOCK_SIZES, QuantizeModeSchema } from '../../../shared/domain/quantize';
 
 /** The order the modes are offered in, cheapest to try first. */
-export const QUANTIZE_MODES: readonly QuantizeMode[] = ['int8-dynamic', 'int8-static', 'fp16', 'int4', 'q4f16'];
+export const QUANTIZE_MODES: readonly QuantizeMode[] = QuantizeModeSchema.options;
 
 export interface ModeInfo {
   title: string;
@@ -46,7 +48,7 @@ export const MODE_INFO: Record<QuantizeMode, ModeInfo> = {
 export type TypeChoice = 'auto' | Int8Type;
 export type Toggle = 'auto' | 'on' | 'off';
 
-export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
+export { BLOCK_SIZES };
 export type BlockSize = (typeof BLOCK_SIZES)[number];
 
 export const ACCURACY_LEVELS: readonly { value: number; label: string }[] = [
@@ -185,17 +187,7 @@ export function imagePresetOf(data: Pick<DataDraft, 'scale' | 'mean' | 'std'>): 
   return IMAGE_PRESETS.find((p) => p.scale === scale && same(p.mean, mean) && same(p.std, std))?.id ?? 'custom';
 }
 
-/** "a, b\nc" → ["a", "b", "c"]: node and operator names never hold commas or line breaks. */
-export function parseNameList(text: string): string[] {
-  return [
-    ...new Set(
-      text
-        .split(/[,\n]/)
-        .map((name) => name.trim())
-        .filter((name) => name !== ''),
-    ),
-  ];
-}
+export { parseNameList };
 
 function parseTriple(text: string): number[] | null {
   const parts = text

@@ -13,45 +13,10 @@ export function configLabel(config: Pick<ConfigResult, 'batch' | 'threads' | 'co
   return `batch ${config.batch} · ${threadsLabel(config.threads)} · ${requests}`;
 }
 
-const PROVIDER_NAMES: Record<string, string> = {
-  cpu: 'CPU',
-  cuda: 'CUDA',
-  tensorrt: 'TensorRT',
-  webgpu: 'WebGPU',
-  dml: 'DirectML',
-  coreml: 'CoreML',
-  openvino: 'OpenVINO',
-  rocm: 'ROCm',
-  migraphx: 'MIGraphX',
-  qnn: 'QNN',
-  nnapi: 'NNAPI',
-  xnnpack: 'XNNPACK',
-  dnnl: 'oneDNN',
-  acl: 'ACL',
-  armnn: 'ArmNN',
-  vitisai: 'Vitis AI',
-  azure: 'Azure',
-  js: 'JS',
-};
+import { providerColorSlot, providerDisplayName } from '../../../shared/domain/providers';
 
-/**
- * A provider's short name from either spelling: onnxruntime-node's ("webgpu") or the one a
- * profile trace uses ("WebGpuExecutionProvider").
- */
-export function providerLabel(name: string): string {
-  const key = name.replace(/ExecutionProvider$/, '').toLowerCase();
-  return PROVIDER_NAMES[key] ?? name.replace(/ExecutionProvider$/, '');
-}
-
-/** One colour slot per provider kind, so CPU reads the same in every bar of every run. */
-export function providerColorSlot(name: string): number {
-  const key = name.replace(/ExecutionProvider$/, '').toLowerCase();
-  if (key === 'cpu') return 0;
-  if (key === 'webgpu' || key === 'js') return 1;
-  if (key === 'cuda' || key === 'tensorrt') return 2;
-  if (key === 'dml' || key === 'coreml' || key === 'openvino') return 3;
-  return 4;
-}
+/** Provider names and chart colours come from the one provider table. */
+export { providerColorSlot, providerDisplayName };
 
 export interface PlacementShare {
   provider: string;
@@ -68,7 +33,7 @@ export function placementShares(placement: Pick<Placement, 'nodesByEp' | 'timeSh
   return [...providers]
     .map((provider) => ({
       provider,
-      label: providerLabel(provider),
+      label: providerDisplayName(provider),
       nodes: placement.nodesByEp[provider] ?? 0,
       timeShare: placement.timeShareByEp[provider] ?? 0,
       slot: providerColorSlot(provider),

@@ -198,7 +198,7 @@ export class RunFollower {
       this.early.status = event.status;
       return;
     }
-    this.run = { ...this.run, status: event.status };
+    this.run = { ...this.run, status: event.status, error: event.error ?? this.run.error };
     this.ended();
     // The saved document carries what events do not: run warnings, finish time.
     void this.reload();
