@@ -18,7 +18,7 @@ import {
   estimateRemainingMs,
   fastestConfig,
   placementShares,
-  providerLabel,
+  providerDisplayName,
   runFileName,
   runFraction,
   runWarnings,
@@ -210,10 +210,10 @@ describe('run results', () => {
   });
 
   it('names providers the same from either spelling', () => {
-    expect(providerLabel('WebGpuExecutionProvider')).toBe('WebGPU');
-    expect(providerLabel('webgpu')).toBe('WebGPU');
-    expect(providerLabel('CPUExecutionProvider')).toBe('CPU');
-    expect(providerLabel('FancyExecutionProvider')).toBe('Fancy');
+    expect(providerDisplayName('WebGpuExecutionProvider')).toBe('WebGPU');
+    expect(providerDisplayName('webgpu')).toBe('WebGPU');
+    expect(providerDisplayName('CPUExecutionProvider')).toBe('CPU');
+    expect(providerDisplayName('FancyExecutionProvider')).toBe('Fancy');
   });
 
   it('orders placement by time share and keeps providers with nodes but no time', () => {
