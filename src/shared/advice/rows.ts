@@ -73,27 +73,32 @@ function pointStatus(estimate: PercentileEstimate, waitMs: number, options: Capa
   return 'fails';
 }
 
-export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
-  const { requirement, prices } = ctx;
-  const { run, ep, batch, threads } = setup;
-  const percentile = watchedPercentile(requirement);
-  const options = capacityOptions(requirement, batch);
-  const target = requirement.throughputRps;
-  const deviceClass = deviceClassOf(run, ep);
-  const gpuName = gpuNameFor(run, ep);
-  const price = instancePrice(prices, deviceClass, gpuName);
-  const eligible = batch === 1 || requirement.latency === null || requirement.maxBatchDelayMs > 0;
-  const issues: string[] = [];
+type CurvePointWithCi = CurvePoint & { latencyCiLowMs: number | null; latencyCiHighMs: number | null };
 
+interface PointInputs {
+  percentile: ReturnType<typeof watchedPercentile>;
+  options: CapacityOptions;
+  eligible: boolean;
+  target: number | null;
+  pricePerHour: number;
+  deviceClass: ReturnType<typeof deviceClassOf>;
+}
+
+/** Each measured concurrency level: its percentile with CI, the wait for a batch, status and cost. */
+function measuredPoints(setup: Setup, input: PointInputs): { points: CapacityPoint[]; curve: CurvePointWithCi[] } {
+  const { percentile, options, eligible, target, pricePerHour } = input;
   const points: CapacityPoint[] = [];
-  const curve: (CurvePoint & { latencyCiLowMs: number | null; latencyCiHighMs: number | null })[] = [];
+  const curve: CurvePointWithCi[] = [];
   for (const config of setup.configs) {
     if (!isMeasured(config)) continue;
     const estimate = percentileOf(config, percentile);
     const throughputRps = config.throughput.itemsPerSec;
-    const wait = batchWaitMs(batch, throughputRps);
+    const wait = batchWaitMs(setup.batch, throughputRps);
     const status = pointStatus(estimate, wait, options);
     const meetsHere = eligible && (status === null || estimate.value + wait <= options.targetMs) && wait <= options.maxBatchDelayMs;
+    const cost = !meetsHere || throughputRps <= 0 ? null
+      : target === null ? costPerMillion(pricePerHour, 1, throughputRps)
+      : costPerMillion(pricePerHour, instancesFor(target, throughputRps), target);
     points.push({
       configId: config.id,
       concurrency: config.concurrency,
@@ -107,58 +112,69 @@ export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
       medianCiHighMs: config.latencyMs.ciHigh,
       batchWaitMs: wait,
       status,
-      costPerMillion:
-        meetsHere && throughputRps > 0
-          ? target === null
-            ? costPerMillion(price.perHour, 1, throughputRps)
-            : costPerMillion(price.perHour, instancesFor(target, throughputRps), target)
-          : null,
+      costPerMillion: cost,
       stable: config.stable,
       ciHalfWidthRel: config.latencyMs.ciHalfWidthRel,
-      // The GPU's draw where nvidia-smi reports it; for CPU setups the CPU package's (RAPL) where readable.
-      powerWatts: config.gpu?.powerDrawWatts ?? (config.ep === 'cpu' ? (config.cpu?.packagePowerWatts ?? null) : null),
+      // The GPU's draw (nvidia-smi) for GPU setups; for CPU setups the CPU package's (RAPL) where readable.
+      // nvidia-smi also reads while a CPU configuration runs: that idle GPU's draw is not the CPU setup's.
+      powerWatts: input.deviceClass === 'gpu' ? (config.gpu?.powerDrawWatts ?? null) : config.ep === 'cpu' ? (config.cpu?.packagePowerWatts ?? null) : null,
     });
     curve.push({ concurrency: config.concurrency, throughputRps, latencyMs: estimate.value, latencyCiLowMs: estimate.low, latencyCiHighMs: estimate.high });
   }
+  return { points, curve };
+}
 
+type Serving = { instances: number; ok: boolean } | null;
+
+/** Capacity under the target, and whether the requirement is served at the estimate and at both CI ends. */
+function servingEstimates(curve: CurvePointWithCi[], options: CapacityOptions, target: number | null, eligible: boolean) {
   const capacity = capacityOf(curve, options);
-  const frontier = throughputFrontier(curve);
-  const pessimisticFrontier = throughputFrontier(curve.map((p) => ({ ...p, latencyMs: p.latencyCiHighMs ?? Infinity })));
-  const optimisticFrontier = throughputFrontier(curve.map((p) => ({ ...p, latencyMs: p.latencyCiLowMs ?? 0 })));
-
-  const servesRequirement = (capacityRps: number | null, curveFrontier: readonly CurvePoint[]): { instances: number; ok: boolean } | null => {
-    if (capacityRps === null || capacityRps <= 0) return null;
+  const serves = (capacityRps: number | null, frontier: readonly CurvePoint[]): Serving => {
+    if (!eligible || capacityRps === null || capacityRps <= 0) return null;
     const instances = target === null ? 1 : instancesFor(target, capacityRps);
     const load = target === null ? capacityRps : target / instances;
-    return { instances, ok: meetsAtLoad(curveFrontier, load, options) };
+    return { instances, ok: meetsAtLoad(frontier, load, options) };
   };
-  const estimate = eligible ? servesRequirement(capacity.maxThroughputRps, frontier) : null;
-  const pessimistic = eligible ? servesRequirement(capacity.lowRps, pessimisticFrontier) : null;
-  const optimistic = eligible ? servesRequirement(capacity.highRps, optimisticFrontier) : null;
+  const estimate = serves(capacity.maxThroughputRps, throughputFrontier(curve));
+  const pessimistic = serves(capacity.lowRps, throughputFrontier(curve.map((p) => ({ ...p, latencyMs: p.latencyCiHighMs ?? Infinity }))));
+  const optimistic = serves(capacity.highRps, throughputFrontier(curve.map((p) => ({ ...p, latencyMs: p.latencyCiLowMs ?? 0 }))));
   const meetsRequirement = estimate?.ok === true;
+  const targetStatus: TargetStatus = meetsRequirement
+    ? pessimistic?.ok === true && pessimistic.instances === estimate?.instances ? 'meets' : 'borderline'
+    : optimistic?.ok === true ? 'borderline' : 'fails';
+  return { capacity, estimate, pessimistic, meetsRequirement, targetStatus };
+}
 
-  let targetStatus: TargetStatus;
-  if (meetsRequirement) targetStatus = pessimistic?.ok === true && pessimistic.instances === estimate?.instances ? 'meets' : 'borderline';
-  else targetStatus = optimistic?.ok === true ? 'borderline' : 'fails';
-
-  if (!eligible) {
-    issues.push(`Batch ${batch} needs time for a batch to fill: it is considered only with a batching delay (--batch-delay).`);
-  } else if (capacity.maxThroughputRps === null && requirement.latency !== null && points.length > 0) {
+/** Why a setup misses the requirement, in words: not eligible, misses at every level, or at the load it must carry. */
+function missIssues(setup: Setup, ctx: { requirement: Requirement; options: CapacityOptions; eligible: boolean }, points: CapacityPoint[], serving: ReturnType<typeof servingEstimates>): string[] {
+  const { requirement, options, eligible } = ctx;
+  const { batch } = setup;
+  const percentile = watchedPercentile(requirement);
+  const target = requirement.throughputRps;
+  const { capacity, estimate } = serving;
+  if (!eligible) return [`Batch ${batch} needs time for a batch to fill: it is considered only with a batching delay (--batch-delay).`];
+  if (capacity.maxThroughputRps === null && requirement.latency !== null && points.length > 0) {
     const best = points.reduce((a, b) => (b.percentileMs + b.batchWaitMs < a.percentileMs + a.batchWaitMs ? b : a));
     if (batch > 1 && best.batchWaitMs > options.maxBatchDelayMs) {
-      issues.push(`A batch of ${batch} takes ${formatMs(best.batchWaitMs)} to fill even at ${formatRps(best.throughputRps)}, more than the ${formatMs(options.maxBatchDelayMs)} batching delay allowed.`);
-    } else {
-      issues.push(`Misses ${percentile} ≤ ${formatMs(options.targetMs)} at every level measured: ${formatMs(best.percentileMs + best.batchWaitMs)} at best (concurrency ${best.concurrency}).`);
+      return [`A batch of ${batch} takes ${formatMs(best.batchWaitMs)} to fill even at ${formatRps(best.throughputRps)}, more than the ${formatMs(options.maxBatchDelayMs)} batching delay allowed.`];
     }
-  } else if (estimate && !estimate.ok && target !== null) {
+    return [`Misses ${percentile} ≤ ${formatMs(options.targetMs)} at every level measured: ${formatMs(best.percentileMs + best.batchWaitMs)} at best (concurrency ${best.concurrency}).`];
+  }
+  if (estimate && !estimate.ok && target !== null) {
     const load = target / estimate.instances;
-    issues.push(
+    return [
       batch > 1
         ? `At ${formatRps(load)} per instance (${estimate.instances} instance${estimate.instances === 1 ? '' : 's'} for ${formatRps(target)}) a batch of ${batch} takes ${formatMs(batchWaitMs(batch, load))} to fill: beyond the batching delay or the latency target.`
         : `At ${formatRps(load)} per instance the latency target is missed.`,
-    );
+    ];
   }
+  return [];
+}
 
+/** Whether the levels the capacity rests on can carry a verdict, and what is missing where they cannot. */
+function reliabilityOf(setup: Setup, requirement: Requirement, points: CapacityPoint[], capacity: ReturnType<typeof capacityOf>) {
+  const issues: string[] = [];
+  const percentile = watchedPercentile(requirement);
   // The levels the capacity rests on: up to the upper bracket (or all when nothing meets).
   const upTo = capacity.concurrency?.[1] ?? Infinity;
   const used = points.filter((p) => p.concurrency <= upTo);
@@ -175,13 +191,32 @@ export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
   }
   const reliable = used.length > 0 && used.every((p) => p.stable && p.ciHalfWidthRel <= VERDICT_MAX_CI_HALF_WIDTH) && percentileBounded;
   if (operating && !operating.percentileCiFromSamples) issues.push('The run kept no samples: the percentile CI is scaled from the median CI.');
-
   const percentileStable =
     operating !== undefined &&
     operating.percentileCiLowMs !== null &&
     operating.percentileCiHighMs !== null &&
     Math.max(operating.percentileMs - operating.percentileCiLowMs, operating.percentileCiHighMs - operating.percentileMs) <=
       PERCENTILE_STABLE_REL * operating.percentileMs;
+  return { used, operating, reliable, percentileStable, issues };
+}
+
+export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
+  const { requirement, prices } = ctx;
+  const { run, ep, batch, threads } = setup;
+  const options = capacityOptions(requirement, batch);
+  const target = requirement.throughputRps;
+  const deviceClass = deviceClassOf(run, ep);
+  const gpuName = gpuNameFor(run, ep);
+  const price = instancePrice(prices, deviceClass, gpuName);
+  const eligible = batch === 1 || requirement.latency === null || requirement.maxBatchDelayMs > 0;
+
+  const pointInputs = { percentile: watchedPercentile(requirement), options, eligible, target, pricePerHour: price.perHour, deviceClass };
+  const { points, curve } = measuredPoints(setup, pointInputs);
+  const serving = servingEstimates(curve, options, target, eligible);
+  const { capacity, estimate, pessimistic, meetsRequirement, targetStatus } = serving;
+  const reliability = reliabilityOf(setup, requirement, points, capacity);
+  const { used, operating } = reliability;
+  const issues = [...missIssues(setup, { requirement, options, eligible }, points, serving), ...reliability.issues];
 
   const cap = capacity.maxThroughputRps;
   const instances = estimate?.instances ?? null;
@@ -223,8 +258,8 @@ export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
     costPerMillionAtCapacity: cap !== null && cap > 0 ? costPerMillion(price.perHour, 1, cap) : null,
     energyPerInferenceJ: energy,
     electricityPerMillion: energy === null ? null : electricityPerMillion(energy, prices.electricityPerKwh),
-    reliable,
-    percentileStable,
+    reliable: reliability.reliable,
+    percentileStable: reliability.percentileStable,
     issues,
     warnings,
   };

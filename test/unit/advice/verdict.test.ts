@@ -123,6 +123,19 @@ describe('verdict on crafted runs', () => {
     expect(advise([run], { latency: p95At50ms, throughputRps: 100 }).rows.every((r) => r.energyPerInferenceJ === null || r.deviceClass === 'gpu')).toBe(true);
   });
 
+  test('a CPU setup on a machine with an NVIDIA GPU uses the CPU package power, not the idle GPU read meanwhile', () => {
+    const run = fixtureRun('gpu-server');
+    const gpuReading = { memoryUsedBytes: 2 ** 30, utilizationPercent: 0, powerDrawWatts: 400 };
+    const withBoth: RunDocument = {
+      ...run,
+      configs: run.configs.map((c) => (c.ep === 'cpu' && c.cpu ? { ...c, gpu: gpuReading, cpu: { ...c.cpu, packagePowerWatts: 60 } } : c)),
+    };
+    const verdict = advise([withBoth], { latency: p95At50ms, throughputRps: 100 });
+    const cpuPoints = verdict.rows.filter((r) => r.ep === 'cpu').flatMap((r) => r.points);
+    expect(cpuPoints.length).toBeGreaterThan(0);
+    for (const point of cpuPoints) expect(point.powerWatts).toBe(60);
+  });
+
   test('says so when the runs measure different models', () => {
     const a = fixtureRun('cpu-only');
     const b: RunDocument = { ...a, id: 'other-model-run', model: { ...a.model, name: 'another-model' } };

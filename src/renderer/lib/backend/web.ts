@@ -1,4 +1,4 @@
-import type { EventName } from '../../../shared/contract';
+import type { EventName, Result } from '../../../shared/contract';
 import { DEFAULT_MAX_MESSAGE_BYTES, WIRE_CLOSE, type ClientMessage, type ServerMessage } from '../../../shared/contract/wire';
 import { isCommandName, isEventName } from './names';
 import { isErrorCode, type ErrorInfo } from '../../../shared/errors';
@@ -58,8 +58,91 @@ interface Pending {
 
 const OPEN = 1;
 
+function parseServerMessage(data: unknown): ServerMessage | null {
+  if (typeof data !== 'string') return null;
+  try {
+    return JSON.parse(data) as ServerMessage;
+  } catch {
+    return null;
+  }
+}
+
+/** Commands sent (or waiting for the socket) and not answered yet. */
+class PendingCalls {
+  private readonly calls = new Map<number, Pending>();
+  private lastId = 0;
+
+  nextId(): number {
+    return ++this.lastId;
+  }
+
+  add(id: number, call: Pending): void {
+    this.calls.set(id, call);
+  }
+
+  unsent(): Pending[] {
+    return [...this.calls.values()].filter((call) => !call.sent);
+  }
+
+  settle(id: number, result: Result<unknown>): void {
+    const call = this.calls.get(id);
+    if (!call) return;
+    this.calls.delete(id);
+    if (result.ok) call.resolve(result.value);
+    else call.reject(new BackendError(result.error));
+  }
+
+  rejectAll(error: BackendError): void {
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    for (const call of calls) call.reject(error);
+  }
+}
+
+/** Listeners of contract events, by event. */
+class EventListeners {
+  private readonly byEvent = new Map<EventName, Set<(payload: unknown) => void>>();
+
+  add(event: EventName, listener: (payload: unknown) => void): () => void {
+    let set = this.byEvent.get(event);
+    if (!set) this.byEvent.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  emit(event: EventName, payload: unknown): void {
+    for (const listener of this.byEvent.get(event) ?? []) listener(payload);
+  }
+}
+
+/** POSTs a dropped or chosen model to the host; answers where the host keeps it. */
+async function uploadFile(fetchFn: typeof fetch, uploadUrl: string, file: File): Promise<{ path: string }> {
+  let response: Response;
+  try {
+    response = await fetchFn(`${uploadUrl}?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: file,
+    });
+  } catch {
+    throw new BackendError(LOST_CONNECTION);
+  }
+  const body = (await response.json().catch(() => null)) as
+    | { path?: unknown; error?: { code?: unknown; message?: unknown } }
+    | null;
+  if (response.ok && typeof body?.path === 'string') return { path: body.path };
+  const code = body?.error?.code;
+  throw new BackendError({
+    code: isErrorCode(code) ? code : response.status === 401 ? 'UNAUTHORIZED' : 'IO_ERROR',
+    message:
+      typeof body?.error?.message === 'string'
+        ? body.error.message
+        : `Uploading ${file.name} failed (HTTP ${response.status})`,
+  });
+}
 /**
- * The browser host: one WebSocket to the page's own origin carries every command and event.
+ * The browser host: one WebSocket
+ to the page's own origin carries every command and event.
  * Authentication is the HttpOnly cookie the host set when the page was opened with its token,
  * so nothing here handles secrets.
  */
@@ -69,10 +152,9 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
   const backoff = options.backoffMs ?? RECONNECT_BACKOFF_MS;
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
 
-  const pending = new Map<number, Pending>();
-  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  const pending = new PendingCalls();
+  const events = new EventListeners();
   const connectionListeners = new Set<(state: ConnectionState) => void>();
-  let nextId = 1;
   let socket: SocketLike | null = null;
   let state: ConnectionState = 'connecting';
   let failedAttempts = 0;
@@ -94,11 +176,9 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
       if (socket !== current) return;
       failedAttempts = 0;
       setState('connected');
-      for (const call of pending.values()) {
-        if (!call.sent) {
-          call.sent = true;
-          current.send(call.message);
-        }
+      for (const call of pending.unsent()) {
+        call.sent = true;
+        current.send(call.message);
       }
     });
     current.addEventListener('message', (event) => {
@@ -110,7 +190,7 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
       if (socket !== current) return;
       socket = null;
       // Calls queued while reconnecting fail too: a host that stays away must not hang the UI.
-      rejectAll(new BackendError(event.code === WIRE_CLOSE.tooLarge.code ? tooLarge(maxMessageBytes) : LOST_CONNECTION));
+      pending.rejectAll(new BackendError(event.code === WIRE_CLOSE.tooLarge.code ? tooLarge(maxMessageBytes) : LOST_CONNECTION));
       setState('disconnected');
       if (closed) return;
       const delay = backoff[Math.min(failedAttempts, backoff.length - 1)] ?? 1000;
@@ -119,54 +199,12 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
     });
   }
 
-  function rejectAll(error: BackendError) {
-    const calls = [...pending.values()];
-    pending.clear();
-    for (const call of calls) call.reject(error);
-  }
-
   function receive(data: unknown) {
-    if (typeof data !== 'string') return;
-    let message: ServerMessage;
-    try {
-      message = JSON.parse(data) as ServerMessage;
-    } catch {
-      return;
+    const message = parseServerMessage(data);
+    if (message?.type === 'result') pending.settle(message.id, message.result);
+    else if (message?.type === 'event' && isEventName(message.event)) {
+      events.emit(message.event, message.payload);
     }
-    if (message.type === 'result') {
-      const call = pending.get(message.id);
-      if (!call) return;
-      pending.delete(message.id);
-      if (message.result.ok) call.resolve(message.result.value);
-      else call.reject(new BackendError(message.result.error));
-    } else if (message.type === 'event' && isEventName(message.event)) {
-      for (const listener of listeners.get(message.event) ?? []) listener(message.payload);
-    }
-  }
-
-  async function upload(file: File): Promise<{ path: string }> {
-    let response: Response;
-    try {
-      response = await fetchFn(`${options.uploadUrl}?name=${encodeURIComponent(file.name)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/octet-stream' },
-        body: file,
-      });
-    } catch {
-      throw new BackendError(LOST_CONNECTION);
-    }
-    const body = (await response.json().catch(() => null)) as
-      | { path?: unknown; error?: { code?: unknown; message?: unknown } }
-      | null;
-    if (response.ok && typeof body?.path === 'string') return { path: body.path };
-    const code = body?.error?.code;
-    throw new BackendError({
-      code: isErrorCode(code) ? code : response.status === 401 ? 'UNAUTHORIZED' : 'IO_ERROR',
-      message:
-        typeof body?.error?.message === 'string'
-          ? body.error.message
-          : `Uploading ${file.name} failed (HTTP ${response.status})`,
-    });
   }
 
   const backend: WebBackend = {
@@ -175,13 +213,13 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
     invoke(command, request) {
       if (!isCommandName(command)) return Promise.reject(unknownCommand(command));
       if (closed) return Promise.reject(new BackendError(LOST_CONNECTION));
-      const id = nextId++;
+      const id = pending.nextId();
       const message = JSON.stringify({ type: 'invoke', id, command, request } satisfies ClientMessage);
       // Refused here rather than by the host, which would close the connection for it.
       if (messageBytes(message, maxMessageBytes) > maxMessageBytes) return Promise.reject(new BackendError(tooLarge(maxMessageBytes)));
       return new Promise((resolve, reject) => {
         const call: Pending = { message, resolve: resolve as (value: unknown) => void, reject, sent: false };
-        pending.set(id, call);
+        pending.add(id, call);
         if (socket && socket.readyState === OPEN) {
           call.sent = true;
           socket.send(message);
@@ -191,11 +229,7 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
 
     on(event, listener) {
       if (!isEventName(event)) throw unknownEvent(event);
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      const wrapped = listener as (payload: unknown) => void;
-      set.add(wrapped);
-      return () => set.delete(wrapped);
+      return events.add(event, listener as (payload: unknown) => void);
     },
 
     async pickModel() {
@@ -204,7 +238,7 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
     },
 
     async uploadModel(file) {
-      const { path } = await upload(file);
+      const { path } = await uploadFile(fetchFn, options.uploadUrl, file);
       return { kind: 'path', path };
     },
 
@@ -220,7 +254,7 @@ export function createWebBackend(options: WebBackendOptions): WebBackend {
       const current = socket;
       socket = null;
       current?.close();
-      rejectAll(new BackendError(LOST_CONNECTION));
+      pending.rejectAll(new BackendError(LOST_CONNECTION));
       setState('disconnected');
     },
   };
