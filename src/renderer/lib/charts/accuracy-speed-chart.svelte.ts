@@ -66,7 +66,17 @@ const pointLabels: Plugin<'scatter'> = {
   },
 };
 
-function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfiguration<'scatter'> {
+interface Axes {
+  identicalAt: number;
+  yMin: number;
+  yMax: number;
+  xMin: number;
+  xMax: number;
+  logarithmic: boolean;
+}
+
+/** Room for every point and the original's lines; "identical outputs" drawn above the best SQNR. */
+function axesFor(data: AccuracySpeedData): Axes {
   const measured = data.points.map((p) => p.sqnrDb).filter((db): db is number => db !== null);
   const top = Math.max(SQNR_GOOD_DB + 10, ...measured.map((db) => db + 5));
   const identicalAt = Math.max(...measured, SQNR_GOOD_DB) + IDENTICAL_HEADROOM_DB;
@@ -75,11 +85,14 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
   const xs = [...data.points.map((p) => p.medianMs), ...data.originals.map((o) => o.medianMs)];
   const xMin = xs.length ? Math.min(...xs) * 0.8 : 0;
   const xMax = xs.length ? Math.max(...xs) * 1.2 : 1;
-  const logarithmic = xMin > 0 && xMax / xMin > LOG_AXIS_SPAN;
+  return { identicalAt, yMin, yMax, xMin, xMax, logarithmic: xMin > 0 && xMax / xMin > LOG_AXIS_SPAN };
+}
 
+/** One scatter per provider, a dashed line per original, and the quality thresholds. */
+function datasetsFor(data: AccuracySpeedData, axes: Axes, theme: ChartTheme): Dataset[] {
+  const { identicalAt, yMin, yMax, xMin, xMax } = axes;
   const datasets: Dataset[] = [];
-  const eps = [...new Set(data.points.map((point) => point.ep))];
-  for (const ep of eps) {
+  for (const ep of new Set(data.points.map((point) => point.ep))) {
     const points = data.points.filter((point) => point.ep === ep);
     const color = epColor(points[0]?.slot ?? 0);
     datasets.push({
@@ -126,6 +139,14 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
       pointHoverRadius: 0,
     });
   }
+  return datasets;
+}
+
+function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfiguration<'scatter'> {
+  const axes = axesFor(data);
+  const { yMin, yMax, xMin, xMax, logarithmic } = axes;
+  const datasets = datasetsFor(data, axes, theme);
+  const eps = new Set(data.points.map((point) => point.ep));
 
   return {
     type: 'scatter',
@@ -164,7 +185,7 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
       plugins: {
         // One entry per provider: the points' colour says where they were measured.
         legend: {
-          display: eps.length > 1,
+          display: eps.size > 1,
           position: 'bottom',
           labels: {
             color: theme.text,
