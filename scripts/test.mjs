@@ -16,6 +16,8 @@ const env = {
   XDG_CACHE_HOME: path.join(scratch, 'cache'),
   INFERSCOPE_HOME: path.join(scratch, 'home'),
   INFERSCOPE_TEST_HOOKS: '1',
+  // Tests that open onnxruntime sessions in their own process: no telemetry there either.
+  ORT_DISABLE_TELEMETRY: '1',
   FORCE_COLOR: '0',
   PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(scratch, 'playwright.json'),
 };
