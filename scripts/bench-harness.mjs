@@ -23,6 +23,7 @@ const seconds = Math.max(0.2, Number(args.seconds));
 const bundle = await bundleSources('harness', [
   "export { measureSamples } from './src/worker/measure';",
   "export { ProgressThrottle, RssPeak, runBackToBack } from './src/worker/loop';",
+  "export { RunWatch } from './src/worker/watch';",
   "export { benchFeeds } from './src/worker/feeds';",
   "export { ensureSample } from './src/core/zoo';",
   "export { computeStatistics } from './src/shared/stats';",
@@ -52,6 +53,8 @@ async function inferscopeLoop(session, feeds, ms) {
     signal: new AbortController().signal,
     // The worker posts progress to its host; here an equivalent structured clone stands in.
     progress: (value) => structuredClone(value),
+    // What the worker's loop also does between runs: tell the heartbeat thread a run is not stuck.
+    watch: new h.RunWatch(),
   });
   return measurement.samples;
 }

@@ -136,9 +136,8 @@ program
     const doc = await runBench(handlers(), parseModelArgument(model), opts);
     if (opts.json !== '-') console.log(printRun(doc));
     // The run's own error (a full disk) says what stopped it and what was kept; a failed run without one measured nothing.
-    if (doc.error) {
-      throw new InferscopeError(doc.error.code, doc.error.message, doc.error.detail !== undefined ? { detail: doc.error.detail } : undefined);
-    }
+    const stopped = doc.error;
+    if (stopped) throw new InferscopeError(stopped.code, stopped.message, stopped.detail !== undefined ? { detail: stopped.detail } : undefined);
     if (doc.status === 'failed') throw new InferscopeError(doc.configs.find((c) => c.error)?.error?.code ?? 'INTERNAL', 'No configuration could be measured.');
   });
 

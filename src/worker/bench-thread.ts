@@ -12,6 +12,7 @@ import type { BenchConfig } from '../core/bench/measurement';
 import { benchFeeds, type ResolvedInput } from './feeds';
 import { nowMs, runBackToBack, Warmup, type WarmupOutcome } from './loop';
 import { createSession, firstRun } from './steps';
+import { RunWatch } from './watch';
 
 export const BENCH_THREAD_ROLE = 'inferscope-bench-thread';
 
@@ -30,6 +31,8 @@ export interface BenchThreadData {
   index: number;
   config: BenchConfig;
   shared: SharedArrayBuffer;
+  /** This thread's RunWatch, which the coordinator shows to the heartbeat thread. */
+  watch: SharedArrayBuffer;
 }
 
 export type BenchThreadMessage =
@@ -52,6 +55,7 @@ export async function runBenchThread(data: BenchThreadData): Promise<void> {
   const times = new Float64Array(data.shared, FLAGS_BYTES, 2);
   const aborted = (): boolean => Atomics.load(flags, FLAG.abort) === 1;
   const { config } = data;
+  const watch = new RunWatch(data.watch);
 
   let session: Awaited<ReturnType<typeof createSession>> | undefined;
   try {
@@ -65,11 +69,11 @@ export async function runBenchThread(data: BenchThreadData): Promise<void> {
 
     const warmup = new Warmup(nowMs(), config.warmupMaxMs);
     if (config.warmupMaxMs > 0 && !aborted()) {
-      await runBackToBack(live, feeds, (ms, endMs) => aborted() || warmup.add(ms, endMs));
+      await runBackToBack(live, feeds, (ms, endMs) => aborted() || warmup.add(ms, endMs), watch);
     }
     post({ kind: 'warm', warmup: warmup.outcome() });
     if (Atomics.load(flags, FLAG.start) === 0 && !aborted()) {
-      await runBackToBack(live, feeds, () => Atomics.load(flags, FLAG.start) === 1 || aborted());
+      await runBackToBack(live, feeds, () => Atomics.load(flags, FLAG.start) === 1 || aborted(), watch);
     }
     if (aborted()) return;
 
@@ -88,7 +92,7 @@ export async function runBenchThread(data: BenchThreadData): Promise<void> {
         lastPostMs = endMs;
       }
       return false;
-    });
+    }, watch);
     post({ kind: 'samples', samples: batch });
     post({ kind: 'done' });
   } catch (error) {

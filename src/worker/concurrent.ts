@@ -21,6 +21,8 @@ import {
 import { Measurement, nowMs, ProgressThrottle, type RssPeak, type WarmupOutcome } from './loop';
 import { phaseProgress, type BenchContext, type TimedPhases } from './steps';
 import type { ResolvedInput } from './feeds';
+import { stopWatching, watchRuns } from './heartbeat';
+import type { RunWatch } from './watch';
 
 /** How often the coordinator applies the stop rule to the samples the threads have sent. */
 export const STOP_CHECK_EVERY_MS = 25;
@@ -34,6 +36,7 @@ export function setBenchThreadEntry(entry: URL): void {
 
 interface ThreadState {
   worker: Worker;
+  watch: RunWatch;
   created?: { sessionCreateMs: number; inputs: ResolvedInput[]; outputs: string[] };
   firstRunMs?: number;
   warmup?: WarmupOutcome;
@@ -68,8 +71,9 @@ export async function measureConcurrently(config: BenchConfig, context: BenchCon
 
   const measurement: { current?: Measurement } = {};
   const threads: ThreadState[] = Array.from({ length: config.concurrency }, (_, index) => {
-    const data: BenchThreadData = { role: BENCH_THREAD_ROLE, index, config, shared };
-    const state: ThreadState = { worker: new Worker(entry, { workerData: data }), samples: [], done: false };
+    const watch = watchRuns();
+    const data: BenchThreadData = { role: BENCH_THREAD_ROLE, index, config, shared, watch: watch.buffer };
+    const state: ThreadState = { worker: new Worker(entry, { workerData: data }), watch, samples: [], done: false };
     state.worker.on('message', (message: BenchThreadMessage) => {
       switch (message.kind) {
         case 'created':
@@ -186,5 +190,6 @@ export async function measureConcurrently(config: BenchConfig, context: BenchCon
   } finally {
     context.signal.removeEventListener('abort', onAbort);
     await Promise.all(threads.map((t) => t.worker.terminate()));
+    for (const t of threads) stopWatching(t.watch);
   }
 }

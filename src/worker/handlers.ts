@@ -6,7 +6,7 @@ import type { ProgressOf, RequestOf, RequestType, ResultOf } from '../core/bench
 import { probe } from './probe';
 import { bench } from './measure';
 import { quantize } from './quantize';
-import { crashForTest, crashIfAsked, withoutTestOptions } from './test-hooks';
+import { armHangIfAsked, crashForTest, crashIfAsked, withoutTestOptions } from './test-hooks';
 
 export interface RequestContext<T extends RequestType> {
   signal: AbortSignal;
@@ -22,6 +22,7 @@ export const handlers: Handlers = {
   probe: (request, { signal }) => probe(request, signal),
   bench: (request, context) => {
     crashIfAsked(request.config.epOptions);
+    armHangIfAsked(request.config.epOptions);
     return bench({ ...request.config, epOptions: withoutTestOptions(request.config.epOptions) }, context);
   },
   quantize: (request, context) => quantize(request, context),

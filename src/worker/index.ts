@@ -12,6 +12,7 @@ import { handlers, type RequestContext } from './handlers';
 import { runtimeBackends, runtimeVersions } from './runtime';
 import { isBenchThreadData, runBenchThread } from './bench-thread';
 import { setBenchThreadEntry } from './concurrent';
+import { startHeartbeat } from './heartbeat';
 
 function main(): void {
   const host = connectToHost();
@@ -27,8 +28,16 @@ function main(): void {
     process.exit(70);
   });
 
+  const heartbeatMs = startHeartbeat();
   const announce = (): void =>
-    host.send({ type: 'ready', pid: process.pid, versions: runtimeVersions(), backends: runtimeBackends(), transport: host.kind });
+    host.send({
+      type: 'ready',
+      pid: process.pid,
+      versions: runtimeVersions(),
+      backends: runtimeBackends(),
+      transport: host.kind,
+      heartbeatMs,
+    });
 
   host.onMessage((raw) => {
     const parsed = HostMessageSchema.safeParse(raw);

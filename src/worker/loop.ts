@@ -8,6 +8,7 @@
 import type * as ort from 'onnxruntime-node';
 import { isStable, shouldStopMeasuring, stopCheckInterval, median, type StopDecision } from '../shared/stats';
 import type { BenchConfig } from '../core/bench/measurement';
+import type { RunWatch } from './watch';
 
 /** A warm-up window holds at least this many runs ... */
 export const WARMUP_WINDOW_MIN_RUNS = 5;
@@ -32,17 +33,27 @@ export function nowMs(): number {
 /**
  * Runs the session back to back. `afterRun` gets the run's wall time and the clock (nowMs
  * scale) at its end and returns true to stop; an exception from it (cancel) ends the loop.
+ * `watch` (two stores between runs) lets the heartbeat thread see a run that never returns.
  */
 export async function runBackToBack(
   session: ort.InferenceSession,
   feeds: Record<string, ort.Tensor>,
   afterRun: (sampleMs: number, endMs: number) => boolean,
+  watch?: RunWatch,
 ): Promise<void> {
-  for (;;) {
-    const start = process.hrtime.bigint();
-    await session.run(feeds);
-    const end = process.hrtime.bigint();
-    if (afterRun(Number(end - start) / 1e6, Number(end) / 1e6)) return;
+  watch?.enter(nowMs());
+  try {
+    for (;;) {
+      const start = process.hrtime.bigint();
+      await session.run(feeds);
+      const end = process.hrtime.bigint();
+      const sampleMs = Number(end - start) / 1e6;
+      const endMs = Number(end) / 1e6;
+      watch?.ran(sampleMs, endMs);
+      if (afterRun(sampleMs, endMs)) return;
+    }
+  } finally {
+    watch?.leave();
   }
 }
 

@@ -20,6 +20,8 @@ import { runtimeBackends } from './runtime';
 import { messageOf, sessionOptions } from './session';
 import { measureConcurrently } from './concurrent';
 import { createSession, firstRun, phaseProgress, type BenchContext, type TimedPhases } from './steps';
+import { stopWatching, watchRuns } from './heartbeat';
+import type { RunWatch } from './watch';
 
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -127,6 +129,7 @@ export interface MeasureHooks {
   throttle: ProgressThrottle;
   signal: AbortSignal;
   progress: (value: BenchProgress) => void;
+  watch?: RunWatch;
 }
 
 /**
@@ -139,7 +142,7 @@ export async function measureSamples(
   config: Pick<BenchConfig, 'minIterations' | 'minTimeMs' | 'maxTimeMs' | 'maxIterations' | 'ciTargetRel'>,
   hooks: MeasureHooks,
 ): Promise<{ measurement: Measurement; cpu: NodeJS.CpuUsage; machineCpu: { before: CpuTimes; after: CpuTimes } }> {
-  const { rss, throttle, signal, progress } = hooks;
+  const { rss, throttle, signal, progress, watch } = hooks;
   const machineBefore = machineCpuTimes();
   const cpuBefore = process.cpuUsage();
   const measureStarted = nowMs();
@@ -155,7 +158,7 @@ export async function measureSamples(
     }
     throwIfCancelled(signal);
     return done;
-  });
+  }, watch);
   const cpu = process.cpuUsage(cpuBefore);
   return { measurement, cpu, machineCpu: { before: machineBefore, after: machineCpuTimes() } };
 }
@@ -169,6 +172,7 @@ async function measureOnThisThread(config: BenchConfig, context: BenchContext, r
   const session = await createSession(config);
   const sessionCreateMs = nowMs() - createStarted;
   const rssAfterCreateBytes = rss.read();
+  const watch = watchRuns();
   try {
     throwIfCancelled(signal);
     const { feeds, inputs } = benchFeeds(session, config.inputs, config.batch);
@@ -189,7 +193,7 @@ async function measureOnThisThread(config: BenchConfig, context: BenchContext, r
         }
         throwIfCancelled(signal);
         return done;
-      });
+      }, watch);
     }
 
     const { measurement, cpu, machineCpu } = await measureSamples(session, feeds, config, {
@@ -197,6 +201,7 @@ async function measureOnThisThread(config: BenchConfig, context: BenchContext, r
       throttle,
       signal,
       progress: (value) => context.progress(value),
+      watch,
     });
     const decision = measurement.decision;
     if (!decision?.stop) throw new InferscopeError('INTERNAL', 'The measuring loop ended without a stop decision.');
@@ -218,6 +223,7 @@ async function measureOnThisThread(config: BenchConfig, context: BenchContext, r
       machineCpu,
     };
   } finally {
+    stopWatching(watch);
     await session.release();
   }
 }

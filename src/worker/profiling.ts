@@ -3,14 +3,14 @@
  * `<profileFilePrefix>_<timestamp>.json` and does not say the name, so each profiled
  * session gets its own temporary directory and we read whatever JSON lands there.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 export interface ProfiledSession {
   session: ort.InferenceSession;
-  /** Ends profiling, returns the parsed trace and removes the file. Call once. */
+  /** Ends profiling, returns the parsed trace (kept at `keepAs` where it can be written) and removes the file. Call once. */
   takeTrace(keepAs?: string): Promise<unknown>;
   /** Releases the session and removes the temporary directory (also after a failed takeTrace). */
   close(): Promise<void>;
@@ -41,10 +41,7 @@ export async function createProfiledSession(
       const file = files[0];
       if (!file) throw new Error('ONNX Runtime wrote no profiling trace');
       const text = await readFile(path.join(dir, file), 'utf8');
-      if (keepAs) {
-        await mkdir(path.dirname(keepAs), { recursive: true });
-        await writeFile(keepAs, text);
-      }
+      if (keepAs) await keepTrace(text, keepAs);
       return JSON.parse(text) as unknown;
     },
     async close() {
@@ -55,4 +52,22 @@ export async function createProfiledSession(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Keeps a copy of the trace for the user, whole or not at all: a trace that cannot be written (a
+ * full disk) costs only the file, never the placement summarised from it. The host offers the
+ * trace only where the file exists.
+ */
+async function keepTrace(text: string, file: string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(temp, text);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`inferscope worker: could not keep the profiling trace ${file}: ${reason}\n`);
+  }
 }

@@ -7,6 +7,7 @@ import type { ResolvedInput } from './feeds';
 import type { WarmupOutcome } from './loop';
 import { nowMs } from './loop';
 import { messageOf, sessionOptions } from './session';
+import { hangIfArmed } from './test-hooks';
 
 export interface BenchContext {
   signal: AbortSignal;
@@ -45,7 +46,11 @@ export function phaseProgress(
 
 export async function createSession(config: BenchConfig): Promise<ort.InferenceSession> {
   try {
-    return await ort.InferenceSession.create(config.modelPath, sessionOptions(config.ep, config.epOptions, config.threads, config.graphOptimizationLevel));
+    const session = await ort.InferenceSession.create(
+      config.modelPath,
+      sessionOptions(config.ep, config.epOptions, config.threads, config.graphOptimizationLevel),
+    );
+    return hangIfArmed(session);
   } catch (error) {
     throw new InferscopeError('SESSION_FAILED', `ONNX Runtime could not create a ${config.ep} session: ${messageOf(error)}`, {
       cause: error,

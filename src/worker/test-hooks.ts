@@ -51,9 +51,43 @@ export function crashIfAsked(epOptions: Record<string, unknown>): void {
   process.abort();
 }
 
+/**
+ * An inference that never ends, tested for real: epOptions {"inferscope.testHangAfterRuns": N}
+ * makes the next session created (on the worker's main thread: concurrency 1) block its thread
+ * inside its run after the first N runs, as a native call that never returns would.
+ * Ignored (and never passed to onnxruntime) unless test hooks are on.
+ */
+export const TEST_HANG_OPTION = 'inferscope.testHangAfterRuns';
+
+let hangAfterRuns: number | undefined;
+
+export function armHangIfAsked(epOptions: Record<string, unknown>): void {
+  const runs = epOptions[TEST_HANG_OPTION];
+  hangAfterRuns = TEST_HOOKS_ENABLED && typeof runs === 'number' && runs >= 0 ? runs : undefined;
+}
+
+/** The session itself, whose run blocks forever after the armed number of runs (once armed, for one session). */
+export function hangIfArmed<S extends { run: (...args: never[]) => Promise<unknown> }>(session: S): S {
+  const after = hangAfterRuns;
+  hangAfterRuns = undefined;
+  if (after === undefined) return session;
+  const run = session.run.bind(session);
+  let runs = 0;
+  session.run = ((...args: Parameters<S['run']>) => {
+    if (runs++ >= after) {
+      process.stderr.write(`inferscope worker: blocking inside run ${runs} on request\n`);
+      // Sleeps the thread for good, like a native call that never returns: nothing else runs on it.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    }
+    return run(...args);
+  }) as S['run'];
+  return session;
+}
+
+const TEST_OPTIONS = [TEST_CRASH_OPTION, TEST_HANG_OPTION];
+
 /** epOptions without the test-only keys, as onnxruntime must see them. */
 export function withoutTestOptions<T extends Record<string, unknown>>(epOptions: T): T {
-  if (!(TEST_CRASH_OPTION in epOptions)) return epOptions;
-  const { [TEST_CRASH_OPTION]: _ignored, ...rest } = epOptions;
-  return rest as T;
+  if (!TEST_OPTIONS.some((key) => key in epOptions)) return epOptions;
+  return Object.fromEntries(Object.entries(epOptions).filter(([key]) => !TEST_OPTIONS.includes(key))) as T;
 }

@@ -9,6 +9,8 @@
  * `{type:'error', id, error}`. What `value` holds depends on the request type and is
  * listed once in REQUESTS: adding a request type there makes the worker's handler
  * table and the supervisor's result typing follow (a missing handler is a compile error).
+ * Besides, a worker that announced `heartbeatMs` sends `{type:'heartbeat'}` that often, from a
+ * thread of its own, whatever its requests are doing.
  *
  * Transport: child_process.fork with `serialization: 'advanced'` and Electron's
  * utilityProcess both use structured clone, so Uint8Array travels as is; a host on a
@@ -179,8 +181,40 @@ export const ReadyMessageSchema = z.object({
   /** Execution providers this onnxruntime-node build knows; `bundled: false` ones need extra libraries. */
   backends: z.array(z.object({ name: z.string(), bundled: z.boolean() })),
   transport: z.enum(['node-fork', 'electron-utility']),
+  /**
+   * How often this worker sends a heartbeat; null when it sends none (the launcher gave it no
+   * heartbeat channel). Only a worker that announced heartbeats is held to them.
+   */
+  heartbeatMs: z.number().int().positive().nullable().default(null),
 });
 export type ReadyMessage = z.infer<typeof ReadyMessageSchema>;
+
+/**
+ * How a launcher asks the worker for heartbeats: the interval in ms, and the file descriptor of
+ * the channel they go to (the request channel cannot be written from another thread).
+ */
+export const HEARTBEAT_ENV = { intervalMs: 'INFERSCOPE_HEARTBEAT_MS', fd: 'INFERSCOPE_HEARTBEAT_FD' } as const;
+
+/** One measuring loop (warm-up or measurement) of a session that is inside a `session.run` right now. */
+export const RunInProgressSchema = z.object({
+  /** How long the run in progress has taken so far. */
+  runningMs: z.number().nonnegative(),
+  /** The slowest run this loop's session finished before it (warm-up and measurement). */
+  slowestMs: z.number().nonnegative(),
+});
+
+/**
+ * Sent every `heartbeatMs` by a thread of the worker that never runs inference, so a long
+ * synchronous native call (a TensorRT engine build, one slow inference) never holds it back; it
+ * stops only when the whole process does (frozen, SIGSTOP, killed). It also says which measuring
+ * loops are inside a run, so an inference that never ends is told apart from a long one.
+ * It travels on its own channel (see WorkerLauncher), not on the request channel.
+ */
+export const HeartbeatMessageSchema = z.object({
+  type: z.literal('heartbeat'),
+  runs: z.array(RunInProgressSchema).default([]),
+});
+export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;
 
 export const ProgressMessageSchema = z.object({ type: z.literal('progress'), id: RequestId, value: z.unknown() });
 export const ResultMessageSchema = z.object({ type: z.literal('result'), id: RequestId, value: z.unknown() });
@@ -188,6 +222,7 @@ export const ErrorMessageSchema = z.object({ type: z.literal('error'), id: Reque
 
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   ReadyMessageSchema,
+  HeartbeatMessageSchema,
   ProgressMessageSchema,
   ResultMessageSchema,
   ErrorMessageSchema,

@@ -3,6 +3,7 @@
  * the run document after every configuration so nothing measured is lost to a crash, a
  * cancel or the app closing. Progress is forwarded as contract events, at most 20 per second.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventName, EventPayload } from '../../shared/contract';
 import type { HardwareProfile } from '../../shared/domain/hardware';
@@ -19,13 +20,13 @@ import {
   type BenchProgressEvent,
   type RunVariant,
 } from '../../shared/domain/run';
-import { InferscopeError, toErrorInfo } from '../../shared/errors';
+import { InferscopeError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { PERCENTILE_METHOD, THERMAL_TREND_WARN_RATIO } from '../../shared/stats';
 import { queryNvidiaUsage } from '../hardware';
 import { readNoiseSnapshot } from '../hardware/noise';
 import { newRunId, type RunStore } from '../store/runs';
 import { sha256File } from '../store/files';
-import type { BenchMeasurement, UserTensor } from './measurement';
+import type { BenchConfigInput, BenchMeasurement, UserTensor } from './measurement';
 import { MAX_CONFIGS, ORIGINAL, configId, expandPlan, type PlannedConfig } from './plan';
 import { nextConcurrency } from '../../shared/advice/capacity';
 import type { WorkerSupervisor } from './supervisor';
@@ -134,6 +135,7 @@ export class BenchRunner {
       configs: planned.map((c) => pendingConfig(c)),
       warnings: [],
       importedFrom: null,
+      error: null,
     };
     for (const config of doc.configs) {
       const provider = hardware.providers.find((p) => p.name === config.ep);
@@ -188,94 +190,159 @@ export class BenchRunner {
     signal: AbortSignal,
     context: RunnerContext,
   ): Promise<RunDocument> {
-    const startedAt = Date.now();
-    const dims = resolvedDims(doc);
-    let toRun = doc.configs.filter((c) => c.status === 'pending').length;
-    let finished = 0;
-    const gpuPresent = doc.environment.hardware.gpus.some((g) => g.vendor === 'nvidia');
+    const tally: Tally = { startedAt: Date.now(), toRun: doc.configs.filter((c) => c.status === 'pending').length, finished: 0, saved: 0 };
     try {
       for (const [index, config] of doc.configs.entries()) {
         if (config.status !== 'pending') continue;
         if (signal.aborted) break;
         const plannedConfig = planned[index] as PlannedConfig;
-        config.status = 'running';
-        const eta = (): number | null => (finished === 0 ? null : ((Date.now() - startedAt) / finished) * (toRun - finished));
-        const progress = new ProgressForwarder(context, doc.id, config.id, index, doc.configs.length, () => finished / toRun, eta);
-        const gpuPoll = gpuPresent ? new GpuPoller() : null;
-        try {
-          const measurement = await this.deps.supervisor.request(
-            {
-              type: 'bench',
-              config: {
-                modelPath: doc.variants.find((v) => v.id === plannedConfig.variant)?.path ?? doc.model.path,
-                ep: plannedConfig.ep,
-                epOptions: doc.plan.epOptions[plannedConfig.ep] ?? {},
-                batch: plannedConfig.batch,
-                threads: plannedConfig.threads,
-                concurrency: plannedConfig.concurrency,
-                inputs: {
-                  seed: doc.plan.inputs.seed,
-                  dims,
-                  defaultDim: 1,
-                  tensors,
-                  ...(doc.plan.inputs.intRange ? { intRange: doc.plan.inputs.intRange } : {}),
-                },
-                minIterations: doc.plan.minIterations,
-                minTimeMs: doc.plan.minTimeMs,
-                maxTimeMs: doc.plan.maxTimeMs,
-                warmupMaxMs: doc.plan.warmupMaxMs,
-                ciTargetRel: doc.plan.ciTargetRel,
-                profile: doc.plan.profile,
-                graphOptimizationLevel: doc.plan.graphOptimizationLevel,
-                traceFile: path.join(this.deps.store.artifactsDir(doc.id), traceFileName(config.id)),
-              },
-            },
-            {
-              signal,
-              timeoutMs: doc.plan.maxTimeMs + doc.plan.warmupMaxMs + CONFIG_TIMEOUT_SLACK_MS,
-              onProgress: (value) => progress.push(value),
-            },
-          );
-          progress.flush();
-          Object.assign(config, configFromMeasurement(measurement, config, gpuPoll?.summary() ?? null));
-          if (config.placement) config.placement.traceFile = traceFileName(config.id);
-          config.warnings = configWarnings(doc, config, measurement.resources.otherLoadShare);
-        } catch (error) {
-          const info = toErrorInfo(error);
-          config.status = info.code === 'CANCELLED' ? 'cancelled' : 'failed';
-          config.error = info;
-        } finally {
-          gpuPoll?.stop();
-          progress.stop();
-        }
-        finished += 1;
-        doc.warnings = [...doc.warnings.filter((w) => w.configId !== config.id), ...config.warnings.map((message) => warningFor(config.id, message))];
+        await this.measureConfig(doc, index, plannedConfig, { tensors, signal, context, tally });
+        tally.finished += 1;
+        const others = doc.warnings.filter((w) => w.configId !== config.id);
+        doc.warnings = [...others, ...config.warnings.map((message) => warningFor(config.id, message))];
         const next = doc.plan.sweep && isDone(config) ? nextSweepLevel(doc, plannedConfig) : null;
         if (next) {
           doc.configs.splice(index + 1, 0, pendingConfig(next));
           planned.splice(index + 1, 0, next);
-          toRun += 1;
+          tally.toRun += 1;
         }
-        await this.deps.store.save(doc);
+        doc.error = await this.saveProgress(doc, tally);
         context.emit('bench.config', { runId: doc.id, config });
-        if (config.status === 'cancelled') break;
+        // Measuring on while nothing can be saved would spend the user's time on results that are lost.
+        if (doc.error || statusOf(config) === 'cancelled') break;
       }
       for (const config of doc.configs) if (config.status === 'pending' || config.status === 'running') config.status = 'cancelled';
-      doc.status = signal.aborted ? 'cancelled' : doc.configs.every((c) => c.status === 'failed' || c.status === 'skipped') ? 'failed' : 'completed';
+      doc.status = runStatus(doc, signal.aborted);
     } catch (error) {
       doc.status = 'failed';
-      doc.warnings.push({ code: 'not-stable', configId: null, message: `The run stopped: ${toErrorInfo(error).message}` });
+      doc.error = toErrorInfo(error);
     }
     doc.finishedAt = new Date().toISOString();
+    // With the disk still full this fails too, and the last complete save stays as it was.
     await this.deps.store.save(doc).catch(() => undefined);
-    context.emit('bench.finished', { runId: doc.id, status: doc.status });
+    context.emit('bench.finished', { runId: doc.id, status: doc.status, ...(doc.error ? { error: doc.error } : {}) });
     return doc;
+  }
+
+  /** Measures one configuration in the worker and records the outcome in `doc`. */
+  private async measureConfig(doc: RunDocument, index: number, planned: PlannedConfig, job: ConfigJob): Promise<void> {
+    const { signal, context, tally } = job;
+    const config = doc.configs[index] as ConfigResult;
+    config.status = 'running';
+    const eta = (): number | null =>
+      tally.finished === 0 ? null : ((Date.now() - tally.startedAt) / tally.finished) * (tally.toRun - tally.finished);
+    const progress = new ProgressForwarder(context, doc.id, config.id, index, doc.configs.length, () => tally.finished / tally.toRun, eta);
+    const gpuPoll = doc.environment.hardware.gpus.some((g) => g.vendor === 'nvidia') ? new GpuPoller() : null;
+    // What the worker reported before it failed (a crash, a stall) is kept with the failure.
+    const received: number[] = [];
+    const tracePath = path.join(this.deps.store.artifactsDir(doc.id), traceFileName(config.id));
+    try {
+      const measurement = await this.deps.supervisor.request(
+        { type: 'bench', config: benchConfig(doc, planned, job.tensors, tracePath) },
+        {
+          signal,
+          timeoutMs: doc.plan.maxTimeMs + doc.plan.warmupMaxMs + CONFIG_TIMEOUT_SLACK_MS,
+          onProgress: (value) => {
+            for (const sample of value.recentSamplesMs) received.push(sample);
+            progress.push(value);
+          },
+        },
+      );
+      progress.flush();
+      Object.assign(config, configFromMeasurement(measurement, config, gpuPoll?.summary() ?? null));
+      // The worker keeps the trace only where it could write it (not on a full disk).
+      if (config.placement) config.placement.traceFile = (await fileExists(tracePath)) ? traceFileName(config.id) : null;
+      config.warnings = configWarnings(doc, config, measurement.resources.otherLoadShare);
+    } catch (error) {
+      const info = toErrorInfo(error);
+      config.status = info.code === 'CANCELLED' ? 'cancelled' : 'failed';
+      config.error = info;
+      config.samples = received;
+    } finally {
+      gpuPoll?.stop();
+      progress.stop();
+    }
+  }
+
+  /**
+   * Saves the document; null when saved. A failed save (a full disk) leaves the last saved document
+   * as it was and gives the error the run stops with, saying what the saved document still holds.
+   */
+  private async saveProgress(doc: RunDocument, tally: Tally): Promise<ErrorInfo | null> {
+    try {
+      await this.deps.store.save(doc);
+      tally.saved = doc.configs.filter(isDone).length;
+      return null;
+    } catch (error) {
+      const info = toErrorInfo(error);
+      const kept = `${tally.saved} measured configuration${tally.saved === 1 ? '' : 's'}`;
+      const message = `${info.message.replace(/\.?$/, '.')} The run stopped; its saved document keeps the ${kept} saved before.`;
+      return { ...info, message };
+    }
   }
 }
 
-// A separate function so the compiler does not narrow a status that Object.assign changed.
+interface Tally {
+  startedAt: number;
+  toRun: number;
+  finished: number;
+  /** Measured configurations in the last document saved. */
+  saved: number;
+}
+
+interface ConfigJob {
+  tensors: UserTensor[];
+  signal: AbortSignal;
+  context: RunnerContext;
+  tally: Tally;
+}
+
+function runStatus(doc: RunDocument, aborted: boolean): RunDocument['status'] {
+  if (doc.error) return 'failed';
+  if (aborted) return 'cancelled';
+  return doc.configs.every((c) => c.status === 'failed' || c.status === 'skipped') ? 'failed' : 'completed';
+}
+
+function benchConfig(doc: RunDocument, planned: PlannedConfig, tensors: UserTensor[], traceFile: string): BenchConfigInput {
+  return {
+    modelPath: doc.variants.find((v) => v.id === planned.variant)?.path ?? doc.model.path,
+    ep: planned.ep,
+    epOptions: doc.plan.epOptions[planned.ep] ?? {},
+    batch: planned.batch,
+    threads: planned.threads,
+    concurrency: planned.concurrency,
+    inputs: {
+      seed: doc.plan.inputs.seed,
+      dims: resolvedDims(doc),
+      defaultDim: 1,
+      tensors,
+      ...(doc.plan.inputs.intRange ? { intRange: doc.plan.inputs.intRange } : {}),
+    },
+    minIterations: doc.plan.minIterations,
+    minTimeMs: doc.plan.minTimeMs,
+    maxTimeMs: doc.plan.maxTimeMs,
+    warmupMaxMs: doc.plan.warmupMaxMs,
+    ciTargetRel: doc.plan.ciTargetRel,
+    profile: doc.plan.profile,
+    graphOptimizationLevel: doc.plan.graphOptimizationLevel,
+    traceFile,
+  };
+}
+
+function fileExists(file: string): Promise<boolean> {
+  return stat(file).then(
+    (info) => info.isFile(),
+    () => false,
+  );
+}
+
+// Separate functions so the compiler does not narrow a status that measureConfig changed.
 function isDone(c: ConfigResult): boolean {
   return c.status === 'done';
+}
+
+function statusOf(c: ConfigResult): ConfigResult['status'] {
+  return c.status;
 }
 
 /**

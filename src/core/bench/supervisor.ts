@@ -8,6 +8,9 @@
  * - every request promise settles, whatever the worker does (exit, hang, garbage);
  * - a crash, timeout or kill rejects with WORKER_CRASHED / WORKER_TIMEOUT / CANCELLED, and the
  *   next request gets a fresh process;
+ * - a worker that announced heartbeats and misses them for stallTimeoutMs (frozen, SIGSTOP), or
+ *   whose inference has run far longer than any before it, is killed and its request rejected
+ *   with WORKER_STALLED within about stallTimeoutMs, long before the request's own timeout;
  * - cancel settles the request at once (CANCELLED) and the worker is stopped within
  *   CANCEL_GRACE_MS: it either acknowledges or is killed before anything else is sent to it.
  *
@@ -21,6 +24,7 @@ import type { WorkerExitInfo, WorkerHandle, WorkerLauncher } from './launcher';
 import {
   REQUESTS,
   WorkerMessageSchema,
+  type HeartbeatMessage,
   type ProgressOf,
   type ReadyMessage,
   type RequestBody,
@@ -42,6 +46,8 @@ export type WorkerExitReason =
   | 'start-failed'
   /** killed by us: a request ran past its timeout */
   | 'timeout'
+  /** killed by us: no heartbeat for stallTimeoutMs (frozen), or one inference ran far longer than any before it */
+  | 'stalled'
   /** killed by us: a cancelled request did not stop within CANCEL_GRACE_MS */
   | 'cancelled'
   /** killed by us: it sent a message that does not follow the protocol */
@@ -64,6 +70,7 @@ export interface WorkerReadyInfo {
   versions: ReadyMessage['versions'];
   backends: ReadyMessage['backends'];
   transport: ReadyMessage['transport'];
+  heartbeatMs: ReadyMessage['heartbeatMs'];
 }
 
 export interface WorkerSupervisorOptions {
@@ -79,6 +86,11 @@ export interface WorkerSupervisorOptions {
   requestTimeoutMs?: number;
   /** How long a cancelled request may take to stop before its worker is killed. */
   cancelGraceMs?: number;
+  /**
+   * A running request whose worker sent no heartbeat for this long fails with WORKER_STALLED (0
+   * turns heartbeats off). Also the shortest an inference may run before it counts as never ending.
+   */
+  stallTimeoutMs?: number;
 }
 
 export interface RequestOptions<T extends RequestType> {
@@ -92,6 +104,12 @@ export interface RequestOptions<T extends RequestType> {
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15 * 60_000;
+/** A worker silent this long while it has a request is frozen. */
+export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
+/** Heartbeats come at most this far apart, and at least five to a stall timeout. */
+export const HEARTBEAT_INTERVAL_MS = 1_000;
+/** An inference running this many times longer than the slowest before it (and longer than the stall timeout) never ends. */
+export const RUN_STALL_FACTOR = 10;
 /** Cancel must take effect within 1 s: the grace plus SIGKILL stays well under it. */
 export const CANCEL_GRACE_MS = 800;
 /** Delay before the 1st, 2nd, 3rd+ restart after consecutive failures. */
@@ -114,6 +132,8 @@ interface LiveWorker {
   /** Set when we kill it, so its exit is reported with our reason rather than as a crash. */
   killReason: WorkerExitReason | undefined;
   exited: boolean;
+  /** When its last heartbeat (or its handshake) arrived. */
+  lastBeatAt: number;
 }
 
 interface PendingRequest {
@@ -127,6 +147,8 @@ interface PendingRequest {
   cleanup: () => void;
   worker: LiveWorker | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Checks the worker's heartbeats while the request runs. */
+  watchdog: ReturnType<typeof setInterval> | undefined;
 }
 
 export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
@@ -149,6 +171,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
       startTimeoutMs: DEFAULT_START_TIMEOUT_MS,
       requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
       cancelGraceMs: CANCEL_GRACE_MS,
+      stallTimeoutMs: DEFAULT_STALL_TIMEOUT_MS,
       ...options,
     };
   }
@@ -193,6 +216,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
         cleanup: () => signal?.removeEventListener('abort', onAbort),
         worker: undefined,
         timer: undefined,
+        watchdog: undefined,
       };
       this.queue.push(pending);
       void this.pump();
@@ -283,7 +307,51 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
         void this.pump();
       }, pending.timeoutMs);
     }
+    this.watchHeartbeats(worker, pending);
     worker.handle.postMessage(pending.message);
+  }
+
+  /** While `pending` runs, a worker that announced heartbeats must keep sending them. */
+  private watchHeartbeats(worker: LiveWorker, pending: PendingRequest): void {
+    const stallMs = this.options.stallTimeoutMs;
+    if (!worker.ready?.heartbeatMs || !(stallMs > 0) || !Number.isFinite(stallMs)) return;
+    const everyMs = Math.max(10, Math.min(worker.ready.heartbeatMs, stallMs / 4));
+    let lastCheckAt = Date.now();
+    pending.watchdog = setInterval(() => {
+      const now = Date.now();
+      // This process was itself blocked: heartbeats may be waiting unread in the pipe, so judge next time.
+      const hostWasBusy = now - lastCheckAt > 2 * everyMs;
+      lastCheckAt = now;
+      if (hostWasBusy || this.inFlight !== pending) return;
+      const silentMs = now - worker.lastBeatAt;
+      if (silentMs > stallMs) {
+        const how = `sent no heartbeat for ${seconds(silentMs)} while running "${pending.type}" (frozen or stopped)`;
+        this.stall(worker, `The worker ${how} and was stopped.`);
+      }
+    }, everyMs);
+  }
+
+  private onHeartbeat(worker: LiveWorker, beat: HeartbeatMessage): void {
+    worker.lastBeatAt = Date.now();
+    const stallMs = this.options.stallTimeoutMs;
+    if (!(stallMs > 0) || this.inFlight?.worker !== worker) return;
+    const stuck = beat.runs.find((run) => run.runningMs > Math.max(stallMs, RUN_STALL_FACTOR * run.slowestMs));
+    if (stuck) {
+      this.stall(
+        worker,
+        `One inference has run for ${seconds(stuck.runningMs)}; the slowest before it took ${stuck.slowestMs.toFixed(1)} ms. ` +
+          `The worker was stopped as stuck while running "${this.inFlight.type}".`,
+      );
+    }
+  }
+
+  private stall(worker: LiveWorker, message: string): void {
+    const pending = this.inFlight?.worker === worker ? this.inFlight : undefined;
+    if (!pending) return;
+    this.inFlight = undefined;
+    this.kill(worker, 'stalled');
+    this.settle(pending, { error: new InferscopeError('WORKER_STALLED', message, detailOf(worker.handle.stderrTail())) });
+    void this.pump();
   }
 
   private ensureWorker(): Promise<LiveWorker> {
@@ -312,9 +380,11 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
     // A failed start is reported through pump/start; this keeps an unobserved rejection from crashing the host.
     readyPromise.catch(() => {});
 
+    const stallMs = this.options.stallTimeoutMs;
     const handle = this.options.launcher.launch(this.options.workerEntry, {
       env: workerEnvironment(this.options.env),
       ...(this.options.execArgv ? { execArgv: this.options.execArgv } : {}),
+      ...(stallMs > 0 && Number.isFinite(stallMs) ? { heartbeatMs: heartbeatInterval(stallMs) } : {}),
     });
     const worker: LiveWorker = {
       handle,
@@ -324,6 +394,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
       settleReady,
       killReason: undefined,
       exited: false,
+      lastBeatAt: Date.now(),
     };
     this.worker = worker;
     let exited!: () => void;
@@ -363,6 +434,10 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
       return;
     }
     const message = parsed.data;
+    if (message.type === 'heartbeat') {
+      this.onHeartbeat(worker, message);
+      return;
+    }
     if (message.type === 'ready') {
       if (worker.ready) return;
       const info: WorkerReadyInfo = {
@@ -370,8 +445,10 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
         versions: message.versions,
         backends: message.backends,
         transport: message.transport,
+        heartbeatMs: message.heartbeatMs,
       };
       worker.ready = info;
+      worker.lastBeatAt = Date.now();
       worker.settleReady({ ok: true, info });
       this.emit('ready', info);
       return;
@@ -487,6 +564,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
 
   private settle(pending: PendingRequest, outcome: { value: unknown } | { error: InferscopeError }): void {
     if (pending.timer) clearTimeout(pending.timer);
+    if (pending.watchdog) clearInterval(pending.watchdog);
     pending.cleanup();
     if ('error' in outcome) pending.reject(outcome.error);
     else pending.resolve(outcome.value);
@@ -498,6 +576,15 @@ export function workerEnvironment(extra: Record<string, string | undefined> = {}
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...process.env, ...extra })) if (value !== undefined) env[key] = value;
   return env;
+}
+
+/** Five heartbeats to a stall timeout, at most one a second. */
+export function heartbeatInterval(stallTimeoutMs: number): number {
+  return Math.max(10, Math.min(HEARTBEAT_INTERVAL_MS, Math.round(stallTimeoutMs / 5)));
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function cancelledError(id: string): InferscopeError {

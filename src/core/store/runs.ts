@@ -37,6 +37,13 @@ export function summarizeRun(doc: RunDocument): RunSummary {
 }
 
 export class RunStore {
+  /**
+   * Documents of saved runs that a later save could not write (a full disk): get and list answer
+   * with them in this process, so what the run measured and why it stopped stay visible; the file
+   * keeps the last complete save. A save that succeeds again drops them.
+   */
+  private readonly unsaved = new Map<string, RunDocument>();
+
   constructor(
     readonly dir: string,
     /** Runs this process is measuring right now; any other run still marked running was interrupted. */
@@ -54,10 +61,19 @@ export class RunStore {
   }
 
   async save(doc: RunDocument): Promise<void> {
-    await writeFileAtomic(this.file(doc.id), JSON.stringify(doc));
+    const file = this.file(doc.id);
+    try {
+      await writeFileAtomic(file, JSON.stringify(doc));
+      this.unsaved.delete(doc.id);
+    } catch (error) {
+      if (await exists(file)) this.unsaved.set(doc.id, structuredClone(doc));
+      throw error;
+    }
   }
 
   async get(id: string): Promise<RunDocument> {
+    const unsaved = this.unsaved.get(id);
+    if (unsaved) return this.settle(structuredClone(unsaved));
     let text: string;
     try {
       text = await fs.readFile(this.file(id), 'utf8');
@@ -72,7 +88,8 @@ export class RunStore {
     const summaries: RunSummary[] = [];
     for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.'))) {
       try {
-        const doc = this.settle(parseRunDocument(await fs.readFile(path.join(this.dir, name), 'utf8'), name));
+        const unsaved = this.unsaved.get(name.slice(0, -'.json'.length));
+        const doc = this.settle(unsaved ?? parseRunDocument(await fs.readFile(path.join(this.dir, name), 'utf8'), name));
         summaries.push(summarizeRun(doc));
       } catch {
         // A file that is not a run document (or from a newer Inferscope) is not listed.
@@ -85,6 +102,7 @@ export class RunStore {
     if (this.isActive(id)) throw new InferscopeError('BAD_REQUEST', 'This run is still measuring: cancel it first.');
     await fs.rm(this.file(id), { force: true });
     await fs.rm(this.artifactsDir(id), { recursive: true, force: true });
+    this.unsaved.delete(id);
   }
 
   /** Adds a run document made elsewhere (another machine, the CLI's --json). */
@@ -106,6 +124,13 @@ export class RunStore {
       configs: doc.configs.map((c) => (c.status === 'running' || c.status === 'pending' ? { ...c, status: 'cancelled' } : c)),
     };
   }
+}
+
+function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function parseRunDocument(text: string, source: string): RunDocument {

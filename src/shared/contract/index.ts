@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { AppInfoSchema, DimValuesSchema, ModelSourceSchema, RecentModelSchema } from '../domain/app';
+import { ErrorInfoSchema } from '../domain/error';
 import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware';
 import { ModelInfoSchema } from '../domain/model';
 import { SampleInfoSchema } from '../domain/sample';
@@ -142,7 +143,8 @@ export const events = {
   'bench.progress': BenchProgressEventSchema,
   /** One configuration finished (done, failed, skipped or cancelled): its full result. */
   'bench.config': z.object({ runId: z.string(), config: ConfigResultSchema }),
-  'bench.finished': z.object({ runId: z.string(), status: RunStatusSchema }),
+  /** The run has ended; `error` when it stopped early for a reason of its own (DISK_FULL: it could not be saved). */
+  'bench.finished': z.object({ runId: z.string(), status: RunStatusSchema, error: ErrorInfoSchema.optional() }),
   'quantize.progress': QuantizeProgressSchema,
 } as const satisfies Record<string, z.ZodType>;
 

@@ -187,6 +187,11 @@ export const RunDocumentSchema = z.object({
   warnings: z.array(RunWarningSchema),
   /** Set when the run was imported from a file (another machine, the CLI). */
   importedFrom: z.string().nullable().default(null),
+  /**
+   * Why the run stopped before measuring all it planned, where no configuration's own error says
+   * it: DISK_FULL (with the path) when the document could not be saved.
+   */
+  error: ErrorInfoSchema.nullable().default(null),
 });
 export type RunDocument = z.infer<typeof RunDocumentSchema>;
 
