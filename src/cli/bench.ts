@@ -1,7 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import type { Handlers } from '../shared/contract';
-import { benchToEnd, call } from './run';
+import { benchToEnd, call, writeOutput } from './run';
 import { ProgressLine } from './progress';
 import type { BenchPlanInput } from '../shared/domain/plan';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
@@ -194,7 +193,7 @@ export async function runBench(handlers: Handlers, model: BenchPlanInput['model'
     if (opts.json) {
       const text = JSON.stringify(result, null, 2);
       if (opts.json === '-') process.stdout.write(text + '\n');
-      else await writeFile(opts.json, text + '\n');
+      else await writeOutput(opts.json, text + '\n');
     }
     return result;
   } finally {

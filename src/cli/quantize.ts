@@ -3,7 +3,6 @@
  * among the variants (the app lists it too), optionally copy it to -o, and print what it cost
  * in size and in output quality. It goes through the contract's `quantize.run`, as the app does.
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Handlers } from '../shared/contract';
@@ -15,7 +14,7 @@ import { InferscopeError } from '../shared/errors';
 import { formatBytes, formatMs, formatPercent, formatSignificant } from '../shared/stats';
 import { ANY_INPUT } from '../core/quantize/data';
 import { ProgressLine } from './progress';
-import { call } from './run';
+import { call, writeOutput } from './run';
 import { renderPairs, renderTable } from './table';
 
 export const QUANTIZE_MODES = QuantizeModeSchema.options;
@@ -213,7 +212,7 @@ export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts:
   if (opts.json) {
     const text = JSON.stringify(json, null, 2) + '\n';
     if (opts.json === '-') process.stdout.write(text);
-    else await writeFile(path.resolve(opts.json), text);
+    else await writeOutput(opts.json, text);
   }
   if (opts.json !== '-') (deps.print ?? console.log)(printQuantizeSummary(variant, output));
   return { variant, output, json };

@@ -2,7 +2,7 @@
  * `inferscope report`: the verdict, charts, method and statistics of one or more runs as a
  * PDF (printed by a local Chromium) or a standalone HTML page, and optionally a CSV.
  */
-import { writeFile } from 'node:fs/promises';
+import { writeOutput } from './run';
 import { createRequire } from 'node:module';
 import { renderReportHtml, renderReportPdf, reportVerdict, runsToCsv, type Paper, type ReportInput } from '../core/report';
 import { formatBytes, formatMs } from '../shared/stats';
@@ -36,16 +36,16 @@ export async function runReport(refs: readonly string[], opts: ReportCliOptions,
   const lines: string[] = [];
   if (/\.html?$/i.test(opts.output)) {
     const html = renderReportHtml({ ...input, verdict });
-    await writeFile(opts.output, html);
+    await writeOutput(opts.output, html);
     lines.push(`Wrote ${opts.output} (${formatBytes(Buffer.byteLength(html))}, HTML) in ${formatMs(performance.now() - started)}.`);
   } else {
     const pdf = await renderReportPdf({ ...input, verdict }, { paper, ...(opts.chromium ? { chromiumPath: opts.chromium } : {}) });
-    await writeFile(opts.output, pdf);
+    await writeOutput(opts.output, pdf);
     lines.push(`Wrote ${opts.output} (${formatBytes(pdf.byteLength)}, ${paper === 'a4' ? 'A4' : 'Letter'} PDF) in ${formatMs(performance.now() - started)}.`);
   }
   if (opts.csv) {
     const csv = runsToCsv(runs, verdict);
-    await writeFile(opts.csv, csv);
+    await writeOutput(opts.csv, csv);
     lines.push(`Wrote ${opts.csv} (${runs.reduce((n, r) => n + r.configs.length, 0)} configurations).`);
   }
   lines.push(verdict ? `Verdict: ${verdict.summary}` : 'No requirement given (--latency, --throughput): the report has measurements but no verdict.');

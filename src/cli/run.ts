@@ -1,7 +1,10 @@
 import { dispatch } from '../shared/contract/dispatch';
 import type { CommandName, CommandRequest, CommandResponse, EventName, EventPayload, Handlers } from '../shared/contract';
 import type { RunDocument } from '../shared/domain/run';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { InferscopeError } from '../shared/errors';
+import { ioError } from '../core/store/atomic';
 
 /** Calls a contract command the same way the UI does (validation included) and unwraps the result. */
 export async function call<C extends CommandName>(
@@ -39,4 +42,12 @@ export async function benchToEnd(
   options.onStarted?.(runId);
   if (!ended.has(runId)) await new Promise<void>((resolve) => (wake = resolve));
   return { doc: await call(handlers, 'runs.get', { id: runId }), finished: ended.get(runId) as EventPayload<'bench.finished'> };
+}
+
+/** Writes a file the user named (--json, -o, --csv); a full disk is DISK_FULL with the path, not a stack trace. */
+export async function writeOutput(file: string, data: string | Uint8Array): Promise<void> {
+  const target = path.resolve(file);
+  await writeFile(target, data).catch((error: unknown) => {
+    throw ioError(error, target);
+  });
 }

@@ -6,7 +6,8 @@
  * be installed on the build machines.
  */
 import { utilityProcess } from 'electron';
-import { OnceEvent, OutputTail, type WorkerExitInfo, type WorkerLauncher } from '../core/bench/launcher';
+import { OnceEvent, OutputTail, heartbeatReader, type WorkerExitInfo, type WorkerLauncher } from '../core/bench/launcher';
+import { HEARTBEAT_ENV } from '../core/bench/protocol';
 
 const FORCE_KILL_AFTER_MS = 2_000;
 
@@ -17,6 +18,9 @@ export const electronUtilityLauncher: WorkerLauncher = {
     const exited = new OnceEvent<WorkerExitInfo>();
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.env)) if (value !== undefined) env[key] = value;
+    // utilityProcess has no extra pipes: the heartbeat thread writes its lines to stdout (fd 1).
+    if (options.heartbeatMs) Object.assign(env, { [HEARTBEAT_ENV.intervalMs]: String(options.heartbeatMs), [HEARTBEAT_ENV.fd]: '1' });
+    const listeners: Array<(message: unknown) => void> = [];
 
     const child = utilityProcess.fork(entry, [], {
       serviceName: 'Inferscope worker',
@@ -25,7 +29,13 @@ export const electronUtilityLauncher: WorkerLauncher = {
       stdio: 'pipe',
     });
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.stdout?.on('data', () => {});
+    child.stdout?.on(
+      'data',
+      heartbeatReader(
+        (message) => listeners.forEach((listener) => listener(message)),
+        (line) => stderr.push(`[host] worker output: ${line}\n`),
+      ),
+    );
     // Electron's exit event carries only the code; a V8 fatal error arrives first as 'error'.
     child.on('error', (type, location) => stderr.push(`[host] utility process ${type} at ${location}\n`));
     child.on('exit', (code) => exited.fire({ code, signal: null }));
@@ -39,6 +49,7 @@ export const electronUtilityLauncher: WorkerLauncher = {
         child.postMessage(message);
       },
       onMessage(listener) {
+        listeners.push(listener);
         child.on('message', listener);
       },
       onExit(listener) {

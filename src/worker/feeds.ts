@@ -68,7 +68,7 @@ export function benchFeeds(
       inputs.push({ name: input.name, type: input.type, shape: [...user.dims], source: 'user' });
     } else {
       const shape = resolveInputShape(input.shape, rules);
-      feeds[input.name] = toTensor(input.type, randomInputData(input.type, shape, inputRng(spec.seed, input.name), spec.intRange), shape);
+      feeds[input.name] = toTensor(input.type, randomInputData(input.type, shape, inputRng(spec.seed, input.name), spec.intRange, input.name), shape);
       inputs.push({ name: input.name, type: input.type, shape, source: 'random' });
     }
   }

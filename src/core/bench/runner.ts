@@ -27,7 +27,7 @@ import { readNoiseSnapshot } from '../hardware/noise';
 import { newRunId, type RunStore } from '../store/runs';
 import { sha256File } from '../store/files';
 import type { BenchConfigInput, BenchMeasurement, UserTensor } from './measurement';
-import { MAX_CONFIGS, ORIGINAL, configId, expandPlan, type PlannedConfig } from './plan';
+import { MAX_CONFIGS, ORIGINAL, checkPlanMemory, configId, expandPlan, type PlannedConfig } from './plan';
 import { nextConcurrency } from '../../shared/advice/capacity';
 import type { WorkerSupervisor } from './supervisor';
 import { readTensorFolder } from './tensor-files';
@@ -105,6 +105,8 @@ export class BenchRunner {
     if (planned.length > MAX_CONFIGS) {
       throw new InferscopeError('PLAN_INVALID', `This plan expands to ${planned.length} configurations; at most ${MAX_CONFIGS} are allowed.`);
     }
+    // Inputs × requests in flight for every configuration must fit the free memory: refused here, before the worker makes them.
+    checkPlanMemory(info, plan, planned, tensors);
 
     const runModelInfo = await runModel(model, info);
     const variants: RunVariant[] = [];
