@@ -27,7 +27,7 @@ const targetBytes = Number(args.mb) * 1024 * 1024;
 
 const bundle = await bundleSources('inspect-bench', [
   "export { inspectModel } from './src/core/onnx/inspect';",
-  "export { writeModel } from './src/core/onnx/read';",
+  "export { writeModel } from './src/core/onnx/write';",
   "export { makeTensor } from './src/core/onnx/tensor';",
   "export { DataType } from './src/core/onnx/codec';",
 ]);

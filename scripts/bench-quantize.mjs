@@ -76,7 +76,7 @@ if (args.child) {
 
 await bundleSources('quantize-bench', [
   "export { quantizeFile } from './src/core/quantize/file';",
-  "export { writeModel } from './src/core/onnx/read';",
+  "export { writeModel } from './src/core/onnx/write';",
   "export { makeTensor } from './src/core/onnx/tensor';",
   "export { DataType } from './src/core/onnx/codec';",
   "export { createRng } from './src/shared/stats/random';",

@@ -299,54 +299,19 @@ function listFormat(counts: Record<string, number>): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Compute
 
-export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {}): ModelInfo {
-  const model = loaded.model;
-  const graph: GraphProto = model.graph ?? {};
-  const warnings: string[] = [];
+interface ComputeFacts {
+  macs: MacSummary;
+  /** Why MACs are unknown, in words; null when they are known. */
+  macsReason: string | null;
+}
 
-  const opsets = (model.opset_import ?? []).map((o) => ({
-    domain: o.domain ? o.domain : 'ai.onnx',
-    version: int64ToNumber(o.version),
-  }));
-  const defaultOpset = opsets.find((o) => o.domain === 'ai.onnx')?.version;
-
-  const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
-  for (const s of graph.sparse_initializer ?? []) initializerNames.add(s.values?.name ?? '');
-  const realInputs = (graph.input ?? []).filter((vi) => !initializerNames.has(vi.name ?? ''));
-  const overridable = (graph.input ?? []).length - realInputs.length;
-  if (overridable > 0) {
-    warnings.push(
-      `${overridable} initializer${overridable === 1 ? ' is' : 's are'} also listed as graph input${overridable === 1 ? '' : 's'}: they can be overridden at run time, which keeps onnxruntime from folding them as constants.`,
-    );
-  }
-  const inputs = realInputs.map(tensorInfo);
-  const outputs = (graph.output ?? []).map(tensorInfo);
-
-  const userDims = options.dims ?? {};
-  const plan = planDims(graph, realInputs, userDims);
-  for (const name of plan.unusedUserDims) warnings.push(`The model has no dimension named "${name}"; that value was ignored.`);
-
-  // Operators, subgraphs included.
-  const opHistogram: Record<string, number> = {};
-  const kinds = new Set<QuantizationKind>();
-  let nodeCount = 0;
-  for (const { graph: g } of graphAndSubgraphs(graph)) {
-    for (const node of g.node ?? []) {
-      nodeCount++;
-      const key = opKey(node);
-      opHistogram[key] = (opHistogram[key] ?? 0) + 1;
-      const kind = quantKind(node.op_type ?? '');
-      if (kind) kinds.add(kind);
-    }
-  }
-  if ((model.functions ?? []).length > 0) {
-    warnings.push(
-      `The model defines ${model.functions?.length} local function${model.functions?.length === 1 ? '' : 's'}; calls to them are counted as single operators and their compute is not included in MACs.`,
-    );
-  }
-
-  // Compute.
+/**
+ * MACs from propagated shapes, and the warnings that go with them: why they are unknown, what
+ * they leave out, which dimensions still need a value.
+ */
+function countCompute(graph: GraphProto, plan: DimPlan, defaultOpset: number | undefined, warnings: string[]): ComputeFacts {
   let macs: MacSummary;
   try {
     const shapes = inferShapes(graph, {
@@ -381,6 +346,89 @@ export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {})
   if (unset.length > 0 && macs.macs !== null) {
     warnings.push(`Dimension${unset.length === 1 ? '' : 's'} ${unset.map((n) => `"${n}"`).join(', ')} ha${unset.length === 1 ? 's' : 've'} no value; set ${unset.length === 1 ? 'it' : 'them'} with --dim to benchmark.`);
   }
+  return { macs, macsReason };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model as a whole
+
+/** Graph inputs that are really inputs: initializers listed as inputs too are constants a run may override. */
+function realGraphInputs(graph: GraphProto, warnings: string[]): ValueInfoProto[] {
+  const initializerNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
+  for (const s of graph.sparse_initializer ?? []) initializerNames.add(s.values?.name ?? '');
+  const realInputs = (graph.input ?? []).filter((vi) => !initializerNames.has(vi.name ?? ''));
+  const overridable = (graph.input ?? []).length - realInputs.length;
+  if (overridable > 0) {
+    warnings.push(
+      `${overridable} initializer${overridable === 1 ? ' is' : 's are'} also listed as graph input${overridable === 1 ? '' : 's'}: they can be overridden at run time, which keeps onnxruntime from folding them as constants.`,
+    );
+  }
+  return realInputs;
+}
+
+interface OperatorCensus {
+  opHistogram: Record<string, number>;
+  kinds: Set<QuantizationKind>;
+  nodeCount: number;
+}
+
+/** Operators, subgraphs included, and the kinds of quantization they show. */
+function operatorCensus(graph: GraphProto): OperatorCensus {
+  const opHistogram: Record<string, number> = {};
+  const kinds = new Set<QuantizationKind>();
+  let nodeCount = 0;
+  for (const { graph: g } of graphAndSubgraphs(graph)) {
+    for (const node of g.node ?? []) {
+      nodeCount++;
+      const key = opKey(node);
+      opHistogram[key] = (opHistogram[key] ?? 0) + 1;
+      const kind = quantKind(node.op_type ?? '');
+      if (kind) kinds.add(kind);
+    }
+  }
+  return { opHistogram, kinds, nodeCount };
+}
+
+/** What onnxruntime 1.30 cannot load, and a model that imports no operator set. */
+function versionWarnings(irVersion: number, defaultOpset: number | undefined, opsetCount: number): string[] {
+  const warnings: string[] = [];
+  if (irVersion > ORT_MAX_IR_VERSION) {
+    warnings.push(`IR version ${irVersion} is newer than onnxruntime 1.30 loads (up to ${ORT_MAX_IR_VERSION}).`);
+  }
+  if (defaultOpset !== undefined && defaultOpset > ORT_MAX_OPSET) {
+    warnings.push(`Opset ${defaultOpset} is newer than onnxruntime 1.30 supports (up to ${ORT_MAX_OPSET}).`);
+  }
+  if (defaultOpset === undefined && opsetCount === 0) warnings.push('The model imports no operator set.');
+  return warnings;
+}
+
+export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {}): ModelInfo {
+  const model = loaded.model;
+  const graph: GraphProto = model.graph ?? {};
+  const warnings: string[] = [];
+
+  const opsets = (model.opset_import ?? []).map((o) => ({
+    domain: o.domain ? o.domain : 'ai.onnx',
+    version: int64ToNumber(o.version),
+  }));
+  const defaultOpset = opsets.find((o) => o.domain === 'ai.onnx')?.version;
+
+  const realInputs = realGraphInputs(graph, warnings);
+  const inputs = realInputs.map(tensorInfo);
+  const outputs = (graph.output ?? []).map(tensorInfo);
+
+  const userDims = options.dims ?? {};
+  const plan = planDims(graph, realInputs, userDims);
+  for (const name of plan.unusedUserDims) warnings.push(`The model has no dimension named "${name}"; that value was ignored.`);
+
+  const { opHistogram, kinds, nodeCount } = operatorCensus(graph);
+  if ((model.functions ?? []).length > 0) {
+    warnings.push(
+      `The model defines ${model.functions?.length} local function${model.functions?.length === 1 ? '' : 's'}; calls to them are counted as single operators and their compute is not included in MACs.`,
+    );
+  }
+
+  const { macs, macsReason } = countCompute(graph, plan, defaultOpset, warnings);
 
   // Weights and precision.
   const stats = weightStats(model);
@@ -389,13 +437,7 @@ export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {})
   const quantized = quantization.length > 0 || precision === 'int8' || precision === 'int4';
 
   const irVersion = int64ToNumber(model.ir_version);
-  if (irVersion > ORT_MAX_IR_VERSION) {
-    warnings.push(`IR version ${irVersion} is newer than onnxruntime 1.30 loads (up to ${ORT_MAX_IR_VERSION}).`);
-  }
-  if (defaultOpset !== undefined && defaultOpset > ORT_MAX_OPSET) {
-    warnings.push(`Opset ${defaultOpset} is newer than onnxruntime 1.30 supports (up to ${ORT_MAX_OPSET}).`);
-  }
-  if (defaultOpset === undefined && opsets.length === 0) warnings.push('The model imports no operator set.');
+  warnings.push(...versionWarnings(irVersion, defaultOpset, opsets.length));
 
   const metadata: Record<string, string> = {};
   for (const entry of model.metadata_props ?? []) metadata[entry.key ?? ''] = entry.value ?? '';

@@ -1,42 +1,26 @@
 /**
- * Loading and saving ONNX models: coded errors for every way a file can be wrong, external
- * data resolution, and atomic writes with optional external data.
+ * Loading ONNX models: coded errors for every way a file can be wrong (decodeModel names the
+ * format a file really is), and external data resolved and checked against the model's folder.
+ * Saving is write.ts.
  */
 import { constants as fsConstants, closeSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
-import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { freemem } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { InferscopeError } from '../../shared/errors';
-import {
-  DataLocation,
-  DataType,
-  decodeModelProto,
-  onnx,
-  type ModelProto,
-  type TensorProto,
-} from './codec';
+import { formatBytes } from '../../shared/stats/format';
+import { decodeModelProto, type onnx, type ModelProto } from './codec';
 import { describeTensor, elementCount, formatBigBytes } from '../budget';
 import { dtypeBits, dtypeName } from './dtypes';
-import {
-  checkExternalLocation,
-  externalDataRef,
-  isExternal,
-  readTensorValues,
-  tensorByteSize,
-  tensorRawBytes,
-  tensorSpec,
-  type ExternalDataReader,
-} from './tensor';
-import { cloneMessage, mapTensors, tensorsOf } from './walk';
+import { checkExternalLocation, externalDataRef, isExternal, tensorByteSize, tensorSpec, type ExternalDataReader } from './tensor';
+import { tensorsOf } from './walk';
 
 /** Protobuf cannot address a message of 2 GiB or more; bigger weights must be external data. */
 export const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 const READ_CHUNK_BYTES = 64 * 1024 * 1024;
 /** One read or write call moves at most this much (Node refuses more than 2 GiB − 1 per call). */
-const IO_CHUNK_BYTES = 1024 * 1024 * 1024;
-const EXTERNAL_ALIGNMENT = 4096;
+export const IO_CHUNK_BYTES = 1024 * 1024 * 1024;
 
 export interface ExternalDataFileInfo {
   /** As written in the model. */
@@ -469,210 +453,4 @@ export function decodeModel(bytes: Uint8Array, name = 'The file'): onnx.ModelPro
     }
   }
   return model;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Encoding and writing.
-
-/** Serialize a model; throws MODEL_TOO_LARGE when it would reach protobuf's 2 GiB limit. */
-export function encodeModel(model: ModelProto): Uint8Array {
-  const writer = onnx.ModelProto.encode(model);
-  if (writer.len > MAX_MODEL_BYTES) {
-    throw new InferscopeError(
-      'MODEL_TOO_LARGE',
-      `The model would be ${formatBytes(writer.len)} as one file; store large tensors as external data (externalDataThresholdBytes).`,
-    );
-  }
-  return writer.finish();
-}
-
-export interface WriteModelOptions {
-  /**
-   * Main-graph initializers holding at least this many bytes go to an external data file
-   * (offsets aligned to 4096). Without it every tensor is stored inside the .onnx file.
-   */
-  externalDataThresholdBytes?: number;
-  /** External data file name, relative to the model's folder; default "<model file name>.data". */
-  externalDataLocation?: string;
-  /**
-   * Where tensors of `model` that are already external come from (usually the LoadedModel
-   * the model was read as). Their bytes are copied into the new file(s).
-   */
-  externalDataSource?: ExternalDataReader | LoadedModel;
-  signal?: AbortSignal;
-}
-
-export interface WriteModelResult {
-  path: string;
-  sizeBytes: number;
-  externalData: { location: string; path: string; sizeBytes: number; tensors: number } | null;
-}
-
-function sourceReader(source: WriteModelOptions['externalDataSource']): ExternalDataReader | undefined {
-  if (!source) return undefined;
-  return 'read' in source ? source : source.external;
-}
-
-/** The tensor's values as little-endian bytes, whatever field they are stored in. */
-function tensorBytesForExternal(tensor: TensorProto, source: ExternalDataReader | undefined): Uint8Array | undefined {
-  if (tensor.data_type === DataType.STRING) return undefined;
-  const raw = tensorRawBytes(tensor, source);
-  if (raw) return raw;
-  const values = readTensorValues(tensor, source);
-  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-}
-
-/** The tensor with its data moved inline into raw_data (for tensors currently external). */
-function inlined(tensor: TensorProto, source: ExternalDataReader | undefined): TensorProto {
-  const raw = tensorRawBytes(tensor, source);
-  const copy = cloneMessage(tensor);
-  delete copy.external_data;
-  delete copy.data_location;
-  if (raw) copy.raw_data = raw;
-  return copy;
-}
-
-async function writeFully(handle: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await handle.write(data, done, Math.min(IO_CHUNK_BYTES, data.length - done), position + done);
-    done += bytesWritten;
-  }
-}
-
-function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
-
-function writeError(path: string, error: unknown): InferscopeError {
-  if (error instanceof InferscopeError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new InferscopeError('DISK_FULL', `Not enough disk space to write ${path}.`, { detail: path, cause: error });
-  }
-  return new InferscopeError('IO_ERROR', `Could not write ${path}: ${message}`, { detail: path, cause: error });
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the renames durable; not every platform lets a folder be opened (Windows), which is fine.
-  try {
-    const handle = await open(dir, fsConstants.O_RDONLY);
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* best effort */
-  }
-}
-
-/**
- * Write a model atomically (temp file, fsync, rename). With `externalDataThresholdBytes`,
- * large main-graph initializers go to one external data file at 4096-aligned offsets. The
- * written model never depends on files it did not write: tensors that were external in the
- * input are copied from `externalDataSource`.
- */
-export async function writeModel(path: string, model: ModelProto, options: WriteModelOptions = {}): Promise<WriteModelResult> {
-  const absolute = resolve(path);
-  const dir = dirname(absolute);
-  const source = sourceReader(options.externalDataSource);
-  const threshold = options.externalDataThresholdBytes;
-  const location = options.externalDataLocation ?? `${basename(absolute)}.data`;
-  if (threshold !== undefined) checkExternalLocation(location, '(external data file)');
-
-  const tempModel = tempPathFor(absolute);
-  const externalTarget = join(dir, location);
-  const tempExternal = threshold !== undefined ? tempPathFor(externalTarget) : undefined;
-  let externalHandle: FileHandle | undefined;
-  let externalSize = 0;
-  let externalTensors = 0;
-  try {
-    // Pick the tensors to move out (synchronous walk); their bytes are fetched one at a time
-    // while writing, so external sources are never held in memory all at once.
-    const outgoing: { offset: number; length: number; bytes: () => Uint8Array | undefined }[] = [];
-    const written = mapTensors(model, (tensor, { role, depth }) => {
-      const movable = threshold !== undefined && role === 'initializer' && depth === 0 && tensor.data_type !== DataType.STRING;
-      const size = movable ? tensorByteSize(tensor) : undefined;
-      if (threshold !== undefined && size !== undefined && size > 0 && size >= threshold) {
-        const offset = Math.ceil(externalSize / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
-        externalSize = offset + size;
-        const moved = cloneMessage(tensor);
-        for (const field of ['raw_data', 'float_data', 'int32_data', 'int64_data', 'double_data', 'uint64_data'] as const) {
-          delete moved[field];
-        }
-        moved.data_location = DataLocation.EXTERNAL;
-        moved.external_data = [
-          { key: 'location', value: location },
-          { key: 'offset', value: String(offset) },
-          { key: 'length', value: String(size) },
-        ];
-        outgoing.push({ offset, length: size, bytes: () => tensorBytesForExternal(tensor, source) });
-        return moved;
-      }
-      if (tensor.data_location === DataLocation.EXTERNAL) {
-        if (!source) {
-          const ref = externalDataRef(tensor);
-          throw new InferscopeError(
-            'EXTERNAL_DATA_MISSING',
-            `Tensor "${tensor.name ?? ''}" keeps its data in "${ref?.location ?? '?'}"; pass externalDataSource so it can be copied.`,
-            { detail: ref?.location ?? '' },
-          );
-        }
-        return inlined(tensor, source);
-      }
-      return tensor;
-    });
-
-    if (tempExternal && outgoing.length > 0) {
-      externalHandle = await open(tempExternal, 'w');
-      for (const item of outgoing) {
-        if (options.signal?.aborted) throw new InferscopeError('CANCELLED', 'Writing the model was cancelled.');
-        const bytes = item.bytes();
-        if (!bytes || bytes.length < item.length) {
-          throw new InferscopeError('INTERNAL', 'A tensor holds fewer bytes than its dims and type require.');
-        }
-        await writeFully(externalHandle, bytes.subarray(0, item.length), item.offset);
-        externalTensors += 1;
-      }
-      await externalHandle.sync();
-      await externalHandle.close();
-      externalHandle = undefined;
-    }
-
-    const bytes = encodeModel(written);
-    const handle = await open(tempModel, 'w');
-    try {
-      await writeFully(handle, bytes, 0);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (tempExternal && externalTensors > 0) await rename(tempExternal, externalTarget);
-    await rename(tempModel, absolute);
-    await fsyncDir(dir);
-    return {
-      path: absolute,
-      sizeBytes: bytes.length,
-      externalData:
-        externalTensors > 0 ? { location, path: externalTarget, sizeBytes: externalSize, tensors: externalTensors } : null,
-    };
-  } catch (error) {
-    if (externalHandle) await externalHandle.close().catch(() => undefined);
-    await rm(tempModel, { force: true }).catch(() => undefined);
-    if (tempExternal) await rm(tempExternal, { force: true }).catch(() => undefined);
-    throw writeError(absolute, error);
-  }
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
 }

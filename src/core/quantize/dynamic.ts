@@ -82,13 +82,23 @@ function hasCandidates(model: ModelProto, lstm: boolean): boolean {
   return false;
 }
 
+/** The names of a tensor's quantized form: the integer tensor, its scale and its zero point. */
+interface QuantizedNames {
+  quantized: string;
+  scale: string;
+  zeroPoint: string;
+}
+
+/** The quantized form of an activation, made the first time a node asks for it. */
+type ActivationQuantizer = (name: string) => QuantizedNames;
+
 class DynamicQuantizer {
   private readonly weights: WeightStore;
   private readonly selection: NodeSelection;
   /** Weights whose float originals were replaced; taken out of graph.input at the end. */
   private readonly replaced = new Set<string>();
   private readonly perChannelGather: boolean;
-  private readonly recurrentWeights = new Map<string, { quantized: string; scale: string; zeroPoint: string }>();
+  private readonly recurrentWeights = new Map<string, QuantizedNames>();
   private readonly external: TransformOptions['external'];
   /** A com.microsoft op was written: the model must import that domain. */
   usesContribOps = false;
@@ -109,7 +119,7 @@ class DynamicQuantizer {
     const total = entries.reduce((n, e) => n + (e.graph.node ?? []).length, 0);
     let seen = 0;
     for (const entry of entries) {
-      const activations = new Map<string, { quantized: string; scale: string; zeroPoint: string }>();
+      const activations = new Map<string, QuantizedNames>();
       const out: NodeProto[] = [];
       for (const node of entry.graph.node ?? []) {
         seen++;
@@ -125,12 +135,7 @@ class DynamicQuantizer {
   }
 
   /** Emits the quantized form of `node` into `out` and returns true, or returns false to keep it. */
-  private quantizeNode(
-    entry: GraphEntry,
-    node: NodeProto,
-    activations: Map<string, { quantized: string; scale: string; zeroPoint: string }>,
-    out: NodeProto[],
-  ): boolean {
+  private quantizeNode(entry: GraphEntry, node: NodeProto, activations: Map<string, QuantizedNames>, out: NodeProto[]): boolean {
     const op = node.op_type ?? '';
     if (!HANDLED.has(op) || (node.domain && node.domain !== 'ai.onnx')) return false;
     const refusal = this.selection.refusal(node);
@@ -138,7 +143,8 @@ class DynamicQuantizer {
       skip(this.ws.report, node, refusal);
       return false;
     }
-    const quantizeActivation = (name: string) => {
+    // One DynamicQuantizeLinear per activation and graph, shared by every node that reads it.
+    const quantizeActivation: ActivationQuantizer = (name) => {
       let q = activations.get(name);
       if (!q) {
         q = {
@@ -153,114 +159,127 @@ class DynamicQuantizer {
     };
 
     switch (op) {
-      case 'MatMul': {
-        const [a, bName] = node.input ?? [];
-        const b = constantFloatInput(entry, node, 1);
-        if (!a || !bName || !b) {
-          skip(this.ws.report, node, 'B is computed at run time: only MatMuls with a constant float32 weight are quantized');
-          return false;
-        }
-        const rank = tensorDims(b.tensor).length;
-        if (rank < 2) {
-          skip(this.ws.report, node, 'B is a vector');
-          return false;
-        }
-        const weight = this.quantizeWeight(b.name, b.tensor, b.graph, false, this.settings.perChannel && rank === 2 ? 1 : undefined);
-        this.emitMatMulInteger(node, quantizeActivation(a), weight, (node.output ?? [])[0] ?? '', out);
-        return true;
-      }
-      case 'Gemm': {
-        const why = gemmAsMatMulRefusal(node);
-        const b = constantFloatInput(entry, node, 1);
-        const [a, , c] = node.input ?? [];
-        if (why || !b || !a) {
-          skip(this.ws.report, node, why ?? 'B is computed at run time');
-          return false;
-        }
-        const dims = tensorDims(b.tensor);
-        if (dims.length !== 2) {
-          skip(this.ws.report, node, 'B is not a matrix');
-          return false;
-        }
-        const transB = attrInt(node, 'transB', 0) === 1;
-        const weight = this.quantizeWeight(b.name, b.tensor, b.graph, transB, this.settings.perChannel ? 1 : undefined);
-        const y = (node.output ?? [])[0] ?? '';
-        // Y = A·B' (+ C): the MatMul writes Y directly when there is no bias.
-        const product = c ? this.ws.names.fresh(`${y}_matmul`) : y;
-        this.emitMatMulInteger(node, quantizeActivation(a), weight, product, out);
-        if (c) out.push(makeNode('Add', [product, c], [y], this.ws.names.fresh(`${node.name ?? 'Gemm'}_bias_add`)));
-        return true;
-      }
-      case 'Conv': {
-        const [x, wName, bias] = node.input ?? [];
-        const w = constantFloatInput(entry, node, 1);
-        if (!x || !wName || !w) {
-          skip(this.ws.report, node, 'the weight is computed at run time');
-          return false;
-        }
-        // ConvInteger takes one weight zero point, so Conv weights are always per-tensor.
-        const weight = this.quantizeWeight(w.name, w.tensor, w.graph, false, undefined);
-        const y = (node.output ?? [])[0] ?? '';
-        const xq = quantizeActivation(x);
-        const nodeName = node.name ?? 'Conv';
-        const integerOut = this.ws.names.fresh(`${y}_output_quantized`);
-        const convInteger = makeNode(
-          'ConvInteger',
-          [xq.quantized, weight.quantized, xq.zeroPoint, weight.zeroPoint],
-          [integerOut],
-          this.ws.names.fresh(`${nodeName}_quant`),
-          (node.attribute ?? []).map((a) => ({ ...a })),
-        );
-        out.push(convInteger);
-        const scaled = bias ? this.ws.names.fresh(`${y}_output_scale_mul_output`) : y;
-        this.emitRescale(nodeName, integerOut, xq.scale, weight.scale, scaled, out);
-        if (bias) {
-          const spatial = weight.dims.length - 2;
-          const shapeName = this.ws.names.fresh(`${bias}_reshape_shape`);
-          entry.graph.initializer = [...(entry.graph.initializer ?? []), int64Tensor(shapeName, [2 + spatial], [1, -1, ...Array(spatial).fill(1)])];
-          const reshaped = this.ws.names.fresh(`${bias}_reshape_output`);
-          out.push(makeNode('Reshape', [bias, shapeName], [reshaped], this.ws.names.fresh(`${nodeName}_bias_reshape`)));
-          out.push(makeNode('Add', [scaled, reshaped], [y], this.ws.names.fresh(`${nodeName}_bias_add`)));
-        }
-        return true;
-      }
-      case 'Gather': {
-        const table = constantFloatInput(entry, node, 0);
-        const [, indices] = node.input ?? [];
-        // Gathers over shapes or activations are indexing, not embedding lookups: nothing to report.
-        if (!table || !indices) return false;
-        const dims = tensorDims(table.tensor);
-        const perChannel = this.perChannelGather && attrInt(node, 'axis', 0) === 0 && dims.length === 2;
-        // Tables are looked up, not multiplied: uint8 asymmetric uses all 256 levels.
-        const weight = this.weights.get({
-          name: table.name,
-          tensor: table.tensor,
-          graph: table.graph,
-          type: 'uint8',
-          symmetric: false,
-          reduceRange: false,
-          axis: perChannel ? dims.length - 1 : undefined,
-        });
-        this.replaced.add(table.name);
-        const y = (node.output ?? [])[0] ?? '';
-        const gathered = this.ws.names.fresh(`${y}_quantized`);
-        out.push(makeNode('Gather', [weight.quantized, indices], [gathered], node.name ?? this.ws.names.fresh('Gather'), node.attribute ?? []));
-        out.push(
-          makeNode(
-            'DequantizeLinear',
-            [gathered, weight.scale, weight.zeroPoint],
-            [y],
-            this.ws.names.fresh(`${y}_DequantizeLinear`),
-            perChannel ? [attrs.int('axis', -1)] : [],
-          ),
-        );
-        return true;
-      }
+      case 'MatMul':
+        return this.quantizeMatMul(entry, node, quantizeActivation, out);
+      case 'Gemm':
+        return this.quantizeGemm(entry, node, quantizeActivation, out);
+      case 'Conv':
+        return this.quantizeConv(entry, node, quantizeActivation, out);
+      case 'Gather':
+        return this.quantizeGather(entry, node, out);
       case 'LSTM':
         return this.quantizeLstm(entry, node, out);
       default:
         return false;
     }
+  }
+
+  private quantizeMatMul(entry: GraphEntry, node: NodeProto, quantizeActivation: ActivationQuantizer, out: NodeProto[]): boolean {
+    const [a, bName] = node.input ?? [];
+    const b = constantFloatInput(entry, node, 1);
+    if (!a || !bName || !b) {
+      skip(this.ws.report, node, 'B is computed at run time: only MatMuls with a constant float32 weight are quantized');
+      return false;
+    }
+    const rank = tensorDims(b.tensor).length;
+    if (rank < 2) {
+      skip(this.ws.report, node, 'B is a vector');
+      return false;
+    }
+    const weight = this.quantizeWeight(b.name, b.tensor, b.graph, false, this.settings.perChannel && rank === 2 ? 1 : undefined);
+    this.emitMatMulInteger(node, quantizeActivation(a), weight, (node.output ?? [])[0] ?? '', out);
+    return true;
+  }
+
+  private quantizeGemm(entry: GraphEntry, node: NodeProto, quantizeActivation: ActivationQuantizer, out: NodeProto[]): boolean {
+    const why = gemmAsMatMulRefusal(node);
+    const b = constantFloatInput(entry, node, 1);
+    const [a, , c] = node.input ?? [];
+    if (why || !b || !a) {
+      skip(this.ws.report, node, why ?? 'B is computed at run time');
+      return false;
+    }
+    const dims = tensorDims(b.tensor);
+    if (dims.length !== 2) {
+      skip(this.ws.report, node, 'B is not a matrix');
+      return false;
+    }
+    const transB = attrInt(node, 'transB', 0) === 1;
+    const weight = this.quantizeWeight(b.name, b.tensor, b.graph, transB, this.settings.perChannel ? 1 : undefined);
+    const y = (node.output ?? [])[0] ?? '';
+    // Y = A·B' (+ C): the MatMul writes Y directly when there is no bias.
+    const product = c ? this.ws.names.fresh(`${y}_matmul`) : y;
+    this.emitMatMulInteger(node, quantizeActivation(a), weight, product, out);
+    if (c) out.push(makeNode('Add', [product, c], [y], this.ws.names.fresh(`${node.name ?? 'Gemm'}_bias_add`)));
+    return true;
+  }
+
+  private quantizeConv(entry: GraphEntry, node: NodeProto, quantizeActivation: ActivationQuantizer, out: NodeProto[]): boolean {
+    const [x, wName, bias] = node.input ?? [];
+    const w = constantFloatInput(entry, node, 1);
+    if (!x || !wName || !w) {
+      skip(this.ws.report, node, 'the weight is computed at run time');
+      return false;
+    }
+    // ConvInteger takes one weight zero point, so Conv weights are always per-tensor.
+    const weight = this.quantizeWeight(w.name, w.tensor, w.graph, false, undefined);
+    const y = (node.output ?? [])[0] ?? '';
+    const xq = quantizeActivation(x);
+    const nodeName = node.name ?? 'Conv';
+    const integerOut = this.ws.names.fresh(`${y}_output_quantized`);
+    const convInteger = makeNode(
+      'ConvInteger',
+      [xq.quantized, weight.quantized, xq.zeroPoint, weight.zeroPoint],
+      [integerOut],
+      this.ws.names.fresh(`${nodeName}_quant`),
+      (node.attribute ?? []).map((a) => ({ ...a })),
+    );
+    out.push(convInteger);
+    const scaled = bias ? this.ws.names.fresh(`${y}_output_scale_mul_output`) : y;
+    this.emitRescale(nodeName, integerOut, xq.scale, weight.scale, scaled, out);
+    if (bias) {
+      const spatial = weight.dims.length - 2;
+      const shapeName = this.ws.names.fresh(`${bias}_reshape_shape`);
+      entry.graph.initializer = [...(entry.graph.initializer ?? []), int64Tensor(shapeName, [2 + spatial], [1, -1, ...Array(spatial).fill(1)])];
+      const reshaped = this.ws.names.fresh(`${bias}_reshape_output`);
+      out.push(makeNode('Reshape', [bias, shapeName], [reshaped], this.ws.names.fresh(`${nodeName}_bias_reshape`)));
+      out.push(makeNode('Add', [scaled, reshaped], [y], this.ws.names.fresh(`${nodeName}_bias_add`)));
+    }
+    return true;
+  }
+
+  /** Embedding tables: the Gather reads the int8 table and a DequantizeLinear restores floats. */
+  private quantizeGather(entry: GraphEntry, node: NodeProto, out: NodeProto[]): boolean {
+    const table = constantFloatInput(entry, node, 0);
+    const [, indices] = node.input ?? [];
+    // Gathers over shapes or activations are indexing, not embedding lookups: nothing to report.
+    if (!table || !indices) return false;
+    const dims = tensorDims(table.tensor);
+    const perChannel = this.perChannelGather && attrInt(node, 'axis', 0) === 0 && dims.length === 2;
+    // Tables are looked up, not multiplied: uint8 asymmetric uses all 256 levels.
+    const weight = this.weights.get({
+      name: table.name,
+      tensor: table.tensor,
+      graph: table.graph,
+      type: 'uint8',
+      symmetric: false,
+      reduceRange: false,
+      axis: perChannel ? dims.length - 1 : undefined,
+    });
+    this.replaced.add(table.name);
+    const y = (node.output ?? [])[0] ?? '';
+    const gathered = this.ws.names.fresh(`${y}_quantized`);
+    out.push(makeNode('Gather', [weight.quantized, indices], [gathered], node.name ?? this.ws.names.fresh('Gather'), node.attribute ?? []));
+    out.push(
+      makeNode(
+        'DequantizeLinear',
+        [gathered, weight.scale, weight.zeroPoint],
+        [y],
+        this.ws.names.fresh(`${y}_DequantizeLinear`),
+        perChannel ? [attrs.int('axis', -1)] : [],
+      ),
+    );
+    return true;
   }
 
   /**
@@ -307,7 +326,7 @@ class DynamicQuantizer {
     return true;
   }
 
-  private quantizeRecurrentWeight(name: string, tensor: TensorProto, graph: GraphProto): { quantized: string; scale: string; zeroPoint: string } {
+  private quantizeRecurrentWeight(name: string, tensor: TensorProto, graph: GraphProto): QuantizedNames {
     const existing = this.recurrentWeights.get(name);
     if (existing) return existing;
     this.replaced.add(name);
@@ -355,7 +374,7 @@ class DynamicQuantizer {
   /** MatMulInteger → Cast → ·(A_scale·B_scale) = y: the pattern ORT fuses. */
   private emitMatMulInteger(
     node: NodeProto,
-    a: { quantized: string; scale: string; zeroPoint: string },
+    a: QuantizedNames,
     weight: QuantizedWeight,
     y: string,
     out: NodeProto[],

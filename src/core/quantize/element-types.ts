@@ -12,7 +12,7 @@ import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../onnx/
 import { dtypeFromName } from '../onnx/dtypes';
 import { isExternal, tensorByteSize, tensorDims } from '../onnx/tensor';
 import { cloneMessage } from '../onnx/walk';
-import { encodeModel } from '../onnx/read';
+import { encodeModel } from '../onnx/write';
 import { attrInt, attrTensor, findAttribute } from '../onnx/attributes';
 import { cloneGraph, declaredElementType, subgraphsOf } from './graph';
 

@@ -9,7 +9,7 @@
  * The order keeps peak memory near the size of one session of the model: the model is read,
  * transformed and written; it is then let go (and collected) before the original's session
  * runs the evaluation inputs, and that session is released before the variant's loads.
- * (quantizeModel holds the model, two encodings and two sessions at once: 5–6× the model.)
+ * (Holding the model, two encodings and two sessions at once would take 5–6× the model.)
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -17,9 +17,11 @@ import type { DimValues } from '../../shared/domain/app';
 import { QuantizeOptionsSchema, type QuantizeOptions, type QuantizeReport } from '../../shared/domain/quantize';
 import type { CalibrationSpec, QuantizeProgress, Variant } from '../../shared/domain/variant';
 import { InferscopeError } from '../../shared/errors';
+import { formatBytes } from '../../shared/stats/format';
 import type { IntRange } from '../bench/inputs';
 import type { ModelProto } from '../onnx/codec';
-import { readModel, writeModel, type LoadedModel, type WriteModelResult } from '../onnx/read';
+import { readModel, type LoadedModel } from '../onnx/read';
+import { writeModel, type WriteModelResult } from '../onnx/write';
 import type { ExternalDataReader } from '../onnx/tensor';
 import { assertApplicable } from './common';
 import { buildQuantizeData, graphInputs, type QuantizeData } from './data';
@@ -28,7 +30,7 @@ import { assertJobFits } from './footprint';
 import { MAX_LAYER_MODEL_BYTES, measureLayers, planLayers, tooLargeNote, type LayerMeasurement, type LayerPlan } from './layers';
 import { bytesViewing, detachFromBuffer, releaseMemory } from './memory';
 import { transformationFor } from './registry';
-import type { QuantizeProgress as CoreProgress, TransformResult } from './types';
+import type { QuantizeProgress as CoreProgress, Transformation, TransformResult } from './types';
 
 /** Above this an encoded variant goes to external data (protobuf's hard limit is 2 GiB). */
 export const EXTERNAL_DATA_ABOVE_BYTES = 1.5 * 1024 ** 3;
@@ -80,7 +82,7 @@ function layerReportSkipped(choice: 'auto' | 'always' | 'never', sizeBytes: numb
   if (choice === 'never') return 'No per-layer figures: not asked for.';
   if (sizeBytes > MAX_LAYER_MODEL_BYTES) return tooLargeNote(sizeBytes);
   if (choice === 'auto' && sizeBytes > LAYER_REPORT_AUTO_MAX_BYTES) {
-    return `No per-layer figures: they are measured unasked for models up to ${Math.round(LAYER_REPORT_AUTO_MAX_BYTES / 1024 ** 2)} MiB (they load both models again); ask for them to get them for this one.`;
+    return `No per-layer figures: they are measured unasked for models up to ${formatBytes(LAYER_REPORT_AUTO_MAX_BYTES)} (they load both models again); ask for them to get them for this one.`;
   }
   return null;
 }
@@ -123,11 +125,7 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
   const started = performance.now();
   const { signal } = hooks;
   const progress = new ProgressThrottle(hooks.onProgress);
-  const parsed = QuantizeOptionsSchema.safeParse(request.options);
-  if (!parsed.success) {
-    throw new InferscopeError('BAD_REQUEST', `Invalid quantization options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  const options = parsed.data;
+  const options = parseOptions(request.options);
   const transformation = transformationFor(options.mode);
   const modelPath = path.resolve(request.modelPath);
   const outputPath = path.resolve(request.outputPath);
@@ -136,36 +134,11 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
   progress.emit({ stage: 'load', fraction: null, message: `reading ${path.basename(modelPath)}` }, true);
   let loaded: LoadedModel | undefined = await readModel(modelPath, signal ? { signal } : {});
   const sizeBefore = loaded.sizeBytes + loaded.externalData.reduce((sum, f) => sum + f.bytes, 0);
-  // A job this machine cannot hold is refused here, naming the tensor, before any input is made.
-  const calibrate = options.mode === 'int8-static';
-  assertJobFits(loaded.model, { evaluationSamples: request.evaluationSamples, calibrate }, request.dims);
-  assertApplicable(transformation.canApply(loaded.model, options));
-  const data = await buildQuantizeData({
-    spec: request.calibration,
-    inputs: graphInputs(loaded.model),
-    calibrate,
-    evaluationSamples: request.evaluationSamples,
-    dims: request.dims,
-    intRanges: request.intRanges,
-    signal,
-    onCalibrationBatch: (done, total) =>
-      progress.emit({ stage: 'calibrate', fraction: total > 0 ? done / total : 1, message: `batch ${Math.min(done + 1, total)} of ${total}` }, done === 0),
-  });
+  const data = await prepareInputs(request, options, transformation, loaded.model, signal, progress);
   checkAborted(signal);
 
   // 2. Transform.
-  let transformed: TransformResult | undefined = await transformation.apply(
-    loaded.model,
-    { ...options, external: loaded.external, ...(data.calibration ? { calibrationData: data.calibration } : {}) },
-    (p: CoreProgress) => {
-      // The core calls back from inside its loops: the one place a long transform can stop.
-      checkAborted(signal);
-      const stage = CORE_STAGES[p.stage] ?? 'transform';
-      // Calibration batches report themselves with a fraction (data.ts); the core's own count has none.
-      if (stage === 'calibrate' && p.message?.startsWith('batch ')) return;
-      progress.emit({ stage, fraction: p.fraction ?? null, message: p.message ?? transformation.title }, stage !== 'transform' || p.fraction === undefined);
-    },
-  );
+  let transformed: TransformResult | undefined = await transformModel(transformation, options, loaded, data, signal, progress);
   checkAborted(signal);
   const transformReport = transformed.report;
   // Which layer outputs to compare is read off both graphs now, while they are in memory; only names are kept.
@@ -187,50 +160,12 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
   loaded = undefined;
   await releaseMemory();
 
-  const removeOutput = async (): Promise<void> => {
-    await fs.rm(outputPath, { force: true }).catch(() => undefined);
-    if (written.externalData) await fs.rm(written.externalData.path, { force: true }).catch(() => undefined);
-  };
-
-  // 4. Rule zero: the variant loads (a variant that does not is deleted). Then the quality
-  //    figures, one session at a time: the original's outputs are kept, its session released,
-  //    and the variant's session compares against them.
-  let quality: QuantizeReport['quality'];
-  let layers: LayerMeasurement;
-  try {
-    checkAborted(signal);
-    progress.emit({ stage: 'verify', fraction: null, message: 'loading the variant in onnxruntime' }, true);
-    // Without optimizations the check is quick (no constant folding); the comparison below loads it fully.
-    await (await openSession(outputPath, 'the transformed model', 'QUANTIZE_FAILED', 'disabled')).release();
-    checkAborted(signal);
-    progress.emit({ stage: 'evaluate', fraction: 0, message: `running the original model on ${data.evaluation.length} samples` }, true);
-    const reference = await openSession(modelPath, 'the original model', 'SESSION_FAILED');
-    let referenceOutputs: ReferenceOutputs;
-    const outputOrder = [...reference.outputNames];
-    try {
-      referenceOutputs = await collectOutputs(reference, data.evaluation, {
-        signal,
-        onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: done / (2 * total), message: `original model: sample ${done} of ${total}` }),
-      });
-    } finally {
-      await reference.release();
-    }
-    checkAborted(signal);
-    const candidate = await openSession(outputPath, 'the transformed model', 'QUANTIZE_FAILED');
-    try {
-      quality = await compareWithReference(candidate, data.evaluation, referenceOutputs, outputOrder, {
-        signal,
-        onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: 0.5 + done / (2 * total), message: `variant: sample ${done} of ${total}` }, done === total),
-      });
-    } finally {
-      await candidate.release();
-    }
-    // 5. Per-layer SQNR on the same inputs, again one session at a time (layers.ts).
-    layers = layerPlan ? await layerFigures(modelPath, outputPath, layerPlan, data.evaluation, signal, progress) : { layers: [], note: layerSkip ?? tooLargeNote(sizeBefore) };
-  } catch (error) {
-    await removeOutput();
-    throw error;
-  }
+  // 4. and 5. The variant loads, and how close it stays to the original (a variant that fails is deleted).
+  const { quality, layers } = await checkVariant(
+    { modelPath, outputPath, written, evaluation: data.evaluation, layerPlan, layerSkip, sizeBefore },
+    signal,
+    progress,
+  );
 
   const externalBytes = written.externalData ? await fileSize(written.externalData.path) : 0;
   const sizeAfter = written.sizeBytes + externalBytes;
@@ -252,6 +187,137 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
     evaluation: data.evaluationInfo,
     durationMs: performance.now() - started,
   };
+}
+
+function parseOptions(input: QuantizeOptions): QuantizeOptions {
+  const parsed = QuantizeOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new InferscopeError('BAD_REQUEST', `Invalid quantization options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * The calibration and evaluation inputs. A job this machine cannot hold, or a model the
+ * transformation cannot handle, is refused first, naming the tensor, before any input is made.
+ */
+async function prepareInputs(
+  request: QuantizeFileRequest,
+  options: QuantizeOptions,
+  transformation: Transformation,
+  model: ModelProto,
+  signal: AbortSignal | undefined,
+  progress: ProgressThrottle,
+): Promise<QuantizeData> {
+  const calibrate = options.mode === 'int8-static';
+  assertJobFits(model, { evaluationSamples: request.evaluationSamples, calibrate }, request.dims);
+  assertApplicable(transformation.canApply(model, options));
+  return buildQuantizeData({
+    spec: request.calibration,
+    inputs: graphInputs(model),
+    calibrate,
+    evaluationSamples: request.evaluationSamples,
+    dims: request.dims,
+    intRanges: request.intRanges,
+    signal,
+    onCalibrationBatch: (done, total) =>
+      progress.emit({ stage: 'calibrate', fraction: total > 0 ? done / total : 1, message: `batch ${Math.min(done + 1, total)} of ${total}` }, done === 0),
+  });
+}
+
+function transformModel(
+  transformation: Transformation,
+  options: QuantizeOptions,
+  loaded: LoadedModel,
+  data: QuantizeData,
+  signal: AbortSignal | undefined,
+  progress: ProgressThrottle,
+): Promise<TransformResult> {
+  return transformation.apply(
+    loaded.model,
+    { ...options, external: loaded.external, ...(data.calibration ? { calibrationData: data.calibration } : {}) },
+    (p: CoreProgress) => {
+      // The core calls back from inside its loops: the one place a long transform can stop.
+      checkAborted(signal);
+      const stage = CORE_STAGES[p.stage] ?? 'transform';
+      // Calibration batches report themselves with a fraction (data.ts); the core's own count has none.
+      if (stage === 'calibrate' && p.message?.startsWith('batch ')) return;
+      progress.emit({ stage, fraction: p.fraction ?? null, message: p.message ?? transformation.title }, stage !== 'transform' || p.fraction === undefined);
+    },
+  );
+}
+
+interface WrittenVariant {
+  modelPath: string;
+  outputPath: string;
+  written: WriteModelResult;
+  evaluation: QuantizeData['evaluation'];
+  layerPlan: LayerPlan | null;
+  /** Why there are no per-layer figures, when layerPlan is null for a reason given in advance. */
+  layerSkip: string | null;
+  sizeBefore: number;
+}
+
+/**
+ * Rule zero: the variant loads (a variant that does not, or whose checks fail, is deleted). Then
+ * the quality figures, one session at a time: the original's outputs are kept, its session
+ * released, and the variant's session compares against them; then the per-layer SQNR on the
+ * same inputs, again one session at a time (layers.ts).
+ */
+async function checkVariant(
+  variant: WrittenVariant,
+  signal: AbortSignal | undefined,
+  progress: ProgressThrottle,
+): Promise<{ quality: QuantizeReport['quality']; layers: LayerMeasurement }> {
+  const { modelPath, outputPath, written, evaluation, layerPlan } = variant;
+  try {
+    checkAborted(signal);
+    progress.emit({ stage: 'verify', fraction: null, message: 'loading the variant in onnxruntime' }, true);
+    // Without optimizations the check is quick (no constant folding); the comparison below loads it fully.
+    await (await openSession(outputPath, 'the transformed model', 'QUANTIZE_FAILED', 'disabled')).release();
+    checkAborted(signal);
+    const quality = await compareOutputs(modelPath, outputPath, evaluation, signal, progress);
+    const layers = layerPlan
+      ? await layerFigures(modelPath, outputPath, layerPlan, evaluation, signal, progress)
+      : { layers: [], note: variant.layerSkip ?? tooLargeNote(variant.sizeBefore) };
+    return { quality, layers };
+  } catch (error) {
+    await fs.rm(outputPath, { force: true }).catch(() => undefined);
+    if (written.externalData) await fs.rm(written.externalData.path, { force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The original's outputs on the evaluation inputs, then the variant's compared with them: one session at a time. */
+async function compareOutputs(
+  modelPath: string,
+  outputPath: string,
+  evaluation: QuantizeData['evaluation'],
+  signal: AbortSignal | undefined,
+  progress: ProgressThrottle,
+): Promise<QuantizeReport['quality']> {
+  progress.emit({ stage: 'evaluate', fraction: 0, message: `running the original model on ${evaluation.length} samples` }, true);
+  const reference = await openSession(modelPath, 'the original model', 'SESSION_FAILED');
+  let referenceOutputs: ReferenceOutputs;
+  const outputOrder = [...reference.outputNames];
+  try {
+    referenceOutputs = await collectOutputs(reference, evaluation, {
+      signal,
+      onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: done / (2 * total), message: `original model: sample ${done} of ${total}` }),
+    });
+  } finally {
+    await reference.release();
+  }
+  checkAborted(signal);
+  const candidate = await openSession(outputPath, 'the transformed model', 'QUANTIZE_FAILED');
+  try {
+    return await compareWithReference(candidate, evaluation, referenceOutputs, outputOrder, {
+      signal,
+      onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: 0.5 + done / (2 * total), message: `variant: sample ${done} of ${total}` }, done === total),
+    });
+  } finally {
+    await candidate.release();
+  }
 }
 
 /**

@@ -1,10 +1,9 @@
 /**
  * Quantization and precision conversion (QUANTIZATION.md). The transformations are registered
- * in one list (registry.ts); `quantizeModel` runs one and reports size and output quality.
+ * in one list (registry.ts); a job runs one from model file to variant file (file.ts's
+ * `quantizeFile`, in the worker) and reports size and output quality.
  */
 export { TRANSFORMATIONS, transformationFor, applicableTransformations } from './registry';
-export { quantizeModel, modelSizeBytes } from './pipeline';
-export type { QuantizeRequest, QuantizeOutcome } from './pipeline';
 export { int8Dynamic } from './dynamic';
 export { int8Static, chooseInt8Types } from './static';
 export type { Int8Types } from './static';

@@ -21,6 +21,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { LayerQuality, QuantizeMode } from '../../shared/domain/quantize';
 import { InferscopeError } from '../../shared/errors';
+import { formatBytes } from '../../shared/stats/format';
 import { DataType, encodeModelProto } from '../onnx/codec';
 import type { GraphProto, ModelProto, NodeProto } from '../onnx/codec';
 import { prepare } from './common';
@@ -482,6 +483,5 @@ function describe(layers: readonly LayerQuality[], plan: LayerPlan, used: number
 
 /** The reason given instead of figures for a model too large to measure layer by layer. */
 export function tooLargeNote(sizeBytes: number): string {
-  const mb = (n: number) => `${Math.round(n / 1024 ** 2)} MB`;
-  return `No per-layer figures: the model is ${mb(sizeBytes)}, over the ${mb(MAX_LAYER_MODEL_BYTES)} up to which both models are run again with their layer outputs.`;
+  return `No per-layer figures: the model is ${formatBytes(sizeBytes)}, over the ${formatBytes(MAX_LAYER_MODEL_BYTES)} up to which both models are run again with their layer outputs.`;
 }

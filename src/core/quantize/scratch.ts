@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import type { ModelProto, TensorProto } from '../onnx/codec';
-import { encodeModel, writeModel } from '../onnx/read';
+import { encodeModel, writeModel } from '../onnx/write';
 import { ioError } from '../store/atomic';
 import { externalDataRef, tensorByteSize, type ExternalDataReader } from '../onnx/tensor';
 import { allGraphs } from './graph';

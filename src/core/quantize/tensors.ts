@@ -5,7 +5,7 @@
  */
 import { DataType } from '../onnx/codec';
 import type { ModelProto, TensorProto } from '../onnx/codec';
-import { encodeModel } from '../onnx/read';
+import { encodeModel } from '../onnx/write';
 import { dtypeStorageBytes } from '../onnx/dtypes';
 import { isExternal, makeTensor, readFloatTensor, tensorDims, tensorElementCount, tensorRawBytes } from '../onnx/tensor';
 import type { ExternalDataReader } from '../onnx/tensor';

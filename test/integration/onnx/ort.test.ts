@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DataType, decodeModelProto, encodeModelProto, type ModelProto } from '../../../src/core/onnx/codec';
-import { encodeModel } from '../../../src/core/onnx/read';
+import { encodeModel } from '../../../src/core/onnx/write';
 import { inferShapes, type Shape } from '../../../src/core/onnx/shapes';
 import { makeTensor } from '../../../src/core/onnx/tensor';
 import { floatTensor, int64Tensor, makeModel, node, seededValues, smallCnn, tempDir, tensorValue } from '../../unit/onnx/helpers';

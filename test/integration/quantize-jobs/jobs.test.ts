@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import { writeModel } from '../../../src/core/onnx/read';
+import { writeModel } from '../../../src/core/onnx/write';
 import { DataLocation, decodeModelProto } from '../../../src/core/onnx/codec';
 import { QUANTIZE_WORKER_ENV, runQuantizeJob } from '../../../src/core/quantize/job';
 import { describeSource, VariantStore, type VariantSource } from '../../../src/core/quantize/variants';

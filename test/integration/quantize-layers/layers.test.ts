@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeModelProto } from '../../../src/core/onnx/codec';
-import { readModel, writeModel } from '../../../src/core/onnx/read';
+import { readModel } from '../../../src/core/onnx/read';
+import { writeModel } from '../../../src/core/onnx/write';
 import { QUANTIZE_WORKER_ENV, runQuantizeJob } from '../../../src/core/quantize/job';
 import { quantizeFile, type QuantizeFileResult } from '../../../src/core/quantize/file';
 import { layerBadness, measureLayers, planLayers } from '../../../src/core/quantize/layers';

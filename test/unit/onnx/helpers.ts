@@ -148,6 +148,14 @@ export function smallCnn(batch: DimSpec = 'batch'): ModelProto {
   });
 }
 
+/** A medium model with several tensors, so truncation can land in many different places. */
+export function mediumModel(): ModelProto {
+  const model = smallCnn();
+  model.metadata_props = [{ key: 'purpose', value: 'truncation tests' }];
+  model.graph!.doc_string = 'x'.repeat(50);
+  return model;
+}
+
 export function tempDir(prefix = 'inferscope-onnx-'): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ModelInfoSchema, type ModelInfo } from '../../../src/shared/domain/model';
 import { DataType, type ModelProto } from '../../../src/core/onnx/codec';
 import { inspectModel } from '../../../src/core/onnx/inspect';
-import { encodeModel, writeModel } from '../../../src/core/onnx/read';
+import { encodeModel, writeModel } from '../../../src/core/onnx/write';
 import { makeTensor } from '../../../src/core/onnx/tensor';
 import { floatTensor, int64Tensor, makeModel, node, smallCnn, subgraph, tempDir, tensorValue } from './helpers';
 

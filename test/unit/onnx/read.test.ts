@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataLocation, DataType, encodeModelProto, type ModelProto } from '../../../src/core/onnx/codec';
-import { decodeModel, encodeModel, readModel, scanTopLevel, writeModel } from '../../../src/core/onnx/read';
-import { externalDataRef, readTensorValues } from '../../../src/core/onnx/tensor';
-import { floatTensor, makeModel, node, seededValues, smallCnn, tempDir, tensorValue } from './helpers';
+import { DataLocation, DataType, encodeModelProto } from '../../../src/core/onnx/codec';
+import { decodeModel, readModel, scanTopLevel } from '../../../src/core/onnx/read';
+import { encodeModel } from '../../../src/core/onnx/write';
+import { makeModel, mediumModel, node, tempDir, tensorValue } from './helpers';
 
 let dir: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -37,14 +37,6 @@ function prng(seed: number): () => number {
     s ^= s << 5;
     return (s >>> 0) & 0xff;
   };
-}
-
-/** A medium model with several tensors, so truncation can land in many different places. */
-function mediumModel(): ModelProto {
-  const model = smallCnn();
-  model.metadata_props = [{ key: 'purpose', value: 'truncation tests' }];
-  model.graph!.doc_string = 'x'.repeat(50);
-  return model;
 }
 
 describe('readModel errors', () => {
@@ -159,82 +151,5 @@ describe('readModel errors', () => {
     expect(loaded.externalData).toEqual([
       { location: 'short.bin', path: join(dir.path, 'short.bin'), fileBytes: 20, bytes: 16, tensors: 1 },
     ]);
-  });
-});
-
-describe('writeModel', () => {
-  it('writes atomically and reads back the same model', async () => {
-    const model = mediumModel();
-    const path = join(dir.path, 'out', 'cnn.onnx');
-    mkdirSync(join(dir.path, 'out'));
-    const result = await writeModel(path, model);
-    expect(result.externalData).toBeNull();
-    expect(readdirSync(join(dir.path, 'out'))).toEqual(['cnn.onnx']);
-    expect(Buffer.from(readFileSync(path)).equals(Buffer.from(encodeModel(model)))).toBe(true);
-    const loaded = await readModel(path);
-    expect(loaded.model.graph?.node?.map((n) => n.op_type)).toEqual(['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm']);
-  });
-
-  it('moves large initializers to external data at 4096-aligned offsets and back', async () => {
-    const big1 = floatTensor('big1', [300, 10]);
-    const big2 = floatTensor('big2', [1000]);
-    const small = floatTensor('small', [3]);
-    const model = makeModel({
-      nodes: [node('Add', ['big1', 'big1'], ['y'])],
-      inputs: [],
-      outputs: [tensorValue('y', DataType.FLOAT, [300, 10])],
-      initializers: [big1, small, big2],
-    });
-    const sub = join(dir.path, 'ext');
-    mkdirSync(sub);
-    const path = join(sub, 'model.onnx');
-    const result = await writeModel(path, model, { externalDataThresholdBytes: 1024 });
-    expect(result.externalData).toMatchObject({ location: 'model.onnx.data', tensors: 2 });
-    expect(readdirSync(sub).sort()).toEqual(['model.onnx', 'model.onnx.data']);
-    // The input model is untouched.
-    expect(model.graph?.initializer?.[0]?.raw_data?.length).toBe(12000);
-
-    const loaded = await readModel(path);
-    const [w1, w2, w3] = loaded.model.graph!.initializer!;
-    const ref1 = externalDataRef(w1!)!;
-    const ref3 = externalDataRef(w3!)!;
-    expect(ref1).toMatchObject({ location: 'model.onnx.data', offset: 0, length: 12000 });
-    expect(ref3.offset % 4096).toBe(0);
-    expect(ref3.offset).toBe(12288);
-    expect(w2!.data_location ?? DataLocation.DEFAULT).toBe(DataLocation.DEFAULT);
-    expect(statSync(join(sub, 'model.onnx.data')).size).toBe(12288 + 4000);
-    expect(readTensorValues(w1!, loaded.external)).toEqual(seededValues(3000, 'big1'.length + 3000));
-    expect(readTensorValues(w3!, loaded.external)).toEqual(seededValues(1000, 'big2'.length + 1000));
-    expect(loaded.externalData[0]).toMatchObject({ location: 'model.onnx.data', tensors: 2, bytes: 16000 });
-
-    // Writing the loaded model elsewhere without a threshold inlines the external tensors.
-    const inlinePath = join(dir.path, 'inlined.onnx');
-    await expect(writeModel(inlinePath, loaded.model)).rejects.toMatchObject({ code: 'EXTERNAL_DATA_MISSING' });
-    await writeModel(inlinePath, loaded.model, { externalDataSource: loaded });
-    const inlined = await readModel(inlinePath);
-    expect(inlined.externalData).toEqual([]);
-    expect(readTensorValues(inlined.model.graph!.initializer![2]!)).toEqual(seededValues(1000, 'big2'.length + 1000));
-  });
-
-  it('leaves no temporary files behind when it fails', async () => {
-    const sub = join(dir.path, 'fail');
-    mkdirSync(sub);
-    const model = makeModel({
-      nodes: [],
-      inputs: [],
-      outputs: [],
-      initializers: [
-        {
-          name: 'gone',
-          data_type: DataType.FLOAT,
-          dims: [4],
-          data_location: DataLocation.EXTERNAL,
-          external_data: [{ key: 'location', value: 'gone.bin' }],
-        },
-        floatTensor('big', [2000]),
-      ],
-    });
-    expect(await codeOf(writeModel(join(sub, 'm.onnx'), model, { externalDataThresholdBytes: 100 }))).toBe('EXTERNAL_DATA_MISSING');
-    expect(readdirSync(sub)).toEqual([]);
   });
 });
