@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices, type Services } from '../core/services';
-import { nodeForkLauncher } from '../core/bench/launcher';
+import { nodeForkLauncher } from '../core/worker-host/launcher';
 import { defaultUserDataDir, dataLayout } from '../core/store/paths';
 import { startServer } from '../server';
 import { headlessHostHandlers } from '../server/host-handlers';

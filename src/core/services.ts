@@ -6,8 +6,8 @@
 import { createRequire } from 'node:module';
 import type { CoreHandlers } from '../shared/contract';
 import type { HostKind } from '../shared/domain/app';
-import { WorkerSupervisor } from './bench/supervisor';
-import type { WorkerLauncher } from './bench/launcher';
+import { WorkerSupervisor } from './worker-host/supervisor';
+import type { WorkerLauncher } from './worker-host/launcher';
 import { BenchRunner } from './bench/runner';
 import { webgpuEnvironment } from './hardware';
 import { inspectModel } from './onnx/inspect';

@@ -6,8 +6,8 @@
  * be installed on the build machines.
  */
 import { utilityProcess } from 'electron';
-import { OnceEvent, OutputTail, heartbeatReader, type WorkerExitInfo, type WorkerLauncher } from '../core/bench/launcher';
-import { HEARTBEAT_ENV } from '../core/bench/protocol';
+import { OnceEvent, OutputTail, heartbeatReader, type WorkerExitInfo, type WorkerLauncher } from '../core/worker-host/launcher';
+import { HEARTBEAT_ENV } from '../core/worker-host/protocol';
 
 const FORCE_KILL_AFTER_MS = 2_000;
 

@@ -2,7 +2,7 @@
  * One handler per request type in the protocol's REQUESTS table; a request type
  * without a handler here does not compile.
  */
-import type { ProgressOf, RequestOf, RequestType, ResultOf } from '../core/bench/protocol';
+import type { ProgressOf, RequestOf, RequestType, ResultOf } from '../core/worker-host/protocol';
 import { probe } from './probe';
 import { bench } from './measure';
 import { quantize } from './quantize';

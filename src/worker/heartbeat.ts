@@ -9,7 +9,7 @@
  * the launcher opened for them (HEARTBEAT_ENV), one JSON line each, written synchronously.
  */
 import { Worker } from 'node:worker_threads';
-import { HEARTBEAT_ENV, type HeartbeatMessage } from '../core/bench/protocol';
+import { HEARTBEAT_ENV, type HeartbeatMessage } from '../core/worker-host/protocol';
 import { RunWatch, SLOT } from './watch';
 
 interface HeartbeatThreadData {

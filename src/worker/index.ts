@@ -6,7 +6,7 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 import { toErrorInfo } from '../shared/errors';
-import { HostMessageSchema, type RequestType, type WorkerMessage } from '../core/bench/protocol';
+import { HostMessageSchema, type RequestType, type WorkerMessage } from '../core/worker-host/protocol';
 import { connectToHost, type HostConnection } from './transport';
 import { handlers, type RequestContext } from './handlers';
 import { runtimeBackends, runtimeVersions } from './runtime';

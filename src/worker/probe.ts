@@ -10,7 +10,7 @@
  * but could not run the model or ran none of it.
  */
 import { summarizePlacement, providerNameForEp } from '../core/bench/placement';
-import { modelBytesOf, type ProbeResult, type RequestOf } from '../core/bench/protocol';
+import { modelBytesOf, type ProbeResult, type RequestOf } from '../core/worker-host/protocol';
 import { zeroFeeds } from './feeds';
 import { createProfiledSession, type ProfiledSession } from './profiling';
 import { runtimeBackends } from './runtime';

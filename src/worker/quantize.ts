@@ -3,7 +3,7 @@
  * this process, so a native crash inside onnxruntime while calibrating or verifying costs the job,
  * never the app. Cancel stops between stages, calibration batches and evaluation samples.
  */
-import type { RequestOf, ResultOf } from '../core/bench/protocol';
+import type { RequestOf, ResultOf } from '../core/worker-host/protocol';
 import { quantizeFile } from '../core/quantize/file';
 import type { RequestContext } from './handlers';
 

@@ -4,7 +4,7 @@
  * when the worker was started with INFERSCOPE_TEST_HOOKS=1.
  */
 import { InferscopeError } from '../shared/errors';
-import type { RequestOf } from '../core/bench/protocol';
+import type { RequestOf } from '../core/worker-host/protocol';
 import { cancellableDelay } from './cancel';
 
 export const TEST_HOOKS_ENABLED = process.env.INFERSCOPE_TEST_HOOKS === '1';

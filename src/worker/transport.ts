@@ -4,7 +4,7 @@
  * utilityProcess (process.parentPort, whose messages arrive wrapped in an event's
  * `data`); which one is decided once, here, at startup.
  */
-import type { WorkerMessage } from '../core/bench/protocol';
+import type { WorkerMessage } from '../core/worker-host/protocol';
 
 export type TransportKind = 'node-fork' | 'electron-utility';
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createServices, type Services } from '../../src/core/services';
-import { nodeForkLauncher } from '../../src/core/bench/launcher';
+import { nodeForkLauncher } from '../../src/core/worker-host/launcher';
 import { COMMAND_NAMES, type Handlers, type Result } from '../../src/shared/contract';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_PREFIX } from '../../src/shared/contract/names';
 import { InferscopeError } from '../../src/shared/errors';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchToEnd } from '../../src/cli/run';
-import { nodeForkLauncher } from '../../src/core/bench/launcher';
+import { nodeForkLauncher } from '../../src/core/worker-host/launcher';
 import { GraphBuilder, buildModel, type Dim } from '../../src/core/onnx/build';
 import { DataLocation } from '../../src/core/onnx/codec';
 import { encodeModel } from '../../src/core/onnx/write';

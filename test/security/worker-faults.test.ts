@@ -11,7 +11,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BenchRunner, type RunnerContext } from '../../src/core/bench/runner';
-import type { WorkerExitEvent } from '../../src/core/bench/supervisor';
+import type { WorkerExitEvent } from '../../src/core/worker-host/supervisor';
 import { detectHardware } from '../../src/core/hardware';
 import { inspectModel } from '../../src/core/onnx/inspect';
 import { parseRunDocument, RunStore } from '../../src/core/store/runs';

@@ -29,7 +29,7 @@ import { sha256File } from '../store/files';
 import type { BenchConfigInput, BenchMeasurement, UserTensor } from './measurement';
 import { MAX_CONFIGS, ORIGINAL, checkPlanMemory, configId, expandPlan, type PlannedConfig } from './plan';
 import { nextConcurrency } from '../../shared/advice/capacity';
-import type { WorkerSupervisor } from './supervisor';
+import type { WorkerSupervisor } from '../worker-host/supervisor';
 import { readTensorFolder } from './tensor-files';
 
 /** Other processes busier than this share of the machine during a configuration earn a warning. */

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { CoreHandlers, CoreCommandName } from '../../shared/contract';
 import type { HostKind, ModelSource } from '../../shared/domain/app';
-import type { WorkerSupervisor } from '../bench/supervisor';
+import type { WorkerSupervisor } from '../worker-host/supervisor';
 import type { BenchRunner } from '../bench/runner';
 import type { DataLayout } from '../store/paths';
 import type { RecentStore } from '../store/recent';

@@ -2,7 +2,7 @@
 import type { CommandContext } from '../../shared/contract';
 import type { HardwareProfile, ProviderAssessment, ProviderProbeResult } from '../../shared/domain/hardware';
 import { toErrorInfo } from '../../shared/errors';
-import type { WorkerSupervisor } from '../bench/supervisor';
+import type { WorkerSupervisor } from '../worker-host/supervisor';
 import type { QuantizeCpu } from '../../shared/domain/quantize';
 import { detectHardware, mergeProviderProbes } from '../hardware';
 import { detectCpu } from '../hardware/cpu';

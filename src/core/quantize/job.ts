@@ -6,7 +6,7 @@
 import type { QuantizeCpu } from '../../shared/domain/quantize';
 import { QuantizeRequestSchema, type QuantizeProgress, type QuantizeRequestInput, type Variant } from '../../shared/domain/variant';
 import { InferscopeError } from '../../shared/errors';
-import type { WorkerSupervisor } from '../bench/supervisor';
+import type { WorkerSupervisor } from '../worker-host/supervisor';
 import { quantizeCpu, type VariantSource, type VariantStore } from './variants';
 
 /**

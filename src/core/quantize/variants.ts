@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { QuantizeCpu, QuantizeMode, QuantizeOptions } from '../../shared/domain/quantize';
 import { VariantSchema, type ModeAvailability, type QuantizeRequest, type Variant } from '../../shared/domain/variant';
 import { InferscopeError } from '../../shared/errors';
-import type { QuantizeJobResult } from '../bench/protocol';
+import type { QuantizeJobResult } from '../worker-host/protocol';
 import { inferenceFlags, isArm, isX86 } from '../hardware/cpu-isa';
 import { attrInt } from '../onnx/attributes';
 import type { ModelProto } from '../onnx/codec';

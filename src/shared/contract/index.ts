@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { AppInfoSchema, DimValuesSchema, ModelSourceSchema, RecentModelSchema } from '../domain/app';
-import { ErrorInfoSchema } from '../domain/error';
+import { ErrorInfoSchema } from './error';
 import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware';
 import { ModelInfoSchema } from '../domain/model';
 import { SampleInfoSchema } from '../domain/sample';

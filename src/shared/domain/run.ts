@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { PlainFileNameSchema } from './file-name';
 import { LatencyStatsSchema } from '../stats/schema';
-import { ErrorInfoSchema } from './error';
+import { ErrorInfoSchema } from '../contract/error';
 import { HardwareProfileSchema } from './hardware';
 import { TensorInfoSchema, PrecisionSchema } from './model';
 import { BenchPlanSchema } from './plan';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices, type Services } from '../../../src/core/services';
-import { nodeForkLauncher } from '../../../src/core/bench/launcher';
+import { nodeForkLauncher } from '../../../src/core/worker-host/launcher';
 import { RunDocumentSchema, type BenchProgressEvent, type RunDocument } from '../../../src/shared/domain/run';
 import type { BenchPlanInput } from '../../../src/shared/domain/plan';
 import { RunStore } from '../../../src/core/store/runs';

@@ -7,7 +7,7 @@ import { buildModelBytes, GraphBuilder } from '../../../src/core/onnx/build';
 import { detectCpu } from '../../../src/core/hardware/cpu';
 import { quantizeCpu } from '../../../src/core/quantize/variants';
 import { createServices, type Services } from '../../../src/core/services';
-import { nodeForkLauncher } from '../../../src/core/bench/launcher';
+import { nodeForkLauncher } from '../../../src/core/worker-host/launcher';
 import { headlessHostHandlers } from '../../../src/server/host-handlers';
 import { runQuantize, type QuantizeCliDeps, type QuantizeJsonReport } from '../../../src/cli/quantize';
 import { scratchDir } from '../worker/helpers';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { benchToEnd } from '../../../src/cli/run';
 import { headlessHostHandlers } from '../../../src/server/host-handlers';
 import { createServices, type Services } from '../../../src/core/services';
-import { nodeForkLauncher } from '../../../src/core/bench/launcher';
+import { nodeForkLauncher } from '../../../src/core/worker-host/launcher';
 import { dataLayout } from '../../../src/core/store/paths';
 import { runReport } from '../../../src/cli/report';
 import { runAdvise } from '../../../src/cli/advise';

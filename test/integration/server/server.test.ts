@@ -6,7 +6,7 @@ import http from 'node:http';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../../src/server';
 import { createServices, type Services } from '../../../src/core/services';
-import { nodeForkLauncher } from '../../../src/core/bench/launcher';
+import { nodeForkLauncher } from '../../../src/core/worker-host/launcher';
 import type { Handlers } from '../../../src/shared/contract';
 import { headlessHostHandlers } from '../../../src/server/host-handlers';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { createServices, type Services } from '../../../src/core/services';
-import { nodeForkLauncher } from '../../../src/core/bench/launcher';
+import { nodeForkLauncher } from '../../../src/core/worker-host/launcher';
 import { dispatch } from '../../../src/shared/contract/dispatch';
 import type { CommandName, CommandRequest, CommandResponse, Handlers } from '../../../src/shared/contract';
 import { benchToEnd } from '../../../src/cli/run';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSampleBytes } from '../../../src/core/zoo';
 import type { BenchConfigInput, BenchMeasurement, BenchProgress } from '../../../src/core/bench/measurement';
-import type { RequestOptions } from '../../../src/core/bench/supervisor';
+import type { RequestOptions } from '../../../src/core/worker-host/supervisor';
 import type { InferscopeError } from '../../../src/shared/errors';
 import { ensureWorkerBuilt } from './build';
 import { outcome, scratchDir, startSupervisor, SWIFTSHADER_ICD, type TestSupervisor } from './helpers';

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nodeForkLauncher } from '../../../src/core/bench/launcher';
-import { WorkerSupervisor, type WorkerExitEvent, type WorkerSupervisorOptions } from '../../../src/core/bench/supervisor';
+import { nodeForkLauncher } from '../../../src/core/worker-host/launcher';
+import { WorkerSupervisor, type WorkerExitEvent, type WorkerSupervisorOptions } from '../../../src/core/worker-host/supervisor';
 import { ensureWorkerBuilt } from './build';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';

@@ -5,9 +5,9 @@
  * small stand-in worker scripts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeForkLauncher, STDERR_TAIL_BYTES, type WorkerExitInfo } from '../../../src/core/bench/launcher';
-import { workerEnvironment } from '../../../src/core/bench/supervisor';
-import { ReadyMessageSchema } from '../../../src/core/bench/protocol';
+import { nodeForkLauncher, STDERR_TAIL_BYTES, type WorkerExitInfo } from '../../../src/core/worker-host/launcher';
+import { workerEnvironment } from '../../../src/core/worker-host/supervisor';
+import { ReadyMessageSchema } from '../../../src/core/worker-host/protocol';
 import { buildProbeModel } from '../../../src/core/zoo/probe';
 import type { InferscopeError } from '../../../src/shared/errors';
 import { ensureWorkerBuilt } from './build';

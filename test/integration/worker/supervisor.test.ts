@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProbeModel } from '../../../src/core/zoo/probe';
-import { CANCEL_GRACE_MS, type WorkerSupervisor } from '../../../src/core/bench/supervisor';
-import type { ProbeResult } from '../../../src/core/bench/protocol';
+import { CANCEL_GRACE_MS, type WorkerSupervisor } from '../../../src/core/worker-host/supervisor';
+import type { ProbeResult } from '../../../src/core/worker-host/protocol';
 import { InferscopeError } from '../../../src/shared/errors';
 import { ensureWorkerBuilt } from './build';
 import { detModel, reshapeFailsAtRun } from './models';

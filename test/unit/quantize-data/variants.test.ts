@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { QuantizeJobResult } from '../../../src/core/bench/protocol';
+import type { QuantizeJobResult } from '../../../src/core/worker-host/protocol';
 import { modeAvailability, quantizeCpu, variantId, variantLabel, VariantStore, type VariantSource } from '../../../src/core/quantize/variants';
 import { buildSampleModel } from '../../../src/core/zoo';
 import type { QuantizeReport } from '../../../src/shared/domain/quantize';

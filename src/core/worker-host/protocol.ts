@@ -17,19 +17,15 @@
  * JSON-only transport may send model bytes as base64 instead.
  */
 import { z } from 'zod';
-import { ERROR_CODES } from '../../shared/errors';
+import { ErrorInfoSchema } from '../../shared/contract/error';
 import { DimValuesSchema } from '../../shared/domain/app';
 import { QuantizeOptionsSchema, QuantizeReportSchema } from '../../shared/domain/quantize';
 import { CalibrationSpecSchema, QuantizeProgressSchema, VariantSchema } from '../../shared/domain/variant';
-import { BenchConfigSchema, BenchMeasurementSchema, BenchProgressSchema, EpOptionsSchema } from './measurement';
+import { BenchConfigSchema, BenchMeasurementSchema, BenchProgressSchema, EpOptionsSchema } from '../bench/measurement';
 
-export { EpOptionsSchema, type EpOptions } from './measurement';
+export { EpOptionsSchema, type EpOptions } from '../bench/measurement';
 
-export const ErrorInfoSchema = z.object({
-  code: z.enum(ERROR_CODES),
-  message: z.string(),
-  detail: z.string().optional(),
-});
+export { ErrorInfoSchema };
 
 const RequestId = z.string().min(1);
 
