@@ -15,7 +15,7 @@ export default defineConfig({
           name: 'security',
           include: ['test/security/**/*.test.ts'],
           // Replays attacks against a real `inferscope serve` and real worker processes.
-          globalSetup: ['test/integration/setup-build.ts'],
+          globalSetup: ['test/support/setup-build.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
@@ -27,7 +27,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           // Builds the CLI and worker bundles once: integration tests fork the real worker.
-          globalSetup: ['test/integration/setup-build.ts'],
+          globalSetup: ['test/support/setup-build.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -17,7 +17,7 @@ import { desktopHostHandlers, type SaveFileOptions } from '../../src/main/host-h
 import { registerIpc, trustedSender, type IpcFrame, type IpcInvokeEvent } from '../../src/main/ipc';
 import { ownPage, type OwnPage } from '../../src/main/own-page';
 import { SaveGrants } from '../../src/main/save-grants';
-import { repoRoot } from '../integration/worker/build';
+import { repoRoot } from '../support/build';
 
 type Listener = (event: IpcInvokeEvent, request: unknown) => Promise<Result<unknown>>;
 

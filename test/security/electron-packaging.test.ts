@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { afterPack, electronBinary, FUSES, type AfterPackContext } from '../../scripts/after-pack.mjs';
-import { repoRoot } from '../integration/worker/build';
+import { repoRoot } from '../support/build';
 
 // The YAML parser electron-builder itself reads its config with.
 const builderRequire = createRequire(createRequire(import.meta.url).resolve('app-builder-lib/package.json'));

@@ -19,7 +19,7 @@ import { headlessHostHandlers } from '../../src/server/host-handlers';
 import type { CommandName, CommandRequest, Handlers } from '../../src/shared/contract';
 import { dispatch } from '../../src/shared/contract/dispatch';
 import { toErrorInfo, type ErrorInfo } from '../../src/shared/errors';
-import { repoRoot } from '../integration/worker/build';
+import { repoRoot } from '../support/build';
 
 /** A refusal must come before any allocation the size of the model's claims: this only catches a hang. */
 const ANSWER_WITHIN_MS = 5_000;

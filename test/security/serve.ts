@@ -8,7 +8,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { repoRoot } from '../integration/worker/build';
+import { repoRoot } from '../support/build';
 
 export const cli = path.join(repoRoot, 'bin/inferscope.js');
 

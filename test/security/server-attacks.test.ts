@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from '../integration/worker/build';
+import { repoRoot } from '../support/build';
 import { call, cookieOf, invoke, newHome, openSocket, request, runCli, startServe, type Serve } from './serve';
 
 let serve: Serve;

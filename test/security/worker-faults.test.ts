@@ -21,7 +21,7 @@ import type { HardwareProfile } from '../../src/shared/domain/hardware';
 import type { BenchPlanInput } from '../../src/shared/domain/plan';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../../src/shared/domain/run';
 import { InferscopeError, type ErrorInfo } from '../../src/shared/errors';
-import { outcome, scratchDir, startSupervisor, type TestSupervisor } from '../integration/worker/helpers';
+import { outcome, scratchDir, startSupervisor, type TestSupervisor } from '../support/worker';
 
 /** Short, so the tests are quick; the product's default is 10 s. */
 const STALL_MS = 2_000;

@@ -9,9 +9,9 @@ import { buildSampleBytes } from '../../../src/core/zoo';
 import type { BenchConfigInput, BenchMeasurement, BenchProgress } from '../../../src/core/bench/measurement';
 import type { RequestOptions } from '../../../src/core/worker-host/supervisor';
 import type { InferscopeError } from '../../../src/shared/errors';
-import { ensureWorkerBuilt } from './build';
-import { outcome, scratchDir, startSupervisor, SWIFTSHADER_ICD, type TestSupervisor } from './helpers';
-import { detModel } from './models';
+import { ensureWorkerBuilt } from '../../support/build';
+import { outcome, scratchDir, startSupervisor, SWIFTSHADER_ICD, type TestSupervisor } from '../../support/worker';
+import { detModel } from '../../support/models';
 
 const scratch = scratchDir();
 let s: TestSupervisor;
