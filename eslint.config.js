@@ -13,7 +13,7 @@ const forbid = (...rules) => ({
     'error',
     {
       paths: rules.flatMap((r) => r.paths ?? []),
-      patterns: rules.filter((r) => r.group),
+      patterns: rules.filter((r) => r.group || r.regex),
     },
   ],
 });
@@ -26,6 +26,17 @@ const NO_ORT = {
 const NO_CORE = pattern(['**/core', '**/core/**'], 'The UI talks to the backend through the contract, never to src/core.');
 const NO_HOSTS = pattern(['**/main/**', '**/server/**', '**/cli/**', '**/renderer/**', '**/preload/**', '**/worker/**'], 'Hosts depend on core, not the other way round.');
 const NO_CHART = { paths: ['chart.js', 'chart.js/auto', 'chart.js/helpers'].map((name) => ({ name, message: 'Only src/renderer/lib/charts imports chart.js.' })) };
+
+// The worker runs sessions and transformations: of core, only the pure pieces it executes.
+const WORKER_CORE = {
+  regex: String.raw`(^|/)core/(?!(worker-host/protocol|bench/(measurement|cpu-load|inputs|placement)|hardware/power|quantize/.+|onnx/.+|store/atomic|budget)$)`,
+  message: 'The worker imports only what it runs: the worker protocol, measurement, inputs, placement, power, quantize, onnx, atomic writes.',
+};
+// The preload is the one bridge into the page: Electron's bridge and the contract's names, nothing more.
+const PRELOAD_ONLY = {
+  regex: String.raw`^(?!(electron|(\.\./)+shared/contract/names)$)`,
+  message: 'The preload imports only electron and the contract (shared/contract/names).',
+};
 
 export default tseslint.config(
   { ignores: ['out/**', 'node_modules/**', 'src/core/onnx/generated/**', 'test-results/**', 'playwright-report/**', '.tmp/**'] },
@@ -43,11 +54,14 @@ export default tseslint.config(
   },
   { files: ['src/shared/**'], rules: forbid(NO_NODE, NO_ELECTRON, NO_ORT, NO_CORE, NO_HOSTS, NO_CHART) },
   { files: ['src/core/**'], rules: forbid(NO_ELECTRON, NO_HOSTS, NO_CHART) },
-  { files: ['src/worker/**'], rules: forbid(NO_ELECTRON, pattern(['**/main/**', '**/server/**', '**/cli/**', '**/renderer/**', '**/preload/**'], 'The worker depends on shared and core only.'), NO_CHART) },
+  {
+    files: ['src/worker/**'],
+    rules: forbid(NO_ELECTRON, pattern(['**/main/**', '**/server/**', '**/cli/**', '**/renderer/**', '**/preload/**'], 'The worker depends on shared and core only.'), WORKER_CORE, NO_CHART),
+  },
   { files: ['src/main/**'], rules: forbid(pattern(['**/server/**', '**/cli/**', '**/renderer/**', '**/worker/**'], 'Electron main uses core and shared.'), NO_CHART) },
   { files: ['src/server/**'], rules: forbid(NO_ELECTRON, pattern(['**/main/**', '**/cli/**', '**/renderer/**', '**/worker/**', '**/preload/**'], 'The browser host uses core and shared.'), NO_CHART) },
   { files: ['src/cli/**'], rules: forbid(NO_ELECTRON, pattern(['**/main/**', '**/renderer/**', '**/worker/**', '**/preload/**'], 'The CLI uses core, shared and server.'), NO_CHART) },
-  { files: ['src/preload/**'], rules: forbid(NO_NODE, NO_ORT, NO_CORE, NO_HOSTS, NO_CHART) },
+  { files: ['src/preload/**'], rules: forbid(NO_NODE, NO_ORT, PRELOAD_ONLY) },
   { files: ['src/renderer/**'], rules: forbid(NO_NODE, NO_ELECTRON, NO_ORT, NO_CORE, pattern(['**/main/**', '**/server/**', '**/cli/**', '**/worker/**', '**/preload/**'], 'The renderer reaches hosts through its Backend only.')) },
   { files: ['src/renderer/**'], ignores: ['src/renderer/lib/charts/**'], rules: forbid(NO_NODE, NO_ELECTRON, NO_ORT, NO_CORE, NO_CHART, pattern(['**/main/**', '**/server/**', '**/cli/**', '**/worker/**', '**/preload/**'], 'The renderer reaches hosts through its Backend only.')) },
 );
