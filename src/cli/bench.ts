@@ -146,8 +146,9 @@ export interface BenchCliOptions {
   json?: string;
 }
 
-export async function runBench(handlers: Handlers, model: BenchPlanInput['model'], opts: BenchCliOptions): Promise<RunDocument> {
-  const plan: BenchPlanInput = {
+/** The plan `bench` measures: the same plan the app's form makes for the same choices (tested). */
+export function benchPlan(model: BenchPlanInput['model'], opts: BenchCliOptions): BenchPlanInput {
+  return {
     model,
     eps: opts.ep ? opts.ep.split(',').map((e) => e.trim()).filter(Boolean) : [],
     variants: opts.variants ? opts.variants.split(',').map((v) => v.trim()).filter(Boolean) : [],
@@ -172,6 +173,10 @@ export async function runBench(handlers: Handlers, model: BenchPlanInput['model'
         }
       : {}),
   };
+}
+
+export async function runBench(handlers: Handlers, model: BenchPlanInput['model'], opts: BenchCliOptions): Promise<RunDocument> {
+  const plan = benchPlan(model, opts);
   const line = new ProgressLine();
   let runId: string | null = null;
   const onSignal = (): void => {

@@ -44,7 +44,9 @@ export async function runQuantizeJob(input: QuantizeJobInput): Promise<Variant> 
   const request = parsed.data;
   const options = { ...request.options };
   // Only static int8 depends on the CPU; pinning it there (and only there) keeps variant ids machine-independent otherwise.
-  if (options.mode === 'int8-static' && !options.cpu && input.cpu) options.cpu = quantizeCpu(input.cpu.arch, input.cpu.flags);
+  // A CPU given with the request (the app sends the detected one) counts by the same flags as one detected here.
+  const cpu = options.cpu ?? input.cpu;
+  if (options.mode === 'int8-static' && cpu) options.cpu = quantizeCpu(cpu.arch, cpu.flags);
   const pinned = { ...request, options };
   return input.store.create(pinned, input.source, (outputPath) =>
     input.supervisor.request(

@@ -67,6 +67,7 @@ const OPTION_DEFAULTS: Readonly<Partial<Record<keyof QuantizeOptions, unknown>>>
   movingAverage: false,
   keepIoTypes: true,
   accuracyLevel: 0,
+  calibrationMethod: 'minmax',
 };
 
 function canonicalOptions(options: QuantizeOptions): Partial<QuantizeOptions> {

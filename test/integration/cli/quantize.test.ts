@@ -11,6 +11,10 @@ import { nodeForkLauncher } from '../../../src/core/worker-host/launcher';
 import { headlessHostHandlers } from '../../../src/server/host-handlers';
 import { runQuantize, type QuantizeCliDeps, type QuantizeJsonReport } from '../../../src/cli/quantize';
 import { scratchDir } from '../../support/worker';
+import { buildQuantizeRequest, defaultDataDraft, defaultModeDraft, DEFAULT_EVALUATION_SAMPLES } from '../../../src/renderer/lib/logic/quantize-options';
+import { dispatch } from '../../../src/shared/contract/dispatch';
+import type { QuantizeMode } from '../../../src/shared/domain/quantize';
+import type { Variant } from '../../../src/shared/domain/variant';
 import { workerEntry } from '../../support/build';
 
 const scratch = scratchDir();
@@ -120,5 +124,40 @@ describe('inferscope quantize', () => {
     expect(scores?.name).toBe('scores');
     expect(scores?.nanCount).toBe(0);
     expect(scores?.sqnrDb).toBeGreaterThan(20);
+  });
+
+  it('makes byte for byte the variant the app makes with the same choices', async () => {
+    // The app in another data folder: its own services, its Quantize form left at its defaults.
+    const app = createServices({ host: 'browser', userDataDir: path.join(scratch.dir, 'app-data'), workerEntry, launcher: nodeForkLauncher, versions: { electron: null, chromium: null } });
+    const appHandlers = { ...app.handlers, ...headlessHostHandlers(app, 'browser') };
+    const cpu = await detectCpu([], 2000);
+    try {
+      const cases: Array<[string, QuantizeMode]> = [
+        ['transformer-encoder', 'int8-dynamic'],
+        ['mnist-cnn', 'int8-static'],
+        ['mlp', 'fp16'],
+      ];
+      for (const [sample, mode] of cases) {
+        const built = buildQuantizeRequest({
+          source: { kind: 'sample', name: sample },
+          mode,
+          draft: defaultModeDraft(mode),
+          data: defaultDataDraft(),
+          evaluationSamples: String(DEFAULT_EVALUATION_SAMPLES),
+          cpu,
+        });
+        if (!built.ok) throw new Error(JSON.stringify(built.errors));
+        const made = await dispatch(appHandlers, 'quantize.run', { request: { ...built.request, jobId: `app-${sample}` } }, { emit: () => undefined });
+        if (!made.ok) throw new Error(made.error.message);
+        const fromApp = made.value as Variant;
+        const fromCli = (await runQuantize(deps, `sample:${sample}`, { mode })).variant;
+        expect(fromCli.id, `${sample} ${mode}`).toBe(fromApp.id);
+        expect(fromCli.path).not.toBe(fromApp.path);
+        expect(readFileSync(fromCli.path).equals(readFileSync(fromApp.path)), `${sample} ${mode} bytes`).toBe(true);
+        expect(fromCli.report.quality).toEqual(fromApp.report.quality);
+      }
+    } finally {
+      await app.dispose();
+    }
   });
 });
