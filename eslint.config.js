@@ -1,4 +1,4 @@
-// Lint, including the import rules of ARCHITECTURE.md: who may import whom, per folder.
+// Lint, including the import rules of the architecture (README, Architecture): who may import whom, per folder.
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import svelteParser from 'svelte-eslint-parser';
@@ -18,7 +18,7 @@ const forbid = (...rules) => ({
   ],
 });
 
-const NO_NODE = pattern(nodeBuiltins, 'Node built-ins are not available here (see the import table in ARCHITECTURE.md).');
+const NO_NODE = pattern(nodeBuiltins, 'Node built-ins are not available here (see the import rules in eslint.config.js).');
 const NO_ELECTRON = { paths: [{ name: 'electron', message: 'Only src/main and src/preload may import electron.' }] };
 const NO_ORT = {
   paths: ['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common'].map((name) => ({ name, message: 'onnxruntime runs in core and the worker only.' })),

@@ -65,7 +65,7 @@ export interface WarmupOutcome {
 }
 
 /**
- * Warm-up bookkeeping (MEASUREMENT.md step 4): samples go into windows; the warm-up is
+ * Warm-up bookkeeping (docs/measurement.md#warm-up): samples go into windows; the warm-up is
  * over when the last STABILITY_WINDOWS window medians agree within STABILITY_TOLERANCE
  * (isStable), or when `maxMs` has passed (then not stable).
  */

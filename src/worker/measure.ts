@@ -1,5 +1,5 @@
 /**
- * One benchmark configuration, MEASUREMENT.md steps 1–8, inside the worker:
+ * One benchmark configuration, docs/measurement.md#one-configuration-step-by-step, inside the worker:
  * load → session create → first run → warm-up until stable → measure until the stop
  * rule says so → statistics, resources → a separate profiled pass for placement.
  * Concurrency > 1 hands steps 2–5 to threads (concurrent.ts).

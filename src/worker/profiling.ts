@@ -3,10 +3,11 @@
  * `<profileFilePrefix>_<timestamp>.json` and does not say the name, so each profiled
  * session gets its own temporary directory and we read whatever JSON lands there.
  */
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { writeFileAtomic } from '../core/store/atomic';
 
 export interface ProfiledSession {
   session: ort.InferenceSession;
@@ -60,14 +61,12 @@ export async function createProfiledSession(
  * trace only where the file exists.
  */
 async function keepTrace(text: string, file: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
   try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(temp, text);
-    await rename(temp, file);
+    await writeFileAtomic(file, text);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
+    // The file system's own words (ENOSPC: no space left on device), not the wrapper's.
+    const fault = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const reason = fault instanceof Error ? fault.message : String(fault);
     process.stderr.write(`inferscope worker: could not keep the profiling trace ${file}: ${reason}\n`);
   }
 }

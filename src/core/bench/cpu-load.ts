@@ -1,6 +1,6 @@
 /**
  * CPU time (and, where Linux exposes it, package energy) of the whole machine, to tell how much
- * of it other processes used while a configuration was measured (MEASUREMENT.md: warn above
+ * of it other processes used while a configuration was measured (docs/measurement.md#noise-warnings: warn above
  * 10 %) and what the measurement cost in energy. Read in the worker at the same instants as its
  * own process.cpuUsage(), so both cover the same window.
  */

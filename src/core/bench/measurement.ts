@@ -1,5 +1,5 @@
 /**
- * One configuration as the worker measures it (MEASUREMENT.md steps 1–8): what the
+ * One configuration as the worker measures it (docs/measurement.md#one-configuration-step-by-step): what the
  * host asks for (BenchConfig), what the worker reports while it runs (BenchProgress)
  * and what it answers with (BenchMeasurement: every sample, statistics, resources,
  * placement). The plan that expands a user's choices into configurations lives beside

@@ -1,6 +1,6 @@
 /**
  * CPU package energy from Linux powercap (RAPL) counters, for energy per inference on the CPU
- * (MEASUREMENT.md step 7). Intel and recent AMD kernels expose /sys/class/powercap/intel-rapl:N
+ * (docs/measurement.md#resources). Intel and recent AMD kernels expose /sys/class/powercap/intel-rapl:N
  * per package. Newer kernels make energy_uj readable by root only; then, and on other systems,
  * there is simply no reading (null) — never an error.
  */

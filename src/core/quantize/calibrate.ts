@@ -1,7 +1,7 @@
 /**
  * Calibration: run the float model, with the tensors to calibrate added as outputs, over the
  * user's input batches and reduce what flows through each tensor to a range
- * (MinMax, Percentile or Entropy; QUANTIZATION.md §4).
+ * (MinMax, Percentile or Entropy; docs/quantization.md#int8-static-qdq).
  */
 import type * as ort from 'onnxruntime-node';
 import type { CalibrationMethod } from '../../shared/domain/quantize';

@@ -1,5 +1,5 @@
 /**
- * Dynamic int8 (quantize_dynamic, QOperator "IntegerOps"; QUANTIZATION.md §3): weights are
+ * Dynamic int8 (quantize_dynamic, QOperator "IntegerOps"; docs/quantization.md#int8-dynamic): weights are
  * quantized ahead of time, activations at run time by DynamicQuantizeLinear. Written in the
  * exact node pattern ORT fuses at load into DynamicQuantizeMatMul / MatMulIntegerToFloat.
  */

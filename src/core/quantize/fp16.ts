@@ -1,5 +1,5 @@
 /**
- * fp16 conversion (transformers/float16.py; QUANTIZATION.md §6): float32 weights and values
+ * fp16 conversion (transformers/float16.py; docs/quantization.md#fp16): float32 weights and values
  * become float16, except around operators that must stay fp32, with one Cast per (value,
  * target) in the graph of the node that needs it, subgraphs included.
  */

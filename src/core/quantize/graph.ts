@@ -1,5 +1,5 @@
 /**
- * Graph surgery shared by every transformation (QUANTIZATION.md §2): copying a model so the
+ * Graph surgery shared by every transformation (docs/quantization.md#graph-handling): copying a model so the
  * input stays untouched, Constant weights turned into initializers, one name allocator for the
  * whole model, who reads which value (outer-scope reads from If/Loop bodies included),
  * removing what is no longer used, topological order, opsets.

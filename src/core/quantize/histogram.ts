@@ -1,5 +1,5 @@
 /**
- * Calibration statistics (ORT's calibrate.py, QUANTIZATION.md §4): running min/max, and
+ * Calibration statistics (ORT's calibrate.py, docs/quantization.md#int8-static-qdq): running min/max, and
  * histograms that grow with fixed bin width as larger values arrive, from which the
  * percentile and entropy (KL divergence) methods pick a range.
  */

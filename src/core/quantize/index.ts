@@ -1,5 +1,5 @@
 /**
- * Quantization and precision conversion (QUANTIZATION.md). The transformations are registered
+ * Quantization and precision conversion (docs/quantization.md). The transformations are registered
  * in one list (registry.ts); a job runs one from model file to variant file (file.ts's
  * `quantizeFile`, in the worker) and reports size and output quality.
  */

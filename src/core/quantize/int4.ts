@@ -1,5 +1,5 @@
 /**
- * 4-bit weight-only quantization (QUANTIZATION.md §5): MatMul and Gemm weights become
+ * 4-bit weight-only quantization (docs/quantization.md#4-bit-weights-int4-and-q4f16): MatMul and Gemm weights become
  * com.microsoft MatMulNBits blocks, activations stay float. q4f16 then converts the rest of
  * the model to fp16, the recipe transformers.js ships.
  */

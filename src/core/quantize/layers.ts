@@ -1,5 +1,5 @@
 /**
- * Per-layer SQNR (QUANTIZATION.md §8): which layers of a variant lost the most, so the person can
+ * Per-layer SQNR (docs/quantization.md#quality-metrics): which layers of a variant lost the most, so the person can
  * exclude them and quantize again. The output tensors of the original's quantizable nodes are
  * added as extra graph outputs of both models (a ValueInfo with only a name is enough for ORT,
  * §2), both run on the evaluation inputs, and each tensor is compared where the layer writes it.

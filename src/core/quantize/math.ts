@@ -1,6 +1,6 @@
 /**
  * The arithmetic of quantization, bit for bit what ONNX Runtime's Python tooling and MLAS
- * compute (QUANTIZATION.md §1, §5, §6): integer ranges, scale/zero point, half-to-even
+ * compute (docs/quantization.md#quantization-arithmetic): integer ranges, scale/zero point, half-to-even
  * rounding, per-tensor and per-channel quantization, float32→float16 bit patterns, and the
  * 4-bit block layout of MatMulNBits.
  */

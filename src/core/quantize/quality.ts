@@ -1,6 +1,6 @@
 /**
  * How far a transformed model's outputs are from the fp32 model's on the same inputs
- * (QUANTIZATION.md §8). Pure: arrays in, numbers out. Results accumulate over several
+ * (docs/quantization.md#quality-metrics). Pure: arrays in, numbers out. Results accumulate over several
  * evaluation batches, so the figures describe all of them, not the last one.
  */
 import type { OutputQuality } from '../../shared/domain/quantize';

@@ -1,4 +1,4 @@
-/** Every transformation, in the order the app offers them (STYLE.md item 11: one list, one place). */
+/** Every transformation, in the order the app offers them (one list, one place). */
 import type { QuantizeMode } from '../../shared/domain/quantize';
 import { InferscopeError } from '../../shared/errors';
 import type { ModelProto } from '../onnx/codec';

@@ -1,5 +1,5 @@
 /**
- * Static int8 in QDQ form (quantize_static, QuantFormat.QDQ; QUANTIZATION.md §4): calibrate
+ * Static int8 in QDQ form (quantize_static, QuantFormat.QDQ; docs/quantization.md#int8-static-qdq): calibrate
  * activation ranges on the user's inputs, then put QuantizeLinear → DequantizeLinear pairs on
  * activations and DequantizeLinear after int8 weights and int32 biases. onnxruntime fuses the
  * pattern into QLinearConv / QLinearMatMul at load time on CPU.

@@ -1,5 +1,5 @@
 /**
- * What every transformation looks like (STYLE.md item 11): a small module that says whether
+ * What every transformation looks like: a small module that says whether
  * it can handle a model, and if so makes the variant. The list lives in index.ts.
  */
 import type { QuantizeMode, QuantizeOptions, SkippedNode } from '../../shared/domain/quantize';

@@ -73,7 +73,7 @@ export const ProbeResultSchema = z.discriminatedUnion('ok', [
 ]);
 export type ProbeResult = z.infer<typeof ProbeResultSchema>;
 
-// ---- bench: one configuration through the measuring loop (MEASUREMENT.md steps 1–8)
+// ---- bench: one configuration through the measuring loop (docs/measurement.md#one-configuration-step-by-step)
 
 export const BenchRequestSchema = z.object({
   type: z.literal('bench'),

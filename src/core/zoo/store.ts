@@ -1,12 +1,12 @@
 /**
  * Sample files on disk. They are generated on first use into a directory the host chooses
- * (the user data directory), never shipped. A file is written to a temporary name, flushed
- * and renamed, so a crash mid-write can never leave a half model under the real name.
+ * (the user data directory), never shipped. A file is written atomically (writeFileAtomic),
+ * so a crash mid-write can never leave a half model under the real name.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InferscopeError } from '../../shared/errors';
+import { writeFileAtomic } from '../store/atomic';
 import { buildSampleBytes, getSampleDefinition, sampleFileName } from './catalog';
 
 /** Generations in progress, so concurrent requests for one sample share one write. */
@@ -32,22 +32,12 @@ async function reuseOrGenerate(name: string, dir: string, file: string): Promise
   try {
     const existing = await stat(file).catch(() => undefined);
     if (existing?.isFile() && existing.size > 0) return file;
+    // Before building the model: a folder that cannot be made fails without that cost.
     await mkdir(dir, { recursive: true });
-    const bytes = buildSampleBytes(name);
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      const handle = await open(temporary, 'w');
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temporary, file);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    await writeFileAtomic(file, buildSampleBytes(name)).catch((error: unknown) => {
+      // The file system's error, to be reported below as a sample that could not be written.
+      throw error instanceof InferscopeError && error.cause !== undefined ? error.cause : error;
+    });
     await removeOtherVersions(name, dir, file);
     return file;
   } catch (error) {

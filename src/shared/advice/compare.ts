@@ -1,7 +1,7 @@
 /**
  * Side-by-side comparison against a baseline (the first entry). "Faster" or "slower" is
  * claimed only when the 95 % bootstrap CI of the ratio of medians excludes 1
- * (MEASUREMENT.md, "Comparing"); otherwise there is no measurable difference.
+ * (docs/measurement.md#comparisons); otherwise there is no measurable difference.
  */
 import type { Comparison, ComparisonEntry } from '../domain/advice';
 import type { ConfigResult, RunDocument } from '../domain/run';

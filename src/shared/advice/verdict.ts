@@ -1,5 +1,5 @@
 /**
- * The verdict (MEASUREMENT.md, "Deciding"): the cheapest measured setup that meets the
+ * The verdict (docs/measurement.md#verdict): the cheapest measured setup that meets the
  * requirement, whether it needs a GPU, the numbers it rests on with their uncertainty —
  * and, where the data cannot carry an answer, what is missing instead of a guess.
  */

@@ -1,5 +1,5 @@
 /**
- * The deployment decision (MEASUREMENT.md, "Deciding"): what the user requires, and the
+ * The deployment decision (docs/measurement.md#verdict): what the user requires, and the
  * verdict Inferscope gives from measured runs — which configuration is cheapest while
  * meeting the requirement, whether that needs a GPU, and what the answer rests on.
  */

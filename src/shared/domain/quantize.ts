@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The precision variants Inferscope can make of an fp32 model (QUANTIZATION.md):
+ * The precision variants Inferscope can make of an fp32 model (docs/quantization.md):
  * int8 with activations quantized at run time, int8 with calibrated Q/DQ pairs, fp16,
  * 4-bit weights (MatMulNBits), and 4-bit weights in an fp16 model (what transformers.js ships).
  */
@@ -29,7 +29,7 @@ export type QuantizeCpu = z.infer<typeof QuantizeCpuSchema>;
 
 /**
  * What to make. Every field but `mode` is optional; absent fields take the defaults of
- * QUANTIZATION.md for that mode (and, for int8-static, for the CPU in `cpu`).
+ * docs/quantization.md for that mode (and, for int8-static, for the CPU in `cpu`).
  */
 export const QuantizeOptionsSchema = z.object({
   mode: QuantizeModeSchema,

@@ -12,7 +12,7 @@ export interface CompareOptions {
 }
 
 /**
- * "Is B faster than A?" (MEASUREMENT.md, Comparing). The ratio is
+ * "Is B faster than A?" (docs/measurement.md#comparisons). The ratio is
  * median(B) / median(A), so below 1 means B takes less time. Its CI is a
  * percentile bootstrap: resample A and B independently with replacement,
  * take the ratio of the resampled medians, and read the α/2 and 1 − α/2

@@ -1,7 +1,7 @@
 /**
  * The tunables of Inferscope's measuring method, in one place so that the
  * report can print them and a change to the method is one diff.
- * Sources: /work/shared/MEASUREMENT.md.
+ * Sources: docs/measurement.md.
  */
 
 /** Confidence level of every interval Inferscope reports (median CI, ratio of medians). */

@@ -14,7 +14,7 @@ import { ciHalfWidthRelative, medianConfidenceIntervalSorted } from './median-ci
 import { sortSamples } from './quantile';
 
 /**
- * Warm-up stability (MEASUREMENT.md step 4, Triton perf_analyzer's rule): the
+ * Warm-up stability (docs/measurement.md#warm-up, Triton perf_analyzer's rule): the
  * last `windows` window medians each lie within ±tolerance of their mean.
  * Fewer medians than `windows` is not stable yet.
  */
@@ -55,7 +55,7 @@ export type StopDecision =
   | { stop: false; reason: 'ci-not-reached'; ciHalfWidthRel: number };
 
 /**
- * MEASUREMENT.md step 5: stop at the maximum time (or iteration cap), or once
+ * docs/measurement.md#stopping-rules: stop at the maximum time (or iteration cap), or once
  * the minimum iterations and time are done and the median's CI is within
  * ±ciTargetRel of it. The caps win over the minimums: a model slower than
  * maxTimeMs / minIterations reports what it has.

@@ -1,5 +1,5 @@
 /**
- * The measuring loop in the real worker (MEASUREMENT.md steps 1–8) on real sessions.
+ * The measuring loop in the real worker (docs/measurement.md#one-configuration-step-by-step) on real sessions.
  * Short time limits keep the file fast; the stop rules are checked, not the numbers.
  */
 import { existsSync, writeFileSync } from 'node:fs';

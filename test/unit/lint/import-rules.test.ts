@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 import path from 'node:path';
 
-// The import table of ARCHITECTURE.md is enforced by eslint: these probes are linted as if they
+// The import table of the architecture (eslint.config.js) is enforced by eslint: these probes are linted as if they
 // lived in each folder, and each forbidden import must be reported.
 const eslint = new ESLint({ cwd: path.resolve(__dirname, '../../..') });
 

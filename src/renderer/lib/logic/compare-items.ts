@@ -103,7 +103,7 @@ export function readingText(reading: Pick<RowReading, 'headline' | 'detail'>): s
 
 /**
  * The plain verdict of one row. The ratio is median(row) / median(baseline), so "faster" reads
- * its inverse; "faster" or "slower" only where the 95 % CI excludes 1 (MEASUREMENT.md, "Comparing").
+ * its inverse; "faster" or "slower" only where the 95 % CI excludes 1 (docs/measurement.md#comparisons).
  */
 export function readEntry(entry: Pick<ComparisonEntry, 'vsBaseline' | 'statement'>, index: number): RowReading {
   if (index === 0) return { verdict: 'baseline', headline: 'baseline', detail: '', timeRatio: null };

@@ -12,7 +12,7 @@ export interface ModeInfo {
   title: string;
   /** What the mode does to the model, in one sentence. */
   summary: string;
-  /** Where it tends to pay off (QUANTIZATION.md §7). */
+  /** Where it tends to pay off (docs/quantization.md#where-variants-run-well). */
   bestOn: string;
 }
 

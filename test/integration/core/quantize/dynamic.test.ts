@@ -44,7 +44,7 @@ describe('dynamic int8 on hand-built graphs', () => {
     expect(integer.map((n) => n.input![1])).toEqual(['W_quantized', 'W_quantized']);
     expect(integer.map((n) => n.name)).toEqual(['mm_a_quant', 'mm_b_quant']);
     expect(q.graph!.output!.map((o) => o.name)).toEqual(['ya', 'yb']);
-    // The exact pattern of QUANTIZATION.md §3.
+    // The exact pattern of docs/quantization.md#int8-dynamic.
     const byName = new Map(nodes(q).map((n) => [n.name, n]));
     expect(byName.get('ya_output_quantized_cast')?.output).toEqual(['ya_output_quantized_cast_output']);
     expect(byName.get('mm_a_quant_scales_mul')?.input).toEqual(['a_scale', 'W_scale']);

@@ -24,7 +24,7 @@ function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
 }
 
-describe('qmin/qmax table (QUANTIZATION.md §1)', () => {
+describe('qmin/qmax table (docs/quantization.md#quantization-arithmetic)', () => {
   const rows: [QuantType, [number, number], [number, number], [number, number]][] = [
     ['uint8', [0, 255], [0, 255], [0, 127]],
     ['int8', [-128, 127], [-127, 127], [-64, 64]],

@@ -92,7 +92,7 @@ describe('shouldStopMeasuring', () => {
     expect(d).toEqual({ stop: false, reason: 'ci-not-reached', ciHalfWidthRel: 0 });
   });
 
-  test('defaults are MEASUREMENT.md’s: 30 iterations, 2 s, ±1 %', () => {
+  test('defaults are docs/measurement.md’s: 30 iterations, 2 s, ±1 %', () => {
     expect(shouldStopMeasuring({ samples: quiet.slice(0, 29), elapsedMs: 5000 }).reason).toBe('below-min-iterations');
     expect(shouldStopMeasuring({ samples: quiet, elapsedMs: 1000 }).reason).toBe('below-min-time');
     expect(shouldStopMeasuring({ samples: quiet, elapsedMs: 2000 }).reason).toBe('ci-reached');

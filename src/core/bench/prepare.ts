@@ -1,0 +1,168 @@
+/**
+ * Everything a run needs before the worker measures anything: the plan checked, the model and
+ * its variants resolved, the configurations expanded (skipped where they cannot run here), and
+ * the run's first document with what the machine's state already warns about.
+ */
+import type { HardwareProfile } from '../../shared/domain/hardware';
+import type { ModelInfo } from '../../shared/domain/model';
+import { BenchPlanSchema, concurrencyRefusal, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type ConfigResult, type RunDocument, type RunEnvironment, type RunModel, type RunVariant, type RunWarning } from '../../shared/domain/run';
+import { InferscopeError } from '../../shared/errors';
+import { PERCENTILE_METHOD } from '../../shared/stats';
+import { readNoiseSnapshot, type NoiseSnapshot } from '../hardware/noise';
+import { sha256File } from '../store/files';
+import { newRunId } from '../store/runs';
+import type { UserTensor } from './measurement';
+import { MAX_CONFIGS, ORIGINAL, checkPlanMemory, expandPlan, type PlannedConfig } from './plan';
+import { pendingConfig } from './results';
+import { readTensorFolder } from './tensor-files';
+
+/** What preparing a run asks of the host: the model, its inspection, the machine, the variants. */
+export interface PrepareDeps {
+  resolveModel: (source: BenchPlan['model']) => Promise<{ path: string; sample: string | null }>;
+  inspect: (path: string, dims: Record<string, number>) => Promise<ModelInfo>;
+  hardware: () => Promise<HardwareProfile>;
+  /** A variant made by the Quantize view, by id; it must come from this model. */
+  variant: (id: string) => Promise<RunVariant & { sourceSha256: string }>;
+  environment: Omit<RunEnvironment, 'hardware'>;
+}
+
+export interface PreparedRun {
+  /** The first document: status running, every configuration pending or skipped. */
+  doc: RunDocument;
+  /** The configurations in the document's order (a sweep inserts more as it goes). */
+  planned: PlannedConfig[];
+  tensors: UserTensor[];
+}
+
+type ResolvedModel = Awaited<ReturnType<PrepareDeps['resolveModel']>>;
+
+/** "2 s", "0.5 s", "1.25 s": seconds without trailing zeros. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))} s`;
+}
+
+export const METHOD_TEXT = (plan: BenchPlan): RunDocument['method'] => ({
+  warmup: `Warm-up runs the measuring loop unrecorded until the medians of the last 3 windows agree within ±2 % (Triton perf_analyzer's rule), or for at most ${seconds(plan.warmupMaxMs)} — then the result says "not stable".`,
+  stopping: `Measurement keeps every sample and stops once it has at least ${plan.minIterations} runs, ${seconds(plan.minTimeMs)}, and a 95 % confidence interval of the median within ±${(plan.ciTargetRel * 100).toFixed(1)} % of it — or at ${seconds(plan.maxTimeMs)}, reporting the interval reached.`,
+  statistics: `One sample = one awaited session.run, timed with process.hrtime. Percentiles: ${PERCENTILE_METHOD}. The 95 % CI of the median comes from order statistics (exact binomial ranks; normal approximation above 1000 samples). Outliers: beyond 3·IQR from the quartiles.`,
+  concurrency: 'Concurrency N = N sessions, each on its own thread in the worker, running back to back: latency is per request, throughput is all runs over the measuring time.',
+});
+
+/** Validates the plan and prepares the run; refusals (PLAN_INVALID, EP_UNAVAILABLE, …) come before anything is saved. */
+export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): Promise<PreparedRun> {
+  const plan = parsePlan(planInput);
+  const model = await deps.resolveModel(plan.model);
+  const info = await deps.inspect(model.path, plan.dims);
+  const hardware = await deps.hardware();
+  const tensors = plan.inputs.dir ? await readTensorFolder(plan.inputs.dir, info.inputs.map((i) => i.name)) : [];
+  const planned = planConfigs(plan, hardware, info, tensors);
+  const runModelInfo = await runModel(model, info);
+  const variants = await collectVariants(plan, model, info, runModelInfo, deps);
+
+  const doc: RunDocument = {
+    schema: RUN_SCHEMA,
+    schemaVersion: RUN_SCHEMA_VERSION,
+    id: newRunId(),
+    createdAt: new Date().toISOString(),
+    finishedAt: null,
+    status: 'running',
+    plan,
+    model: runModelInfo,
+    variants,
+    environment: { ...deps.environment, hardware },
+    method: METHOD_TEXT(plan),
+    configs: planned.map((c) => pendingConfig(c)),
+    warnings: [],
+    importedFrom: null,
+    error: null,
+  };
+  for (const config of doc.configs) skipIfUnrunnable(config, hardware);
+  doc.warnings.push(...noiseWarnings(await readNoiseSnapshot()));
+  return { doc, planned, tensors };
+}
+
+function parsePlan(planInput: BenchPlanInput): BenchPlan {
+  const parsed = BenchPlanSchema.safeParse(planInput);
+  if (!parsed.success) {
+    throw new InferscopeError('PLAN_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  const plan = parsed.data;
+  if (plan.minTimeMs > plan.maxTimeMs) throw new InferscopeError('PLAN_INVALID', 'The minimum time must not exceed the maximum time.');
+  return plan;
+}
+
+/** The plan's configurations on the providers asked for (default: every ready one), refused when too many or too big. */
+function planConfigs(plan: BenchPlan, hardware: HardwareProfile, info: ModelInfo, tensors: UserTensor[]): PlannedConfig[] {
+  const ready = hardware.providers.filter((p) => p.status === 'ready').map((p) => p.name);
+  const eps = plan.eps.length > 0 ? plan.eps : ready;
+  if (eps.length === 0) throw new InferscopeError('EP_UNAVAILABLE', 'No execution provider is ready on this machine.');
+  const planned = expandPlan(plan, eps);
+  if (planned.length > MAX_CONFIGS) {
+    throw new InferscopeError('PLAN_INVALID', `This plan expands to ${planned.length} configurations; at most ${MAX_CONFIGS} are allowed.`);
+  }
+  // Inputs × requests in flight for every configuration must fit the free memory: refused here, before the worker makes them.
+  checkPlanMemory(info, plan, planned, tensors);
+  return planned;
+}
+
+/** The model as given (where the plan includes it) and the variants asked for, each checked to come from this model. */
+async function collectVariants(plan: BenchPlan, model: ResolvedModel, info: ModelInfo, runModelInfo: RunModel, deps: PrepareDeps): Promise<RunVariant[]> {
+  const variants: RunVariant[] = [];
+  if (plan.includeOriginal) {
+    variants.push({ id: ORIGINAL, label: `${info.precision} (as given)`, mode: null, path: model.path, sizeBytes: runModelInfo.sizeBytes, precision: info.precision, quality: [], warnings: [] });
+  }
+  for (const id of plan.variants) {
+    const { sourceSha256, ...variant } = await deps.variant(id);
+    if (sourceSha256 !== runModelInfo.sha256) {
+      throw new InferscopeError('PLAN_INVALID', `The variant ${variant.label} was made from another model (or the model changed since); make it again.`);
+    }
+    variants.push(variant);
+  }
+  if (variants.length === 0) throw new InferscopeError('PLAN_INVALID', 'Nothing to measure: pick the model, a variant, or both.');
+  return variants;
+}
+
+/** A configuration whose provider is not ready here, or which that provider cannot run, is skipped with the reason. */
+function skipIfUnrunnable(config: ConfigResult, hardware: HardwareProfile): void {
+  const provider = hardware.providers.find((p) => p.name === config.ep);
+  const refusal = concurrencyRefusal(config.ep, config.concurrency);
+  if (!provider || provider.status !== 'ready') {
+    config.status = 'skipped';
+    config.error = {
+      code: 'EP_UNAVAILABLE',
+      message: provider ? `${provider.displayName} is ${provider.status}: ${provider.detail}` : `"${config.ep}" is not an execution provider on this machine.`,
+    };
+  } else if (refusal) {
+    config.status = 'skipped';
+    config.error = { code: 'NOT_SUPPORTED', message: refusal };
+  }
+}
+
+function noiseWarnings(noise: NoiseSnapshot): RunWarning[] {
+  const warnings: RunWarning[] = [];
+  if (noise.governor && noise.governor !== 'performance') {
+    warnings.push({ code: 'governor', configId: null, message: `The CPU frequency governor is "${noise.governor}", not "performance": clocks may change during the run.` });
+  }
+  if (noise.onBattery) warnings.push({ code: 'battery', configId: null, message: 'This machine runs on battery: it may slow its CPU and GPU to save power.' });
+  return warnings;
+}
+
+async function runModel(model: ResolvedModel, info: ModelInfo): Promise<RunModel> {
+  return {
+    name: model.sample ?? info.name,
+    path: model.path,
+    sample: model.sample,
+    sizeBytes: info.sizeBytes + info.externalDataBytes,
+    sha256: await sha256File(model.path),
+    inputs: info.inputs,
+    outputs: info.outputs,
+    opsets: info.opsets,
+    precision: info.precision,
+    parameters: info.parameters.total,
+    macs: info.macs,
+    nodeCount: info.nodeCount,
+    dims: Object.fromEntries(info.dims.filter((d) => d.value !== null && d.source !== 'batch-default').map((d) => [d.name, d.value as number])),
+    variant: 'fp32',
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * What a run document records about its configurations: a configuration waiting its turn, one
+ * measured by the worker or one that failed, the warnings that come with the numbers, and the
+ * status of the run as a whole.
+ */
+import type { ConfigResult, RunDocument, RunWarning } from '../../shared/domain/run';
+import { toErrorInfo } from '../../shared/errors';
+import { THERMAL_TREND_WARN_RATIO } from '../../shared/stats';
+import type { BenchMeasurement } from './measurement';
+import type { PlannedConfig } from './plan';
+
+/** Other processes busier than this share of the machine during a configuration earn a warning. */
+export const OTHER_LOAD_WARN_SHARE = 0.1;
+
+export function pendingConfig(c: PlannedConfig): ConfigResult {
+  return {
+    ...c,
+    status: 'pending',
+    error: null,
+    provider: null,
+    loadMs: null,
+    sessionCreateMs: null,
+    firstRunMs: null,
+    warmup: null,
+    stable: false,
+    stopReason: null,
+    measureMs: null,
+    latencyMs: null,
+    throughput: null,
+    samples: [],
+    samplesPerThread: [],
+    trendRatio: null,
+    memory: null,
+    cpu: null,
+    gpu: null,
+    inputs: [],
+    placement: null,
+    placementError: null,
+    warnings: [],
+  };
+}
+
+export function configFromMeasurement(m: BenchMeasurement, base: ConfigResult, gpu: ConfigResult['gpu']): ConfigResult {
+  return {
+    ...base,
+    status: 'done',
+    error: null,
+    provider: m.provider,
+    loadMs: m.loadMs,
+    sessionCreateMs: m.sessionCreateMs,
+    firstRunMs: m.firstRunMs,
+    warmup: m.warmup,
+    stable: m.warmup.stable,
+    stopReason: m.stopReason,
+    measureMs: m.measureMs,
+    latencyMs: m.stats,
+    throughput: m.throughput,
+    samples: m.samplesMs,
+    samplesPerThread: m.samplesPerThread,
+    trendRatio: m.trendRatio,
+    memory: {
+      rssBeforeCreateBytes: m.resources.rssBeforeCreateBytes,
+      rssAfterCreateBytes: m.resources.rssAfterCreateBytes,
+      rssPeakBytes: m.resources.rssPeakBytes,
+      rssAfterMeasureBytes: m.resources.rssAfterMeasureBytes,
+    },
+    cpu: {
+      userMs: m.resources.cpuUserMs,
+      systemMs: m.resources.cpuSystemMs,
+      avgCoresBusy: m.resources.avgCoresBusy,
+      packagePowerWatts: m.resources.cpuEnergyJ !== null && m.measureMs > 0 ? m.resources.cpuEnergyJ / (m.measureMs / 1000) : null,
+    },
+    gpu,
+    inputs: m.inputs,
+    placement: placementFromMeasurement(m),
+    placementError: m.placementError,
+  };
+}
+
+/** The worker's placement summary as the run document keeps it; the trace file is set once it is known to exist. */
+function placementFromMeasurement(m: BenchMeasurement): ConfigResult['placement'] {
+  if (!m.placement) return null;
+  return {
+    requestedProvider: m.placement.requestedProvider,
+    runs: m.placement.runs,
+    nodesByEp: Object.fromEntries(m.placement.byProvider.map((p) => [p.provider, p.nodes])),
+    timeShareByEp: Object.fromEntries(m.placement.byProvider.map((p) => [p.provider, p.timeShare])),
+    fallbackNodes: m.placement.fallbackNodes,
+    topOps: m.placement.topOps,
+    nodes: m.placement.nodes,
+    traceFile: null,
+  };
+}
+
+/** Records a configuration the worker did not finish, with the samples it reported before it failed (a crash, a stall). */
+export function recordFailure(config: ConfigResult, error: unknown, received: number[]): void {
+  const info = toErrorInfo(error);
+  config.status = info.code === 'CANCELLED' ? 'cancelled' : 'failed';
+  config.error = info;
+  config.samples = received;
+}
+
+/** Plain-language warnings about what may make this configuration's numbers less trustworthy. */
+export function configWarnings(doc: RunDocument, c: ConfigResult, otherLoad: number | null): string[] {
+  const warnings: string[] = [];
+  const provider = doc.environment.hardware.providers.find((p) => p.name === c.ep);
+  if (provider?.software) {
+    warnings.push(`${provider.displayName} ran on a software adapter (${provider.adapter ?? 'no GPU'}): these timings say nothing about a GPU.`);
+  }
+  if (c.warmup && !c.warmup.stable) warnings.push(`Warm-up never became stable within ${(doc.plan.warmupMaxMs / 1000).toFixed(0)} s: the first samples may still be settling.`);
+  if (c.stopReason === 'max-time' && c.latencyMs && c.latencyMs.ciHalfWidthRel > doc.plan.ciTargetRel) {
+    warnings.push(`The 95 % CI of the median reached ±${(c.latencyMs.ciHalfWidthRel * 100).toFixed(1)} %, not the ±${(doc.plan.ciTargetRel * 100).toFixed(1)} % asked for, before the time limit.`);
+  }
+  if (c.trendRatio !== null && c.trendRatio > THERMAL_TREND_WARN_RATIO) {
+    warnings.push(`The last quarter of samples was ${((c.trendRatio - 1) * 100).toFixed(0)} % slower than the first: thermal throttling or growing contention.`);
+  }
+  if (otherLoad !== null && otherLoad > OTHER_LOAD_WARN_SHARE) {
+    warnings.push(`Other processes used ${(otherLoad * 100).toFixed(0)} % of the CPU during the measurement.`);
+  }
+  const fallback = c.placement?.fallbackNodes.length ?? 0;
+  if (c.ep !== 'cpu' && fallback > 0) {
+    warnings.push(`${fallback} node${fallback === 1 ? '' : 's'} fell back to the CPU on ${provider?.displayName ?? c.ep}, with copies between devices.`);
+  }
+  return warnings;
+}
+
+/** Replaces the run's warnings about `config` with the ones it has now. */
+export function collectConfigWarnings(doc: RunDocument, config: ConfigResult): void {
+  const others = doc.warnings.filter((w) => w.configId !== config.id);
+  doc.warnings = [...others, ...config.warnings.map((message) => warningFor(config.id, message))];
+}
+
+function warningFor(configId: string, message: string): RunWarning {
+  const code: RunWarning['code'] = /software adapter/.test(message)
+    ? 'software-adapter'
+    : /never became stable/.test(message)
+      ? 'not-stable'
+      : /CI of the median/.test(message)
+        ? 'ci-not-reached'
+        : /slower than the first/.test(message)
+          ? 'throttling'
+          : /Other processes/.test(message)
+            ? 'other-load'
+            : 'fallback-nodes';
+  return { code, configId, message };
+}
+
+/** Configurations never reached (a cancel, a failed save) end as cancelled. */
+export function cancelUnfinished(doc: RunDocument): void {
+  for (const config of doc.configs) if (config.status === 'pending' || config.status === 'running') config.status = 'cancelled';
+}
+
+export function runStatus(doc: RunDocument, aborted: boolean): RunDocument['status'] {
+  if (doc.error) return 'failed';
+  if (aborted) return 'cancelled';
+  return doc.configs.every((c) => c.status === 'failed' || c.status === 'skipped') ? 'failed' : 'completed';
+}
+
+// Separate functions so the compiler does not narrow a status that an await in between changed.
+export function isDone(c: ConfigResult): boolean {
+  return c.status === 'done';
+}
+
+export function statusOf(c: ConfigResult): ConfigResult['status'] {
+  return c.status;
+}
