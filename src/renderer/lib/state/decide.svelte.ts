@@ -1,7 +1,7 @@
 import { untrack } from 'svelte';
 import type { RequirementInput, Verdict } from '../../../shared/domain/advice';
 import type { ErrorInfo } from '../../../shared/errors';
-import type { Backend } from '../backend';
+import { BackendError, type Backend } from '../backend';
 import { buildRequirement, draftFromRequirement, emptyDraft, PRICE_DEFAULTS, priceText, type PriceField, type RequirementBuild, type RequirementDraft } from '../logic/decide-form';
 import { defaultSelection, remeasurePlan, selectedRuns, sweepOf, sweepPlan, sweepSize, type Sweep, type SweepRequest } from '../logic/decide-verdict';
 import { errorInfoOf } from './app.svelte';
@@ -212,6 +212,10 @@ export class DecideController {
     this.preparingSweep = true;
     try {
       const base = await this.backend.invoke('runs.get', { id: baseRunId });
+      // A document from elsewhere names files on its own machine: this host never opens them on its say-so.
+      if (base.importedFrom !== null) {
+        throw new BackendError({ code: 'NOT_SUPPORTED', message: 'This run was measured on another machine: measure the model here in Benchmark.' });
+      }
       const plan = kind === 'capacity' ? sweepPlan(base) : remeasurePlan(base);
       this.sweepRequest = { kind, baseRunId, model: base.model.name, ...sweepSize(plan) };
       if (!(await this.sweepRun.start(plan))) this.sweepRequest = null;
