@@ -19,7 +19,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   // npm test reads the JSON report to count results; run by hand, the list is enough.
-  reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ? [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME }]] : [['list']],
+  reporter: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME
+    ? [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME }]]
+    : [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     launchOptions: {

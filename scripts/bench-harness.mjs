@@ -65,7 +65,11 @@ try {
   console.log('model          bare median   Inferscope median   ratio    per-round ratios');
   for (const name of ['mlp', 'vgg-small']) {
     const file = await h.ensureSample(name, dir);
-    const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const session = await ort.InferenceSession.create(file, {
+      executionProviders: ['cpu'],
+      intraOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
     const { feeds } = h.benchFeeds(session, { seed: 0, dims: {}, defaultDim: 1, tensors: [] }, 1);
     await bareLoop(session, feeds, 1000); // warm-up for both
     const bare = [];
@@ -81,11 +85,14 @@ try {
     const ratio = median(ours) / median(bare);
     const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(3)} ms`);
     console.log(
-      `${name.padEnd(13)}  ${fmt(median(bare)).padStart(11)}   ${fmt(median(ours)).padStart(17)}   ${ratio.toFixed(4)}   ${ratios.map((x) => x.toFixed(3)).join(' ')}`,
+      `${name.padEnd(13)}  ${fmt(median(bare)).padStart(11)}   ${fmt(median(ours)).padStart(17)}   ${ratio.toFixed(4)}   ` +
+        `${ratios.map((x) => x.toFixed(3)).join(' ')}`,
     );
     await session.release();
   }
-  console.log('\nratio = Inferscope median / bare median over all rounds; target ≤ 1.01. The spread of per-round ratios is this machine\'s noise.');
+  console.log(
+    "\nratio = Inferscope median / bare median over all rounds; target ≤ 1.01. The spread of per-round ratios is this machine's noise.",
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -55,7 +55,12 @@ try {
   const lastWidth = layers % 2 === 0 ? width : height;
   const tensor = (name, dims) => ({
     name,
-    type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+    type: {
+      tensor_type: {
+        elem_type: DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+      },
+    },
   });
   const model = {
     ir_version: 8,
@@ -89,7 +94,8 @@ try {
   console.log(`inspect runs (ms): ${times.map((t) => t.toFixed(1)).join(', ')}`);
   console.log(`median ${median.toFixed(1)} ms, best ${sorted[0].toFixed(1)} ms`);
   console.log(
-    `parameters ${info.parameters.total.toLocaleString('en-US')}, MACs ${info.macs?.toLocaleString('en-US') ?? 'unknown'}, precision ${info.precision}`,
+    `parameters ${info.parameters.total.toLocaleString('en-US')}, MACs ${info.macs?.toLocaleString('en-US') ?? 'unknown'}, ` +
+      `precision ${info.precision}`,
   );
   const maxMs = args['max-ms'] === undefined ? undefined : Number(args['max-ms']);
   if (maxMs !== undefined && median > maxMs) {

@@ -69,7 +69,14 @@ if (args.child) {
   const wallMs = performance.now() - started;
   const quality = result.report.quality[0];
   process.stdout.write(
-    JSON.stringify({ wallMs, rssAtStart, peakRss: peakRss(), sizeAfter: result.sizeBytes, sqnrDb: quality?.sqnrDb ?? null, cosine: quality?.cosine ?? null }) + '\n',
+    JSON.stringify({
+      wallMs,
+      rssAtStart,
+      peakRss: peakRss(),
+      sizeAfter: result.sizeBytes,
+      sqnrDb: quality?.sqnrDb ?? null,
+      cosine: quality?.cosine ?? null,
+    }) + '\n',
   );
   process.exit(0);
 }
@@ -144,11 +151,17 @@ try {
   initializers.length = 0;
   const modelBytes = statSync(modelPath).size + (external ? statSync(join(dir, 'big.onnx.data')).size : 0);
   console.log(`model: ${layers} MatMul layers, ${mib(modelBytes)}${external ? ', weights in external data' : ''} (${modelPath})`);
-  console.log(`budget: < ${args['max-seconds']} s and peak RSS < ${args['max-rss-ratio']}× the model (${mib(modelBytes * Number(args['max-rss-ratio']))})\n`);
+  console.log(
+    `budget: < ${args['max-seconds']} s and peak RSS < ${args['max-rss-ratio']}× the model ` +
+      `(${mib(modelBytes * Number(args['max-rss-ratio']))})\n`,
+  );
 
   const header = ['mode', 'job wall', 'process wall', 'peak RSS', 'RSS / model', 'RSS at start', 'variant', 'SQNR', 'cosine', 'verdict'];
   const rows = [];
-  for (const mode of args.modes.split(',').map((m) => m.trim()).filter(Boolean)) {
+  for (const mode of args.modes
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean)) {
     const r = await runChild(modelPath, join(dir, `${mode}.onnx`), mode);
     const ratio = r.peakRss / modelBytes;
     const ok = r.wallMs / 1000 < Number(args['max-seconds']) && ratio < Number(args['max-rss-ratio']);
@@ -171,7 +184,10 @@ try {
   console.log(line(header));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
-  console.log('\nJob wall: the worker\'s job (original on evaluation inputs, read, transform, write, verify, compare). Peak RSS: the child process (Node + onnxruntime + job), VmHWM.');
+  console.log(
+    "\nJob wall: the worker's job (original on evaluation inputs, read, transform, write, verify, compare). Peak RSS: the child " +
+      'process (Node + onnxruntime + job), VmHWM.',
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

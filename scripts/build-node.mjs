@@ -21,7 +21,9 @@ export async function buildNode({ quiet = false } = {}) {
     sourcemap: true,
     logLevel: quiet ? 'warning' : 'info',
     banner: {
-      js: "import { createRequire as __inferscopeCreateRequire } from 'node:module'; const require = __inferscopeCreateRequire(import.meta.url);",
+      js:
+        "import { createRequire as __inferscopeCreateRequire } from 'node:module'; const require = " +
+        '__inferscopeCreateRequire(import.meta.url);',
     },
   });
   if (!quiet) console.log(`node bundles built in ${Date.now() - started} ms`);

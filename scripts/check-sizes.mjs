@@ -1,5 +1,5 @@
-// Size rules of the code base (issue: no giant functions): no function longer than 120 lines and no
-// file longer than 800 lines, generated code aside. Prints every offender; exits 1 if there is one.
+// Size rules of the code base: no function longer than 120 lines, no file longer than 800 lines and
+// no line longer than 140 characters, generated code aside. Prints every offender; exits 1 if there is one.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import ts from 'typescript';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const MAX_FUNCTION_LINES = Number(process.env.MAX_FUNCTION_LINES ?? 120);
 const MAX_FILE_LINES = 800;
+const MAX_LINE_CHARS = 140;
 const GENERATED = [/\/generated\//, /\.d\.ts$/];
 const folders = ['src', 'scripts', 'test', 'bin'];
 
@@ -26,7 +27,12 @@ for (const folder of folders) {
     if (GENERATED.some((re) => re.test(rel))) continue;
     let text = readFileSync(file, 'utf8');
     const lines = text.split('\n').length;
-    if (lines > MAX_FILE_LINES && !rel.startsWith('test/fixtures/')) offenders.push(`${rel}: ${lines} lines (file limit ${MAX_FILE_LINES})`);
+    if (lines > MAX_FILE_LINES && !rel.startsWith('test/fixtures/'))
+      offenders.push(`${rel}: ${lines} lines (file limit ${MAX_FILE_LINES})`);
+    text.split('\n').forEach((line, index) => {
+      if ([...line].length > MAX_LINE_CHARS)
+        offenders.push(`${rel}:${index + 1}: ${[...line].length} characters (line limit ${MAX_LINE_CHARS})`);
+    });
     if (file.endsWith('.svelte')) {
       const script = /<script[^>]*>([\s\S]*?)<\/script>/.exec(text);
       if (!script) continue;
@@ -39,7 +45,9 @@ for (const folder of folders) {
         const end = source.getLineAndCharacterOfPosition(node.getEnd()).line;
         const length = end - start + 1;
         if (length > MAX_FUNCTION_LINES) {
-          const name = node.name?.getText?.(source) ?? (ts.isArrowFunction(node) || ts.isFunctionExpression(node) ? nameOfExpression(node) : '(anonymous)');
+          const name =
+            node.name?.getText?.(source) ??
+            (ts.isArrowFunction(node) || ts.isFunctionExpression(node) ? nameOfExpression(node) : '(anonymous)');
           offenders.push(`${rel}:${start + 1}: ${name} is ${length} lines (function limit ${MAX_FUNCTION_LINES})`);
         }
       }
@@ -57,7 +65,8 @@ function isSuiteBody(node) {
 
 function nameOfExpression(node) {
   const parent = node.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))) return parent.name.getText();
+  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)))
+    return parent.name.getText();
   return '(anonymous)';
 }
 

@@ -1,4 +1,4 @@
-// `npm test`: every tier in order — build, typecheck, lint, unit, integration, end to end —
+// `npm test`: every tier in order — build, typecheck, lint, format, sizes, unit, integration, security, end to end —
 // then one summary line `N passed, N failed[, N skipped]` (the line CI reads).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -46,7 +46,15 @@ function check(name, command, args) {
 function vitest(project) {
   if (only.length && !only.includes(project)) return;
   const report = path.join(scratch, `vitest-${project}.json`);
-  const ok = run(project, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const ok = run(project, 'npx', [
+    'vitest',
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ]);
   if (!existsSync(report)) {
     totals.failed += 1;
     failedSteps.push(`${project} (no report)`);
@@ -84,6 +92,8 @@ function playwright() {
 check('build', 'npm', ['run', 'build']);
 check('typecheck', 'npm', ['run', 'typecheck']);
 check('lint', 'npm', ['run', 'lint']);
+check('format', 'npm', ['run', 'format:check']);
+check('sizes', 'npm', ['run', 'check:sizes']);
 vitest('unit');
 vitest('integration');
 vitest('security');

@@ -4,8 +4,27 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
-import { adviseDeployment, compareConfigurations, compareRuns, formatJoules, formatMsRange, formatRps, formatUsd, noisyRuns, remeasurePlan, REMEASURE_FACTOR, type CompareItem } from '../shared/advice';
-import { LatencyPercentileSchema, type Comparison, type LatencyTarget, type PricesInput, type RequirementInput, type Verdict } from '../shared/domain/advice';
+import {
+  adviseDeployment,
+  compareConfigurations,
+  compareRuns,
+  formatJoules,
+  formatMsRange,
+  formatRps,
+  formatUsd,
+  noisyRuns,
+  remeasurePlan,
+  REMEASURE_FACTOR,
+  type CompareItem,
+} from '../shared/advice';
+import {
+  LatencyPercentileSchema,
+  type Comparison,
+  type LatencyTarget,
+  type PricesInput,
+  type RequirementInput,
+  type Verdict,
+} from '../shared/domain/advice';
 import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError } from '../shared/errors';
 import { formatCount, formatMs } from '../shared/stats';
@@ -29,7 +48,9 @@ export function parseLatencyTarget(value: string): LatencyTarget {
   const match = /^\s*(p\d+)\s*(?:=|<=|≤|:)\s*(.+)$/i.exec(value);
   const percentile = LatencyPercentileSchema.safeParse(match?.[1]?.toLowerCase());
   if (!match?.[2] || !percentile.success) {
-    throw new InvalidArgumentError(`expected a percentile and a time like p95=50ms (percentiles: ${LatencyPercentileSchema.options.join(', ')}), got "${value}"`);
+    throw new InvalidArgumentError(
+      `expected a percentile and a time like p95=50ms (percentiles: ${LatencyPercentileSchema.options.join(', ')}), got "${value}"`,
+    );
   }
   const ms = parseMilliseconds(match[2]);
   if (!(ms > 0)) throw new InvalidArgumentError('the latency target must be above 0');
@@ -58,7 +79,10 @@ function parseDollars(text: string, what: string): number {
  */
 export function collectPrices(value: string, previous: PricesInput = {}): PricesInput {
   const prices: PricesInput = { ...previous, gpuByName: { ...(previous.gpuByName ?? {}) } };
-  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([a-z]+)(?::([^=]+))?=(.+)$/i.exec(part);
     if (!match?.[1] || !match[3]) throw new InvalidArgumentError(`expected cpu=PRICE/h, gpu=PRICE/h or gpu:NAME=PRICE/h, got "${part}"`);
     const kind = match[1].toLowerCase();
@@ -101,7 +125,10 @@ export function requirementFromOptions(opts: RequirementCliOptions): Requirement
 }
 
 async function isFile(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isFile(), () => false);
+  return stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /** Run ids resolve through the run store; paths (or anything ending in .json) are read as run files. */
@@ -119,7 +146,8 @@ export async function loadRun(ref: string, runsDir: string = dataLayout(defaultU
 }
 
 export async function loadRuns(refs: readonly string[], runsDir?: string): Promise<RunDocument[]> {
-  if (refs.length === 0) throw new InferscopeError('BAD_REQUEST', 'Name at least one run: a run id from `inferscope runs` or a run .json file.');
+  if (refs.length === 0)
+    throw new InferscopeError('BAD_REQUEST', 'Name at least one run: a run id from `inferscope runs` or a run .json file.');
   const runs: RunDocument[] = [];
   for (const ref of refs) runs.push(await loadRun(ref, runsDir));
   return runs;
@@ -159,7 +187,8 @@ export function printVerdict(v: Verdict, remeasure: readonly string[] = []): str
   };
   list('What it rests on', v.evidence);
   list('Missing', v.missing);
-  if (remeasure.length) lines.push('', `Measure again, ${REMEASURE_FACTOR}× longer, with the machine otherwise idle:`, ...remeasure.map((c) => `  ${c}`));
+  if (remeasure.length)
+    lines.push('', `Measure again, ${REMEASURE_FACTOR}× longer, with the machine otherwise idle:`, ...remeasure.map((c) => `  ${c}`));
   list('Caveats', v.caveats);
   lines.push(
     '',
@@ -168,7 +197,9 @@ export function printVerdict(v: Verdict, remeasure: readonly string[] = []): str
       v.rows.map((r) => [
         `${r.id === v.cheapest ? '* ' : ''}${r.label}`,
         r.meetsRequirement ? r.targetStatus : r.targetStatus === 'borderline' ? 'borderline (misses)' : 'fails',
-        r.capacity.maxThroughputRps === null ? '—' : `${formatRps(r.capacity.maxThroughputRps)}${r.capacity.basis === 'interpolated' ? ' (interp.)' : ''}`,
+        r.capacity.maxThroughputRps === null
+          ? '—'
+          : `${formatRps(r.capacity.maxThroughputRps)}${r.capacity.basis === 'interpolated' ? ' (interp.)' : ''}`,
         r.instances === null ? '—' : String(r.instances),
         r.costPerMillion === null ? '—' : formatUsd(r.costPerMillion),
         r.costPerMillionAtCapacity === null ? '—' : formatUsd(r.costPerMillionAtCapacity),
@@ -197,7 +228,10 @@ export async function runCompare(refs: readonly string[], opts: CompareCliOption
   });
   const chosen = picks.filter((p) => p.config !== null).length;
   if (chosen > 0 && chosen < picks.length) {
-    throw new InferscopeError('BAD_REQUEST', 'Either name whole runs, or name every configuration as RUN#CONFIG_ID (e.g. my-run#cpu/b1/t0/c1).');
+    throw new InferscopeError(
+      'BAD_REQUEST',
+      'Either name whole runs, or name every configuration as RUN#CONFIG_ID (e.g. my-run#cpu/b1/t0/c1).',
+    );
   }
   let comparisons: Comparison[];
   if (chosen > 0) {
@@ -207,15 +241,27 @@ export async function runCompare(refs: readonly string[], opts: CompareCliOption
       const run = cache.get(pick.run) ?? (await loadRun(pick.run, runsDir));
       cache.set(pick.run, run);
       const config = run.configs.find((c) => c.id === pick.config);
-      if (!config) throw new InferscopeError('BAD_REQUEST', `Run ${run.id} has no configuration ${pick.config}; it has ${run.configs.map((c) => c.id).join(', ')}.`);
+      if (!config)
+        throw new InferscopeError(
+          'BAD_REQUEST',
+          `Run ${run.id} has no configuration ${pick.config}; it has ${run.configs.map((c) => c.id).join(', ')}.`,
+        );
       items.push({ run, config });
     }
     comparisons = [compareConfigurations(items)];
   } else {
-    const runs = await loadRuns(picks.map((p) => p.run), runsDir);
+    const runs = await loadRuns(
+      picks.map((p) => p.run),
+      runsDir,
+    );
     comparisons = compareRuns(runs);
     if (comparisons.length === 0) {
-      throw new InferscopeError('BAD_REQUEST', runs.length === 1 ? 'This run has a single configuration: name another run to compare it with.' : 'The runs share no configuration to compare: pick configurations as RUN#CONFIG_ID.');
+      throw new InferscopeError(
+        'BAD_REQUEST',
+        runs.length === 1
+          ? 'This run has a single configuration: name another run to compare it with.'
+          : 'The runs share no configuration to compare: pick configurations as RUN#CONFIG_ID.',
+      );
     }
   }
   return opts.json ? JSON.stringify(comparisons, null, 2) : printComparisons(comparisons);

@@ -4,7 +4,15 @@ import { benchToEnd, call, writeOutput } from './run';
 import { ProgressLine } from './progress';
 import type { BenchPlanInput } from '../shared/domain/plan';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
-import { DEFAULT_CI_TARGET_REL, DEFAULT_MIN_ITERATIONS, formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../shared/stats';
+import {
+  DEFAULT_CI_TARGET_REL,
+  DEFAULT_MIN_ITERATIONS,
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatPercent,
+  formatRate,
+} from '../shared/stats';
 import { renderTable } from './table';
 import { parseIntList } from '../shared/parse/lists';
 
@@ -57,7 +65,8 @@ export function benchCommand(plan: BenchPlanInput): string {
   if (plan.inputs?.seed) words.push('--seed', String(plan.inputs.seed));
   if (plan.inputs?.intRange) words.push('--int-range', `${plan.inputs.intRange.min}..${plan.inputs.intRange.max}`);
   if (plan.graphOptimizationLevel && plan.graphOptimizationLevel !== 'all') words.push('--optimization', plan.graphOptimizationLevel);
-  if (plan.minIterations !== undefined && plan.minIterations !== DEFAULT_MIN_ITERATIONS) words.push('--min-iterations', String(plan.minIterations));
+  if (plan.minIterations !== undefined && plan.minIterations !== DEFAULT_MIN_ITERATIONS)
+    words.push('--min-iterations', String(plan.minIterations));
   if (plan.minTimeMs !== undefined) words.push('--min-time', seconds(plan.minTimeMs));
   if (plan.maxTimeMs !== undefined) words.push('--max-time', seconds(plan.maxTimeMs));
   if (plan.ciTargetRel !== undefined && plan.ciTargetRel !== DEFAULT_CI_TARGET_REL) words.push('--ci-target', String(plan.ciTargetRel));
@@ -77,12 +86,18 @@ const PHASE_LABEL: Record<BenchProgressEvent['phase'], string> = {
 function progressText(p: BenchProgressEvent): string {
   const ci = p.ciHalfWidthRel !== null ? ` CI ±${formatPercent(p.ciHalfWidthRel)}` : '';
   const eta = p.etaMs !== null ? ` · ETA ${formatMs(p.etaMs)}` : '';
-  return `${p.configIndex + 1}/${p.configCount} ${p.configId} · ${PHASE_LABEL[p.phase]} ${p.iterations ? `${p.iterations} runs` : ''}${ci}${eta}`;
+  return (
+    `${p.configIndex + 1}/${p.configCount} ${p.configId} · ${PHASE_LABEL[p.phase]} ` +
+    `${p.iterations ? `${p.iterations} runs` : ''}${ci}${eta}`
+  );
 }
 
 function configLine(c: ConfigResult): string {
   if (c.status !== 'done' || !c.latencyMs) return `${c.id}: ${c.status}${c.error ? ` — ${c.error.code}: ${c.error.message}` : ''}`;
-  return `${c.id}: median ${formatMs(c.latencyMs.median)} (95 % CI ${formatMs(c.latencyMs.ciLow)}–${formatMs(c.latencyMs.ciHigh)}), ${formatRate(c.throughput?.itemsPerSec ?? 0, 'items')}`;
+  return (
+    `${c.id}: median ${formatMs(c.latencyMs.median)} (95 % CI ` +
+    `${formatMs(c.latencyMs.ciLow)}–${formatMs(c.latencyMs.ciHigh)}), ${formatRate(c.throughput?.itemsPerSec ?? 0, 'items')}`
+  );
 }
 
 export function printRun(doc: RunDocument): string {
@@ -110,14 +125,23 @@ export function printRun(doc: RunDocument): string {
   const lines = [
     `Run ${doc.id} — ${doc.model.name} — ${doc.status}`,
     '',
-    renderTable(['configuration', 'status', 'median', '95 % CI', 'p95', 'items/s', 'session', 'first run', 'peak RSS', 'time by provider'], rows),
+    renderTable(
+      ['configuration', 'status', 'median', '95 % CI', 'p95', 'items/s', 'session', 'first run', 'peak RSS', 'time by provider'],
+      rows,
+    ),
   ];
   const failed = doc.configs.filter((c) => c.error);
   if (failed.length) lines.push('', ...failed.map((c) => `  ${c.id}: ${c.error?.code}: ${c.error?.message}`));
   const fallbacks = doc.configs.filter((c) => c.ep !== 'cpu' && (c.placement?.fallbackNodes.length ?? 0) > 0);
   for (const c of fallbacks) {
     const nodes = c.placement?.fallbackNodes ?? [];
-    lines.push('', `  ${c.id}: ${nodes.length} node(s) fell back to CPU: ${nodes.slice(0, 8).map((n) => `${n.node} (${n.op})`).join(', ')}${nodes.length > 8 ? ', …' : ''}`);
+    lines.push(
+      '',
+      `  ${c.id}: ${nodes.length} node(s) fell back to CPU: ${nodes
+        .slice(0, 8)
+        .map((n) => `${n.node} (${n.op})`)
+        .join(', ')}${nodes.length > 8 ? ', …' : ''}`,
+    );
   }
   if (doc.warnings.length) lines.push('', 'Warnings', ...doc.warnings.map((w) => `  ! ${w.configId ? `${w.configId}: ` : ''}${w.message}`));
   lines.push('', `Method: ${doc.method.stopping}`);
@@ -150,8 +174,18 @@ export interface BenchCliOptions {
 export function benchPlan(model: BenchPlanInput['model'], opts: BenchCliOptions): BenchPlanInput {
   return {
     model,
-    eps: opts.ep ? opts.ep.split(',').map((e) => e.trim()).filter(Boolean) : [],
-    variants: opts.variants ? opts.variants.split(',').map((v) => v.trim()).filter(Boolean) : [],
+    eps: opts.ep
+      ? opts.ep
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean)
+      : [],
+    variants: opts.variants
+      ? opts.variants
+          .split(',')
+          .map((v) => v.trim())
+          .filter(Boolean)
+      : [],
     dims: opts.dim,
     profile: opts.profile,
     inputs: { seed: opts.seed ?? 0, ...(opts.inputs ? { dir: opts.inputs } : {}), ...(opts.intRange ? { intRange: opts.intRange } : {}) },

@@ -15,9 +15,30 @@ import { call } from './run';
 import { printHardware, printModel, printSamples } from './print';
 import { intListOption, parseDuration, parseRange, printRun, runBench, type BenchCliOptions } from './bench';
 import { renderTable } from './table';
-import { collectPrices, parseElectricity, parseLatencyTarget, parseMilliseconds, parseThroughput, runAdvise, runCompare, type AdviseCliOptions, type CompareCliOptions } from './advise';
+import {
+  collectPrices,
+  parseElectricity,
+  parseLatencyTarget,
+  parseMilliseconds,
+  parseThroughput,
+  runAdvise,
+  runCompare,
+  type AdviseCliOptions,
+  type CompareCliOptions,
+} from './advise';
 import { runReport, type ReportCliOptions } from './report';
-import { QUANTIZE_MODES, parseBlockSize, parseByteSize, parseNameList, parsePositive, parsePositiveInt, parseSize, parseTriple, quantizeCommand, type QuantizeCliOptions } from './quantize';
+import {
+  QUANTIZE_MODES,
+  parseBlockSize,
+  parseByteSize,
+  parseNameList,
+  parsePositive,
+  parsePositiveInt,
+  parseSize,
+  parseTriple,
+  quantizeCommand,
+  type QuantizeCliOptions,
+} from './quantize';
 import { formatMs } from '../shared/stats';
 import { parseRunDocument } from '../core/store/runs';
 import { readFile } from 'node:fs/promises';
@@ -116,7 +137,11 @@ program
   .option('--ep <list>', 'execution providers, e.g. cpu,webgpu (default: every provider that is ready here)')
   .option('--variants <ids>', 'also measure these variants of the model (ids from `inferscope quantize`), side by side with it')
   .option('--batch <list>', 'batch sizes, e.g. 1,8 (default 1)', intListOption())
-  .option('--threads <list>', 'intra-op threads, e.g. 1,2 or default (default: onnxruntime\'s choice, one per physical core)', intListOption({ allowDefault: true }))
+  .option(
+    '--threads <list>',
+    "intra-op threads, e.g. 1,2 or default (default: onnxruntime's choice, one per physical core)",
+    intListOption({ allowDefault: true }),
+  )
   .option('--concurrency <list>', 'requests in flight, e.g. 1,4 (default 1)', intListOption())
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable)', collectDim, {})
   .option('--min-time <duration>', 'measure at least this long (default 2s)', parseDuration)
@@ -129,7 +154,11 @@ program
   .addOption(new Option('--optimization <level>', 'graph optimization level').choices(['disabled', 'basic', 'extended', 'all']))
   .option('--profile', 'profile where every operator ran (default)', true)
   .option('--no-profile', 'skip the profiled placement pass')
-  .option('--sweep [pNN=time]', 'capacity sweep: concurrency 1, 2, 4, … until throughput stops growing or the percentile passes the target (e.g. --sweep p95=50ms)', (v: string) => parseLatencyTarget(v))
+  .option(
+    '--sweep [pNN=time]',
+    'capacity sweep: concurrency 1, 2, 4, … until throughput stops growing or the percentile passes the target (e.g. --sweep p95=50ms)',
+    (v: string) => parseLatencyTarget(v),
+  )
   .option('--max-concurrency <n>', 'highest concurrency a sweep tries (default 64)', parsePositiveInt)
   .option('--json <file>', 'write the run document (the JSON the app saves) to a file, or - for stdout')
   .action(async (model: string, opts: BenchCliOptions) => {
@@ -137,8 +166,10 @@ program
     if (opts.json !== '-') console.log(printRun(doc));
     // The run's own error (a full disk) says what stopped it and what was kept; a failed run without one measured nothing.
     const stopped = doc.error;
-    if (stopped) throw new InferscopeError(stopped.code, stopped.message, stopped.detail !== undefined ? { detail: stopped.detail } : undefined);
-    if (doc.status === 'failed') throw new InferscopeError(doc.configs.find((c) => c.error)?.error?.code ?? 'INTERNAL', 'No configuration could be measured.');
+    if (stopped)
+      throw new InferscopeError(stopped.code, stopped.message, stopped.detail !== undefined ? { detail: stopped.detail } : undefined);
+    if (doc.status === 'failed')
+      throw new InferscopeError(doc.configs.find((c) => c.error)?.error?.code ?? 'INTERNAL', 'No configuration could be measured.');
   });
 
 program
@@ -153,7 +184,14 @@ program
       console.log(
         renderTable(
           ['id', 'model', 'status', 'configs', 'best median', 'machine'],
-          list.map((r) => [r.id, r.model, r.status, `${r.done}/${r.configs}`, r.best ? `${formatMs(r.best.medianMs)} (${r.best.configId})` : '—', r.machine]),
+          list.map((r) => [
+            r.id,
+            r.model,
+            r.status,
+            `${r.done}/${r.configs}`,
+            r.best ? `${formatMs(r.best.medianMs)} (${r.best.configId})` : '—',
+            r.machine,
+          ]),
         ),
       );
     }
@@ -165,7 +203,9 @@ program
   .argument('<run>', 'a run id from `inferscope runs`, or a run .json file')
   .option('--json', 'print the run document')
   .action(async (run: string, opts: { json?: boolean }) => {
-    const doc = run.endsWith('.json') ? parseRunDocument(await readFile(run, 'utf8'), run) : await call(handlers(), 'runs.get', { id: run });
+    const doc = run.endsWith('.json')
+      ? parseRunDocument(await readFile(run, 'utf8'), run)
+      : await call(handlers(), 'runs.get', { id: run });
     console.log(opts.json ? JSON.stringify(doc, null, 2) : printRun(doc));
   });
 
@@ -174,18 +214,27 @@ program
   .description('make an int8, fp16 or 4-bit variant of a model, check that it loads, and compare its outputs with the original')
   .argument('<model>', 'path to a .onnx file, or sample:NAME')
   .addOption(new Option('--mode <mode>', 'what to make').choices(QUANTIZE_MODES).makeOptionMandatory())
-  .option('-o, --output <file>', 'also write the variant here (it is always kept with the model\'s variants)')
-  .option('--calibration <dir>', 'calibration data: sub-folders of .npy/.pb tensors (one per input), or one file per sample for a one-input model')
+  .option('-o, --output <file>', "also write the variant here (it is always kept with the model's variants)")
+  .option(
+    '--calibration <dir>',
+    'calibration data: sub-folders of .npy/.pb tensors (one per input), or one file per sample for a one-input model',
+  )
   .option('--calibration-images <dir>', 'calibration data: .png/.jpg images for an image model')
   .option('--mean <r,g,b>', 'images: mean subtracted per channel after scaling, e.g. 0.485,0.456,0.406', parseTriple)
   .option('--std <r,g,b>', 'images: standard deviation per channel, e.g. 0.229,0.224,0.225', parseTriple)
-  .addOption(new Option('--layout <layout>', 'images: the input\'s layout (default nchw)').choices(['nchw', 'nhwc']))
-  .option('--size <WxH>', 'images: resize to this (default: the input\'s fixed height and width)', parseSize)
+  .addOption(new Option('--layout <layout>', "images: the input's layout (default nchw)").choices(['nchw', 'nhwc']))
+  .option('--size <WxH>', "images: resize to this (default: the input's fixed height and width)", parseSize)
   .addOption(new Option('--channel-order <order>', 'images: channel order (default rgb)').choices(['rgb', 'bgr']))
   .option('--scale <n>', 'images: pixels are divided by this first (default 255)', parsePositive)
   .option('--calibration-samples <n>', 'calibrate on at most this many samples (random data: this many, default 16)', parsePositiveInt)
-  .addOption(new Option('--calibration-method <method>', 'int8-static: how activation ranges are chosen (default minmax)').choices(['minmax', 'percentile', 'entropy']))
-  .option('--moving-average', 'int8-static minmax: average each calibration batch\'s range instead of taking the extremes')
+  .addOption(
+    new Option('--calibration-method <method>', 'int8-static: how activation ranges are chosen (default minmax)').choices([
+      'minmax',
+      'percentile',
+      'entropy',
+    ]),
+  )
+  .option('--moving-average', "int8-static minmax: average each calibration batch's range instead of taking the extremes")
   .option('--per-channel', 'int8: one scale per output channel of each weight (int8-static: the default)')
   .option('--no-per-channel', 'int8-static: one scale per weight tensor')
   .option('--lstm', 'int8-dynamic: quantize LSTMs too (DynamicQuantizeLSTM, runs on the CPU)')
@@ -206,11 +255,18 @@ program
 program
   .command('advise')
   .description('do I need a GPU? the cheapest measured setup that meets a latency target and a throughput, with what it rests on')
-  .argument('<runs...>', 'run ids (see `inferscope runs`) or run .json files; several runs (e.g. from different machines) are weighed together')
+  .argument(
+    '<runs...>',
+    'run ids (see `inferscope runs`) or run .json files; several runs (e.g. from different machines) are weighed together',
+  )
   .option('--latency <pNN=time>', 'latency target per request at a percentile (p50, p90, p95, p99), e.g. p95=50ms', parseLatencyTarget)
   .option('--throughput <rps>', 'sustained requests per second to serve, e.g. 200', parseThroughput)
   .option('--batch-delay <time>', 'longest a request may wait for a batch to fill, e.g. 10ms (default: no batching)', parseMilliseconds)
-  .option('--price <list>', 'machine prices per hour, e.g. cpu=0.10/h,gpu=1.20/h,gpu:H100=3.00/h (defaults are stated as assumptions)', collectPrices)
+  .option(
+    '--price <list>',
+    'machine prices per hour, e.g. cpu=0.10/h,gpu=1.20/h,gpu:H100=3.00/h (defaults are stated as assumptions)',
+    collectPrices,
+  )
   .option('--electricity <price>', 'electricity in $ per kWh (default 0.15)', parseElectricity)
   .option('--json', 'print the verdict as JSON')
   .action(async (runs: string[], opts: AdviseCliOptions) => {
@@ -274,7 +330,10 @@ program
     console.log(`Inferscope is serving at ${running.url}`);
     console.log('Open that URL in a browser (it carries the access token). Press Ctrl+C to stop.');
     const stop = (): void => {
-      void running.close().then(disposeServices).finally(() => process.exit(0));
+      void running
+        .close()
+        .then(disposeServices)
+        .finally(() => process.exit(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -297,7 +356,11 @@ program
       child.on('error', () => resolve(1));
     });
     if (code !== 0) {
-      throw new InferscopeError('EP_UNAVAILABLE', 'Installing the CUDA/TensorRT providers failed (see the output above). It needs network access to the NuGet feed, Linux x64, and CUDA 12 + cuDNN 9 on the machine.');
+      throw new InferscopeError(
+        'EP_UNAVAILABLE',
+        'Installing the CUDA/TensorRT providers failed (see the output above). It needs network access to the NuGet feed, Linux ' +
+          'x64, and CUDA 12 + cuDNN 9 on the machine.',
+      );
     }
     console.log('Done. Run `inferscope hardware` to see whether the CUDA and TensorRT providers are ready.');
   });

@@ -8,7 +8,10 @@ const shape = (t: TensorInfo): string => (t.shape === null ? 'unknown rank' : `[
 
 export function printModel(info: ModelInfo): string {
   const lines: string[] = [];
-  lines.push(`${info.name}  (${formatBytes(info.sizeBytes)}${info.externalDataBytes ? ` + ${formatBytes(info.externalDataBytes)} external data` : ''})`);
+  lines.push(
+    `${info.name}  ` +
+      `(${formatBytes(info.sizeBytes)}${info.externalDataBytes ? ` + ${formatBytes(info.externalDataBytes)} external data` : ''})`,
+  );
   lines.push(
     renderPairs([
       ['Path', info.path],
@@ -18,21 +21,50 @@ export function printModel(info: ModelInfo): string {
       ['Precision', `${info.precision}${info.quantized ? ` (quantized: ${info.quantization.join(', ')})` : ''}`],
       ['Parameters', `${formatCount(info.parameters.total)} (${formatBytes(info.parameters.bytes)})`],
       ['Nodes', info.nodeCount],
-      ['MACs', info.macs === null ? `unknown — ${info.macsReason ?? 'shapes not known'}` : `${formatCount(info.macs)} (${formatCount(info.flops ?? 2 * info.macs)} FLOPs)`],
+      [
+        'MACs',
+        info.macs === null
+          ? `unknown — ${info.macsReason ?? 'shapes not known'}`
+          : `${formatCount(info.macs)} (${formatCount(info.flops ?? 2 * info.macs)} FLOPs)`,
+      ],
     ]),
   );
   if (info.dims.length) {
     lines.push('', 'Symbolic dimensions');
-    lines.push(renderTable(['name', 'value', 'from'], info.dims.map((d) => [d.name, d.value ?? '—', d.source]), { indent: '  ' }));
+    lines.push(
+      renderTable(
+        ['name', 'value', 'from'],
+        info.dims.map((d) => [d.name, d.value ?? '—', d.source]),
+        { indent: '  ' },
+      ),
+    );
   }
   lines.push('', 'Inputs');
-  lines.push(renderTable(['name', 'type', 'shape'], info.inputs.map((t) => [t.name, t.type, shape(t)]), { indent: '  ' }));
+  lines.push(
+    renderTable(
+      ['name', 'type', 'shape'],
+      info.inputs.map((t) => [t.name, t.type, shape(t)]),
+      { indent: '  ' },
+    ),
+  );
   lines.push('', 'Outputs');
-  lines.push(renderTable(['name', 'type', 'shape'], info.outputs.map((t) => [t.name, t.type, shape(t)]), { indent: '  ' }));
+  lines.push(
+    renderTable(
+      ['name', 'type', 'shape'],
+      info.outputs.map((t) => [t.name, t.type, shape(t)]),
+      { indent: '  ' },
+    ),
+  );
   const dtypes = Object.entries(info.parameters.byDtype).sort((a, b) => b[1].bytes - a[1].bytes);
   if (dtypes.length) {
     lines.push('', 'Parameters by type');
-    lines.push(renderTable(['type', 'values', 'bytes'], dtypes.map(([t, v]) => [t, formatCount(v.count), formatBytes(v.bytes)]), { indent: '  ' }));
+    lines.push(
+      renderTable(
+        ['type', 'values', 'bytes'],
+        dtypes.map(([t, v]) => [t, formatCount(v.count), formatBytes(v.bytes)]),
+        { indent: '  ' },
+      ),
+    );
   }
   const ops = Object.entries(info.opHistogram).sort((a, b) => b[1] - a[1]);
   lines.push('', 'Operators');
@@ -45,7 +77,13 @@ export function printModel(info: ModelInfo): string {
   );
   if (info.externalData.length) {
     lines.push('', 'External data');
-    lines.push(renderTable(['file', 'tensors', 'bytes'], info.externalData.map((e) => [e.location, e.tensors, formatBytes(e.bytes)]), { indent: '  ' }));
+    lines.push(
+      renderTable(
+        ['file', 'tensors', 'bytes'],
+        info.externalData.map((e) => [e.location, e.tensors, formatBytes(e.bytes)]),
+        { indent: '  ' },
+      ),
+    );
   }
   const metadata = Object.entries(info.metadata);
   if (metadata.length) lines.push('', 'Metadata', renderPairs(metadata, '  '));
@@ -86,8 +124,14 @@ export function printHardware(p: HardwareProfile): string {
       [
         ['Model', cpu.brand],
         ['Cores', `${cpu.physicalCores} physical, ${cpu.logicalCores} logical`],
-        ['Clock', [cpu.baseGhz ? `${cpu.baseGhz} GHz base` : null, cpu.maxGhz ? `${cpu.maxGhz} GHz max` : null].filter(Boolean).join(', ') || '—'],
-        ['Peak FP32 (estimate)', cpu.peakGflopsFp32 === null ? 'unknown' : `${formatCount(cpu.peakGflopsFp32 * 1e9)}FLOP/s = ${cpu.peakGflopsFormula}`],
+        [
+          'Clock',
+          [cpu.baseGhz ? `${cpu.baseGhz} GHz base` : null, cpu.maxGhz ? `${cpu.maxGhz} GHz max` : null].filter(Boolean).join(', ') || '—',
+        ],
+        [
+          'Peak FP32 (estimate)',
+          cpu.peakGflopsFp32 === null ? 'unknown' : `${formatCount(cpu.peakGflopsFp32 * 1e9)}FLOP/s = ${cpu.peakGflopsFormula}`,
+        ],
         ['Inference ISA', cpu.inferenceFlags.map((f) => `${f.present ? '+' : '-'}${f.name}`).join(' ')],
       ],
       '  ',
@@ -108,7 +152,14 @@ export function printHardware(p: HardwareProfile): string {
     p.gpus.length
       ? renderTable(
           ['vendor', 'name', 'memory', 'driver', 'CUDA', 'compute'],
-          p.gpus.map((g) => [g.vendor, g.name, g.vramBytes === null ? '—' : formatBytes(g.vramBytes), g.driver ?? '—', g.cudaVersion ?? '—', g.computeCapability ?? '—']),
+          p.gpus.map((g) => [
+            g.vendor,
+            g.name,
+            g.vramBytes === null ? '—' : formatBytes(g.vramBytes),
+            g.driver ?? '—',
+            g.cudaVersion ?? '—',
+            g.computeCapability ?? '—',
+          ]),
           { indent: '  ' },
         )
       : '  none detected',

@@ -7,7 +7,14 @@ import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Handlers } from '../shared/contract';
 import type { ModelSource } from '../shared/domain/app';
-import { BLOCK_SIZES, QuantizeModeSchema, type CalibrationMethod, type OutputQuality, type QuantizeMode, type QuantizeOptions } from '../shared/domain/quantize';
+import {
+  BLOCK_SIZES,
+  QuantizeModeSchema,
+  type CalibrationMethod,
+  type OutputQuality,
+  type QuantizeMode,
+  type QuantizeOptions,
+} from '../shared/domain/quantize';
 import { parseNameList as parseNames } from '../shared/parse/lists';
 import type { CalibrationSpecInput, QuantizeProgress, QuantizeRequestInput, Variant } from '../shared/domain/variant';
 import { InferscopeError } from '../shared/errors';
@@ -76,7 +83,8 @@ export interface QuantizeCliResult {
 
 export function parseTriple(value: string): number[] {
   const parts = value.split(',').map((v) => Number(v.trim()));
-  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError(`expected three numbers like 0.485,0.456,0.406, got "${value}"`);
+  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n)))
+    throw new InvalidArgumentError(`expected three numbers like 0.485,0.456,0.406, got "${value}"`);
   return parts;
 }
 
@@ -88,14 +96,27 @@ export function parseSize(value: string): { width: number; height: number } {
   return { width, height };
 }
 
-const BYTE_SUFFIX: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3 };
+const BYTE_SUFFIX: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
 
 /** A size like 512MiB, 2GiB, 1.5GB or a plain byte count. */
 export function parseByteSize(value: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
   const factor = BYTE_SUFFIX[(match?.[2] ?? '').toLowerCase()];
   const bytes = Math.floor(Number(match?.[1]) * (factor ?? NaN));
-  if (!match || !Number.isSafeInteger(bytes) || bytes <= 0) throw new InvalidArgumentError(`expected a size like 512MiB or 2GiB, got "${value}"`);
+  if (!match || !Number.isSafeInteger(bytes) || bytes <= 0)
+    throw new InvalidArgumentError(`expected a size like 512MiB or 2GiB, got "${value}"`);
   return bytes;
 }
 
@@ -113,7 +134,8 @@ export function parsePositive(value: string): number {
 
 export function parseBlockSize(value: string): number {
   const n = Number(value);
-  if (!(BLOCK_SIZES as readonly number[]).includes(n)) throw new InvalidArgumentError(`expected one of ${BLOCK_SIZES.join(', ')}, got "${value}"`);
+  if (!(BLOCK_SIZES as readonly number[]).includes(n))
+    throw new InvalidArgumentError(`expected one of ${BLOCK_SIZES.join(', ')}, got "${value}"`);
   return n;
 }
 
@@ -125,7 +147,9 @@ export function parseNameList(value: string, previous: string[] = []): string[] 
 // ---- the command
 
 function modelSource(argument: string): ModelSource {
-  return argument.startsWith('sample:') ? { kind: 'sample', name: argument.slice('sample:'.length) } : { kind: 'path', path: path.resolve(argument) };
+  return argument.startsWith('sample:')
+    ? { kind: 'sample', name: argument.slice('sample:'.length) }
+    : { kind: 'path', path: path.resolve(argument) };
 }
 
 function flagError(flag: string, modes: string): InferscopeError {
@@ -136,7 +160,8 @@ function flagError(flag: string, modes: string): InferscopeError {
 export function quantizeOptions(opts: QuantizeCliOptions): QuantizeOptions {
   const int8 = opts.mode === 'int8-dynamic' || opts.mode === 'int8-static';
   const int4 = opts.mode === 'int4' || opts.mode === 'q4f16';
-  if (opts.perChannel !== undefined && !int8) throw flagError(opts.perChannel ? '--per-channel' : '--no-per-channel', 'int8-dynamic and int8-static');
+  if (opts.perChannel !== undefined && !int8)
+    throw flagError(opts.perChannel ? '--per-channel' : '--no-per-channel', 'int8-dynamic and int8-static');
   if (opts.calibrationMethod && opts.mode !== 'int8-static') throw flagError('--calibration-method', 'int8-static');
   if (opts.lstm && opts.mode !== 'int8-dynamic') throw flagError('--lstm', 'int8-dynamic');
   if (opts.movingAverage && (opts.mode !== 'int8-static' || (opts.calibrationMethod ?? 'minmax') !== 'minmax')) {
@@ -158,7 +183,8 @@ export function quantizeOptions(opts: QuantizeCliOptions): QuantizeOptions {
 }
 
 export function calibrationSpec(opts: QuantizeCliOptions): CalibrationSpecInput {
-  if (opts.calibration && opts.calibrationImages) throw new InferscopeError('BAD_REQUEST', 'Give either --calibration (tensors) or --calibration-images, not both.');
+  if (opts.calibration && opts.calibrationImages)
+    throw new InferscopeError('BAD_REQUEST', 'Give either --calibration (tensors) or --calibration-images, not both.');
   const imageFlags = ['mean', 'std', 'layout', 'size', 'channelOrder', 'scale'] as const;
   if (!opts.calibrationImages && imageFlags.some((f) => opts[f] !== undefined)) {
     throw new InferscopeError('BAD_REQUEST', '--mean, --std, --layout, --size, --channel-order and --scale describe --calibration-images.');
@@ -207,7 +233,7 @@ export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts:
     deps.signal?.removeEventListener('abort', cancel);
     line.clear();
   }
-  const output = opts.output ? (await call(deps.handlers, 'variants.export', { id: variant.id, path: opts.output }))?.path ?? null : null;
+  const output = opts.output ? ((await call(deps.handlers, 'variants.export', { id: variant.id, path: opts.output }))?.path ?? null) : null;
   const json = jsonReport(variant, output);
   if (opts.json) {
     const text = JSON.stringify(json, null, 2) + '\n';
@@ -274,13 +300,23 @@ export function printQuantizeSummary(variant: Variant, output: string | null): s
   lines.push(
     renderPairs(
       [
-        ['size', `${formatBytes(before)} → ${formatBytes(after)} (${before > 0 ? formatPercent(after / before, { digits: 0 }) : '—'} of the original)`],
+        [
+          'size',
+          `${formatBytes(before)} → ${formatBytes(after)} (${before > 0 ? formatPercent(after / before, { digits: 0 }) : '—'} ` +
+            `of the original)`,
+        ],
         ['nodes', `${report.nodesQuantized} transformed${report.skipped.length > 0 ? `, ${report.skipped.length} left as they were` : ''}`],
         [
           'calibration',
-          variant.calibration.kind === 'none' ? 'none (this mode needs none)' : `${variant.calibration.samples} samples — ${variant.calibration.note}`,
+          variant.calibration.kind === 'none'
+            ? 'none (this mode needs none)'
+            : `${variant.calibration.samples} samples — ${variant.calibration.note}`,
         ],
-        ['evaluation', `${variant.evaluation.samples} ${variant.evaluation.source === 'random' ? 'seeded random' : 'held-out'} samples, compared with the original`],
+        [
+          'evaluation',
+          `${variant.evaluation.samples} ${variant.evaluation.source === 'random' ? 'seeded random' : 'held-out'} samples, ` +
+            `compared with the original`,
+        ],
         ['took', formatMs(variant.durationMs)],
       ],
       '  ',

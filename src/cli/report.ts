@@ -41,13 +41,18 @@ export async function runReport(refs: readonly string[], opts: ReportCliOptions,
   } else {
     const pdf = await renderReportPdf({ ...input, verdict }, { paper, ...(opts.chromium ? { chromiumPath: opts.chromium } : {}) });
     await writeOutput(opts.output, pdf);
-    lines.push(`Wrote ${opts.output} (${formatBytes(pdf.byteLength)}, ${paper === 'a4' ? 'A4' : 'Letter'} PDF) in ${formatMs(performance.now() - started)}.`);
+    lines.push(
+      `Wrote ${opts.output} (${formatBytes(pdf.byteLength)}, ${paper === 'a4' ? 'A4' : 'Letter'} PDF) in ` +
+        `${formatMs(performance.now() - started)}.`,
+    );
   }
   if (opts.csv) {
     const csv = runsToCsv(runs, verdict);
     await writeOutput(opts.csv, csv);
     lines.push(`Wrote ${opts.csv} (${runs.reduce((n, r) => n + r.configs.length, 0)} configurations).`);
   }
-  lines.push(verdict ? `Verdict: ${verdict.summary}` : 'No requirement given (--latency, --throughput): the report has measurements but no verdict.');
+  lines.push(
+    verdict ? `Verdict: ${verdict.summary}` : 'No requirement given (--latency, --throughput): the report has measurements but no verdict.',
+  );
   return lines.join('\n');
 }

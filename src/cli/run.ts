@@ -14,7 +14,12 @@ export async function call<C extends CommandName>(
   onEvent?: <E extends EventName>(event: E, payload: EventPayload<E>) => void,
 ): Promise<CommandResponse<C>> {
   const result = await dispatch(handlers, command, request, { emit: (event, payload) => onEvent?.(event, payload) });
-  if (!result.ok) throw new InferscopeError(result.error.code, result.error.message, result.error.detail !== undefined ? { detail: result.error.detail } : undefined);
+  if (!result.ok)
+    throw new InferscopeError(
+      result.error.code,
+      result.error.message,
+      result.error.detail !== undefined ? { detail: result.error.detail } : undefined,
+    );
   return result.value as CommandResponse<C>;
 }
 

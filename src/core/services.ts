@@ -62,7 +62,11 @@ export function createServices(options: ServicesOptions): Services {
       ...options.versions,
     },
   };
-  const supervisor = new WorkerSupervisor({ launcher: options.launcher, workerEntry: options.workerEntry, env: { ...webgpu.env, ...NO_TELEMETRY_ENV } });
+  const supervisor = new WorkerSupervisor({
+    launcher: options.launcher,
+    workerEntry: options.workerEntry,
+    env: { ...webgpu.env, ...NO_TELEMETRY_ENV },
+  });
   // Quantization jobs get their own worker: they may run while a benchmark measures, and they
   // want a different allocator setting (see QUANTIZE_WORKER_ENV).
   const quantizeSupervisor = new WorkerSupervisor({

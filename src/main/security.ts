@@ -50,9 +50,12 @@ export function guardWebContents(contents: GuardedContents, isOwnUrl: (url: stri
 export function hardenApp({ app, defaultSession }: HardenTargets, isOwnUrl: (url: string) => boolean): void {
   app.enableSandbox();
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, isOwnUrl));
-  app.whenReady().then(() => {
-    const session = defaultSession();
-    session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    session.setPermissionCheckHandler(() => false);
-  }, () => undefined);
+  app.whenReady().then(
+    () => {
+      const session = defaultSession();
+      session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+      session.setPermissionCheckHandler(() => false);
+    },
+    () => undefined,
+  );
 }

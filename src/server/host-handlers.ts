@@ -25,7 +25,12 @@ export function headlessHostHandlers(services: Services, host: 'browser' | 'cli'
     },
     'report.export': async (request) => {
       const report = await services.renderReport(request);
-      return { fileName: report.fileName, mimeType: report.mimeType, dataBase64: Buffer.from(report.bytes).toString('base64'), savedTo: null };
+      return {
+        fileName: report.fileName,
+        mimeType: report.mimeType,
+        dataBase64: Buffer.from(report.bytes).toString('base64'),
+        savedTo: null,
+      };
     },
   };
 }

@@ -117,7 +117,11 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
       return;
     }
     const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : null;
-    const stored = await deps.uploads.receive(req, url.searchParams.get('name') ?? 'model.onnx', Number.isFinite(declared) ? declared : null);
+    const stored = await deps.uploads.receive(
+      req,
+      url.searchParams.get('name') ?? 'model.onnx',
+      Number.isFinite(declared) ? declared : null,
+    );
     sendJson(res, 200, { path: stored });
     return;
   }

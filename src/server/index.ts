@@ -65,9 +65,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   await uploads.removeStale();
 
   const server = http.createServer(
-    createHttpHandler({ token, staticRoot, uploads, allowedHosts: () => allowedHosts, ...(options.variantFile ? { variantFile: options.variantFile } : {}) }),
+    createHttpHandler({
+      token,
+      staticRoot,
+      uploads,
+      allowedHosts: () => allowedHosts,
+      ...(options.variantFile ? { variantFile: options.variantFile } : {}),
+    }),
   );
-  const socket = createContractSocket({ handlers: options.handlers, token, allowedHosts: () => allowedHosts, maxMessageBytes, maxInFlight: MAX_IN_FLIGHT });
+  const socket = createContractSocket({
+    handlers: options.handlers,
+    token,
+    allowedHosts: () => allowedHosts,
+    maxMessageBytes,
+    maxInFlight: MAX_IN_FLIGHT,
+  });
   server.on('upgrade', (req, raw, head) => socket.handleUpgrade(req, raw, head));
   server.on('clientError', (_error, raw) => {
     if (raw.writable) raw.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

@@ -79,20 +79,25 @@ export async function runBenchThread(data: BenchThreadData): Promise<void> {
 
     let batch: number[] = [];
     let lastPostMs = nowMs();
-    await runBackToBack(live, feeds, (ms, endMs) => {
-      if (Atomics.load(flags, FLAG.stop) === 1) {
-        // A run that ended after the stop time partly ran with fewer requests in flight: not a sample.
-        if (endMs <= (times[TIME.stop] as number)) batch.push(ms);
-        return true;
-      }
-      batch.push(ms);
-      if (endMs - lastPostMs >= SAMPLE_BATCH_INTERVAL_MS) {
-        post({ kind: 'samples', samples: batch });
-        batch = [];
-        lastPostMs = endMs;
-      }
-      return false;
-    }, watch);
+    await runBackToBack(
+      live,
+      feeds,
+      (ms, endMs) => {
+        if (Atomics.load(flags, FLAG.stop) === 1) {
+          // A run that ended after the stop time partly ran with fewer requests in flight: not a sample.
+          if (endMs <= (times[TIME.stop] as number)) batch.push(ms);
+          return true;
+        }
+        batch.push(ms);
+        if (endMs - lastPostMs >= SAMPLE_BATCH_INTERVAL_MS) {
+          post({ kind: 'samples', samples: batch });
+          batch = [];
+          lastPostMs = endMs;
+        }
+        return false;
+      },
+      watch,
+    );
     post({ kind: 'samples', samples: batch });
     post({ kind: 'done' });
   } catch (error) {

@@ -9,15 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { concurrencyRefusal } from '../shared/domain/plan';
 import { InferscopeError } from '../shared/errors';
 import type { BenchConfig } from '../core/bench/measurement';
-import {
-  BENCH_THREAD_ROLE,
-  FLAG,
-  FLAGS_BYTES,
-  SHARED_BYTES,
-  TIME,
-  type BenchThreadData,
-  type BenchThreadMessage,
-} from './bench-thread';
+import { BENCH_THREAD_ROLE, FLAG, FLAGS_BYTES, SHARED_BYTES, TIME, type BenchThreadData, type BenchThreadMessage } from './bench-thread';
 import { Measurement, nowMs, ProgressThrottle, type RssPeak, type WarmupOutcome } from './loop';
 import { phaseProgress, type BenchContext, type TimedPhases } from './steps';
 import type { ResolvedInput } from './feeds';
@@ -102,13 +94,19 @@ class ThreadEvents {
 export async function measureConcurrently(config: BenchConfig, context: BenchContext, rss: RssPeak): Promise<TimedPhases> {
   const entry = benchThreadEntry(config);
   const buffer = new SharedArrayBuffer(SHARED_BYTES);
-  const shared: SharedWindow = { buffer, flags: new Int32Array(buffer, 0, FLAGS_BYTES / 4), times: new Float64Array(buffer, FLAGS_BYTES, 2) };
+  const shared: SharedWindow = {
+    buffer,
+    flags: new Int32Array(buffer, 0, FLAGS_BYTES / 4),
+    times: new Float64Array(buffer, FLAGS_BYTES, 2),
+  };
   const rssBeforeCreateBytes = rss.read();
   context.progress(phaseProgress('session-create'));
 
   const events = new ThreadEvents();
   const measurement: MeasurementSlot = {};
-  const threads = Array.from({ length: config.concurrency }, (_, index) => startThread(entry, index, config, shared.buffer, events, measurement));
+  const threads = Array.from({ length: config.concurrency }, (_, index) =>
+    startThread(entry, index, config, shared.buffer, events, measurement),
+  );
   const crew: Crew = { shared, threads, events, measurement };
   const onAbort = (): void => events.fail(new InferscopeError('CANCELLED', 'Cancelled by the host.'));
   context.signal.addEventListener('abort', onAbort);
@@ -138,7 +136,14 @@ function benchThreadEntry(config: BenchConfig): URL {
 }
 
 /** Starts request thread `index` and records what it reports in its ThreadState. */
-function startThread(entry: URL, index: number, config: BenchConfig, shared: SharedArrayBuffer, events: ThreadEvents, measurement: MeasurementSlot): ThreadState {
+function startThread(
+  entry: URL,
+  index: number,
+  config: BenchConfig,
+  shared: SharedArrayBuffer,
+  events: ThreadEvents,
+  measurement: MeasurementSlot,
+): ThreadState {
   const watch = watchRuns();
   const data: BenchThreadData = { role: BENCH_THREAD_ROLE, index, config, shared, watch: watch.buffer };
   const state: ThreadState = { worker: new Worker(entry, { workerData: data }), watch, samples: [], done: false };
@@ -189,7 +194,12 @@ async function untilWarm(threads: ThreadState[], events: ThreadEvents, context: 
  * to every thread's samples, and closes the window for all threads at once.
  */
 async function measureWindow(config: BenchConfig, context: BenchContext, rss: RssPeak, crew: Crew): Promise<MeasuredWindow> {
-  const { shared: { flags, times }, threads, events, measurement } = crew;
+  const {
+    shared: { flags, times },
+    threads,
+    events,
+    measurement,
+  } = crew;
   const machineBefore = machineCpuTimes();
   const cpuBefore = process.cpuUsage();
   const startMs = nowMs();
@@ -227,12 +237,19 @@ async function measureWindow(config: BenchConfig, context: BenchContext, rss: Rs
     clearInterval(ticker);
   }
   const decision = current.decision;
-  if (!decision?.stop || stopMs === undefined || !cpu) throw new InferscopeError('INTERNAL', 'Concurrent measurement ended without a stop decision.');
+  if (!decision?.stop || stopMs === undefined || !cpu)
+    throw new InferscopeError('INTERNAL', 'Concurrent measurement ended without a stop decision.');
   return { startMs, stopMs, stopReason: decision.reason, cpu, machineBefore, machineAfter };
 }
 
 /** Every thread's steps 2–5 as one measurement: the slowest session and warm-up, every sample. */
-function timedPhases(threads: ThreadState[], window: MeasuredWindow, rss: RssPeak, rssBeforeCreateBytes: number, rssAfterCreateBytes: number): TimedPhases {
+function timedPhases(
+  threads: ThreadState[],
+  window: MeasuredWindow,
+  rss: RssPeak,
+  rssBeforeCreateBytes: number,
+  rssAfterCreateBytes: number,
+): TimedPhases {
   const first = threads[0] as ThreadState;
   const warmups = threads.map((t) => t.warmup as WarmupOutcome);
   return {

@@ -54,7 +54,8 @@ export function benchFeeds(
   const given = new Map(spec.tensors.map((t) => [t.name, t]));
   const known = new Set(session.inputNames);
   for (const name of given.keys()) {
-    if (!known.has(name)) throw new InferscopeError('INPUT_INVALID', `The model has no input named ${name} (inputs: ${session.inputNames.join(', ')}).`);
+    if (!known.has(name))
+      throw new InferscopeError('INPUT_INVALID', `The model has no input named ${name} (inputs: ${session.inputNames.join(', ')}).`);
   }
   const feeds: Record<string, ort.Tensor> = {};
   const inputs: ResolvedInput[] = [];
@@ -68,7 +69,11 @@ export function benchFeeds(
       inputs.push({ name: input.name, type: input.type, shape: [...user.dims], source: 'user' });
     } else {
       const shape = resolveInputShape(input.shape, rules);
-      feeds[input.name] = toTensor(input.type, randomInputData(input.type, shape, inputRng(spec.seed, input.name), spec.intRange, input.name), shape);
+      feeds[input.name] = toTensor(
+        input.type,
+        randomInputData(input.type, shape, inputRng(spec.seed, input.name), spec.intRange, input.name),
+        shape,
+      );
       inputs.push({ name: input.name, type: input.type, shape, source: 'random' });
     }
   }

@@ -42,7 +42,8 @@ function main(): void {
   host.onMessage((raw) => {
     const parsed = HostMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      const id = raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
+      const id =
+        raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
       if (id) {
         host.send({ type: 'error', id, error: { code: 'BAD_REQUEST', message: `Invalid request: ${parsed.error.message}` } });
       } else {

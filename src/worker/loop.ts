@@ -29,7 +29,6 @@ export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-
 /**
  * Runs the session back to back. `afterRun` gets the run's wall time and the clock (nowMs
  * scale) at its end and returns true to stop; an exception from it (cancel) ends the loop.

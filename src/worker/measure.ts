@@ -43,10 +43,7 @@ export async function bench(config: BenchConfig, context: BenchContext): Promise
   const loadMs = nowMs() - loadStarted;
   throwIfCancelled(context.signal);
 
-  const timed =
-    config.concurrency > 1
-      ? await measureConcurrently(config, context, rss)
-      : await measureOnThisThread(config, context, rss);
+  const timed = config.concurrency > 1 ? await measureConcurrently(config, context, rss) : await measureOnThisThread(config, context, rss);
 
   let placement: PlacementSummary | null = null;
   let placementError: string | null = null;
@@ -148,17 +145,22 @@ export async function measureSamples(
   const measureStarted = nowMs();
   const measurement = new Measurement(measureStarted, config);
   let reported = 0;
-  await runBackToBack(session, feeds, (sampleMs, endMs) => {
-    const done = measurement.add(sampleMs, endMs);
-    rss.maybeRead(endMs);
-    if (throttle.due(endMs)) {
-      const recent = measurement.samples.slice(reported);
-      reported = measurement.samples.length;
-      progress(phaseProgress('measure', measurement.samples.length, measurement.elapsedMs, null, measurement.lastCiHalfWidthRel, recent));
-    }
-    throwIfCancelled(signal);
-    return done;
-  }, watch);
+  await runBackToBack(
+    session,
+    feeds,
+    (sampleMs, endMs) => {
+      const done = measurement.add(sampleMs, endMs);
+      rss.maybeRead(endMs);
+      if (throttle.due(endMs)) {
+        const recent = measurement.samples.slice(reported);
+        reported = measurement.samples.length;
+        progress(phaseProgress('measure', measurement.samples.length, measurement.elapsedMs, null, measurement.lastCiHalfWidthRel, recent));
+      }
+      throwIfCancelled(signal);
+      return done;
+    },
+    watch,
+  );
   const cpu = process.cpuUsage(cpuBefore);
   return { measurement, cpu, machineCpu: { before: machineBefore, after: machineCpuTimes() } };
 }
@@ -185,15 +187,20 @@ async function measureOnThisThread(config: BenchConfig, context: BenchContext, r
     const warmupStarted = nowMs();
     const warmup = new Warmup(warmupStarted, config.warmupMaxMs);
     if (config.warmupMaxMs > 0) {
-      await runBackToBack(session, feeds, (sampleMs, endMs) => {
-        const done = warmup.add(sampleMs, endMs);
-        rss.maybeRead(endMs);
-        if (throttle.due(endMs)) {
-          context.progress(phaseProgress('warmup', warmup.count, endMs - warmupStarted, warmup.lastWindowMedian));
-        }
-        throwIfCancelled(signal);
-        return done;
-      }, watch);
+      await runBackToBack(
+        session,
+        feeds,
+        (sampleMs, endMs) => {
+          const done = warmup.add(sampleMs, endMs);
+          rss.maybeRead(endMs);
+          if (throttle.due(endMs)) {
+            context.progress(phaseProgress('warmup', warmup.count, endMs - warmupStarted, warmup.lastWindowMedian));
+          }
+          throwIfCancelled(signal);
+          return done;
+        },
+        watch,
+      );
     }
 
     const { measurement, cpu, machineCpu } = await measureSamples(session, feeds, config, {
@@ -230,7 +237,10 @@ async function measureOnThisThread(config: BenchConfig, context: BenchContext, r
 
 /** Step 8: a separate, short profiled session; its timings never become samples. */
 async function profilePass(config: BenchConfig, signal: AbortSignal): Promise<PlacementSummary> {
-  const profiled = await createProfiledSession(config.modelPath, sessionOptions(config.ep, config.epOptions, config.threads, config.graphOptimizationLevel));
+  const profiled = await createProfiledSession(
+    config.modelPath,
+    sessionOptions(config.ep, config.epOptions, config.threads, config.graphOptimizationLevel),
+  );
   try {
     const { feeds } = benchFeeds(profiled.session, config.inputs, config.batch);
     for (let i = 0; i < config.profileRuns; i++) {

@@ -47,7 +47,12 @@ export async function probe(request: RequestOf<'probe'>, signal: AbortSignal): P
       await profiled.session.run(feeds);
       firstRunMs = performance.now() - runStarted;
     } catch (error) {
-      return { ok: false, ep, code: 'EP_FAILED', message: `The ${ep} execution provider could not run the probe model: ${messageOf(error)}` };
+      return {
+        ok: false,
+        ep,
+        code: 'EP_FAILED',
+        message: `The ${ep} execution provider could not run the probe model: ${messageOf(error)}`,
+      };
     }
     const ms = performance.now() - started;
 

@@ -67,4 +67,3 @@ export async function firstRun(session: ort.InferenceSession, feeds: Record<stri
   }
   return nowMs() - started;
 }
-

@@ -62,7 +62,9 @@ test('measures the CPU live, stays responsive, and fills the results table', asy
   runIds.first = runId ?? undefined;
 
   // Samples reach the live chart while measuring, and the bar moves.
-  await expect.poll(async () => Number(await app.getByTestId('bench-live-chart').getAttribute('data-points')), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(async () => Number(await app.getByTestId('bench-live-chart').getAttribute('data-points')), { timeout: 20_000 })
+    .toBeGreaterThan(0);
   const seen = await fractionOf(app);
   await expect.poll(() => fractionOf(app), { timeout: 10_000 }).toBeGreaterThan(seen);
   await expect(app.getByTestId('bench-histogram')).toBeVisible();

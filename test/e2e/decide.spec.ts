@@ -160,7 +160,9 @@ test('exports the report as PDF, CSV and JSON', async ({ app }) => {
   expect(csv.name).toMatch(/\.csv$/);
   const lines = readFileSync(csv.file, 'utf8').trim().split(/\r?\n/);
   const header = lines[0]?.split(',') ?? [];
-  expect(header).toEqual(expect.arrayContaining(['run_id', 'ep', 'concurrency', 'median_ms', 'p95_ms', 'meets_target', 'cost_per_million_usd']));
+  expect(header).toEqual(
+    expect.arrayContaining(['run_id', 'ep', 'concurrency', 'median_ms', 'p95_ms', 'meets_target', 'cost_per_million_usd']),
+  );
   const rows = lines.slice(1).map((line) => line.split(','));
   expect(rows.length).toBeGreaterThanOrEqual(2);
   const at = (name: string) => header.indexOf(name);
@@ -171,7 +173,11 @@ test('exports the report as PDF, CSV and JSON', async ({ app }) => {
   const json = await download(app, 'export-json');
   expect(json.name).toMatch(/\.json$/);
   // With a requirement set, the JSON carries the verdict beside the run documents.
-  const report = JSON.parse(readFileSync(json.file, 'utf8')) as { schema: string; verdict: { status: string }; runs: { id: string; schema: string; configs: unknown[] }[] };
+  const report = JSON.parse(readFileSync(json.file, 'utf8')) as {
+    schema: string;
+    verdict: { status: string };
+    runs: { id: string; schema: string; configs: unknown[] }[];
+  };
   expect(report.schema).toBe('inferscope.report');
   expect(report.verdict.status).toBeTruthy();
   expect(report.runs[0]).toMatchObject({ id: runs.first, schema: 'inferscope.run' });
@@ -196,7 +202,9 @@ test('compares a batch-2 run with the first, with a ratio and a verdict per row'
   await expect(baseline).toHaveAttribute('data-verdict', 'baseline');
   await expect(other).toHaveAttribute('data-verdict', /^(faster|slower|same)$/);
   await expect(other.getByTestId('compare-ratio')).toHaveText(/^\s*[\d.]+×\s+\([\d.]+–[\d.]+\)\s*$/);
-  await expect(other.getByTestId('compare-verdict')).toHaveText(/^\s*([\d.]+× (faster|slower)\s+\(95 % CI [\d.]+–[\d.]+×\)|no measurable difference)\s*$/);
+  await expect(other.getByTestId('compare-verdict')).toHaveText(
+    /^\s*([\d.]+× (faster|slower)\s+\(95 % CI [\d.]+–[\d.]+×\)|no measurable difference)\s*$/,
+  );
   await expect(app.getByTestId('compare-chart')).toHaveAttribute('data-bars', '2');
   // Same machine: no hardware note.
   await expect(app.getByTestId('compare-machines-note')).toHaveCount(0);
@@ -231,7 +239,11 @@ test('measures capacity from the verdict and weighs the sweep in', async ({ app 
 
 test('a run too uncertain for a verdict is measured again for longer, and takes its place', async ({ app }) => {
   // A run this machine measured earlier while it was busy: levels that never settled, wide intervals.
-  const doc = JSON.parse(readFileSync('test/fixtures/runs/unstable.json', 'utf8')) as { id: string; createdAt: string; plan: Record<string, unknown> };
+  const doc = JSON.parse(readFileSync('test/fixtures/runs/unstable.json', 'utf8')) as {
+    id: string;
+    createdAt: string;
+    plan: Record<string, unknown>;
+  };
   const noisy = `noisy-${Date.now()}`;
   Object.assign(doc, { id: noisy, createdAt: new Date().toISOString() });
   doc.plan = { ...doc.plan, minTimeMs: 300, maxTimeMs: 600 };
@@ -261,7 +273,10 @@ test('a run too uncertain for a verdict is measured again for longer, and takes 
   await expectVerdict(app, 'cpu-suffices', measured);
 
   // The run measured again has the same setups and levels, each measured for at least a second.
-  const remeasured = JSON.parse(readFileSync(path.join(E2E_HOME, 'runs', `${measured}.json`), 'utf8')) as { plan: { minTimeMs: number; maxTimeMs: number; concurrency: number[]; threads: number[] }; model: { name: string } };
+  const remeasured = JSON.parse(readFileSync(path.join(E2E_HOME, 'runs', `${measured}.json`), 'utf8')) as {
+    plan: { minTimeMs: number; maxTimeMs: number; concurrency: number[]; threads: number[] };
+    model: { name: string };
+  };
   expect(remeasured.model.name).toBe('mlp');
   expect(remeasured.plan).toMatchObject({ minTimeMs: 1000, maxTimeMs: 4000, concurrency: [1, 2], threads: [2] });
   // The uncertain run is kept in the history.

@@ -130,7 +130,13 @@ test('quantizes the LSTM of an uploaded model when asked to', async ({ app }) =>
   const g = new GraphBuilder('keyword-spotter');
   const x = g.input('features', 'float32', [8, 1, 20]);
   const wave = (n: number, seed: number, gain: number) => Float32Array.from({ length: n }, (_, i) => gain * Math.sin(i * 0.61 + seed));
-  const [, last] = g.node('LSTM', [x, g.initializer('lstm_W', wave(128 * 20, 1, 0.3), [1, 128, 20]), g.initializer('lstm_R', wave(128 * 32, 2, 0.2), [1, 128, 32])], ['sequence', 'last'], { hidden_size: 32 }, { name: 'lstm' });
+  const [, last] = g.node(
+    'LSTM',
+    [x, g.initializer('lstm_W', wave(128 * 20, 1, 0.3), [1, 128, 20]), g.initializer('lstm_R', wave(128 * 32, 2, 0.2), [1, 128, 32])],
+    ['sequence', 'last'],
+    { hidden_size: 32 },
+    { name: 'lstm' },
+  );
   const flat = g.op('Reshape', [last!, g.initializer('shape', BigInt64Array.from([-1n, 32n]), [2], 'int64')]);
   g.op('Gemm', [flat, g.initializer('head_W', wave(32 * 10, 3, 0.4), [32, 10])], {}, { output: 'scores', name: 'head' });
   g.output('scores', 'float32', [1, 10]);

@@ -98,7 +98,11 @@ describe('electron-builder.yml', () => {
     const loaded = [packageJson.main, ...APP_FILES];
     for (const [name, platform] of Object.entries({ linux: config.linux, mac: config.mac, win: config.win })) {
       expect(platform.files.slice(0, 3), name).toEqual(['out/main/**', 'out/preload/**', 'out/renderer/**']);
-      for (const file of loaded) expect(platform.files.some((p) => file.startsWith(p.replace('**', ''))), `${name}: ${file}`).toBe(true);
+      for (const file of loaded)
+        expect(
+          platform.files.some((p) => file.startsWith(p.replace('**', ''))),
+          `${name}: ${file}`,
+        ).toBe(true);
     }
     expect(packageJson.main).toBe('out/main/index.js');
   });

@@ -40,7 +40,10 @@ export function newHome(): string {
 
 /** Starts `inferscope serve --port 0 ARGS` and waits for the URL it prints. */
 export function startServe(args: string[] = [], home = newHome()): Promise<Serve> {
-  const proc = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], { env: isolatedEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], {
+    env: isolatedEnv(home),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let exited = false;
@@ -79,7 +82,11 @@ export function startServe(args: string[] = [], home = newHome()): Promise<Serve
 }
 
 /** Runs the CLI to the end: exit code and output. */
-export function runCli(args: string[], home: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+export function runCli(
+  args: string[],
+  home: string,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, [cli, ...args], { env: isolatedEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -153,7 +153,12 @@ describe('uploads (item 8)', () => {
     const sample = await call(serve, 'model.inspect', { source: { kind: 'sample', name: 'mnist-cnn' } });
     expect(sample.ok).toBe(true);
     const samples = path.join(dataDir(serve), 'samples');
-    const bytes = readFileSync(path.join(samples, readdirSync(samples).find((n) => n.startsWith('mnist-cnn'))!));
+    const bytes = readFileSync(
+      path.join(
+        samples,
+        readdirSync(samples).find((n) => n.startsWith('mnist-cnn'))!,
+      ),
+    );
     const reply = await upload(bytes);
     expect(reply.status).toBe(200);
     const stored = (JSON.parse(reply.body) as { path: string }).path;
@@ -164,7 +169,10 @@ describe('uploads (item 8)', () => {
     expect(existsSync(path.dirname(stored))).toBe(false);
     expect(JSON.stringify(await call(serve, 'recent.list', {}))).not.toContain(stored);
     // A model that is not an upload is left alone.
-    expect(await call(serve, 'model.close', { source: { kind: 'path', path: '/etc/passwd' } })).toEqual({ ok: true, value: { removed: false } });
+    expect(await call(serve, 'model.close', { source: { kind: 'path', path: '/etc/passwd' } })).toEqual({
+      ok: true,
+      value: { removed: false },
+    });
   });
 
   it('removes leftovers older than a day when the host starts', async () => {
@@ -232,7 +240,11 @@ describe('what onnxruntime writes (item 12)', () => {
   it('a benchmark leaves no onnxruntime telemetry database or device id in the home folder', async () => {
     const home = newHome();
     homes.push(home);
-    const result = await runCli(['bench', 'sample:mlp', '--ep', 'cpu', '--threads', '1', '--min-time', '0.2s', '--max-time', '0.5s', '--no-profile'], home, 90_000);
+    const result = await runCli(
+      ['bench', 'sample:mlp', '--ep', 'cpu', '--threads', '1', '--min-time', '0.2s', '--max-time', '0.5s', '--no-profile'],
+      home,
+      90_000,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(existsSync(path.join(home, '.cache', 'Microsoft'))).toBe(false);
   });

@@ -32,7 +32,9 @@ async function buildWorker(): Promise<string> {
     logLevel: 'warning',
     write: false,
     banner: {
-      js: "import { createRequire as __inferscopeCreateRequire } from 'node:module'; const require = __inferscopeCreateRequire(import.meta.url);",
+      js:
+        "import { createRequire as __inferscopeCreateRequire } from 'node:module'; const require = " +
+        '__inferscopeCreateRequire(import.meta.url);',
     },
   });
   await mkdir(path.dirname(workerEntry), { recursive: true });

@@ -91,7 +91,7 @@ export function toFloat16Bits(value: number): number {
  * fill memory while it is being generated.
  */
 export function assertInputFits(type: string, shape: readonly number[], name = ''): void {
-  assertFits([tensorNeed({ name, type, dims: shape })], 'Generating the model\'s inputs');
+  assertFits([tensorNeed({ name, type, dims: shape })], "Generating the model's inputs");
 }
 
 /**
@@ -171,7 +171,8 @@ const BYTES_PER_ELEMENT: Record<string, number> = {
 /** A user's tensor (raw little-endian elements) as the typed array onnxruntime wants, checked against its dims. */
 export function userInputData(type: string, dims: readonly number[], data: Uint8Array, name: string): InputData {
   const size = BYTES_PER_ELEMENT[type];
-  if (size === undefined) throw new InferscopeError('INPUT_INVALID', `Input ${name}: tensors of type ${type} cannot be supplied as raw data.`);
+  if (size === undefined)
+    throw new InferscopeError('INPUT_INVALID', `Input ${name}: tensors of type ${type} cannot be supplied as raw data.`);
   const expected = elementCount(dims) * size;
   if (data.byteLength !== expected) {
     throw new InferscopeError(

@@ -7,12 +7,7 @@
  */
 import { z } from 'zod';
 import { LatencyStatsSchema } from '../../shared/stats/schema';
-import {
-  DEFAULT_CI_TARGET_REL,
-  DEFAULT_MAX_TIME_MS,
-  DEFAULT_MIN_ITERATIONS,
-  DEFAULT_MIN_TIME_MS,
-} from '../../shared/stats/constants';
+import { DEFAULT_CI_TARGET_REL, DEFAULT_MAX_TIME_MS, DEFAULT_MIN_ITERATIONS, DEFAULT_MIN_TIME_MS } from '../../shared/stats/constants';
 import { DEFAULT_WARMUP_MAX_MS, GraphOptimizationLevelSchema } from '../../shared/domain/plan';
 import { PlacementSummarySchema } from './placement';
 import { DEFAULT_INT_RANGE } from './inputs';

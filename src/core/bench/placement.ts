@@ -149,9 +149,7 @@ export function summarizePlacement(trace: unknown, requestedEp: string, topOpsLi
     totalUs,
     nodes,
     byProvider,
-    fallbackNodes: nodes
-      .filter((n) => n.provider !== requestedProvider)
-      .map((n) => ({ node: n.node, op: n.op, provider: n.provider })),
+    fallbackNodes: nodes.filter((n) => n.provider !== requestedProvider).map((n) => ({ node: n.node, op: n.op, provider: n.provider })),
     topOps,
   };
 }

@@ -6,7 +6,16 @@
 import type { HardwareProfile } from '../../shared/domain/hardware';
 import type { ModelInfo } from '../../shared/domain/model';
 import { BenchPlanSchema, concurrencyRefusal, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type ConfigResult, type RunDocument, type RunEnvironment, type RunModel, type RunVariant, type RunWarning } from '../../shared/domain/run';
+import {
+  RUN_SCHEMA,
+  RUN_SCHEMA_VERSION,
+  type ConfigResult,
+  type RunDocument,
+  type RunEnvironment,
+  type RunModel,
+  type RunVariant,
+  type RunWarning,
+} from '../../shared/domain/run';
 import { InferscopeError } from '../../shared/errors';
 import { PERCENTILE_METHOD } from '../../shared/stats';
 import { readNoiseSnapshot, type NoiseSnapshot } from '../hardware/noise';
@@ -43,10 +52,20 @@ function seconds(ms: number): string {
 }
 
 export const METHOD_TEXT = (plan: BenchPlan): RunDocument['method'] => ({
-  warmup: `Warm-up runs the measuring loop unrecorded until the medians of the last 3 windows agree within ±2 % (Triton perf_analyzer's rule), or for at most ${seconds(plan.warmupMaxMs)} — then the result says "not stable".`,
-  stopping: `Measurement keeps every sample and stops once it has at least ${plan.minIterations} runs, ${seconds(plan.minTimeMs)}, and a 95 % confidence interval of the median within ±${(plan.ciTargetRel * 100).toFixed(1)} % of it — or at ${seconds(plan.maxTimeMs)}, reporting the interval reached.`,
-  statistics: `One sample = one awaited session.run, timed with process.hrtime. Percentiles: ${PERCENTILE_METHOD}. The 95 % CI of the median comes from order statistics (exact binomial ranks; normal approximation above 1000 samples). Outliers: beyond 3·IQR from the quartiles.`,
-  concurrency: 'Concurrency N = N sessions, each on its own thread in the worker, running back to back: latency is per request, throughput is all runs over the measuring time.',
+  warmup:
+    `Warm-up runs the measuring loop unrecorded until the medians of the last 3 windows agree within ±2 % (Triton ` +
+    `perf_analyzer's rule), or for at most ${seconds(plan.warmupMaxMs)} — then the result says "not stable".`,
+  stopping:
+    `Measurement keeps every sample and stops once it has at least ${plan.minIterations} runs, ` +
+    `${seconds(plan.minTimeMs)}, and a 95 % confidence interval of the median within ±${(plan.ciTargetRel * 100).toFixed(1)} % ` +
+    `of it — or at ${seconds(plan.maxTimeMs)}, reporting the interval reached.`,
+  statistics:
+    `One sample = one awaited session.run, timed with process.hrtime. Percentiles: ${PERCENTILE_METHOD}. The 95 % CI ` +
+    `of the median comes from order statistics (exact binomial ranks; normal approximation above 1000 samples). Outliers: ` +
+    `beyond 3·IQR from the quartiles.`,
+  concurrency:
+    'Concurrency N = N sessions, each on its own thread in the worker, running back to back: latency is per request, throughput ' +
+    'is all runs over the measuring time.',
 });
 
 /** Validates the plan and prepares the run; refusals (PLAN_INVALID, EP_UNAVAILABLE, …) come before anything is saved. */
@@ -55,7 +74,12 @@ export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): 
   const model = await deps.resolveModel(plan.model);
   const info = await deps.inspect(model.path, plan.dims);
   const hardware = await deps.hardware();
-  const tensors = plan.inputs.dir ? await readTensorFolder(plan.inputs.dir, info.inputs.map((i) => i.name)) : [];
+  const tensors = plan.inputs.dir
+    ? await readTensorFolder(
+        plan.inputs.dir,
+        info.inputs.map((i) => i.name),
+      )
+    : [];
   const planned = planConfigs(plan, hardware, info, tensors);
   const runModelInfo = await runModel(model, info);
   const variants = await collectVariants(plan, model, info, runModelInfo, deps);
@@ -107,15 +131,33 @@ function planConfigs(plan: BenchPlan, hardware: HardwareProfile, info: ModelInfo
 }
 
 /** The model as given (where the plan includes it) and the variants asked for, each checked to come from this model. */
-async function collectVariants(plan: BenchPlan, model: ResolvedModel, info: ModelInfo, runModelInfo: RunModel, deps: PrepareDeps): Promise<RunVariant[]> {
+async function collectVariants(
+  plan: BenchPlan,
+  model: ResolvedModel,
+  info: ModelInfo,
+  runModelInfo: RunModel,
+  deps: PrepareDeps,
+): Promise<RunVariant[]> {
   const variants: RunVariant[] = [];
   if (plan.includeOriginal) {
-    variants.push({ id: ORIGINAL, label: `${info.precision} (as given)`, mode: null, path: model.path, sizeBytes: runModelInfo.sizeBytes, precision: info.precision, quality: [], warnings: [] });
+    variants.push({
+      id: ORIGINAL,
+      label: `${info.precision} (as given)`,
+      mode: null,
+      path: model.path,
+      sizeBytes: runModelInfo.sizeBytes,
+      precision: info.precision,
+      quality: [],
+      warnings: [],
+    });
   }
   for (const id of plan.variants) {
     const { sourceSha256, ...variant } = await deps.variant(id);
     if (sourceSha256 !== runModelInfo.sha256) {
-      throw new InferscopeError('PLAN_INVALID', `The variant ${variant.label} was made from another model (or the model changed since); make it again.`);
+      throw new InferscopeError(
+        'PLAN_INVALID',
+        `The variant ${variant.label} was made from another model (or the model changed since); make it again.`,
+      );
     }
     variants.push(variant);
   }
@@ -131,7 +173,9 @@ function skipIfUnrunnable(config: ConfigResult, hardware: HardwareProfile): void
     config.status = 'skipped';
     config.error = {
       code: 'EP_UNAVAILABLE',
-      message: provider ? `${provider.displayName} is ${provider.status}: ${provider.detail}` : `"${config.ep}" is not an execution provider on this machine.`,
+      message: provider
+        ? `${provider.displayName} is ${provider.status}: ${provider.detail}`
+        : `"${config.ep}" is not an execution provider on this machine.`,
     };
   } else if (refusal) {
     config.status = 'skipped';
@@ -142,9 +186,14 @@ function skipIfUnrunnable(config: ConfigResult, hardware: HardwareProfile): void
 function noiseWarnings(noise: NoiseSnapshot): RunWarning[] {
   const warnings: RunWarning[] = [];
   if (noise.governor && noise.governor !== 'performance') {
-    warnings.push({ code: 'governor', configId: null, message: `The CPU frequency governor is "${noise.governor}", not "performance": clocks may change during the run.` });
+    warnings.push({
+      code: 'governor',
+      configId: null,
+      message: `The CPU frequency governor is "${noise.governor}", not "performance": clocks may change during the run.`,
+    });
   }
-  if (noise.onBattery) warnings.push({ code: 'battery', configId: null, message: 'This machine runs on battery: it may slow its CPU and GPU to save power.' });
+  if (noise.onBattery)
+    warnings.push({ code: 'battery', configId: null, message: 'This machine runs on battery: it may slow its CPU and GPU to save power.' });
   return warnings;
 }
 
@@ -162,7 +211,9 @@ async function runModel(model: ResolvedModel, info: ModelInfo): Promise<RunModel
     parameters: info.parameters.total,
     macs: info.macs,
     nodeCount: info.nodeCount,
-    dims: Object.fromEntries(info.dims.filter((d) => d.value !== null && d.source !== 'batch-default').map((d) => [d.name, d.value as number])),
+    dims: Object.fromEntries(
+      info.dims.filter((d) => d.value !== null && d.source !== 'batch-default').map((d) => [d.name, d.value as number]),
+    ),
     variant: 'fp32',
   };
 }

@@ -22,7 +22,14 @@ export class ProgressForwarder {
   ) {}
 
   push(value: unknown): void {
-    const p = value as { phase: BenchProgressEvent['phase']; iterations: number; elapsedMs: number; medianMs: number | null; ciHalfWidthRel: number | null; recentSamplesMs?: number[] };
+    const p = value as {
+      phase: BenchProgressEvent['phase'];
+      iterations: number;
+      elapsedMs: number;
+      medianMs: number | null;
+      ciHalfWidthRel: number | null;
+      recentSamplesMs?: number[];
+    };
     if (p.recentSamplesMs) this.samples.push(...p.recentSamplesMs);
     this.latest = {
       runId: this.runId,

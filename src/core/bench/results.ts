@@ -105,21 +105,34 @@ export function configWarnings(doc: RunDocument, c: ConfigResult, otherLoad: num
   const warnings: string[] = [];
   const provider = doc.environment.hardware.providers.find((p) => p.name === c.ep);
   if (provider?.software) {
-    warnings.push(`${provider.displayName} ran on a software adapter (${provider.adapter ?? 'no GPU'}): these timings say nothing about a GPU.`);
+    warnings.push(
+      `${provider.displayName} ran on a software adapter (${provider.adapter ?? 'no GPU'}): these timings say nothing about a GPU.`,
+    );
   }
-  if (c.warmup && !c.warmup.stable) warnings.push(`Warm-up never became stable within ${(doc.plan.warmupMaxMs / 1000).toFixed(0)} s: the first samples may still be settling.`);
+  if (c.warmup && !c.warmup.stable)
+    warnings.push(
+      `Warm-up never became stable within ${(doc.plan.warmupMaxMs / 1000).toFixed(0)} s: the first samples may still be settling.`,
+    );
   if (c.stopReason === 'max-time' && c.latencyMs && c.latencyMs.ciHalfWidthRel > doc.plan.ciTargetRel) {
-    warnings.push(`The 95 % CI of the median reached ±${(c.latencyMs.ciHalfWidthRel * 100).toFixed(1)} %, not the ±${(doc.plan.ciTargetRel * 100).toFixed(1)} % asked for, before the time limit.`);
+    warnings.push(
+      `The 95 % CI of the median reached ±${(c.latencyMs.ciHalfWidthRel * 100).toFixed(1)} %, not the ` +
+        `±${(doc.plan.ciTargetRel * 100).toFixed(1)} % asked for, before the time limit.`,
+    );
   }
   if (c.trendRatio !== null && c.trendRatio > THERMAL_TREND_WARN_RATIO) {
-    warnings.push(`The last quarter of samples was ${((c.trendRatio - 1) * 100).toFixed(0)} % slower than the first: thermal throttling or growing contention.`);
+    warnings.push(
+      `The last quarter of samples was ${((c.trendRatio - 1) * 100).toFixed(0)} % slower than the first: thermal throttling or ` +
+        `growing contention.`,
+    );
   }
   if (otherLoad !== null && otherLoad > OTHER_LOAD_WARN_SHARE) {
     warnings.push(`Other processes used ${(otherLoad * 100).toFixed(0)} % of the CPU during the measurement.`);
   }
   const fallback = c.placement?.fallbackNodes.length ?? 0;
   if (c.ep !== 'cpu' && fallback > 0) {
-    warnings.push(`${fallback} node${fallback === 1 ? '' : 's'} fell back to the CPU on ${provider?.displayName ?? c.ep}, with copies between devices.`);
+    warnings.push(
+      `${fallback} node${fallback === 1 ? '' : 's'} fell back to the CPU on ${provider?.displayName ?? c.ep}, with copies between devices.`,
+    );
   }
   return warnings;
 }

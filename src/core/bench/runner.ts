@@ -20,7 +20,17 @@ import type { BenchConfigInput, UserTensor } from './measurement';
 import type { PlannedConfig } from './plan';
 import { prepareRun, type PrepareDeps } from './prepare';
 import { ProgressForwarder } from './progress';
-import { cancelUnfinished, collectConfigWarnings, configFromMeasurement, configWarnings, isDone, pendingConfig, recordFailure, runStatus, statusOf } from './results';
+import {
+  cancelUnfinished,
+  collectConfigWarnings,
+  configFromMeasurement,
+  configWarnings,
+  isDone,
+  pendingConfig,
+  recordFailure,
+  runStatus,
+  statusOf,
+} from './results';
 import { nextSweepLevel } from './sweep';
 
 export { METHOD_TEXT } from './prepare';
@@ -145,7 +155,15 @@ export class BenchRunner {
     const eta = (): number | null =>
       tally.finished === 0 ? null : ((Date.now() - tally.startedAt) / tally.finished) * (tally.toRun - tally.finished);
     const emitProgress = (event: EventPayload<'bench.progress'>): void => context.emit('bench.progress', event);
-    const progress = new ProgressForwarder(emitProgress, doc.id, config.id, index, doc.configs.length, () => tally.finished / tally.toRun, eta);
+    const progress = new ProgressForwarder(
+      emitProgress,
+      doc.id,
+      config.id,
+      index,
+      doc.configs.length,
+      () => tally.finished / tally.toRun,
+      eta,
+    );
     const gpuPoll = startGpuPolling(doc.environment.hardware);
     // What the worker reported before it failed (a crash, a stall) is kept with the failure.
     const received: number[] = [];

@@ -15,7 +15,14 @@ export function nextSweepLevel(doc: RunDocument, base: PlannedConfig): PlannedCo
   const sweep = doc.plan.sweep;
   if (!sweep) return null;
   const same = doc.configs.filter(
-    (c) => c.variant === base.variant && c.ep === base.ep && c.batch === base.batch && c.threads === base.threads && c.status === 'done' && c.latencyMs && c.throughput,
+    (c) =>
+      c.variant === base.variant &&
+      c.ep === base.ep &&
+      c.batch === base.batch &&
+      c.threads === base.threads &&
+      c.status === 'done' &&
+      c.latencyMs &&
+      c.throughput,
   );
   const points = same.map((c) => ({
     concurrency: c.concurrency,
@@ -27,7 +34,8 @@ export function nextSweepLevel(doc: RunDocument, base: PlannedConfig): PlannedCo
   if (concurrency === null || doc.configs.some((c) => c.id === configId({ ...base, concurrency }))) return null;
   const refusal = concurrencyRefusal(base.ep, concurrency);
   if (refusal) {
-    if (!doc.warnings.some((w) => w.code === 'sweep-limited' && w.configId === base.id)) doc.warnings.push({ code: 'sweep-limited', configId: base.id, message: refusal });
+    if (!doc.warnings.some((w) => w.code === 'sweep-limited' && w.configId === base.id))
+      doc.warnings.push({ code: 'sweep-limited', configId: base.id, message: refusal });
     return null;
   }
   const c = { variant: base.variant, ep: base.ep, batch: base.batch, threads: base.threads, concurrency };

@@ -58,7 +58,8 @@ export function parseNpy(bytes: Uint8Array, file: string, name: string): UserTen
   if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw invalid(file, `bad shape (${shapeText}).`);
   const count = dims.reduce((a, b) => a * b, 1);
   const needed = count * spec.bytes;
-  if (bytes.length - dataStart < needed) throw invalid(file, `holds ${bytes.length - dataStart} data bytes; shape (${dims.join(', ')}) of ${descr} needs ${needed}.`);
+  if (bytes.length - dataStart < needed)
+    throw invalid(file, `holds ${bytes.length - dataStart} data bytes; shape (${dims.join(', ')}) of ${descr} needs ${needed}.`);
   return { name, type: spec.type, dims, data: bytes.slice(dataStart, dataStart + needed) };
 }
 
@@ -71,7 +72,8 @@ export function parseTensorProto(bytes: Uint8Array, file: string, fallbackName: 
   }
   const type = dtypeName(tensor.data_type);
   const dims = tensorDims(tensor);
-  if (type === 'undefined' || type.startsWith('unknown') || type === 'string') throw invalid(file, `element type ${type} cannot be fed as an input here.`);
+  if (type === 'undefined' || type.startsWith('unknown') || type === 'string')
+    throw invalid(file, `element type ${type} cannot be fed as an input here.`);
   const count = tensorElementCount(tensor);
   let values;
   try {
@@ -109,7 +111,9 @@ export async function readTensorFolder(dir: string, inputNames: readonly string[
     const stem = entry.replace(/\.(npy|pb)$/i, '');
     const positional = /^input_(\d+)$/.exec(stem);
     const fallback = positional ? (inputNames[Number(positional[1])] ?? stem) : (inputNames[index] ?? stem);
-    const tensor = entry.toLowerCase().endsWith('.npy') ? parseNpy(bytes, file, inputNames.includes(stem) ? stem : fallback) : parseTensorProto(bytes, file, fallback);
+    const tensor = entry.toLowerCase().endsWith('.npy')
+      ? parseNpy(bytes, file, inputNames.includes(stem) ? stem : fallback)
+      : parseTensorProto(bytes, file, fallback);
     if (!inputNames.includes(tensor.name)) {
       throw invalid(file, `names input "${tensor.name}", but the model's inputs are ${inputNames.map((n) => `"${n}"`).join(', ')}.`);
     }

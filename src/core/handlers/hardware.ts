@@ -18,7 +18,9 @@ type ProbeDetail = { nodes: number; fallbackNodes: unknown[]; sessionCreateMs: n
 
 function probeDetail(candidate: ProviderAssessment, detail: ProbeDetail): string {
   const parts = [
-    candidate.software ? `Software adapter${candidate.adapter ? ` (${candidate.adapter})` : ''}: correct but slow — not a GPU` : 'Probe session ran',
+    candidate.software
+      ? `Software adapter${candidate.adapter ? ` (${candidate.adapter})` : ''}: correct but slow — not a GPU`
+      : 'Probe session ran',
     `session ${detail.sessionCreateMs.toFixed(0)} ms, first run ${detail.firstRunMs.toFixed(1)} ms`,
   ];
   if (detail.fallbackNodes.length > 0) parts.push(`${detail.fallbackNodes.length} of ${detail.nodes} probe nodes fell back to CPU`);
@@ -92,7 +94,13 @@ export class HardwareCache {
 
 export function hardwareHandlers(app: AppIdentity, hardware: HardwareCache): AreaHandlers<'app.info' | 'hardware.detect'> {
   return {
-    'app.info': async () => ({ name: 'Inferscope', version: app.version, host: app.host, userDataDir: app.userDataDir, versions: app.versions }),
+    'app.info': async () => ({
+      name: 'Inferscope',
+      version: app.version,
+      host: app.host,
+      userDataDir: app.userDataDir,
+      versions: app.versions,
+    }),
     'hardware.detect': async (request, context) => hardware.refresh(context, request.refresh === true),
   };
 }

@@ -5,12 +5,15 @@ import { inspectModel } from '../onnx/inspect';
 import { listSamples } from '../zoo';
 import { resolveModel, type AreaHandlers, type CoreContext } from './context';
 
-const fileExists = (file: string): Promise<boolean> => fs.stat(file).then(
-  () => true,
-  () => false,
-);
+const fileExists = (file: string): Promise<boolean> =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 
-export function modelHandlers(ctx: CoreContext): AreaHandlers<'samples.list' | 'model.inspect' | 'model.close' | 'recent.list' | 'recent.remove'> {
+export function modelHandlers(
+  ctx: CoreContext,
+): AreaHandlers<'samples.list' | 'model.inspect' | 'model.close' | 'recent.list' | 'recent.remove'> {
   const { recent, uploads } = ctx;
   return {
     'samples.list': async () => listSamples(),

@@ -61,7 +61,8 @@ export function quantizeHandlers(ctx: CoreContext): AreaHandlers<QuantizeCommand
  */
 function sampleIntRanges(sample: string): Record<string, { min: number; max: number }> | undefined {
   const ranges: Record<string, { min: number; max: number }> = {};
-  for (const input of getSampleInfo(sample).inputs) if (input.valueRange && !/mask/i.test(input.name)) ranges[input.name] = input.valueRange;
+  for (const input of getSampleInfo(sample).inputs)
+    if (input.valueRange && !/mask/i.test(input.name)) ranges[input.name] = input.valueRange;
   return Object.keys(ranges).length > 0 ? ranges : undefined;
 }
 
@@ -87,13 +88,22 @@ export interface ExportOptions {
  * know the user chose `target` call this (the CLI's -o, Electron's save dialog). A file system
  * that does not answer is an error within the request deadline, never a hang.
  */
-export async function exportVariant(variants: VariantStore, id: string, target: string, options: ExportOptions = {}): Promise<{ path: string }> {
+export async function exportVariant(
+  variants: VariantStore,
+  id: string,
+  target: string,
+  options: ExportOptions = {},
+): Promise<{ path: string }> {
   const v = await existingVariant(variants, id);
   return { path: (await exportModelFile(v.path, target, options)).path };
 }
 
 /** exportVariantFile into a folder that exists (or is made, with createFolder), looked up within the request deadline. */
-export async function exportModelFile(modelPath: string, target: string, options: ExportOptions = {}): ReturnType<typeof exportVariantFile> {
+export async function exportModelFile(
+  modelPath: string,
+  target: string,
+  options: ExportOptions = {},
+): ReturnType<typeof exportVariantFile> {
   const absolute = path.resolve(target);
   const folder = path.dirname(absolute);
   if (options.createFolder) await withDeadline(ensureDir(folder), `Creating ${folder}`);
@@ -109,17 +119,19 @@ export async function exportModelFile(modelPath: string, target: string, options
 export async function variantForBench(variants: VariantStore, id: string) {
   const v = await variants.get(id);
   if (!v) throw new InferscopeError('PLAN_INVALID', `There is no variant ${id} (it may have been deleted).`);
-  const quality = v.report.quality.map(({ name, maxAbsDiff, meanAbsDiff, sqnrDb, cosine, nanCount, infCount, top1Agreement, top5Overlap }) => ({
-    name,
-    maxAbsDiff,
-    meanAbsDiff,
-    sqnrDb,
-    cosine,
-    nanCount,
-    infCount,
-    ...(top1Agreement !== undefined ? { top1Agreement } : {}),
-    ...(top5Overlap !== undefined ? { top5Overlap } : {}),
-  }));
+  const quality = v.report.quality.map(
+    ({ name, maxAbsDiff, meanAbsDiff, sqnrDb, cosine, nanCount, infCount, top1Agreement, top5Overlap }) => ({
+      name,
+      maxAbsDiff,
+      meanAbsDiff,
+      sqnrDb,
+      cosine,
+      nanCount,
+      infCount,
+      ...(top1Agreement !== undefined ? { top1Agreement } : {}),
+      ...(top5Overlap !== undefined ? { top5Overlap } : {}),
+    }),
+  );
   return {
     id: v.id,
     label: v.label,

@@ -45,7 +45,11 @@ export async function renderReport(runs: RunStore, appVersion: string, request: 
         : docs.length === 1
           ? first
           : docs;
-      return { fileName: `${docs.length === 1 ? first.id : base}.json`, mimeType: 'application/json', bytes: utf8(JSON.stringify(value, null, 2)) };
+      return {
+        fileName: `${docs.length === 1 ? first.id : base}.json`,
+        mimeType: 'application/json',
+        bytes: utf8(JSON.stringify(value, null, 2)),
+      };
     }
   }
 }

@@ -29,7 +29,8 @@ export function runsHandlers({ runs }: CoreContext): AreaHandlers<RunsCommands> 
       const doc = await runs.get(request.id);
       const config = doc.configs.find((c) => c.id === request.configId);
       const traceFile = config?.placement?.traceFile;
-      if (!config || !traceFile) throw new InferscopeError('RUN_NOT_FOUND', `No profiling trace for ${request.configId} in run ${request.id}.`);
+      if (!config || !traceFile)
+        throw new InferscopeError('RUN_NOT_FOUND', `No profiling trace for ${request.configId} in run ${request.id}.`);
       // The name comes from a document that may have been imported: checked again here, links included.
       const finding = realFileUnder(runs.artifactsDir(doc.id), traceFile, `The trace of ${request.configId}`);
       const file = await withDeadline(finding, 'Finding the trace').catch((error: unknown) => {

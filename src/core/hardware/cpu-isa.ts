@@ -12,7 +12,11 @@ const X86_FLAGS: readonly FlagSpec[] = [
   { name: 'fma', aliases: ['fma', 'fma3'], why: 'FMA: fused multiply-add doubles fp32 matmul throughput per cycle' },
   { name: 'f16c', aliases: ['f16c'], why: 'F16C: hardware fp16↔fp32 conversion, so fp16 weights load without slow software conversion' },
   { name: 'avx512f', aliases: ['avx512f'], why: 'AVX-512: twice the AVX2 vector width for fp32 matmuls and convolutions' },
-  { name: 'avx512_vnni', aliases: ['avx512_vnni', 'avx512vnni'], why: 'VNNI: int8 dot products in one instruction; without it int8 may not beat fp32' },
+  {
+    name: 'avx512_vnni',
+    aliases: ['avx512_vnni', 'avx512vnni'],
+    why: 'VNNI: int8 dot products in one instruction; without it int8 may not beat fp32',
+  },
   { name: 'avx512_bf16', aliases: ['avx512_bf16', 'avx512bf16'], why: 'AVX-512 BF16: native bf16 dot products for bf16 models' },
   { name: 'avx_vnni', aliases: ['avx_vnni', 'avxvnni'], why: 'AVX-VNNI: int8 dot products on 256-bit vectors (CPUs without AVX-512 VNNI)' },
   { name: 'amx_tile', aliases: ['amx_tile', 'amxtile'], why: 'AMX tiles: an on-core matrix engine for large int8/bf16 matmuls' },
@@ -21,8 +25,16 @@ const X86_FLAGS: readonly FlagSpec[] = [
 ];
 
 const ARM_FLAGS: readonly FlagSpec[] = [
-  { name: 'neon', aliases: ['asimd', 'neon', 'advsimd', 'feat_advsimd'], why: 'NEON (ASIMD): 128-bit SIMD, the baseline of every ARM CPU kernel' },
-  { name: 'dotprod', aliases: ['asimddp', 'dotprod', 'feat_dotprod'], why: 'Dot product (SDOT/UDOT): fast int8; without it int8 may not beat fp32' },
+  {
+    name: 'neon',
+    aliases: ['asimd', 'neon', 'advsimd', 'feat_advsimd'],
+    why: 'NEON (ASIMD): 128-bit SIMD, the baseline of every ARM CPU kernel',
+  },
+  {
+    name: 'dotprod',
+    aliases: ['asimddp', 'dotprod', 'feat_dotprod'],
+    why: 'Dot product (SDOT/UDOT): fast int8; without it int8 may not beat fp32',
+  },
   { name: 'i8mm', aliases: ['i8mm', 'feat_i8mm'], why: 'I8MM: int8 matrix multiply, about twice the int8 throughput of dotprod' },
   { name: 'sve', aliases: ['sve', 'feat_sve'], why: 'SVE: scalable vectors, wider than NEON on cores with 256-bit units' },
   { name: 'bf16', aliases: ['bf16', 'feat_bf16'], why: 'BF16: native bf16 dot products and matmul for bf16 models' },

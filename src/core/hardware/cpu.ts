@@ -70,7 +70,12 @@ export function macCpuFlags(sysctl: Map<string, string>): string[] {
   const flags: string[] = [];
   for (const [key, value] of sysctl) {
     if (key.startsWith('hw.optional.') && value === '1') {
-      flags.push(key.slice('hw.optional.'.length).replace(/^arm\./, '').toLowerCase());
+      flags.push(
+        key
+          .slice('hw.optional.'.length)
+          .replace(/^arm\./, '')
+          .toLowerCase(),
+      );
     } else if (/^machdep\.cpu\.(features|leaf7_features|extfeatures)$/.test(key)) {
       flags.push(...splitFlags(value));
     }
@@ -110,9 +115,7 @@ async function linuxCaches(): Promise<CpuCaches | null> {
   }
   const caches: CpuCaches = { l1d: null, l1i: null, l2: null, l3: null };
   for (const entry of entries) {
-    const [level, type, size] = await Promise.all(
-      ['level', 'type', 'size'].map((file) => readText(path.join(root, entry, file))),
-    );
+    const [level, type, size] = await Promise.all(['level', 'type', 'size'].map((file) => readText(path.join(root, entry, file))));
     const bytes = parseCacheSize(size ?? '');
     const kind = (type ?? '').trim();
     switch ((level ?? '').trim()) {
@@ -169,7 +172,15 @@ async function macCpuFacts(arch: string, timeoutMs: number, notes: string[]): Pr
   const result = await runTool('sysctl', keys, timeoutMs);
   // sysctl exits non-zero when one of several names is unknown but still prints the others.
   if (!result.ok && result.stdout === '') notes.push(`CPU flags: ${result.message}`);
-  return { flags: macCpuFlags(parseSysctl(result.stdout)), modelName: null, baseGhz: null, maxGhz: null, reportedGhz: null, sveVectorBits: null, caches: null };
+  return {
+    flags: macCpuFlags(parseSysctl(result.stdout)),
+    modelName: null,
+    baseGhz: null,
+    maxGhz: null,
+    reportedGhz: null,
+    sveVectorBits: null,
+    caches: null,
+  };
 }
 
 function positiveOrNull(value: number | undefined): number | null {

@@ -7,9 +7,7 @@ export const SLOW_TOOL_TIMEOUT_MS = 2500;
 
 export type ToolFailure = 'missing' | 'timeout' | 'failed';
 
-export type ToolResult =
-  | { ok: true; stdout: string }
-  | { ok: false; reason: ToolFailure; message: string; stdout: string };
+export type ToolResult = { ok: true; stdout: string } | { ok: false; reason: ToolFailure; message: string; stdout: string };
 
 /**
  * Runs an external tool without a shell. Resolves on our own timer rather than execFile's

@@ -14,14 +14,7 @@ import { SLOW_TOOL_TIMEOUT_MS, TOOL_TIMEOUT_MS } from './exec';
 import { detectGpus } from './gpu';
 import { detectMemory } from './memory';
 import { detectOs } from './os';
-import {
-  assessProviders,
-  listOrtBackends,
-  mergeProviderProbes,
-  type OrtBackend,
-  ortBinFolder,
-  staticProviderStatuses,
-} from './providers';
+import { assessProviders, listOrtBackends, mergeProviderProbes, type OrtBackend, ortBinFolder, staticProviderStatuses } from './providers';
 import { assessWebgpu } from './webgpu';
 
 export { queryNvidiaUsage } from './gpu/nvidia';
@@ -85,17 +78,37 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
   const slowTimeoutMs = options.toolTimeoutMs ?? SLOW_TOOL_TIMEOUT_MS;
 
   const [cpu, memory, os, gpus] = await Promise.all([
-    part<CpuInfo>('CPU', notes, () => detectCpu(notes, timeoutMs), () => UNKNOWN_CPU),
-    part<MemoryInfo>('Memory', notes, () => detectMemory(notes, timeoutMs), () => ({ totalBytes: 0, availableBytes: 0 })),
-    part<OsInfo>('OS', notes, () => detectOs(notes, timeoutMs), () => ({
-      platform: process.platform,
-      distro: '',
-      release: '',
-      arch: process.arch,
-      kernel: '',
-      hostname: '',
-    })),
-    part<Gpu[]>('GPU', notes, () => detectGpus({ timeoutMs, slowTimeoutMs, notes }), () => []),
+    part<CpuInfo>(
+      'CPU',
+      notes,
+      () => detectCpu(notes, timeoutMs),
+      () => UNKNOWN_CPU,
+    ),
+    part<MemoryInfo>(
+      'Memory',
+      notes,
+      () => detectMemory(notes, timeoutMs),
+      () => ({ totalBytes: 0, availableBytes: 0 }),
+    ),
+    part<OsInfo>(
+      'OS',
+      notes,
+      () => detectOs(notes, timeoutMs),
+      () => ({
+        platform: process.platform,
+        distro: '',
+        release: '',
+        arch: process.arch,
+        kernel: '',
+        hostname: '',
+      }),
+    ),
+    part<Gpu[]>(
+      'GPU',
+      notes,
+      () => detectGpus({ timeoutMs, slowTimeoutMs, notes }),
+      () => [],
+    ),
   ]);
 
   const webgpu = assessWebgpu({ gpuVendors: gpus.map((gpu) => gpu.vendor) });
@@ -111,7 +124,12 @@ export async function detectHardware(options: DetectHardwareOptions = {}): Promi
   const probe = options.probeProviders;
   if (probe) {
     const candidates = providerAssessments.filter((assessment) => assessment.status === 'candidate');
-    const probes = await part<ProviderProbeResult[]>('Provider probes', notes, () => probe(candidates, webgpu.environment), () => []);
+    const probes = await part<ProviderProbeResult[]>(
+      'Provider probes',
+      notes,
+      () => probe(candidates, webgpu.environment),
+      () => [],
+    );
     providers = mergeProviderProbes(providerAssessments, probes);
   }
 

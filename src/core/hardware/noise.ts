@@ -32,4 +32,3 @@ async function readOnBattery(): Promise<boolean | null> {
   if (!result.ok || !result.value.hasBattery) return null;
   return !result.value.acConnected;
 }
-

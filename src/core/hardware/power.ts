@@ -21,7 +21,9 @@ export function readCpuEnergy(root: string = POWERCAP_ROOT): EnergyReading | nul
   if (process.platform !== 'linux' && root === POWERCAP_ROOT) return null;
   let entries: string[];
   try {
-    entries = readdirSync(root).filter((name) => PACKAGE_ZONE.test(name)).sort();
+    entries = readdirSync(root)
+      .filter((name) => PACKAGE_ZONE.test(name))
+      .sort();
   } catch {
     return null;
   }

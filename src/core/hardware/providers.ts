@@ -57,7 +57,11 @@ export interface AssessProvidersInput {
   webgpu: WebgpuAssessment;
 }
 
-function assessNvidia(name: string, input: AssessProvidersInput, missing: string[]): Omit<ProviderAssessment, 'name' | 'displayName' | 'bundled'> {
+function assessNvidia(
+  name: string,
+  input: AssessProvidersInput,
+  missing: string[],
+): Omit<ProviderAssessment, 'name' | 'displayName' | 'bundled'> {
   const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
   if (missing.length > 0) {
     const where = input.binFolder ?? "onnxruntime-node's bin folder";
@@ -74,7 +78,8 @@ function assessNvidia(name: string, input: AssessProvidersInput, missing: string
       status: 'no-device',
       detail:
         onBus.length > 0
-          ? `EP libraries installed, but ${onBus.map((gpu) => gpu.name).join(', ')} has no working NVIDIA driver (nvidia-smi did not answer)`
+          ? `EP libraries installed, but ${onBus.map((gpu) => gpu.name).join(', ')} has no working NVIDIA driver (nvidia-smi ` +
+            `did not answer)`
           : 'EP libraries installed, but no NVIDIA GPU was detected',
     };
   }
@@ -84,10 +89,13 @@ function assessNvidia(name: string, input: AssessProvidersInput, missing: string
     name === 'tensorrt'
       ? 'needs CUDA 12, cuDNN 9 and TensorRT 10 libraries on the library path'
       : 'needs CUDA 12 and cuDNN 9 libraries on the library path';
-  const oldDriver = cuda !== null && Number.parseInt(cuda, 10) < 12 ? `; the driver supports only CUDA ${cuda}, so it will likely fail` : '';
+  const oldDriver =
+    cuda !== null && Number.parseInt(cuda, 10) < 12 ? `; the driver supports only CUDA ${cuda}, so it will likely fail` : '';
   return {
     status: 'candidate',
-    detail: `${withDriver.length} NVIDIA GPU(s) (${first?.name ?? 'NVIDIA'}, driver ${first?.driver ?? 'unknown'}, CUDA ${cuda ?? 'unknown'}); ${needs}${oldDriver}`,
+    detail:
+      `${withDriver.length} NVIDIA GPU(s) (${first?.name ?? 'NVIDIA'}, driver ${first?.driver ?? 'unknown'}, CUDA ` +
+      `${cuda ?? 'unknown'}); ${needs}${oldDriver}`,
     adapter: first?.name ?? 'NVIDIA GPU',
   };
 }
@@ -122,13 +130,22 @@ function assessOne(backend: OrtBackend, input: AssessProvidersInput): ProviderAs
       if (gpus.length === 0) {
         return { ...base, status: 'candidate', software: true, detail: 'No GPU detected; DirectML would run on the software WARP adapter' };
       }
-      return { ...base, status: 'candidate', detail: `Direct3D 12 on ${gpus.map((gpu) => gpu.name).join(', ')}`, adapter: gpus[0]?.name ?? 'GPU' };
+      return {
+        ...base,
+        status: 'candidate',
+        detail: `Direct3D 12 on ${gpus.map((gpu) => gpu.name).join(', ')}`,
+        adapter: gpus[0]?.name ?? 'GPU',
+      };
     }
     case 'coreml':
       return { ...base, status: 'candidate', detail: 'Core ML places each node on the CPU, GPU or Neural Engine itself' };
     default:
       if (missing.length > 0) {
-        return { ...base, status: 'not-installed', detail: `${missing.join(', ')} not found in ${input.binFolder ?? "onnxruntime-node's bin folder"}` };
+        return {
+          ...base,
+          status: 'not-installed',
+          detail: `${missing.join(', ')} not found in ${input.binFolder ?? "onnxruntime-node's bin folder"}`,
+        };
       }
       return { ...base, status: 'candidate', detail: backend.bundled ? 'Bundled with onnxruntime-node' : 'EP libraries installed' };
   }
@@ -158,10 +175,7 @@ export function staticProviderStatuses(assessments: readonly ProviderAssessment[
 }
 
 /** Final statuses: candidates become 'ready' or 'failed' by their probe; the rest stay as assessed. */
-export function mergeProviderProbes(
-  assessments: readonly ProviderAssessment[],
-  probes: readonly ProviderProbeResult[],
-): ProviderStatus[] {
+export function mergeProviderProbes(assessments: readonly ProviderAssessment[], probes: readonly ProviderProbeResult[]): ProviderStatus[] {
   return assessments.map((assessment) => {
     if (assessment.status !== 'candidate') return settled(assessment, assessment.status, assessment.detail, null);
     const probe = probes.find((candidate) => candidate.name === assessment.name);

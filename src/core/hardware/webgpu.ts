@@ -110,7 +110,9 @@ export function assessWebgpu(options: WebgpuOptions = {}): WebgpuAssessment {
     environment: {
       env: {},
       software: false,
-      note: 'No Vulkan driver for a GPU and no software Vulkan: WebGPU has no adapter. Install the GPU vendor driver, or Debian\'s chromium for SwiftShader.',
+      note:
+        'No Vulkan driver for a GPU and no software Vulkan: WebGPU has no adapter. Install the GPU vendor driver, or ' +
+        "Debian's chromium for SwiftShader.",
     },
   };
 }

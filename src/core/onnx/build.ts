@@ -186,8 +186,7 @@ export const attr = {
   graph: (value: GraphProto | GraphBuilder): TypedAttribute =>
     typed({ type: AttributeType.GRAPH, g: value instanceof GraphBuilder ? value.build() : value }),
   floats: (values: readonly number[]): TypedAttribute => typed({ type: AttributeType.FLOATS, floats: [...values] }),
-  ints: (values: readonly (number | bigint)[]): TypedAttribute =>
-    typed({ type: AttributeType.INTS, ints: values.map(intValue) }),
+  ints: (values: readonly (number | bigint)[]): TypedAttribute => typed({ type: AttributeType.INTS, ints: values.map(intValue) }),
   strings: (values: readonly string[]): TypedAttribute =>
     typed({ type: AttributeType.STRINGS, strings: values.map((s) => utf8.encode(s)) }),
 };

@@ -62,10 +62,5 @@ export function dtypeStorageBytes(dataType: number | null | undefined, count: nu
 }
 
 export function isFloatType(dataType: number | null | undefined): boolean {
-  return (
-    dataType === DataType.FLOAT ||
-    dataType === DataType.FLOAT16 ||
-    dataType === DataType.BFLOAT16 ||
-    dataType === DataType.DOUBLE
-  );
+  return dataType === DataType.FLOAT || dataType === DataType.FLOAT16 || dataType === DataType.BFLOAT16 || dataType === DataType.DOUBLE;
 }

@@ -221,7 +221,7 @@ function weightStats(model: ModelProto): WeightStats {
     stats.buckets.set(bucket, (stats.buckets.get(bucket) ?? 0) + bytes);
   };
   const tensorBytes = (dataType: number, count: number, strings: Uint8Array[] | null | undefined) =>
-    dataType === DataType.STRING ? (strings ?? []).reduce((a, s) => a + s.length, 0) : dtypeStorageBytes(dataType, count) ?? 0;
+    dataType === DataType.STRING ? (strings ?? []).reduce((a, s) => a + s.length, 0) : (dtypeStorageBytes(dataType, count) ?? 0);
 
   for (const visit of tensorsOf(model)) {
     const { tensor, role, node } = visit;
@@ -344,7 +344,10 @@ function countCompute(graph: GraphProto, plan: DimPlan, defaultOpset: number | u
     warnings.push(`MACs leave out ${listFormat(macs.notModelled)} (attention kernels are not modelled).`);
   }
   if (unset.length > 0 && macs.macs !== null) {
-    warnings.push(`Dimension${unset.length === 1 ? '' : 's'} ${unset.map((n) => `"${n}"`).join(', ')} ha${unset.length === 1 ? 's' : 've'} no value; set ${unset.length === 1 ? 'it' : 'them'} with --dim to benchmark.`);
+    warnings.push(
+      `Dimension${unset.length === 1 ? '' : 's'} ${unset.map((n) => `"${n}"`).join(', ')} ha${unset.length === 1 ? 's' : 've'} ` +
+        `no value; set ${unset.length === 1 ? 'it' : 'them'} with --dim to benchmark.`,
+    );
   }
   return { macs, macsReason };
 }
@@ -360,7 +363,8 @@ function realGraphInputs(graph: GraphProto, warnings: string[]): ValueInfoProto[
   const overridable = (graph.input ?? []).length - realInputs.length;
   if (overridable > 0) {
     warnings.push(
-      `${overridable} initializer${overridable === 1 ? ' is' : 's are'} also listed as graph input${overridable === 1 ? '' : 's'}: they can be overridden at run time, which keeps onnxruntime from folding them as constants.`,
+      `${overridable} initializer${overridable === 1 ? ' is' : 's are'} also listed as graph ` +
+        `input${overridable === 1 ? '' : 's'}: they can be overridden at run time, which keeps onnxruntime from folding them as constants.`,
     );
   }
   return realInputs;
@@ -424,7 +428,8 @@ export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {})
   const { opHistogram, kinds, nodeCount } = operatorCensus(graph);
   if ((model.functions ?? []).length > 0) {
     warnings.push(
-      `The model defines ${model.functions?.length} local function${model.functions?.length === 1 ? '' : 's'}; calls to them are counted as single operators and their compute is not included in MACs.`,
+      `The model defines ${model.functions?.length} local function${model.functions?.length === 1 ? '' : 's'}; calls to them ` +
+        `are counted as single operators and their compute is not included in MACs.`,
     );
   }
 

@@ -31,7 +31,8 @@ const NOT_MODELLED = new Set([
   'DecoderAttention',
 ]);
 
-export type NodeMacs = { kind: 'counted'; macs: number } | { kind: 'unknown'; why: string } | { kind: 'not-counted' } | { kind: 'not-modelled' };
+export type NodeMacs =
+  { kind: 'counted'; macs: number } | { kind: 'unknown'; why: string } | { kind: 'not-counted' } | { kind: 'not-modelled' };
 
 const last = (s: Shape, back = 1) => s[s.length - back];
 
@@ -96,7 +97,10 @@ export function nodeMacs(record: NodeShapes): NodeMacs {
     if (inputs.length === 1) return { kind: 'not-counted' };
     const parsed = parseEinsum(attrString(node, 'equation', ''), inputs.length);
     if (!parsed || inputs.length !== 2) return unknown('equation not modelled');
-    const sizes = einsumSizes(parsed.inputs, inputs.map((x) => x?.shape));
+    const sizes = einsumSizes(
+      parsed.inputs,
+      inputs.map((x) => x?.shape),
+    );
     if (!sizes) return unknown('shapes unknown');
     let macs = 1;
     for (const d of sizes.values()) {
@@ -180,7 +184,8 @@ export function tallyGraph(shapes: GraphShapes): MacTally {
       }
       const show = (v: number | null) => (v === null ? 'unknown' : v.toLocaleString('en-US'));
       tally.issues.push(
-        `${nodeLabel(record.node)}: depends on the branch taken at run time (then_branch ${show(thenTotal)} MACs, else_branch ${show(elseTotal)} MACs)`,
+        `${nodeLabel(record.node)}: depends on the branch taken at run time (then_branch ${show(thenTotal)} MACs, else_branch ` +
+          `${show(elseTotal)} MACs)`,
       );
       for (const t of [thenT, elseT]) for (const [k, v] of t.notModelled) bump(tally.notModelled, k, v);
       continue;

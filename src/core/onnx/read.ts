@@ -222,11 +222,9 @@ export function fileExternalDataReader(dir: string, roots?: readonly string[]): 
         while (done < length) {
           const n = readSync(fd, out, done, Math.min(IO_CHUNK_BYTES, length - done), offset + done);
           if (n === 0) {
-            throw new InferscopeError(
-              'EXTERNAL_DATA_MISSING',
-              `External data file "${location}" ends before byte ${offset + length}.`,
-              { detail: location },
-            );
+            throw new InferscopeError('EXTERNAL_DATA_MISSING', `External data file "${location}" ends before byte ${offset + length}.`, {
+              detail: location,
+            });
           }
           done += n;
         }
@@ -281,7 +279,8 @@ async function resolveExternalData(model: ModelProto, dir: string, roots: readon
     if (ref.offset + length > fileBytes) {
       throw new InferscopeError(
         'EXTERNAL_DATA_MISSING',
-        `Tensor "${name}" reads bytes ${ref.offset}–${ref.offset + length} of "${ref.location}", but that file has only ${fileBytes} bytes.`,
+        `Tensor "${name}" reads bytes ${ref.offset}–${ref.offset + length} of "${ref.location}", but that file has only ` +
+          `${fileBytes} bytes.`,
         { detail: ref.location },
       );
     }
@@ -414,16 +413,16 @@ export function decodeModel(bytes: Uint8Array, name = 'The file'): onnx.ModelPro
     if (scan.status === 'cut' && plausibleIrVersion(scan.irVersion)) {
       throw new InferscopeError(
         'MODEL_TRUNCATED',
-        `${name} is cut short: it starts like an ONNX model (IR version ${scan.irVersion}) but ends in the middle of its data (${formatBytes(bytes.length)} read). The download or copy may be incomplete.`,
+        `${name} is cut short: it starts like an ONNX model (IR version ${scan.irVersion}) but ends in the middle of its data ` +
+          `(${formatBytes(bytes.length)} read). The download or copy may be incomplete.`,
         { detail: reason, cause: error },
       );
     }
     if (scan.status === 'complete' && plausibleIrVersion(scan.irVersion)) {
-      throw new InferscopeError(
-        'MODEL_NOT_ONNX',
-        `${name} starts like an ONNX model but its contents are damaged (${reason}).`,
-        { detail: reason, cause: error },
-      );
+      throw new InferscopeError('MODEL_NOT_ONNX', `${name} starts like an ONNX model but its contents are damaged (${reason}).`, {
+        detail: reason,
+        cause: error,
+      });
     }
     throw notOnnx(name, bytes, `the bytes are not a valid ONNX protobuf (${reason})`);
   }

@@ -77,11 +77,9 @@ export function checkExternalLocation(location: string, tensorName: string): voi
 
 function parseNonNegativeInteger(text: string, key: string, tensorName: string): number {
   if (!/^\d+$/.test(text.trim())) {
-    throw new InferscopeError(
-      'EXTERNAL_DATA_INVALID',
-      `Tensor "${tensorName}" has an invalid external data ${key} "${text}".`,
-      { detail: text },
-    );
+    throw new InferscopeError('EXTERNAL_DATA_INVALID', `Tensor "${tensorName}" has an invalid external data ${key} "${text}".`, {
+      detail: text,
+    });
   }
   const value = Number(text.trim());
   if (!Number.isSafeInteger(value)) {
@@ -169,7 +167,7 @@ export function decodeLittleEndian(
   options: { useDataView?: boolean } = {},
 ): TensorValues {
   const spec = typedArrayFor(dataType, count);
-  const needed = spec.elementBytes === 0 ? dtypeStorageBytes(dataType, count) ?? 0 : count * spec.elementBytes;
+  const needed = spec.elementBytes === 0 ? (dtypeStorageBytes(dataType, count) ?? 0) : count * spec.elementBytes;
   if (bytes.length < needed) {
     throw new InferscopeError(
       'MODEL_TRUNCATED',
@@ -316,10 +314,7 @@ export function readTensorValues(tensor: TensorProto, external?: ExternalDataRea
 
 function checkCount(tensor: TensorProto, field: string, have: number, need: number): void {
   if (have < need) {
-    throw new InferscopeError(
-      'MODEL_TRUNCATED',
-      `Tensor "${tensor.name ?? ''}" should hold ${need} values in ${field} but has ${have}.`,
-    );
+    throw new InferscopeError('MODEL_TRUNCATED', `Tensor "${tensor.name ?? ''}" should hold ${need} values in ${field} but has ${have}.`);
   }
 }
 

@@ -168,8 +168,7 @@ export function mapTensors(
     const initializer = (graph.initializer ?? []).map((t) => replace(t, { role: 'initializer', depth }));
     const sparse = (graph.sparse_initializer ?? []).map((s) => mapSparse(s, 'sparse-initializer', depth));
     const nodes = (graph.node ?? []).map((n) => mapNode(n, depth));
-    const unchanged = (a: readonly unknown[] | null | undefined, b: readonly unknown[]) =>
-      b.every((x, i) => x === (a ?? [])[i]);
+    const unchanged = (a: readonly unknown[] | null | undefined, b: readonly unknown[]) => b.every((x, i) => x === (a ?? [])[i]);
     if (unchanged(graph.initializer, initializer) && unchanged(graph.sparse_initializer, sparse) && unchanged(graph.node, nodes)) {
       return graph;
     }

@@ -10,7 +10,14 @@ import { InferscopeError } from '../../shared/errors';
 import { formatBytes } from '../../shared/stats/format';
 import { DataLocation, DataType, onnx, type ModelProto, type TensorProto } from './codec';
 import { IO_CHUNK_BYTES, MAX_MODEL_BYTES, type LoadedModel } from './read';
-import { checkExternalLocation, externalDataRef, readTensorValues, tensorByteSize, tensorRawBytes, type ExternalDataReader } from './tensor';
+import {
+  checkExternalLocation,
+  externalDataRef,
+  readTensorValues,
+  tensorByteSize,
+  tensorRawBytes,
+  type ExternalDataReader,
+} from './tensor';
 import { cloneMessage, mapTensors } from './walk';
 
 const EXTERNAL_ALIGNMENT = 4096;
@@ -143,8 +150,7 @@ export async function writeModel(path: string, model: ModelProto, options: Write
     return {
       path: absolute,
       sizeBytes: bytes.length,
-      externalData:
-        externalTensors > 0 ? { location, path: externalTarget, sizeBytes: externalSize, tensors: externalTensors } : null,
+      externalData: externalTensors > 0 ? { location, path: externalTarget, sizeBytes: externalSize, tensors: externalTensors } : null,
     };
   } catch (error) {
     await rm(tempModel, { force: true }).catch(() => undefined);

@@ -113,13 +113,17 @@ export function isFloat16Model(model: ModelProto): boolean {
 export function basicChecks(model: ModelProto, minimumOpset: number, what: string): Applicability {
   if (!model.graph) return refuse('The model has no graph.');
   if (irVersion(model) < 4) {
-    return refuse(`The model uses ONNX IR version ${irVersion(model)}; ${what} needs IR version 4 or newer (re-export the model with a current exporter).`);
+    return refuse(
+      `The model uses ONNX IR version ${irVersion(model)}; ${what} needs IR version 4 or newer (re-export the model with a ` +
+        `current exporter).`,
+    );
   }
   const opset = opsetVersion(model);
   if (opset === undefined) return refuse('The model imports no ONNX opset.');
   if (opset < minimumOpset) {
     return refuse(
-      `${what} needs opset ${minimumOpset} or newer; this model uses opset ${opset}. Re-export it at opset ${minimumOpset}+ (changing the number alone is not safe: operators changed between versions).`,
+      `${what} needs opset ${minimumOpset} or newer; this model uses opset ${opset}. Re-export it at opset ${minimumOpset}+ ` +
+        `(changing the number alone is not safe: operators changed between versions).`,
     );
   }
   return OK;

@@ -38,10 +38,13 @@ export function graphInputs(model: ModelProto): ModelInput[] {
     .filter((v) => !initializers.has(v.name ?? ''))
     .map((v) => {
       const tensor = v.type?.tensor_type;
-      if (!tensor) throw new InferscopeError('INPUT_INVALID', `Input ${v.name ?? ''} is not a tensor (sequences and maps cannot be fed here).`);
+      if (!tensor)
+        throw new InferscopeError('INPUT_INVALID', `Input ${v.name ?? ''} is not a tensor (sequences and maps cannot be fed here).`);
       const shape = tensor.shape
         ? (tensor.shape.dim ?? []).map((d) =>
-            Object.prototype.hasOwnProperty.call(d, 'dim_value') && d.dim_value !== null && d.dim_value !== undefined ? int64ToNumber(d.dim_value) : d.dim_param || null,
+            Object.prototype.hasOwnProperty.call(d, 'dim_value') && d.dim_value !== null && d.dim_value !== undefined
+              ? int64ToNumber(d.dim_value)
+              : d.dim_param || null,
           )
         : null;
       return { name: v.name ?? '', type: dtypeName(tensor.elem_type), shape };
@@ -173,12 +176,14 @@ export async function buildQuantizeData(options: BuildDataOptions): Promise<Quan
       evaluationInfo: { samples: evaluation.length, source: 'random' },
     };
   }
-  const all = spec.kind === 'tensors' ? await tensorSamples(spec.dir, options.inputs) : await imageSamples(spec, options.inputs, options.dims);
+  const all =
+    spec.kind === 'tensors' ? await tensorSamples(spec.dir, options.inputs) : await imageSamples(spec, options.inputs, options.dims);
   const { calibrate, held } = splitSamples(all.length, spec.samples);
   if (options.calibrate && calibrate === 0) {
     throw new InferscopeError(
       'INPUT_INVALID',
-      `${spec.dir} holds ${all.length} sample; calibration needs at least 2: one or more to calibrate on, and ${held} held apart to check the result on.`,
+      `${spec.dir} holds ${all.length} sample; calibration needs at least 2: one or more to calibrate on, and ${held} held ` +
+        `apart to check the result on.`,
       { detail: spec.dir },
     );
   }
@@ -193,9 +198,15 @@ export async function buildQuantizeData(options: BuildDataOptions): Promise<Quan
       ? {
           kind: spec.kind,
           samples: calibrationSamples.length,
-          note: `${calibrationSamples.length} of ${all.length} ${what} in ${spec.dir}; the last ${held} held apart for evaluation${unused > 0 ? `, ${unused} not used (sample limit)` : ''}`,
+          note:
+            `${calibrationSamples.length} of ${all.length} ${what} in ${spec.dir}; the last ${held} held apart for ` +
+            `evaluation${unused > 0 ? `, ${unused} not used (sample limit)` : ''}`,
         }
-      : { kind: 'none', samples: 0, note: `this mode needs no calibration; ${held} of ${all.length} ${what} in ${spec.dir} used for evaluation` },
+      : {
+          kind: 'none',
+          samples: 0,
+          note: `this mode needs no calibration; ${held} of ${all.length} ${what} in ${spec.dir} used for evaluation`,
+        },
     evaluationInfo: { samples: evaluationSamples.length, source: 'held-out' },
   };
 }
@@ -294,7 +305,8 @@ export async function tensorSamples(dir: string, inputs: readonly ModelInput[]):
   if (inputs.length !== 1) {
     throw invalid(
       dir,
-      `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): put each sample's tensors in a sub-folder (like test_data_set_0), one .npy or .pb file per input.`,
+      `the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): put each sample's tensors in a ` +
+        `sub-folder (like test_data_set_0), one .npy or .pb file per input.`,
     );
   }
   const input = inputs[0] as ModelInput;
@@ -304,7 +316,9 @@ export async function tensorSamples(dir: string, inputs: readonly ModelInput[]):
       label: file,
       load: async () => {
         const bytes = await readBytes(file);
-        const tensor = entry.name.toLowerCase().endsWith('.npy') ? parseNpy(bytes, file, input.name) : parseTensorProto(bytes, file, input.name);
+        const tensor = entry.name.toLowerCase().endsWith('.npy')
+          ? parseNpy(bytes, file, input.name)
+          : parseTensorProto(bytes, file, input.name);
         return { [input.name]: toInputTensor({ ...tensor, name: input.name }, input, file) };
       },
     };
@@ -338,19 +352,31 @@ async function loadTensorSet(dir: string, inputs: readonly ModelInput[]): Promis
 /** Checks a user tensor against the model input (type, rank, fixed sizes); a missing leading batch axis is added. */
 function toInputTensor(tensor: UserTensor, input: ModelInput, file: string): InputTensor {
   if (tensor.type !== input.type) {
-    throw invalid(file, `holds ${tensor.type} values; input "${input.name}" takes ${input.type} (convert the array, e.g. .astype(np.${numpyName(input.type)})).`);
+    throw invalid(
+      file,
+      `holds ${tensor.type} values; input "${input.name}" takes ${input.type} (convert the array, e.g. ` +
+        `.astype(np.${numpyName(input.type)})).`,
+    );
   }
   let dims = [...tensor.dims];
   const declared = input.shape;
   if (declared) {
     if (dims.length === declared.length - 1) dims = [1, ...dims];
     if (dims.length !== declared.length) {
-      throw invalid(file, `has shape [${tensor.dims.join(', ')}]; input "${input.name}" has ${declared.length} dimensions [${declared.map((d) => d ?? '?').join(', ')}].`);
+      throw invalid(
+        file,
+        `has shape [${tensor.dims.join(', ')}]; input "${input.name}" has ${declared.length} dimensions ` +
+          `[${declared.map((d) => d ?? '?').join(', ')}].`,
+      );
     }
     declared.forEach((d, axis) => {
       const fixed = fixedSize(d);
       if (fixed !== undefined && dims[axis] !== fixed) {
-        throw invalid(file, `has shape [${tensor.dims.join(', ')}]; input "${input.name}" needs ${fixed} at axis ${axis} ([${declared.map((x) => x ?? '?').join(', ')}]).`);
+        throw invalid(
+          file,
+          `has shape [${tensor.dims.join(', ')}]; input "${input.name}" needs ${fixed} at axis ${axis} ` +
+            `([${declared.map((x) => x ?? '?').join(', ')}]).`,
+        );
       }
     });
   }
@@ -366,17 +392,25 @@ function numpyName(type: string): string {
 type ImageSpec = Extract<CalibrationSpec, { kind: 'images' }>;
 
 /** How images become this model's single image input; refuses models it cannot feed, saying why. */
-export function imageLayoutFor(spec: ImageSpec, inputs: readonly ModelInput[], dims: DimValues = {}): { input: ModelInput; layout: ImageLayout; type: 'float32' | 'uint8' } {
+export function imageLayoutFor(
+  spec: ImageSpec,
+  inputs: readonly ModelInput[],
+  dims: DimValues = {},
+): { input: ModelInput; layout: ImageLayout; type: 'float32' | 'uint8' } {
   if (inputs.length !== 1) {
     throw new InferscopeError(
       'INPUT_INVALID',
-      `Images can feed a model with one image input; this model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}). Use a folder of tensors instead.`,
+      `Images can feed a model with one image input; this model has ${inputs.length} inputs ` +
+        `(${inputs.map((i) => i.name).join(', ')}). Use a folder of tensors instead.`,
     );
   }
   const input = inputs[0] as ModelInput;
   const shape = input.shape;
   if (!shape || shape.length !== 4) {
-    throw new InferscopeError('INPUT_INVALID', `Input "${input.name}" has shape [${(shape ?? []).join(', ')}]; images need a 4-dimensional input (NCHW or NHWC).`);
+    throw new InferscopeError(
+      'INPUT_INVALID',
+      `Input "${input.name}" has shape [${(shape ?? []).join(', ')}]; images need a 4-dimensional input (NCHW or NHWC).`,
+    );
   }
   if (input.type !== 'float32' && input.type !== 'uint8') {
     throw new InferscopeError('INPUT_INVALID', `Input "${input.name}" takes ${input.type}; images can feed float32 or uint8 inputs.`);
@@ -393,18 +427,31 @@ export function imageLayoutFor(spec: ImageSpec, inputs: readonly ModelInput[], d
     const hint = other === 1 || other === 3 ? ` It looks ${nchw ? 'NHWC' : 'NCHW'}: use layout ${nchw ? 'nhwc' : 'nchw'}.` : '';
     throw new InferscopeError(
       'INPUT_INVALID',
-      `Input "${input.name}" [${shape.join(', ')}] has ${channels} channels at axis ${channelAxis} (layout ${spec.layout}); images give 1 or 3.${hint}`,
+      `Input "${input.name}" [${shape.join(', ')}] has ${channels} channels at axis ${channelAxis} (layout ${spec.layout}); ` +
+        `images give 1 or 3.${hint}`,
     );
   }
   const height = spec.height ?? size(heightAxis);
   const width = spec.width ?? size(widthAxis);
   if (height === undefined || width === undefined) {
-    throw new InferscopeError('INPUT_INVALID', `Input "${input.name}" [${shape.join(', ')}] does not fix its height and width: give them (e.g. 224 × 224).`);
+    throw new InferscopeError(
+      'INPUT_INVALID',
+      `Input "${input.name}" [${shape.join(', ')}] does not fix its height and width: give them (e.g. 224 × 224).`,
+    );
   }
   return {
     input,
     type: input.type,
-    layout: { layout: spec.layout, width, height, channels, channelOrder: spec.channelOrder, scale: spec.scale, mean: spec.mean, std: spec.std },
+    layout: {
+      layout: spec.layout,
+      width,
+      height,
+      channels,
+      channelOrder: spec.channelOrder,
+      scale: spec.scale,
+      mean: spec.mean,
+      std: spec.std,
+    },
   };
 }
 
@@ -412,7 +459,8 @@ export async function imageSamples(spec: ImageSpec, inputs: readonly ModelInput[
   const { input, layout, type } = imageLayoutFor(spec, inputs, dims);
   const files = (await listDir(spec.dir)).filter((e) => !e.isDirectory && IMAGE_EXTENSIONS.test(e.name));
   if (files.length === 0) throw invalid(spec.dir, 'holds no .png or .jpg images.');
-  const tensorDims = layout.layout === 'nchw' ? [1, layout.channels, layout.height, layout.width] : [1, layout.height, layout.width, layout.channels];
+  const tensorDims =
+    layout.layout === 'nchw' ? [1, layout.channels, layout.height, layout.width] : [1, layout.height, layout.width, layout.channels];
   // A height and width the user typed (100000 × 100000) must not end in an allocation failure.
   assertFits([tensorNeed({ name: input.name, type, dims: tensorDims })], 'Turning images into inputs');
   return files.map((entry) => {

@@ -20,7 +20,16 @@ import {
   warnUnknownNames,
   type Workspace,
 } from './common';
-import { allGraphs, attrs, ensureOpsetImport, findInitializer, makeNode, opsetVersion, removeInitializerInputs, type GraphEntry } from './graph';
+import {
+  allGraphs,
+  attrs,
+  ensureOpsetImport,
+  findInitializer,
+  makeNode,
+  opsetVersion,
+  removeInitializerInputs,
+  type GraphEntry,
+} from './graph';
 import { isSignedQuantType, quantizeArrayPerChannel, type QuantType } from './math';
 import { floatTensor, int64Tensor, quantizedTensor, readWeight, zeroPointTensor } from './tensors';
 import type { QuantizeOptions } from '../../shared/domain/quantize';
@@ -152,7 +161,9 @@ class DynamicQuantizer {
           scale: this.ws.names.fresh(`${name}_scale`),
           zeroPoint: this.ws.names.fresh(`${name}_zero_point`),
         };
-        out.push(makeNode('DynamicQuantizeLinear', [name], [q.quantized, q.scale, q.zeroPoint], this.ws.names.fresh(`${name}_QuantizeLinear`)));
+        out.push(
+          makeNode('DynamicQuantizeLinear', [name], [q.quantized, q.scale, q.zeroPoint], this.ws.names.fresh(`${name}_QuantizeLinear`)),
+        );
         activations.set(name, q);
       }
       return q;
@@ -240,7 +251,10 @@ class DynamicQuantizer {
     if (bias) {
       const spatial = weight.dims.length - 2;
       const shapeName = this.ws.names.fresh(`${bias}_reshape_shape`);
-      entry.graph.initializer = [...(entry.graph.initializer ?? []), int64Tensor(shapeName, [2 + spatial], [1, -1, ...Array(spatial).fill(1)])];
+      entry.graph.initializer = [
+        ...(entry.graph.initializer ?? []),
+        int64Tensor(shapeName, [2 + spatial], [1, -1, ...Array(spatial).fill(1)]),
+      ];
       const reshaped = this.ws.names.fresh(`${bias}_reshape_output`);
       out.push(makeNode('Reshape', [bias, shapeName], [reshaped], this.ws.names.fresh(`${nodeName}_bias_reshape`)));
       out.push(makeNode('Add', [scaled, reshaped], [y], this.ws.names.fresh(`${nodeName}_bias_add`)));
@@ -339,7 +353,8 @@ class DynamicQuantizer {
     const transposed = new Int8Array(q.values.length);
     for (let d = 0; d < dirs; d++) {
       const base = d * rows * cols;
-      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) transposed[base + j * rows + i] = q.values[base + i * cols + j] as number;
+      for (let i = 0; i < rows; i++)
+        for (let j = 0; j < cols; j++) transposed[base + j * rows + i] = q.values[base + i * cols + j] as number;
     }
     const scaleDims = this.settings.perChannel ? [dirs, rows] : [dirs];
     const result = {
@@ -357,7 +372,13 @@ class DynamicQuantizer {
     return result;
   }
 
-  private quantizeWeight(name: string, tensor: TensorProto, graph: GraphProto, transpose: boolean, axis: number | undefined): QuantizedWeight {
+  private quantizeWeight(
+    name: string,
+    tensor: TensorProto,
+    graph: GraphProto,
+    transpose: boolean,
+    axis: number | undefined,
+  ): QuantizedWeight {
     this.replaced.add(name);
     return this.weights.get({
       name,
@@ -372,22 +393,28 @@ class DynamicQuantizer {
   }
 
   /** MatMulInteger → Cast → ·(A_scale·B_scale) = y: the pattern ORT fuses. */
-  private emitMatMulInteger(
-    node: NodeProto,
-    a: QuantizedNames,
-    weight: QuantizedWeight,
-    y: string,
-    out: NodeProto[],
-  ): void {
+  private emitMatMulInteger(node: NodeProto, a: QuantizedNames, weight: QuantizedWeight, y: string, out: NodeProto[]): void {
     const nodeName = node.name ?? 'MatMul';
     const integerOut = this.ws.names.fresh(`${y}_output_quantized`);
     out.push(
-      makeNode('MatMulInteger', [a.quantized, weight.quantized, a.zeroPoint, weight.zeroPoint], [integerOut], this.ws.names.fresh(`${nodeName}_quant`)),
+      makeNode(
+        'MatMulInteger',
+        [a.quantized, weight.quantized, a.zeroPoint, weight.zeroPoint],
+        [integerOut],
+        this.ws.names.fresh(`${nodeName}_quant`),
+      ),
     );
     this.emitRescale(nodeName, integerOut, a.scale, weight.scale, y, out);
   }
 
-  private emitRescale(nodeName: string, integerOut: string, activationScale: string, weightScale: string, y: string, out: NodeProto[]): void {
+  private emitRescale(
+    nodeName: string,
+    integerOut: string,
+    activationScale: string,
+    weightScale: string,
+    y: string,
+    out: NodeProto[],
+  ): void {
     const castName = this.ws.names.fresh(`${integerOut}_cast`);
     const castOut = this.ws.names.fresh(`${castName}_output`);
     out.push(makeNode('Cast', [integerOut], [castOut], castName, [attrs.int('to', DataType.FLOAT)]));
@@ -411,7 +438,8 @@ export const int8Dynamic: Transformation = {
     if (!hasCandidates(model, options?.quantizeLstm ?? false)) {
       const lstm = !options?.quantizeLstm && allGraphs(model).some((e) => (e.graph.node ?? []).some((n) => n.op_type === 'LSTM'));
       return refuse(
-        `The model has no MatMul, Gemm, Conv or Gather with a constant float32 weight to quantize.${lstm ? ' It has LSTMs: turn on LSTM quantization (DynamicQuantizeLSTM).' : ''}`,
+        `The model has no MatMul, Gemm, Conv or Gather with a constant float32 weight to ` +
+          `quantize.${lstm ? ' It has LSTMs: turn on LSTM quantization (DynamicQuantizeLSTM).' : ''}`,
       );
     }
     return OK;

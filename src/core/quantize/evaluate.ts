@@ -29,8 +29,14 @@ export async function openSession(
   optimization: 'disabled' | 'all' = 'all',
 ): Promise<ort.InferenceSession> {
   try {
-    const options: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: optimization, logSeverityLevel: 3 };
-    return typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+    const options: ort.InferenceSession.SessionOptions = {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: optimization,
+      logSeverityLevel: 3,
+    };
+    return typeof source === 'string'
+      ? await ort.InferenceSession.create(source, options)
+      : await ort.InferenceSession.create(source, options);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new InferscopeError(code, `onnxruntime could not load ${what}: ${message}`, { detail: message, cause: error });
@@ -40,7 +46,8 @@ export async function openSession(
 /** The session's tensor inputs as the data builder wants them. */
 export function sessionInputs(session: ort.InferenceSession): { name: string; type: string; shape: (number | string)[] }[] {
   return session.inputMetadata.map((input) => {
-    if (!input.isTensor) throw new InferscopeError('INPUT_INVALID', `Input ${input.name} is not a tensor (sequences and maps cannot be fed here).`);
+    if (!input.isTensor)
+      throw new InferscopeError('INPUT_INVALID', `Input ${input.name} is not a tensor (sequences and maps cannot be fed here).`);
     return { name: input.name, type: input.type, shape: [...input.shape] };
   });
 }
@@ -100,7 +107,11 @@ function checkAborted(signal: AbortSignal | undefined): void {
 }
 
 /** Runs the reference model on every record and keeps every output. */
-export async function collectOutputs(session: ort.InferenceSession, records: readonly InputRecord[], hooks: EvaluationHooks = {}): Promise<ReferenceOutputs> {
+export async function collectOutputs(
+  session: ort.InferenceSession,
+  records: readonly InputRecord[],
+  hooks: EvaluationHooks = {},
+): Promise<ReferenceOutputs> {
   const outputs: ReferenceOutputs = [];
   for (const [index, record] of records.entries()) {
     checkAborted(hooks.signal);

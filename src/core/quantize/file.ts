@@ -82,7 +82,10 @@ function layerReportSkipped(choice: 'auto' | 'always' | 'never', sizeBytes: numb
   if (choice === 'never') return 'No per-layer figures: not asked for.';
   if (sizeBytes > MAX_LAYER_MODEL_BYTES) return tooLargeNote(sizeBytes);
   if (choice === 'auto' && sizeBytes > LAYER_REPORT_AUTO_MAX_BYTES) {
-    return `No per-layer figures: they are measured unasked for models up to ${formatBytes(LAYER_REPORT_AUTO_MAX_BYTES)} (they load both models again); ask for them to get them for this one.`;
+    return (
+      `No per-layer figures: they are measured unasked for models up to ${formatBytes(LAYER_REPORT_AUTO_MAX_BYTES)} (they ` +
+      `load both models again); ask for them to get them for this one.`
+    );
   }
   return null;
 }
@@ -192,7 +195,10 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
 function parseOptions(input: QuantizeOptions): QuantizeOptions {
   const parsed = QuantizeOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    throw new InferscopeError('BAD_REQUEST', `Invalid quantization options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new InferscopeError(
+      'BAD_REQUEST',
+      `Invalid quantization options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -221,7 +227,10 @@ async function prepareInputs(
     intRanges: request.intRanges,
     signal,
     onCalibrationBatch: (done, total) =>
-      progress.emit({ stage: 'calibrate', fraction: total > 0 ? done / total : 1, message: `batch ${Math.min(done + 1, total)} of ${total}` }, done === 0),
+      progress.emit(
+        { stage: 'calibrate', fraction: total > 0 ? done / total : 1, message: `batch ${Math.min(done + 1, total)} of ${total}` },
+        done === 0,
+      ),
   });
 }
 
@@ -242,7 +251,10 @@ function transformModel(
       const stage = CORE_STAGES[p.stage] ?? 'transform';
       // Calibration batches report themselves with a fraction (data.ts); the core's own count has none.
       if (stage === 'calibrate' && p.message?.startsWith('batch ')) return;
-      progress.emit({ stage, fraction: p.fraction ?? null, message: p.message ?? transformation.title }, stage !== 'transform' || p.fraction === undefined);
+      progress.emit(
+        { stage, fraction: p.fraction ?? null, message: p.message ?? transformation.title },
+        stage !== 'transform' || p.fraction === undefined,
+      );
     },
   );
 }
@@ -303,7 +315,8 @@ async function compareOutputs(
   try {
     referenceOutputs = await collectOutputs(reference, evaluation, {
       signal,
-      onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: done / (2 * total), message: `original model: sample ${done} of ${total}` }),
+      onRecord: (done, total) =>
+        progress.emit({ stage: 'evaluate', fraction: done / (2 * total), message: `original model: sample ${done} of ${total}` }),
     });
   } finally {
     await reference.release();
@@ -313,7 +326,11 @@ async function compareOutputs(
   try {
     return await compareWithReference(candidate, evaluation, referenceOutputs, outputOrder, {
       signal,
-      onRecord: (done, total) => progress.emit({ stage: 'evaluate', fraction: 0.5 + done / (2 * total), message: `variant: sample ${done} of ${total}` }, done === total),
+      onRecord: (done, total) =>
+        progress.emit(
+          { stage: 'evaluate', fraction: 0.5 + done / (2 * total), message: `variant: sample ${done} of ${total}` },
+          done === total,
+        ),
     });
   } finally {
     await candidate.release();
@@ -368,7 +385,12 @@ interface WriteSource {
  * The variant file: inline when it fits, external data beside it when the source kept its
  * weights outside (as its users expect) or when one file would come near protobuf's 2 GiB.
  */
-async function writeVariant(outputPath: string, model: ModelProto, source: WriteSource, signal: AbortSignal | undefined): Promise<WriteModelResult> {
+async function writeVariant(
+  outputPath: string,
+  model: ModelProto,
+  source: WriteSource,
+  signal: AbortSignal | undefined,
+): Promise<WriteModelResult> {
   const external = () =>
     writeModel(outputPath, model, {
       externalDataSource: source.external,

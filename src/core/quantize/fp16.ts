@@ -62,7 +62,15 @@ export const DEFAULT_FP16_BLOCK_LIST: readonly string[] = [
 ];
 
 /** Integer-arithmetic operators of already-quantized models: their float scales stay float32. */
-const QUANTIZED_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearConv', 'QLinearMatMul']);
+const QUANTIZED_OPS = new Set([
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+  'MatMulInteger',
+  'ConvInteger',
+  'QLinearConv',
+  'QLinearMatMul',
+]);
 
 /** Contrib operators known to take float16 activations and scales (4-bit weights in q4f16). */
 const FP16_CONTRIB_OPS = new Set(['com.microsoft:MatMulNBits']);
@@ -140,7 +148,8 @@ class Fp16Converter {
     warnUnknownNames(this.selection, this.ws.model, this.ws.report);
     if (this.clampedTiny > 0 || this.clampedHuge > 0) {
       this.ws.report.warnings.push(
-        `${this.clampedTiny} weight values were too small for float16 and became ±5.96e-8; ${this.clampedHuge} were beyond ±65504 and were clamped there.`,
+        `${this.clampedTiny} weight values were too small for float16 and became ±5.96e-8; ${this.clampedHuge} were beyond ` +
+          `±65504 and were clamped there.`,
       );
     }
   }
@@ -152,7 +161,8 @@ class Fp16Converter {
       if (!context) reason = 'inside a body kept in fp32';
       else if (this.settings.blockList.has(node.op_type ?? '')) reason = 'on the fp16 block list';
       else if (QUANTIZED_OPS.has(node.op_type ?? '') && isDefaultDomain(node)) reason = 'quantized operator: its scales stay float32';
-      else if (!isDefaultDomain(node) && !FP16_CONTRIB_OPS.has(nodeKey(node))) reason = `${node.domain} operator without a known fp16 kernel`;
+      else if (!isDefaultDomain(node) && !FP16_CONTRIB_OPS.has(nodeKey(node)))
+        reason = `${node.domain} operator without a known fp16 kernel`;
       else if ((node.input ?? []).some((name) => name && !this.types.has(name))) reason = 'an input of unknown element type';
       else reason = this.selection.refusal(node);
       const converted = reason === undefined;
@@ -233,7 +243,11 @@ class Fp16Converter {
       let cast = casts.get(key);
       if (!cast) {
         cast = this.ws.names.fresh(`${name}_${target}`);
-        out.push(makeNode('Cast', [name], [cast], this.ws.names.fresh(`${name}_to_${target}`), [attrs.int('to', target === 'fp16' ? DataType.FLOAT16 : DataType.FLOAT)]));
+        out.push(
+          makeNode('Cast', [name], [cast], this.ws.names.fresh(`${name}_to_${target}`), [
+            attrs.int('to', target === 'fp16' ? DataType.FLOAT16 : DataType.FLOAT),
+          ]),
+        );
         this.precision.set(cast, target);
         this.types.set(cast, DataType.FLOAT);
         casts.set(key, cast);
@@ -321,7 +335,9 @@ class Fp16Converter {
       this.types.set(internal, DataType.FLOAT);
       main.node = [
         ...(main.node ?? []),
-        makeNode('Cast', [internal], [name], this.ws.names.fresh(`${name}_to_${want}`), [attrs.int('to', want === 'fp16' ? DataType.FLOAT16 : DataType.FLOAT)]),
+        makeNode('Cast', [internal], [name], this.ws.names.fresh(`${name}_to_${want}`), [
+          attrs.int('to', want === 'fp16' ? DataType.FLOAT16 : DataType.FLOAT),
+        ]),
       ];
       this.precision.set(name, want);
       setElemType(output, want === 'fp16' ? DataType.FLOAT16 : DataType.FLOAT);
@@ -330,7 +346,8 @@ class Fp16Converter {
 
   /** value_info entries follow the new types; the type map too (for the Cast cleanup). */
   private updateDeclaredTypes(): void {
-    for (const [name, p] of this.precision) if (p === 'fp16' && this.types.get(name) === DataType.FLOAT) this.types.set(name, DataType.FLOAT16);
+    for (const [name, p] of this.precision)
+      if (p === 'fp16' && this.types.get(name) === DataType.FLOAT) this.types.set(name, DataType.FLOAT16);
     for (const { graph } of allGraphs(this.ws.model)) {
       for (const info of graph.value_info ?? []) {
         if (info.name && info.type?.tensor_type?.elem_type === DataType.FLOAT && this.precision.get(info.name) === 'fp16') {
@@ -392,7 +409,8 @@ export function removeRedundantCasts(model: ModelProto, types: ElementTypes): nu
           const firstSource = first && first.op_type === 'Cast' && isDefaultDomain(first) ? (first.input ?? [])[0] : undefined;
           // Only float↔float round trips: int→float→int or float→int→float casts round or truncate on purpose.
           const floats = isFloatType(types.get(input)) && isFloatType(to);
-          if (firstSource && floats && types.get(firstSource) === to && readers.get(input) === 1 && !outputs.has(input)) source = firstSource;
+          if (firstSource && floats && types.get(firstSource) === to && readers.get(input) === 1 && !outputs.has(input))
+            source = firstSource;
         }
         if (source === undefined) continue;
         replaceReads(graph, output, source);
@@ -464,7 +482,8 @@ export async function convertWorkspaceToFp16(ws: Workspace, options: TransformOp
   if (options.blockList?.length) ws.report.settings.blockList = options.blockList.join(',');
   new Fp16Converter(ws, types, settings, options).run();
   ws.report.warnings.push(
-    'Most CPU kernels compute in float32: on CPU, onnxruntime casts around them and fp16 usually runs slower than fp32. fp16 pays off on CUDA and on WebGPU adapters with shader-f16.',
+    'Most CPU kernels compute in float32: on CPU, onnxruntime casts around them and fp16 usually runs slower than fp32. fp16 ' +
+      'pays off on CUDA and on WebGPU adapters with shader-f16.',
   );
 }
 

@@ -219,7 +219,12 @@ export function constantValue(node: NodeProto, name: string): TensorProto | unde
       case 'value_int':
         return makeTensor(name, DataType.INT64, [], [int64ToNumber(a.i)]);
       case 'value_ints':
-        return makeTensor(name, DataType.INT64, [(a.ints ?? []).length], (a.ints ?? []).map((v) => int64ToNumber(v)));
+        return makeTensor(
+          name,
+          DataType.INT64,
+          [(a.ints ?? []).length],
+          (a.ints ?? []).map((v) => int64ToNumber(v)),
+        );
       default:
         break;
     }

@@ -50,7 +50,12 @@ export function decodeImage(bytes: Uint8Array, file: string): RgbaImage {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       image = { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     } else {
-      const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
+      const jpeg = decodeJpeg(bytes, {
+        useTArray: true,
+        formatAsRGBA: true,
+        maxResolutionInMP: MAX_IMAGE_MEGAPIXELS,
+        maxMemoryUsageInMB: 1024,
+      });
       image = { width: jpeg.width, height: jpeg.height, data: jpeg.data };
     }
   } catch (error) {
@@ -68,7 +73,11 @@ export function decodeImage(bytes: Uint8Array, file: string): RgbaImage {
  * one float plane per RGB channel. Alpha is dropped: calibration images are photographs.
  */
 export function resizeBilinear(image: RgbaImage, width: number, height: number): [Float32Array, Float32Array, Float32Array] {
-  const planes: [Float32Array, Float32Array, Float32Array] = [new Float32Array(width * height), new Float32Array(width * height), new Float32Array(width * height)];
+  const planes: [Float32Array, Float32Array, Float32Array] = [
+    new Float32Array(width * height),
+    new Float32Array(width * height),
+    new Float32Array(width * height),
+  ];
   const sx = image.width / width;
   const sy = image.height / height;
   const src = image.data;

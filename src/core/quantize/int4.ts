@@ -56,7 +56,10 @@ function isFloatWeight(tensor: TensorProto | undefined): tensor is TensorProto {
 }
 
 /** A MatMul/Gemm whose weight is a constant float matrix, with the layout of that matrix. */
-function weightOf(entry: GraphEntry, node: NodeProto): { name: string; tensor: TensorProto; graph: GraphProto; transposed: boolean } | string {
+function weightOf(
+  entry: GraphEntry,
+  node: NodeProto,
+): { name: string; tensor: TensorProto; graph: GraphProto; transposed: boolean } | string {
   const name = (node.input ?? [])[1];
   if (!name) return 'no weight input';
   const found = findInitializer(entry, name);
@@ -71,7 +74,11 @@ function hasCandidates(model: ModelProto): boolean {
     for (const node of entry.graph.node ?? []) {
       if ((node.op_type === 'MatMul' || node.op_type === 'Gemm') && !node.domain) {
         const name = (node.input ?? [])[1];
-        if (name && (typeof weightOf(entry, node) !== 'string' || (entry.graph.node ?? []).some((n) => n.op_type === 'Constant' && (n.output ?? [])[0] === name))) {
+        if (
+          name &&
+          (typeof weightOf(entry, node) !== 'string' ||
+            (entry.graph.node ?? []).some((n) => n.op_type === 'Constant' && (n.output ?? [])[0] === name))
+        ) {
           return true;
         }
       }

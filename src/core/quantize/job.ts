@@ -39,7 +39,10 @@ export interface QuantizeJobInput {
 export async function runQuantizeJob(input: QuantizeJobInput): Promise<Variant> {
   const parsed = QuantizeRequestSchema.safeParse(input.request);
   if (!parsed.success) {
-    throw new InferscopeError('BAD_REQUEST', `Invalid quantization request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new InferscopeError(
+      'BAD_REQUEST',
+      `Invalid quantization request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const request = parsed.data;
   const options = { ...request.options };

@@ -191,7 +191,13 @@ function mainGraphTypes(graph: GraphProto): ElementTypes {
  * decoded; nothing is run). Only the main graph: values inside If/Loop bodies cannot be graph
  * outputs.
  */
-export function planLayers(original: ModelProto, variant: ModelProto, report: Pick<TransformReport, 'skipped'>, mode: QuantizeMode, cap = MAX_LAYER_TENSORS): LayerPlan {
+export function planLayers(
+  original: ModelProto,
+  variant: ModelProto,
+  report: Pick<TransformReport, 'skipped'>,
+  mode: QuantizeMode,
+  cap = MAX_LAYER_TENSORS,
+): LayerPlan {
   // The transformation named unnamed nodes on its own working copy; the same steps give the same names.
   const named = prepare(original).model;
   const graph = named.graph ?? {};
@@ -308,7 +314,10 @@ async function openWithOutputs(file: string, names: readonly string[], what: str
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new InferscopeError('SESSION_FAILED', `onnxruntime could not load ${what} with its layer outputs: ${message}`, { detail: message, cause: error });
+    throw new InferscopeError('SESSION_FAILED', `onnxruntime could not load ${what} with its layer outputs: ${message}`, {
+      detail: message,
+      cause: error,
+    });
   }
 }
 
@@ -323,7 +332,10 @@ async function runFor(session: ort.InferenceSession, record: InputRecord, fetche
     return await session.run(feedsFor(session, record), [...fetches]);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new InferscopeError('SESSION_FAILED', `Running ${what} with its layer outputs failed: ${message}`, { detail: message, cause: error });
+    throw new InferscopeError('SESSION_FAILED', `Running ${what} with its layer outputs failed: ${message}`, {
+      detail: message,
+      cause: error,
+    });
   }
 }
 
@@ -359,12 +371,22 @@ export async function measureLayers(input: MeasureLayersInput): Promise<LayerMea
   const { plan, records, signal } = input;
   const budget = input.budgetBytes ?? LAYER_VALUES_BUDGET_BYTES;
   if (plan.targets.length === 0) {
-    return { layers: [], note: 'No per-layer figures: no layer output of a kind this transformation changes is kept under its name in the variant.' };
+    return {
+      layers: [],
+      note: 'No per-layer figures: no layer output of a kind this transformation changes is kept under its name in the variant.',
+    };
   }
   if (records.length === 0) return { layers: [], note: 'No per-layer figures: there were no evaluation inputs to run.' };
 
   // 1. The original, one record at a time; its layer outputs are kept (within the budget).
-  const original = await openWithOutputs(input.modelPath, addedOutputs(plan.targets.map((t) => t.output), plan.originalOutputs), 'the original model');
+  const original = await openWithOutputs(
+    input.modelPath,
+    addedOutputs(
+      plan.targets.map((t) => t.output),
+      plan.originalOutputs,
+    ),
+    'the original model',
+  );
   const kept: Map<string, Float32Array>[] = [];
   let fetches: string[] = [];
   let trimmed = 0;
@@ -422,7 +444,9 @@ export async function measureLayers(input: MeasureLayersInput): Promise<LayerMea
         try {
           accumulators.get(name)?.add(x, y.data);
         } catch (error) {
-          throw new InferscopeError('QUANTIZE_FAILED', `Layer output ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          throw new InferscopeError('QUANTIZE_FAILED', `Layer output ${name}: ${error instanceof Error ? error.message : String(error)}`, {
+            cause: error,
+          });
         }
       }
       // Each record's originals go as soon as they are compared.
@@ -474,7 +498,9 @@ function describe(layers: readonly LayerQuality[], plan: LayerPlan, used: number
   const quantized = layers.filter((l) => l.quantized).length;
   parts.push(`${plural(layers.length, 'layer')} measured, ${quantized} of them transformed by this variant (only those can be excluded).`);
   if (plan.candidates > plan.targets.length) {
-    parts.push(`${plan.candidates} layer outputs qualify; ${plan.targets.length} spread along the graph were measured (limit ${MAX_LAYER_TENSORS}).`);
+    parts.push(
+      `${plan.candidates} layer outputs qualify; ${plan.targets.length} spread along the graph were measured (limit ${MAX_LAYER_TENSORS}).`,
+    );
   }
   if (used < total) parts.push(`${total - used} of the ${total} evaluation inputs were left out to keep memory low.`);
   if (trimmed > 0) parts.push(`${plural(trimmed, 'layer output')} further along the graph left out to keep memory low.`);
@@ -483,5 +509,8 @@ function describe(layers: readonly LayerQuality[], plan: LayerPlan, used: number
 
 /** The reason given instead of figures for a model too large to measure layer by layer. */
 export function tooLargeNote(sizeBytes: number): string {
-  return `No per-layer figures: the model is ${formatBytes(sizeBytes)}, over the ${formatBytes(MAX_LAYER_MODEL_BYTES)} up to which both models are run again with their layer outputs.`;
+  return (
+    `No per-layer figures: the model is ${formatBytes(sizeBytes)}, over the ${formatBytes(MAX_LAYER_MODEL_BYTES)} up to ` +
+    `which both models are run again with their layer outputs.`
+  );
 }

@@ -33,7 +33,12 @@ export async function preprocess(model: ModelProto, external: ExternalDataReader
         // Constant sharing would merge equal initializers (e.g. two biases) into one shared tensor.
         optimization: { disable_specified_optimizers: 'ConstantSharing' },
         ...(large
-          ? { session: { optimized_model_external_initializers_file_name: `${basename(path)}.data`, optimized_model_external_initializers_min_size_in_bytes: '1024' } }
+          ? {
+              session: {
+                optimized_model_external_initializers_file_name: `${basename(path)}.data`,
+                optimized_model_external_initializers_min_size_in_bytes: '1024',
+              },
+            }
           : {}),
       },
     },

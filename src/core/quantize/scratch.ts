@@ -79,7 +79,12 @@ export class Scratch {
    * is written to the folder with its big weights in an external data file, except when they
    * already are in the folder's own files (then only the graph is written, beside them).
    */
-  async session(model: ModelProto, external: ExternalDataReader | undefined, what: string, options: ScratchSessionOptions = {}): Promise<ort.InferenceSession> {
+  async session(
+    model: ModelProto,
+    external: ExternalDataReader | undefined,
+    what: string,
+    options: ScratchSessionOptions = {},
+  ): Promise<ort.InferenceSession> {
     if (!this.needsFiles(model)) return createSession(sessionBytes(model, external), what, options);
     const file = await this.file('model.onnx');
     if (external !== undefined && external === this.local) {

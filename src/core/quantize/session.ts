@@ -24,7 +24,9 @@ export async function createSession(
       logSeverityLevel: 3,
       ...options.sessionOptions,
     };
-    return typeof source === 'string' ? await ort.InferenceSession.create(source, sessionOptions) : await ort.InferenceSession.create(source, sessionOptions);
+    return typeof source === 'string'
+      ? await ort.InferenceSession.create(source, sessionOptions)
+      : await ort.InferenceSession.create(source, sessionOptions);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new InferscopeError('QUANTIZE_FAILED', `onnxruntime could not load ${what}: ${message}`, { detail: message, cause: error });
@@ -34,7 +36,8 @@ export async function createSession(
 export function toFeeds(record: InputRecord): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, tensor] of Object.entries(record)) {
-    feeds[name] = tensor instanceof ort.Tensor ? tensor : new ort.Tensor(tensor.type as ort.Tensor.Type, tensor.data as never, [...tensor.dims]);
+    feeds[name] =
+      tensor instanceof ort.Tensor ? tensor : new ort.Tensor(tensor.type as ort.Tensor.Type, tensor.data as never, [...tensor.dims]);
   }
   return feeds;
 }
@@ -73,7 +76,11 @@ function float16Value(bits: number): number {
  * Run the reference and the transformed model on the same inputs and compare every output
  * both have (by name), in the reference's output order.
  */
-export async function evaluateQuality(referenceBytes: Uint8Array, candidateBytes: Uint8Array, inputs: InputSource): Promise<OutputQuality[]> {
+export async function evaluateQuality(
+  referenceBytes: Uint8Array,
+  candidateBytes: Uint8Array,
+  inputs: InputSource,
+): Promise<OutputQuality[]> {
   const reference = await createSession(referenceBytes, 'the original model');
   const candidate = await createSession(candidateBytes, 'the transformed model');
   try {

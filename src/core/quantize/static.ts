@@ -26,7 +26,17 @@ import {
   type Workspace,
 } from './common';
 import { discoverElementTypes, type ElementTypes } from './element-types';
-import { allGraphs, attrs, consumersOf, graphOutputNames, initializerMap, makeNode, opsetVersion, removeInitializerInputs, subgraphsOf } from './graph';
+import {
+  allGraphs,
+  attrs,
+  consumersOf,
+  graphOutputNames,
+  initializerMap,
+  makeNode,
+  opsetVersion,
+  removeInitializerInputs,
+  subgraphsOf,
+} from './graph';
 import type { TensorRange } from './histogram';
 import { computeScaleZeroPoint, fullRange, isSignedQuantType, quantRange, roundHalfEven, type ScaleZeroPoint } from './math';
 import { preprocess } from './preprocess';
@@ -62,10 +72,16 @@ export interface Int8Types {
  * uint8 activations with 7-bit weights; with VNNI (AVX512-VNNI or AVX-VNNI) and on ARM, int8 both.
  */
 export function chooseInt8Types(cpu: QuantizeCpu | undefined): Int8Types {
-  if (!cpu) return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'CPU not given: int8 activations and weights' };
-  if (isArm(cpu.arch)) return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'ARM: int8 activations and weights' };
+  if (!cpu)
+    return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'CPU not given: int8 activations and weights' };
+  if (isArm(cpu.arch))
+    return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'ARM: int8 activations and weights' };
   if (isX86(cpu.arch)) {
-    const present = new Set(inferenceFlags(cpu.arch, cpu.flags).filter((f) => f.present).map((f) => f.name));
+    const present = new Set(
+      inferenceFlags(cpu.arch, cpu.flags)
+        .filter((f) => f.present)
+        .map((f) => f.name),
+    );
     if (present.has('avx512_vnni') || present.has('avx_vnni')) {
       return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'x86 with VNNI: int8 activations and weights' };
     }
@@ -518,7 +534,10 @@ export const int8Static: Transformation = {
     if (!hasCandidates(model)) return refuse('The model has no Conv, ConvTranspose, Gemm or MatMul to quantize.');
     const opset = opsetVersion(model) ?? 0;
     if (options?.perChannel && opset < PER_CHANNEL_OPSET) {
-      return refuse(`Per-channel QDQ needs opset ${PER_CHANNEL_OPSET} (DequantizeLinear's axis); this model uses opset ${opset}. Use per-tensor or re-export the model.`);
+      return refuse(
+        `Per-channel QDQ needs opset ${PER_CHANNEL_OPSET} (DequantizeLinear's axis); this model uses opset ${opset}. Use ` +
+          `per-tensor or re-export the model.`,
+      );
     }
     return OK;
   },
@@ -527,7 +546,10 @@ export const int8Static: Transformation = {
     assertApplicable(this.canApply(model, options));
     const { calibrationData } = options;
     if (!calibrationData) {
-      throw new InferscopeError('QUANTIZE_UNSUPPORTED', 'Static int8 quantization needs calibration inputs (a few representative batches).');
+      throw new InferscopeError(
+        'QUANTIZE_UNSUPPORTED',
+        'Static int8 quantization needs calibration inputs (a few representative batches).',
+      );
     }
     const settings = settingsFrom(options);
     // Sessions of a model past protobuf's 2 GiB run from files here; the folder goes at the end.
@@ -585,7 +607,9 @@ async function quantizeStatic(
   const attention = plan.activationProducts();
   if (attention.length > 0) {
     ws.report.warnings.push(
-      `${attention.length} MatMuls multiply two run-time tensors (attention scores and context: ${attention.slice(0, 3).join(', ')}${attention.length > 3 ? ', …' : ''}). Static int8 inside attention usually costs accuracy; dynamic int8 is the usual choice for transformers, or exclude these nodes.`,
+      `${attention.length} MatMuls multiply two run-time tensors (attention scores and context: ` +
+        `${attention.slice(0, 3).join(', ')}${attention.length > 3 ? ', …' : ''}). Static int8 inside attention usually costs ` +
+        `accuracy; dynamic int8 is the usual choice for transformers, or exclude these nodes.`,
     );
   }
   const writer = new QdqWriter(ws, plan, settings, ranges, options);
@@ -595,11 +619,12 @@ async function quantizeStatic(
   const x86 = !options.cpu || isX86(options.cpu.arch);
   if (settings.activationType === 'int8' && x86 && sharedReaders > 0) {
     ws.report.warnings.push(
-      `onnxruntime on x86 turns int8 Q/DQ pairs into the uint8 form its fused kernels need only where a tensor has one reader: ${sharedReaders} quantized tensors have several, and their readers stay float operators behind DequantizeLinear. activationType 'uint8' fuses everywhere.`,
+      `onnxruntime on x86 turns int8 Q/DQ pairs into the uint8 form its fused kernels need only where a tensor has one reader: ` +
+        `${sharedReaders} quantized tensors have several, and their readers stay float operators behind DequantizeLinear. ` +
+        `activationType 'uint8' fuses everywhere.`,
     );
   }
   warnUnknownNames(selection, ws.model, ws.report);
   onProgress?.({ stage: 'finish' });
   return { model: finish(ws), report: ws.report };
 }
-

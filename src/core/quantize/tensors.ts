@@ -35,7 +35,12 @@ const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * A tensor whose raw_data is `values`' own memory, not a copy: for arrays just made for this
  * tensor. Weights are the bulk of a model, and a copy of each one is garbage the size of the model.
  */
-export function ownedTensor(name: string, dataType: DataType, dims: readonly number[], values: Int8Array | Uint8Array | Int16Array | Uint16Array | Float32Array): TensorProto {
+export function ownedTensor(
+  name: string,
+  dataType: DataType,
+  dims: readonly number[],
+  values: Int8Array | Uint8Array | Int16Array | Uint16Array | Float32Array,
+): TensorProto {
   const count = dims.reduce((a, b) => a * b, 1);
   if (!hostIsLittleEndian || dtypeStorageBytes(dataType, count) !== values.byteLength) return makeTensor(name, dataType, dims, values);
   return { name, data_type: dataType, dims: [...dims], raw_data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
@@ -80,7 +85,14 @@ export function forEachFloatChunk(
 
 /** Zero point(s) in the quantized type: a scalar (`dims: []`) or one per channel. */
 export function zeroPointTensor(name: string, type: QuantType, values: readonly number[], dims: readonly number[]): TensorProto {
-  const typed = type === 'int8' ? Int8Array.from(values) : type === 'uint8' ? Uint8Array.from(values) : type === 'int16' ? Int16Array.from(values) : Uint16Array.from(values);
+  const typed =
+    type === 'int8'
+      ? Int8Array.from(values)
+      : type === 'uint8'
+        ? Uint8Array.from(values)
+        : type === 'int16'
+          ? Int16Array.from(values)
+          : Uint16Array.from(values);
   return makeTensor(name, QUANT_DATA_TYPE[type], dims, typed);
 }
 
@@ -90,7 +102,12 @@ export function floatTensor(name: string, dims: readonly number[], values: Array
 }
 
 export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): TensorProto {
-  return makeTensor(name, DataType.INT64, dims, BigInt64Array.from(values, (v) => BigInt(v)));
+  return makeTensor(
+    name,
+    DataType.INT64,
+    dims,
+    BigInt64Array.from(values, (v) => BigInt(v)),
+  );
 }
 
 export function int32Tensor(name: string, dims: readonly number[], values: ArrayLike<number>): TensorProto {

@@ -42,7 +42,8 @@ export interface VariantSource {
 }
 
 /** The part of a request that decides the variant's bytes (not the job id, not how many samples are evaluated). */
-export type VariantRequest = Pick<QuantizeRequest, 'options' | 'calibration'> & Partial<Pick<QuantizeRequest, 'evaluationSamples' | 'dims' | 'intRanges'>>;
+export type VariantRequest = Pick<QuantizeRequest, 'options' | 'calibration'> &
+  Partial<Pick<QuantizeRequest, 'evaluationSamples' | 'dims' | 'intRanges'>>;
 
 /** JSON with object keys sorted, so equal requests hash equally whatever order their fields were written in. */
 function stableJson(value: unknown): string {
@@ -81,7 +82,13 @@ function canonicalOptions(options: QuantizeOptions): Partial<QuantizeOptions> {
 }
 
 export function variantId(request: VariantRequest, sourceSha256: string): string {
-  const key = stableJson({ options: canonicalOptions(request.options), calibration: request.calibration, dims: request.dims, intRanges: request.intRanges, source: sourceSha256 });
+  const key = stableJson({
+    options: canonicalOptions(request.options),
+    calibration: request.calibration,
+    dims: request.dims,
+    intRanges: request.intRanges,
+    source: sourceSha256,
+  });
   return `${request.options.mode}-${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
 }
 
@@ -119,7 +126,6 @@ export function variantLabel(options: QuantizeOptions): string {
   if (options.include?.length) extras.push(`${options.include.length} included`);
   return extras.length > 0 ? `${base} (${extras.join(', ')})` : base;
 }
-
 
 /** What a variant records about the model it came from. */
 export async function describeSource(file: string, name = path.basename(file)): Promise<VariantSource> {
@@ -188,20 +194,22 @@ export class VariantStore {
 
   private async install(id: string, staging: string, target: string): Promise<void> {
     const previous = this.installing.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(async () => {
-      // Another process may install the same id between our rm and rename: one retry settles it.
-      for (let attempt = 0; ; attempt++) {
-        await fs.rm(target, { recursive: true, force: true });
-        try {
-          await fs.rename(staging, target);
-          return;
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (attempt === 0 && (code === 'ENOTEMPTY' || code === 'EEXIST')) continue;
-          throw ioError(error, target);
+    const next = previous
+      .catch(() => undefined)
+      .then(async () => {
+        // Another process may install the same id between our rm and rename: one retry settles it.
+        for (let attempt = 0; ; attempt++) {
+          await fs.rm(target, { recursive: true, force: true });
+          try {
+            await fs.rename(staging, target);
+            return;
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (attempt === 0 && (code === 'ENOTEMPTY' || code === 'EEXIST')) continue;
+            throw ioError(error, target);
+          }
         }
-      }
-    });
+      });
     this.installing.set(id, next);
     try {
       await next;
@@ -295,7 +303,10 @@ export class VariantStore {
  * A copy of a variant's model at `target` (e.g. the CLI's -o). A variant with external data is
  * rewritten so its data file is named after the target (`<target name>.data`), not "model.onnx.data".
  */
-export async function exportVariantFile(variantPath: string, target: string): Promise<{ path: string; sizeBytes: number; externalData: string | null }> {
+export async function exportVariantFile(
+  variantPath: string,
+  target: string,
+): Promise<{ path: string; sizeBytes: number; externalData: string | null }> {
   const absolute = path.resolve(target);
   const loaded = await readModel(variantPath);
   if (loaded.externalData.length > 0) {
@@ -304,7 +315,11 @@ export async function exportVariantFile(variantPath: string, target: string): Pr
       externalDataThresholdBytes: EXTERNAL_TENSOR_THRESHOLD_BYTES,
       externalDataLocation: `${path.basename(absolute)}.data`,
     });
-    return { path: absolute, sizeBytes: written.sizeBytes + (written.externalData?.sizeBytes ?? 0), externalData: written.externalData?.path ?? null };
+    return {
+      path: absolute,
+      sizeBytes: written.sizeBytes + (written.externalData?.sizeBytes ?? 0),
+      externalData: written.externalData?.path ?? null,
+    };
   }
   await writeFileAtomic(absolute, loaded.bytes);
   return { path: absolute, sizeBytes: loaded.sizeBytes, externalData: null };
@@ -331,7 +346,16 @@ const OVERFLOW_PRONE = new Set(['Pow', 'ReduceSum', 'ReduceMean', 'ReduceSumSqua
 const SMALL_MATMUL_WEIGHT = 256 * 256;
 
 function traitsOf(model: ModelProto): ModelTraits {
-  const traits: ModelTraits = { conv: false, depthwise: false, weightedMatMuls: 0, largestMatMulWeight: 0, attention: false, recurrent: false, lstm: false, overflowProne: [] };
+  const traits: ModelTraits = {
+    conv: false,
+    depthwise: false,
+    weightedMatMuls: 0,
+    largestMatMulWeight: 0,
+    attention: false,
+    recurrent: false,
+    lstm: false,
+    overflowProne: [],
+  };
   const overflow = new Set<string>();
   for (const { graph } of allGraphs(model)) {
     const initializers = initializerMap(graph);
@@ -350,7 +374,10 @@ function traitsOf(model: ModelProto): ModelTraits {
         const weight = inputs[1] ? initializers.get(inputs[1]) : undefined;
         if (weight) {
           traits.weightedMatMuls++;
-          traits.largestMatMulWeight = Math.max(traits.largestMatMulWeight, tensorDims(weight).reduce((a, b) => a * b, 1));
+          traits.largestMatMulWeight = Math.max(
+            traits.largestMatMulWeight,
+            tensorDims(weight).reduce((a, b) => a * b, 1),
+          );
         } else if (op === 'MatMul' && !isConstant(inputs[0]) && !isConstant(inputs[1])) {
           traits.attention = true;
         }
@@ -370,7 +397,11 @@ function traitsOf(model: ModelProto): ModelTraits {
 /** Whether this CPU has int8 dot-product instructions; undefined when the CPU is unknown or neither x86 nor ARM. */
 function int8DotProduct(cpu: QuantizeCpu | undefined): { has: boolean; name: string } | undefined {
   if (!cpu) return undefined;
-  const present = new Set(inferenceFlags(cpu.arch, cpu.flags).filter((f) => f.present).map((f) => f.name));
+  const present = new Set(
+    inferenceFlags(cpu.arch, cpu.flags)
+      .filter((f) => f.present)
+      .map((f) => f.name),
+  );
   if (isX86(cpu.arch)) return { has: present.has('avx512_vnni') || present.has('avx_vnni'), name: 'VNNI' };
   if (isArm(cpu.arch)) return { has: present.has('dotprod'), name: 'dot-product instructions (SDOT/UDOT)' };
   return undefined;
@@ -381,7 +412,10 @@ function int8CpuAdvice(cpu: QuantizeCpu | undefined): string[] {
   if (!dot) return [];
   return dot.has
     ? [`This CPU has ${dot.name}: int8 matrix products run natively and are usually faster than fp32.`]
-    : [`This CPU has no ${dot.name}: int8 may not be faster than fp32 (onnxruntime multiplies in 16-bit lanes and adds quantize/dequantize steps) — measure both.`];
+    : [
+        `This CPU has no ${dot.name}: int8 may not be faster than fp32 (onnxruntime multiplies in 16-bit lanes and adds ` +
+          `quantize/dequantize steps) — measure both.`,
+      ];
 }
 
 function adviceFor(mode: QuantizeMode, traits: ModelTraits, cpu: QuantizeCpu | undefined): string[] {
@@ -390,37 +424,63 @@ function adviceFor(mode: QuantizeMode, traits: ModelTraits, cpu: QuantizeCpu | u
   switch (mode) {
     case 'int8-dynamic':
       advice.push(...int8CpuAdvice(cpu));
-      if (transformer || traits.recurrent) advice.push('Dynamic int8 is the usual choice for transformers and RNNs: activation scales follow each input, no calibration data needed.');
-      if (traits.lstm) advice.push('LSTMs stay float32 unless LSTM quantization is on (--lstm): then their weights become int8 in DynamicQuantizeLSTM, a CPU kernel.');
+      if (transformer || traits.recurrent)
+        advice.push(
+          'Dynamic int8 is the usual choice for transformers and RNNs: activation scales follow each input, no calibration data needed.',
+        );
+      if (traits.lstm)
+        advice.push(
+          'LSTMs stay float32 unless LSTM quantization is on (--lstm): then their weights become int8 in DynamicQuantizeLSTM, a ' +
+            'CPU kernel.',
+        );
       if (traits.conv) advice.push('Dynamic int8 convolutions (ConvInteger) are slow on the CPU: static int8 is the better mode for CNNs.');
-      if (traits.depthwise) advice.push('This model has depthwise convolutions: per-tensor dynamic quantization of those collapses accuracy.');
+      if (traits.depthwise)
+        advice.push('This model has depthwise convolutions: per-tensor dynamic quantization of those collapses accuracy.');
       advice.push('int8 kernels are CPU kernels: on CUDA or WebGPU most of these nodes fall back to the CPU.');
       break;
     case 'int8-static':
       advice.push(...int8CpuAdvice(cpu));
-      if (transformer) advice.push('Static int8 of attention layers hurts accuracy: prefer dynamic int8 for transformers, or exclude the attention MatMuls.');
+      if (transformer)
+        advice.push(
+          'Static int8 of attention layers hurts accuracy: prefer dynamic int8 for transformers, or exclude the attention MatMuls.',
+        );
       if (traits.conv) advice.push('Static int8 (QDQ) suits CNNs: onnxruntime fuses it into QLinearConv on the CPU.');
       if (traits.depthwise) advice.push('Depthwise convolutions keep their accuracy better with per-channel weights.');
       advice.push('Calibrate on real samples of your inputs (a folder of tensors or images): random inputs give poor activation ranges.');
       break;
     case 'fp16':
-      advice.push('fp16 on the CPU runs through casts and is usually slower; it pays off on CUDA/WebGPU (WebGPU needs the adapter\'s shader-f16 feature).');
+      advice.push(
+        "fp16 on the CPU runs through casts and is usually slower; it pays off on CUDA/WebGPU (WebGPU needs the adapter's " +
+          'shader-f16 feature).',
+      );
       if (traits.overflowProne.length > 0) {
-        advice.push(`fp16 can overflow in ${traits.overflowProne.join(', ')} (e.g. a LayerNorm variance) and give NaN/Inf: check the quality figures, and keep those ops in fp32 with the block list if they suffer.`);
+        advice.push(
+          `fp16 can overflow in ${traits.overflowProne.join(', ')} (e.g. a LayerNorm variance) and give NaN/Inf: check the ` +
+            `quality figures, and keep those ops in fp32 with the block list if they suffer.`,
+        );
       }
       break;
     case 'int4':
       advice.push('int4 targets large MatMuls (LLMs); small CNN heads lose accuracy.');
       if (traits.weightedMatMuls > 0 && traits.largestMatMulWeight < SMALL_MATMUL_WEIGHT) {
-        advice.push(`This model's largest MatMul weight has ${traits.largestMatMulWeight.toLocaleString('en-US')} values: 4 bits save little here and cost accuracy.`);
+        advice.push(
+          `This model's largest MatMul weight has ${traits.largestMatMulWeight.toLocaleString('en-US')} values: 4 bits save ` +
+            `little here and cost accuracy.`,
+        );
       }
       if (traits.conv) advice.push('Convolutions stay fp32: int4 packs only MatMul and Gemm weights.');
       advice.push('MatMulNBits runs on the CPU, CUDA and WebGPU.');
       break;
     case 'q4f16':
-      advice.push('q4f16 (4-bit weights, fp16 elsewhere — what transformers.js ships) is meant for WebGPU and CUDA; on the CPU the fp16 parts run through casts.');
+      advice.push(
+        'q4f16 (4-bit weights, fp16 elsewhere — what transformers.js ships) is meant for WebGPU and CUDA; on the CPU the fp16 ' +
+          'parts run through casts.',
+      );
       if (traits.weightedMatMuls > 0 && traits.largestMatMulWeight < SMALL_MATMUL_WEIGHT) {
-        advice.push(`This model's largest MatMul weight has ${traits.largestMatMulWeight.toLocaleString('en-US')} values: 4 bits save little here and cost accuracy.`);
+        advice.push(
+          `This model's largest MatMul weight has ${traits.largestMatMulWeight.toLocaleString('en-US')} values: 4 bits save ` +
+            `little here and cost accuracy.`,
+        );
       }
       break;
   }
@@ -440,7 +500,12 @@ export function modeAvailability(model: ModelProto, cpu?: QuantizeCpu): ModeAvai
 
 /** The CPU as a variant records it: the architecture and only the flags that change int8 choices. */
 export function quantizeCpu(arch: string, flags: readonly string[]): QuantizeCpu {
-  return { arch, flags: inferenceFlags(arch, flags).filter((f) => f.present).map((f) => f.name) };
+  return {
+    arch,
+    flags: inferenceFlags(arch, flags)
+      .filter((f) => f.present)
+      .map((f) => f.name),
+  };
 }
 
 export { sha256File };

@@ -50,7 +50,9 @@ export class WeightStore {
   }
 
   get(request: WeightRequest): QuantizedWeight {
-    const key = [request.name, request.transpose ? 'T' : '', request.axis ?? '', request.type, request.symmetric, request.reduceRange].join('|');
+    const key = [request.name, request.transpose ? 'T' : '', request.axis ?? '', request.type, request.symmetric, request.reduceRange].join(
+      '|',
+    );
     const existing = this.done.get(key);
     if (existing) return existing;
     let dims = tensorDims(request.tensor);
@@ -83,7 +85,14 @@ export class WeightStore {
       added.push(zeroPointTensor(zeroPointName, request.type, Array.from(q.zeroPoints), [channels]));
     }
     request.graph.initializer = [...(request.graph.initializer ?? []), ...added];
-    const result: QuantizedWeight = { quantized: quantizedName, scale: scaleName, zeroPoint: zeroPointName, axis: request.axis, scales, dims };
+    const result: QuantizedWeight = {
+      quantized: quantizedName,
+      scale: scaleName,
+      zeroPoint: zeroPointName,
+      axis: request.axis,
+      scales,
+      dims,
+    };
     this.done.set(key, result);
     return result;
   }

@@ -26,7 +26,13 @@ export function latencyBoxChart(series: readonly BoxSeries[], title = 'Latency d
   const { x0, x1, y1 } = plotArea(f);
   const values = series.flatMap((s) => [s.min, s.max]);
   const scale = autoScale(values, [x0, x1]);
-  const parts = [svgOpen(f, title, `Box plot of per-request latency for ${series.length} configurations; ${scale.log ? 'logarithmic' : 'linear'} time axis.`)];
+  const parts = [
+    svgOpen(
+      f,
+      title,
+      `Box plot of per-request latency for ${series.length} configurations; ${scale.log ? 'logarithmic' : 'linear'} time axis.`,
+    ),
+  ];
   parts.push(xAxis(f, scale, formatMs, `per-request latency${scale.log ? ' (log scale)' : ''}`));
   series.forEach((s, i) => {
     const cy = y1 + 8 + i * rowHeight + rowHeight / 2;
@@ -36,8 +42,13 @@ export function latencyBoxChart(series: readonly BoxSeries[], title = 'Latency d
     parts.push(`<line x1="${n(scale(s.min))}" y1="${n(cy - 4)}" x2="${n(scale(s.min))}" y2="${n(cy + 4)}" stroke="${c}" />`);
     parts.push(`<line x1="${n(scale(s.p99))}" y1="${n(cy - 4)}" x2="${n(scale(s.p99))}" y2="${n(cy + 4)}" stroke="${c}" />`);
     const bx = scale(s.q1);
-    parts.push(`<rect class="box" x="${n(bx)}" y="${n(cy - 6)}" width="${n(Math.max(1, scale(s.q3) - bx))}" height="12" fill="${c}" fill-opacity="0.25" stroke="${c}" />`);
-    parts.push(`<line x1="${n(scale(s.median))}" y1="${n(cy - 6)}" x2="${n(scale(s.median))}" y2="${n(cy + 6)}" stroke="${c}" stroke-width="2" />`);
+    parts.push(
+      `<rect class="box" x="${n(bx)}" y="${n(cy - 6)}" width="${n(Math.max(1, scale(s.q3) - bx))}" height="12" fill="${c}" ` +
+        `fill-opacity="0.25" stroke="${c}" />`,
+    );
+    parts.push(
+      `<line x1="${n(scale(s.median))}" y1="${n(cy - 6)}" x2="${n(scale(s.median))}" y2="${n(cy + 6)}" stroke="${c}" stroke-width="2" />`,
+    );
     parts.push(`<circle cx="${n(scale(s.max))}" cy="${n(cy)}" r="2" fill="${c}" />`);
   });
   parts.push('</svg>');
@@ -85,7 +96,10 @@ export function lineChart(series: readonly CurveSeries[], options: LineChartOpti
   const entries: { label: string; color: string; dashed?: boolean }[] = series.map((s, i) => ({ label: s.label, color: color(i) }));
   if (options.hLine) {
     const y = yScale(options.hLine.y);
-    parts.push(`<line class="target" x1="${n(x0)}" y1="${n(y)}" x2="${n(x1)}" y2="${n(y)}" stroke="#B00020" stroke-width="1.5" stroke-dasharray="5 4" />`);
+    parts.push(
+      `<line class="target" x1="${n(x0)}" y1="${n(y)}" x2="${n(x1)}" y2="${n(y)}" stroke="#B00020" stroke-width="1.5" ` +
+        `stroke-dasharray="5 4" />`,
+    );
     entries.push({ label: options.hLine.label, color: '#B00020', dashed: true });
   }
   parts.push(legend(f, entries, f.height - f.bottom + 44));
@@ -108,7 +122,10 @@ export function histogramChart(h: Histogram, title: string): string {
     const a = xScale(h.edges[i] ?? lo);
     const b = xScale(h.edges[i + 1] ?? hi);
     const top = yScale(count);
-    parts.push(`<rect class="bar" x="${n(a)}" y="${n(top)}" width="${n(Math.max(0.5, b - a - 0.5))}" height="${n(y0 - top)}" fill="${color(0)}" fill-opacity="0.7" />`);
+    parts.push(
+      `<rect class="bar" x="${n(a)}" y="${n(top)}" width="${n(Math.max(0.5, b - a - 0.5))}" height="${n(y0 - top)}" ` +
+        `fill="${color(0)}" fill-opacity="0.7" />`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');
@@ -129,8 +146,16 @@ export function variantChart(points: readonly VariantPoint[], qualityLabel: stri
   const withQuality = points.filter((p) => p.quality !== null);
   if (qualityLabel && withQuality.length >= 2) {
     return lineChart(
-      points.filter((p) => p.quality !== null).map((p) => ({ label: p.label, points: [{ x: p.quality as number, y: p.medianMs, tag: p.label }] })),
-      { title: 'Speed against quality per variant', xLabel: qualityLabel, yLabel: 'median latency', formatX: (v) => String(Number(v.toPrecision(3))), formatY: formatMs },
+      points
+        .filter((p) => p.quality !== null)
+        .map((p) => ({ label: p.label, points: [{ x: p.quality as number, y: p.medianMs, tag: p.label }] })),
+      {
+        title: 'Speed against quality per variant',
+        xLabel: qualityLabel,
+        yLabel: 'median latency',
+        formatX: (v) => String(Number(v.toPrecision(3))),
+        formatY: formatMs,
+      },
     );
   }
   const f: Frame = { width: 680, height: 40 + 22 * points.length, left: 120, right: 60, top: 8, bottom: 30 };
@@ -141,7 +166,10 @@ export function variantChart(points: readonly VariantPoint[], qualityLabel: stri
   points.forEach((p, i) => {
     const y = y1 + 4 + i * 22;
     parts.push(`<text x="${n(x0 - 6)}" y="${n(y + 12)}" text-anchor="end">${esc(p.label)}</text>`);
-    parts.push(`<rect class="bar" x="${n(x0)}" y="${n(y + 3)}" width="${n(Math.max(1, scale(p.medianMs) - x0))}" height="14" fill="${color(i)}" fill-opacity="0.7" />`);
+    parts.push(
+      `<rect class="bar" x="${n(x0)}" y="${n(y + 3)}" width="${n(Math.max(1, scale(p.medianMs) - x0))}" height="14" ` +
+        `fill="${color(i)}" fill-opacity="0.7" />`,
+    );
     parts.push(`<text x="${n(scale(p.medianMs) + 4)}" y="${n(y + 14)}">${esc(formatMs(p.medianMs))}</text>`);
   });
   parts.push('</svg>');

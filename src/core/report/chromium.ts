@@ -69,14 +69,19 @@ export function findChromium(options: FindChromiumOptions = {}): string {
   if (chosen) {
     if (isExecutableFile(chosen)) return chosen;
     const source = options.explicit ? 'The Chromium path given' : `${CHROMIUM_ENV}`;
-    throw new InferscopeError('CHROMIUM_NOT_FOUND', `${source} (${chosen}) is not an executable file. Point it at Chrome, Chromium or Edge.`, { detail: chosen });
+    throw new InferscopeError(
+      'CHROMIUM_NOT_FOUND',
+      `${source} (${chosen}) is not an executable file. Point it at Chrome, Chromium or Edge.`,
+      { detail: chosen },
+    );
   }
   const candidates = options.candidates ?? chromiumCandidates(env);
   const found = candidates.find(isExecutableFile);
   if (found) return found;
   throw new InferscopeError(
     'CHROMIUM_NOT_FOUND',
-    `No Chrome, Chromium or Edge found to print the PDF with. Install one, or pass --chromium PATH (or set ${CHROMIUM_ENV}); a report ending in .html needs no browser.`,
+    `No Chrome, Chromium or Edge found to print the PDF with. Install one, or pass --chromium PATH (or set ${CHROMIUM_ENV}); a ` +
+      `report ending in .html needs no browser.`,
     { detail: candidates.join(path.delimiter) },
   );
 }

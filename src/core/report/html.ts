@@ -72,7 +72,8 @@ export function renderReportHtml(input: ReportInput): string {
   const title = reportTitle(input);
   const runsLine = input.runs.map((r, i) => `${ctx.labels[i] ?? r.id} (run ${r.id})`).join('; ');
   const body = [
-    `<header><h1>${esc(title)}</h1><p class="meta">Generated ${esc(generated.toISOString().replace('T', ' ').slice(0, 16))} UTC${input.appVersion ? ` by Inferscope ${esc(input.appVersion)}` : ''} · ${esc(runsLine)}</p></header>`,
+    `<header><h1>${esc(title)}</h1><p class="meta">Generated ${esc(generated.toISOString().replace('T', ' ').slice(0, 16))} ` +
+      `UTC${input.appVersion ? ` by Inferscope ${esc(input.appVersion)}` : ''} · ${esc(runsLine)}</p></header>`,
     verdictSection(ctx),
     requirementSection(ctx),
     environmentSection(ctx),
@@ -107,7 +108,10 @@ function reportCss(paper: Paper): string {
 @page { size: ${PAPER_CSS_SIZE[paper]}; margin: 16mm 14mm 18mm 14mm; }
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
-body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; font-size: 9.5pt; line-height: 1.4; color: #1b1b1b; margin: 0 auto; max-width: 190mm; }
+body {
+  font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif;
+  font-size: 9.5pt; line-height: 1.4; color: #1b1b1b; margin: 0 auto; max-width: 190mm;
+}
 header h1 { font-size: 17pt; margin: 0 0 2pt; }
 .meta, .note { color: #555; font-size: 8.5pt; }
 h2 { font-size: 12.5pt; margin: 16pt 0 6pt; border-bottom: 1px solid #ccc; padding-bottom: 2pt; break-after: avoid; }
@@ -122,7 +126,9 @@ li { margin: 1.5pt 0; }
 .status-gpu-needed, .status-gpu-worth-it { border-color: #0969da; }
 .status-nothing-meets { border-color: #b00020; }
 .status-insufficient-data { border-color: #9a6700; }
-.badge { display: inline-block; font-size: 8.5pt; font-weight: 600; padding: 1pt 6pt; border-radius: 8pt; background: #eee; vertical-align: middle; }
+.badge {
+  display: inline-block; font-size: 8.5pt; font-weight: 600; padding: 1pt 6pt; border-radius: 8pt; background: #eee; vertical-align: middle;
+}
 .badge.small { font-size: 7pt; padding: 0 4pt; }
 .status-cpu-suffices .badge { background: #dafbe1; }
 .status-gpu-needed .badge, .status-gpu-worth-it .badge { background: #ddf4ff; }

@@ -36,16 +36,24 @@ export async function htmlToPdf(html: string, options: PdfOptions): Promise<Uint
   try {
     playwright = await import('playwright-core');
   } catch (error) {
-    throw new InferscopeError('NOT_SUPPORTED', 'Printing a PDF needs the playwright-core package, which is not installed; write the report as .html instead.', { cause: error });
+    throw new InferscopeError(
+      'NOT_SUPPORTED',
+      'Printing a PDF needs the playwright-core package, which is not installed; write the report as .html instead.',
+      { cause: error },
+    );
   }
   let browser: Browser;
   try {
     browser = await playwright.chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_PRINT_ARGS], timeout });
   } catch (error) {
-    throw new InferscopeError('CHROMIUM_NOT_FOUND', `${executablePath} did not start as a headless browser: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
-      detail: executablePath,
-      cause: error,
-    });
+    throw new InferscopeError(
+      'CHROMIUM_NOT_FOUND',
+      `${executablePath} did not start as a headless browser: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      {
+        detail: executablePath,
+        cause: error,
+      },
+    );
   }
   try {
     const page = await browser.newPage();

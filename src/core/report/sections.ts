@@ -49,11 +49,14 @@ export interface SectionContext {
 
 type Cell = string | { html: string; className?: string };
 
+function cellHtml(c: Cell): string {
+  if (typeof c === 'string') return `<td>${esc(c)}</td>`;
+  return `<td${c.className ? ` class="${c.className}"` : ''}>${c.html}</td>`;
+}
+
 function table(headers: readonly string[], rows: readonly (readonly Cell[])[], className = ''): string {
   const head = headers.map((h) => `<th>${esc(h)}</th>`).join('');
-  const body = rows
-    .map((r) => `<tr>${r.map((c) => (typeof c === 'string' ? `<td>${esc(c)}</td>` : `<td${c.className ? ` class="${c.className}"` : ''}>${c.html}</td>`)).join('')}</tr>`)
-    .join('');
+  const body = rows.map((r) => `<tr>${r.map(cellHtml).join('')}</tr>`).join('');
   return `<table class="${className}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -85,10 +88,17 @@ function runKey(ctx: SectionContext): string {
 export function verdictSection(ctx: SectionContext): string {
   const v = ctx.verdict;
   if (!v) {
-    const done = ctx.runs.flatMap((run, i) => run.configs.filter((c) => c.status === 'done' && c.latencyMs).map((c) => ({ c, label: configLabel(ctx, i, c.id) })));
+    const done = ctx.runs.flatMap((run, i) =>
+      run.configs.filter((c) => c.status === 'done' && c.latencyMs).map((c) => ({ c, label: configLabel(ctx, i, c.id) })),
+    );
     const best = done.sort((a, b) => (a.c.latencyMs?.median ?? Infinity) - (b.c.latencyMs?.median ?? Infinity))[0];
-    return `<section class="verdict none"><h2>Verdict</h2><p class="summary">No requirement was given, so there is no verdict: pass a latency target and a throughput (--latency p95=50ms --throughput 200) to learn whether a GPU is needed.${
-      best ? ` The fastest configuration measured is ${esc(best.label)} with a median of ${esc(formatMs(best.c.latencyMs?.median ?? NaN))}.` : ''
+    const none =
+      'No requirement was given, so there is no verdict: pass a latency target and a throughput ' +
+      '(--latency p95=50ms --throughput 200) to learn whether a GPU is needed.';
+    return `<section class="verdict none"><h2>Verdict</h2><p class="summary">${none}${
+      best
+        ? ` The fastest configuration measured is ${esc(best.label)} with a median of ${esc(formatMs(best.c.latencyMs?.median ?? NaN))}.`
+        : ''
     }</p></section>`;
   }
   const parts = [`<section class="verdict status-${v.status}"><h2>Verdict <span class="badge">${esc(STATUS_TEXT[v.status])}</span></h2>`];
@@ -116,7 +126,10 @@ export function requirementSection(ctx: SectionContext): string {
     ...Object.entries(r.prices.gpuByName).map(([k, p]): [string, string] => [`${k} GPU machine`, `${formatUsd(p)} per hour`]),
     ['Electricity', `${formatUsd(r.prices.electricityPerKwh)} per kWh${r.prices.assumed.includes('electricity') ? ' (assumed)' : ''}`],
   ];
-  return `<section><h2>Requirement and assumptions</h2>${pairs(entries)}<h3>Assumptions</h3><ul>${v.assumptions.map((a) => `<li>${esc(a)}</li>`).join('')}</ul></section>`;
+  return (
+    `<section><h2>Requirement and ` +
+    `assumptions</h2>${pairs(entries)}<h3>Assumptions</h3><ul>${v.assumptions.map((a) => `<li>${esc(a)}</li>`).join('')}</ul></section>`
+  );
 }
 
 export function environmentSection(ctx: SectionContext): string {
@@ -128,20 +141,59 @@ export function environmentSection(ctx: SectionContext): string {
     parts.push(
       pairs([
         ['Machine', machineLabel(run)],
-        ['CPU', `${hw.cpu.brand}: ${hw.cpu.physicalCores} physical / ${hw.cpu.logicalCores} logical cores${hw.cpu.maxGhz ? `, up to ${hw.cpu.maxGhz} GHz` : ''}, ${hw.cpu.arch}`],
-        ['Inference instructions', hw.cpu.inferenceFlags.filter((f) => f.present).map((f) => f.name).join(', ') || 'none of note'],
-        ['Peak FP32 (estimate)', hw.cpu.peakGflopsFp32 === null ? 'unknown' : `${formatSignificant(hw.cpu.peakGflopsFp32)} GFLOP/s — ${hw.cpu.peakGflopsFormula}`],
+        [
+          'CPU',
+          `${hw.cpu.brand}: ${hw.cpu.physicalCores} physical / ${hw.cpu.logicalCores} logical ` +
+            `cores${hw.cpu.maxGhz ? `, up to ${hw.cpu.maxGhz} GHz` : ''}, ${hw.cpu.arch}`,
+        ],
+        [
+          'Inference instructions',
+          hw.cpu.inferenceFlags
+            .filter((f) => f.present)
+            .map((f) => f.name)
+            .join(', ') || 'none of note',
+        ],
+        [
+          'Peak FP32 (estimate)',
+          hw.cpu.peakGflopsFp32 === null ? 'unknown' : `${formatSignificant(hw.cpu.peakGflopsFp32)} GFLOP/s — ${hw.cpu.peakGflopsFormula}`,
+        ],
         ['Memory', `${formatBytes(hw.memory.totalBytes)} total, ${formatBytes(hw.memory.availableBytes)} available`],
         ['OS', `${hw.os.distro} ${hw.os.release} (${hw.os.platform} ${hw.os.arch}, kernel ${hw.os.kernel}), host ${hw.os.hostname}`],
-        ['GPUs', hw.gpus.length ? hw.gpus.map((g) => `${g.name}${g.vramBytes ? ` (${formatBytes(g.vramBytes)})` : ''}${g.driver ? `, driver ${g.driver}` : ''}${g.cudaVersion ? `, CUDA ${g.cudaVersion}` : ''}`).join('; ') : 'none detected'],
-        ['Software', `Inferscope ${env.app.version} (${env.host}), Node ${env.versions.node}, onnxruntime ${env.versions.onnxruntime}${env.versions.electron ? `, Electron ${env.versions.electron}` : ''}${env.versions.chromium ? `, Chromium ${env.versions.chromium}` : ''}`],
-        ['Run', `${run.id}, ${run.createdAt}${run.finishedAt ? ` – ${run.finishedAt}` : ''}, ${run.status}${run.importedFrom ? `, imported from ${run.importedFrom}` : ''}`],
+        [
+          'GPUs',
+          hw.gpus.length
+            ? hw.gpus
+                .map(
+                  (g) =>
+                    `${g.name}${g.vramBytes ? ` (${formatBytes(g.vramBytes)})` : ''}${
+                      g.driver ? `, driver ` + `${g.driver}` : ''
+                    }${g.cudaVersion ? `, CUDA ${g.cudaVersion}` : ''}`,
+                )
+                .join('; ')
+            : 'none detected',
+        ],
+        [
+          'Software',
+          `Inferscope ${env.app.version} (${env.host}), Node ${env.versions.node}, onnxruntime ` +
+            `${env.versions.onnxruntime}${
+              env.versions.electron ? `, Electron ` + `${env.versions.electron}` : ''
+            }${env.versions.chromium ? `, Chromium ${env.versions.chromium}` : ''}`,
+        ],
+        [
+          'Run',
+          `${run.id}, ${run.createdAt}${run.finishedAt ? ` – ${run.finishedAt}` : ''}, ` +
+            `${run.status}${run.importedFrom ? `, imported from ${run.importedFrom}` : ''}`,
+        ],
       ]),
     );
     parts.push(
       table(
         ['Execution provider', 'Status', 'Detail'],
-        hw.providers.map((p) => [p.displayName, p.status + (p.software ? ' (software adapter: not a GPU)' : ''), p.detail + (p.installHint ? ` — install: ${p.installHint}` : '')]),
+        hw.providers.map((p) => [
+          p.displayName,
+          p.status + (p.software ? ' (software adapter: not a GPU)' : ''),
+          p.detail + (p.installHint ? ` — install: ${p.installHint}` : ''),
+        ]),
         'compact',
       ),
     );
@@ -158,7 +210,8 @@ export function modelSection(ctx: SectionContext): string {
     const key = m.sha256;
     if (seen.has(key)) continue;
     seen.add(key);
-    const tensor = (t: { name: string; type: string; shape: (string | number)[] | null }): string => `${t.name} ${t.type}[${t.shape === null ? '?' : t.shape.join(', ')}]`;
+    const tensor = (t: { name: string; type: string; shape: (string | number)[] | null }): string =>
+      `${t.name} ${t.type}[${t.shape === null ? '?' : t.shape.join(', ')}]`;
     parts.push(`<h3>${esc(m.name)}</h3>`);
     parts.push(
       pairs([
@@ -171,14 +224,25 @@ export function modelSection(ctx: SectionContext): string {
         ['Opsets', m.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')],
         ['Inputs', m.inputs.map(tensor).join('; ')],
         ['Outputs', m.outputs.map(tensor).join('; ')],
-        ['Dimensions used', Object.entries(m.dims).map(([k, v]) => `${k} = ${v}`).join(', ') || 'batch only'],
+        [
+          'Dimensions used',
+          Object.entries(m.dims)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join(', ') || 'batch only',
+        ],
       ]),
     );
     if (run.variants.some((v) => v.id !== ORIGINAL_VARIANT)) {
       parts.push(
         table(
           ['Variant', 'Mode', 'Precision', 'Size', 'Output quality against the original'],
-          run.variants.map((v) => [v.label, v.mode ?? 'as given', v.precision, formatBytes(v.sizeBytes), variantQualityText(run, v.id) ?? (v.id === ORIGINAL_VARIANT ? 'reference' : 'not measured')]),
+          run.variants.map((v) => [
+            v.label,
+            v.mode ?? 'as given',
+            v.precision,
+            formatBytes(v.sizeBytes),
+            variantQualityText(run, v.id) ?? (v.id === ORIGINAL_VARIANT ? 'reference' : 'not measured'),
+          ]),
           'compact',
         ),
       );
@@ -194,15 +258,25 @@ export function methodSection(ctx: SectionContext): string {
   ctx.runs.forEach((run, i) => {
     const p = run.plan;
     const text = JSON.stringify(run.method);
-    const planText = `Plan: providers ${p.eps.join(', ') || 'every ready provider'}; batch ${p.batches.join(', ')}; threads ${p.threads.map((t) => (t === 0 ? 'default' : String(t))).join(', ')}; concurrency ${p.concurrency.join(', ')}; at least ${p.minIterations} runs and ${formatMs(p.minTimeMs)}, at most ${formatMs(p.maxTimeMs)} per configuration; CI target ±${formatPercent(p.ciTargetRel)}; warm-up at most ${formatMs(p.warmupMaxMs)}; graph optimization ${p.graphOptimizationLevel}; inputs ${p.inputs.dir ? `from ${p.inputs.dir}` : `random, seed ${p.inputs.seed}`}.`;
+    const planText =
+      `Plan: providers ${p.eps.join(', ') || 'every ready provider'}; batch ${p.batches.join(', ')}; threads ` +
+      `${p.threads.map((t) => (t === 0 ? 'default' : String(t))).join(', ')}; concurrency ${p.concurrency.join(', ')}; at least ` +
+      `${p.minIterations} runs and ${formatMs(p.minTimeMs)}, at most ${formatMs(p.maxTimeMs)} per configuration; CI target ` +
+      `±${formatPercent(p.ciTargetRel)}; warm-up at most ${formatMs(p.warmupMaxMs)}; graph optimization ` +
+      `${p.graphOptimizationLevel}; inputs ${p.inputs.dir ? `from ${p.inputs.dir}` : `random, seed ${p.inputs.seed}`}.`;
     if (seen.has(text + planText)) return;
     seen.add(text + planText);
     if (ctx.runs.length > 1) parts.push(`<h3>${esc(ctx.labels[i] ?? run.id)}</h3>`);
     parts.push(
-      `<ul class="method"><li><b>Warm-up.</b> ${esc(run.method.warmup)}</li><li><b>Stopping.</b> ${esc(run.method.stopping)}</li><li><b>Statistics.</b> ${esc(run.method.statistics)}</li><li><b>Concurrency.</b> ${esc(run.method.concurrency)}</li><li>${esc(planText)}</li></ul>`,
+      `<ul class="method"><li><b>Warm-up.</b> ${esc(run.method.warmup)}</li><li><b>Stopping.</b> ` +
+        `${esc(run.method.stopping)}</li><li><b>Statistics.</b> ${esc(run.method.statistics)}</li><li><b>Concurrency.</b> ` +
+        `${esc(run.method.concurrency)}</li><li>${esc(planText)}</li></ul>`,
     );
   });
-  parts.push(`<p class="note">Percentiles: ${esc(PERCENTILE_METHOD)}. Comparisons claim a difference only when the 95 % bootstrap CI of the ratio of medians excludes 1.</p>`);
+  parts.push(
+    `<p class="note">Percentiles: ${esc(PERCENTILE_METHOD)}. Comparisons claim a difference only when the 95 % bootstrap CI of ` +
+      `the ratio of medians excludes 1.</p>`,
+  );
   parts.push('</section>');
   return parts.join('');
 }
@@ -239,9 +313,29 @@ export function resultsSection(ctx: SectionContext): string {
     }
   });
   const target = ctx.verdict?.requirement.latency;
-  return `<section><h2>Results per configuration</h2><p class="note">Configuration ids read provider/batch/threads/concurrency (threads 0 = onnxruntime's default).${
-    target ? ` "Meets" compares the ${target.percentile} of each level (plus any batch wait) with ${esc(formatTarget(target))}: meets even at the top of its 95 % CI, borderline where the CI straddles the target.` : ''
-  }</p>${table(['Configuration', 'Status', 'Median (95 % CI)', 'p90', 'p95', 'p99', 'items/s', 'Session create', 'First run', 'Peak RSS', target ? `${target.percentile} vs target` : 'Target'], rows, 'results')}</section>`;
+  const ids = "Configuration ids read provider/batch/threads/concurrency (threads 0 = onnxruntime's default).";
+  return `<section><h2>Results per configuration</h2><p class="note">${ids}${
+    target
+      ? ` "Meets" compares the ${target.percentile} of each level (plus any batch wait) with ${esc(formatTarget(target))}: ` +
+        `meets even at the top of its 95 % CI, borderline where the CI straddles the target.`
+      : ''
+  }</p>${table(
+    [
+      'Configuration',
+      'Status',
+      'Median (95 % ' + 'CI)',
+      'p90',
+      'p95',
+      'p99',
+      'items/s',
+      'Session create',
+      'First run',
+      'Peak RSS',
+      target ? `${target.percentile} vs ` + `target` : 'Target',
+    ],
+    rows,
+    'results',
+  )}</section>`;
 }
 
 export function setupsSection(ctx: SectionContext): string {
@@ -252,10 +346,15 @@ export function setupsSection(ctx: SectionContext): string {
     const capacity =
       cap.maxThroughputRps === null
         ? 'none'
-        : `${formatRps(cap.maxThroughputRps)}${cap.basis === 'interpolated' ? ' (interpolated)' : ''}${v.requirement.latency && (cap.lowRps !== cap.maxThroughputRps || cap.highRps !== cap.maxThroughputRps) ? ` [${cap.lowRps === null ? 'none' : formatCount(cap.lowRps)}–${cap.highRps === null ? 'none' : formatCount(cap.highRps)}]` : ''}`;
+        : formatRps(cap.maxThroughputRps) +
+          (cap.basis === 'interpolated' ? ' (interpolated)' : '') +
+          (v.requirement.latency ? capacityBracket(cap) : '');
     return [
       { html: `${esc(r.label)}${r.id === v.cheapest ? ' <span class="badge small">cheapest</span>' : ''}` },
-      { html: esc(r.meetsRequirement ? r.targetStatus : r.targetStatus === 'borderline' ? 'borderline (misses)' : 'fails'), className: `st-${r.meetsRequirement ? r.targetStatus : 'fails'}` },
+      {
+        html: esc(r.meetsRequirement ? r.targetStatus : r.targetStatus === 'borderline' ? 'borderline (misses)' : 'fails'),
+        className: `st-${r.meetsRequirement ? r.targetStatus : 'fails'}`,
+      },
       capacity,
       r.instances === null ? '—' : String(r.instances),
       `${formatUsd(r.pricePerHour)}/h`,
@@ -266,7 +365,10 @@ export function setupsSection(ctx: SectionContext): string {
     ];
   });
   const issues = v.rows.flatMap((r) => [...r.issues, ...r.capacity.notes].map((i) => `${r.label}: ${i}`));
-  return `<section><h2>Setups against the requirement</h2><p class="note">A setup is a provider, batch and thread count across its measured concurrency levels. Capacity is the most requests per second one instance sustains within the target; brackets give it with the percentile at either end of its 95 % CI.</p>${table(
+  const note =
+    'A setup is a provider, batch and thread count across its measured concurrency levels. Capacity is the most requests per ' +
+    'second one instance sustains within the target; brackets give it with the percentile at either end of its 95 % CI.';
+  return `<section><h2>Setups against the requirement</h2><p class="note">${note}</p>${table(
     ['Setup', 'Requirement', 'Capacity', 'Instances', 'Price', 'Cost per million', 'Fully loaded', 'Energy / inference', 'Reliable'],
     rows,
     'setups',
@@ -303,9 +405,14 @@ function boxSeries(label: string, c: ConfigResult): BoxSeries | null {
 
 export function chartsSection(ctx: SectionContext): string {
   const parts = ['<section class="charts"><h2>Charts</h2>'];
-  const boxes = ctx.runs.flatMap((run, i) => run.configs.map((c) => boxSeries(chartConfigLabel(ctx, i, c.id), c))).filter((b): b is BoxSeries => b !== null);
+  const boxes = ctx.runs
+    .flatMap((run, i) => run.configs.map((c) => boxSeries(chartConfigLabel(ctx, i, c.id), c)))
+    .filter((b): b is BoxSeries => b !== null);
   if (boxes.length) {
-    parts.push(`<figure>${latencyBoxChart(boxes)}<figcaption>Latency distribution of every configuration, per request. Box: quartiles; bar: median; whiskers: min to p99; dot: max.${esc(runKey(ctx))}</figcaption></figure>`);
+    parts.push(
+      `<figure>${latencyBoxChart(boxes)}<figcaption>Latency distribution of every configuration, per request. Box: quartiles; ` +
+        `bar: median; whiskers: min to p99; dot: max.${esc(runKey(ctx))}</figcaption></figure>`,
+    );
   }
 
   const percentile = ctx.verdict?.requirement.latency?.percentile ?? 'p95';
@@ -316,7 +423,10 @@ export function chartsSection(ctx: SectionContext): string {
       const runIndex = ctx.runs.findIndex((r) => r.id === row.runId);
       const setup = ctx.runs.length > 1 && row.label.startsWith(`${row.runLabel}: `) ? row.label.slice(row.runLabel.length + 2) : row.label;
       const label = ctx.runs.length > 1 ? `${ctx.chartLabels[runIndex] ?? row.runLabel} · ${setup}` : setup;
-      curves.push({ label, points: row.points.map((p) => ({ x: p.throughputRps, y: p.percentileMs + p.batchWaitMs, tag: `c${p.concurrency}` })) });
+      curves.push({
+        label,
+        points: row.points.map((p) => ({ x: p.throughputRps, y: p.percentileMs + p.batchWaitMs, tag: `c${p.concurrency}` })),
+      });
     }
   } else {
     ctx.runs.forEach((run, i) => {
@@ -342,8 +452,12 @@ export function chartsSection(ctx: SectionContext): string {
         formatX: (v) => formatCount(v),
         formatY: formatMs,
         ...(target ? { hLine: { y: target.ms, label: `target ${formatTarget(target)}` } } : {}),
-      })}<figcaption>Each point is a measured concurrency level (c1, c2, …)${ctx.verdict?.requirement.maxBatchDelayMs ? '; batch setups include the wait for a batch to fill' : ''}. ${
-        curves.every((c) => c.points.length < 2) ? 'Only one concurrency level was measured per setup, so there is no curve yet: measure --concurrency 1,2,4,8.' : ''
+      })}<figcaption>Each point is a measured concurrency level (c1, c2, …)${
+        ctx.verdict?.requirement.maxBatchDelayMs ? '; batch setups include the wait for a batch to fill' : ''
+      }. ${
+        curves.every((c) => c.points.length < 2)
+          ? 'Only one concurrency level was measured per setup, so there is no curve yet: measure --concurrency 1,2,4,8.'
+          : ''
       }${esc(runKey(ctx))}</figcaption></figure>`,
     );
   }
@@ -364,7 +478,16 @@ export function chartsSection(ctx: SectionContext): string {
   for (const s of batchSeries) s.points.sort((a, b) => a.x - b.x);
   if (batchSeries.length) {
     parts.push(
-      `<figure>${lineChart(batchSeries, { title: 'Batch scaling', xLabel: 'batch size', yLabel: 'items per second', formatX: (v) => formatSignificant(v), formatY: (v) => formatCount(v), logX: true })}<figcaption>Items per second against batch size: a flat line means batching buys nothing on this hardware.${esc(runKey(ctx))}</figcaption></figure>`,
+      `<figure>${lineChart(batchSeries, {
+        title: 'Batch scaling',
+        xLabel: 'batch size',
+        yLabel: 'items per ' + 'second',
+        formatX: (v) => formatSignificant(v),
+        formatY: (v) => formatCount(v),
+        logX: true,
+      })}<figcaption>Items per second against batch size: a flat line means batching buys nothing on this hardware.${esc(
+        runKey(ctx),
+      )}</figcaption></figure>`,
     );
   }
 
@@ -372,7 +495,9 @@ export function chartsSection(ctx: SectionContext): string {
   if (variants.points.length > 1) {
     parts.push(
       `<figure>${variantChart(variants.points, variants.metric)}<figcaption>Fastest median (batch 1, concurrency 1) per model variant${
-        variants.metric ? ` against ${esc(variants.metric)} (the model as given scores 1 by definition)` : '; output quality was not measured for these variants'
+        variants.metric
+          ? ` against ${esc(variants.metric)} (the model as given scores 1 by definition)`
+          : '; output quality was not measured for these variants'
       }.</figcaption></figure>`,
     );
   }
@@ -392,18 +517,42 @@ function variantPoints(ctx: SectionContext): { points: VariantPoint[]; metric: s
       if (c.status !== 'done' || !c.latencyMs || c.batch !== 1 || c.concurrency !== 1) continue;
       const label = `${ctx.runs.length > 1 ? `${ctx.chartLabels[i]} · ` : ''}${variantLabel(run, c.variant)}`;
       const known = fastest.get(label);
-      if (!known || c.latencyMs.median < known.medianMs) fastest.set(label, { label, medianMs: c.latencyMs.median, run, variant: c.variant });
+      if (!known || c.latencyMs.median < known.medianMs)
+        fastest.set(label, { label, medianMs: c.latencyMs.median, run, variant: c.variant });
     }
   });
   const entries = [...fastest.values()];
   const given = ctx.variantQuality;
-  if (given) return { points: entries.map((e) => ({ label: e.label, medianMs: e.medianMs, quality: given.byVariant[e.variant] ?? given.byVariant[e.label] ?? null })), metric: given.metric };
-  const qualityOf = (e: (typeof entries)[number]) => (e.variant === ORIGINAL_VARIANT ? null : e.run.variants.find((v) => v.id === e.variant)?.quality[0]);
+  if (given)
+    return {
+      points: entries.map((e) => ({
+        label: e.label,
+        medianMs: e.medianMs,
+        quality: given.byVariant[e.variant] ?? given.byVariant[e.label] ?? null,
+      })),
+      metric: given.metric,
+    };
+  const qualityOf = (e: (typeof entries)[number]) =>
+    e.variant === ORIGINAL_VARIANT ? null : e.run.variants.find((v) => v.id === e.variant)?.quality[0];
   const others = entries.filter((e) => e.variant !== ORIGINAL_VARIANT);
-  const metric: 'top1Agreement' | 'cosine' | null = others.length && others.every((e) => qualityOf(e)?.top1Agreement !== undefined) ? 'top1Agreement' : others.length && others.every((e) => qualityOf(e)) ? 'cosine' : null;
+  const metric: 'top1Agreement' | 'cosine' | null =
+    others.length && others.every((e) => qualityOf(e)?.top1Agreement !== undefined)
+      ? 'top1Agreement'
+      : others.length && others.every((e) => qualityOf(e))
+        ? 'cosine'
+        : null;
   return {
-    points: entries.map((e) => ({ label: e.label, medianMs: e.medianMs, quality: metric === null ? null : e.variant === ORIGINAL_VARIANT ? 1 : (qualityOf(e)?.[metric] ?? null) })),
-    metric: metric === 'top1Agreement' ? 'top-1 agreement with the original' : metric === 'cosine' ? 'cosine similarity to the original outputs' : null,
+    points: entries.map((e) => ({
+      label: e.label,
+      medianMs: e.medianMs,
+      quality: metric === null ? null : e.variant === ORIGINAL_VARIANT ? 1 : (qualityOf(e)?.[metric] ?? null),
+    })),
+    metric:
+      metric === 'top1Agreement'
+        ? 'top-1 agreement with the original'
+        : metric === 'cosine'
+          ? 'cosine similarity to the original outputs'
+          : null,
   };
 }
 
@@ -418,17 +567,33 @@ export function placementSection(ctx: SectionContext): string {
         if (c.placementError) fallbacks.push(`${label}: placement not profiled — ${c.placementError}`);
         continue;
       }
-      const shares = Object.entries(p.timeShareByEp).sort((a, b) => b[1] - a[1]).map(([ep, s]) => `${ep.replace('ExecutionProvider', '')} ${formatPercent(s, { digits: 0 })}`).join(', ');
-      const nodes = Object.entries(p.nodesByEp).map(([ep, k]) => `${ep.replace('ExecutionProvider', '')} ${k}`).join(', ');
-      const top = p.topOps.slice(0, 4).map((o) => `${o.op} ${formatPercent(o.timeShare, { digits: 0 })}`).join(', ');
+      const shares = Object.entries(p.timeShareByEp)
+        .sort((a, b) => b[1] - a[1])
+        .map(([ep, s]) => `${ep.replace('ExecutionProvider', '')} ${formatPercent(s, { digits: 0 })}`)
+        .join(', ');
+      const nodes = Object.entries(p.nodesByEp)
+        .map(([ep, k]) => `${ep.replace('ExecutionProvider', '')} ${k}`)
+        .join(', ');
+      const top = p.topOps
+        .slice(0, 4)
+        .map((o) => `${o.op} ${formatPercent(o.timeShare, { digits: 0 })}`)
+        .join(', ');
       rows.push([label, shares, nodes, String(p.fallbackNodes.length), top]);
       if (p.fallbackNodes.length && c.ep !== 'cpu') {
-        fallbacks.push(`${label}: ${p.fallbackNodes.length} node(s) ran elsewhere than ${p.requestedProvider}: ${p.fallbackNodes.slice(0, 12).map((f) => `${f.node} (${f.op} on ${f.provider.replace('ExecutionProvider', '')})`).join(', ')}${p.fallbackNodes.length > 12 ? ', …' : ''}`);
+        fallbacks.push(
+          `${label}: ${p.fallbackNodes.length} node(s) ran elsewhere than ${p.requestedProvider}: ${p.fallbackNodes
+            .slice(0, 12)
+            .map((f) => `${f.node} (${f.op} on ${f.provider.replace('ExecutionProvider', '')})`)
+            .join(', ')}${p.fallbackNodes.length > 12 ? ', …' : ''}`,
+        );
       }
     }
   });
-  if (!rows.length && !fallbacks.length) return '<section><h2>Operator placement</h2><p>No configuration was profiled (the run used --no-profile).</p></section>';
-  return `<section><h2>Operator placement and fallbacks</h2><p class="note">From a separate profiled pass; profiling distorts timing, so its times are never mixed into the measured samples.</p>${table(['Configuration', 'Time by provider', 'Nodes by provider', 'Fallback nodes', 'Top operators by time'], rows, 'compact')}${
+  if (!rows.length && !fallbacks.length)
+    return '<section><h2>Operator placement</h2><p>No configuration was profiled (the run used --no-profile).</p></section>';
+  const note = 'From a separate profiled pass; profiling distorts timing, so its times are never mixed into the measured samples.';
+  const headers = ['Configuration', 'Time by provider', 'Nodes by provider', 'Fallback nodes', 'Top operators by time'];
+  return `<section><h2>Operator placement and fallbacks</h2><p class="note">${note}</p>${table(headers, rows, 'compact')}${
     fallbacks.length ? `<ul class="issues">${fallbacks.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''
   }</section>`;
 }
@@ -439,7 +604,9 @@ export function comparisonSection(ctx: SectionContext): string {
   const resamples = comparisons.flatMap((c) => c.entries.map((e) => e.vsBaseline?.resamples ?? Infinity));
   const fewest = Math.min(...resamples);
   const parts = [
-    `<section><h2>Comparisons</h2><p class="note">Ratios of medians against the first entry, with 95 % bootstrap CIs (seeded, so the report is reproducible${Number.isFinite(fewest) ? `; ${fewest === Math.max(...resamples.filter(Number.isFinite)) ? fewest : `${fewest} to ${Math.max(...resamples.filter(Number.isFinite))}`} resamples` : ''}).</p>`,
+    `<section><h2>Comparisons</h2><p class="note">Ratios of medians against the first entry, with 95 % bootstrap CIs (seeded, ` +
+      `so the report is ` +
+      `reproducible${resampleCount(fewest, Math.max(...resamples.filter(Number.isFinite)))}).</p>`,
   ];
   for (const cmp of comparisons) {
     parts.push(`<h3>${esc(cmp.title)}</h3>`);
@@ -464,8 +631,14 @@ export function comparisonSection(ctx: SectionContext): string {
 }
 
 export function warningsSection(ctx: SectionContext): string {
-  const items = ctx.runs.flatMap((run, i) => run.warnings.map((w) => `${ctx.runs.length > 1 ? `${ctx.labels[i]} · ` : ''}${w.configId ? `${w.configId}: ` : ''}${w.message}`));
-  if (!items.length) return '<section><h2>Noise warnings</h2><p>None: no frequency-scaling, battery, background-load, throttling or stability problem was detected during the runs.</p></section>';
+  const items = ctx.runs.flatMap((run, i) =>
+    run.warnings.map((w) => `${ctx.runs.length > 1 ? `${ctx.labels[i]} · ` : ''}${w.configId ? `${w.configId}: ` : ''}${w.message}`),
+  );
+  if (!items.length)
+    return (
+      '<section><h2>Noise warnings</h2><p>None: no frequency-scaling, battery, background-load, throttling or stability ' +
+      'problem was detected during the runs.</p></section>'
+    );
   return `<section><h2>Noise warnings</h2><ul class="issues">${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul></section>`;
 }
 
@@ -480,17 +653,47 @@ export function appendixSection(ctx: SectionContext): string {
         ['samples', String(l.count)],
         ['min / max', `${formatMs(l.min)} / ${formatMs(l.max)}`],
         ['mean ± sd', `${formatMs(l.mean)} ± ${formatMs(l.stdev)} (cv ${formatPercent(l.cv)})`],
-        ['median (95 % CI)', `${formatMs(l.median)} (${formatMsRange(l.ciLow, l.ciHigh)}, ±${formatPercent(l.ciHalfWidthRel, { digits: 2 })}, ${l.ciMethod}, coverage ${formatPercent(l.ciCoverage)})`],
+        [
+          'median (95 % CI)',
+          `${formatMs(l.median)} (${formatMsRange(l.ciLow, l.ciHigh)}, ±${formatPercent(l.ciHalfWidthRel, { digits: 2 })}, ` +
+            `${l.ciMethod}, coverage ${formatPercent(l.ciCoverage)})`,
+        ],
         ['q1 / q3', `${formatMs(l.q1)} / ${formatMs(l.q3)}`],
         ['p90 / p95 / p99', `${formatMs(l.p90)} / ${formatMs(l.p95)} / ${formatMs(l.p99)}`],
         ['outliers (3·IQR)', `${l.outliersLow} low, ${l.outliersHigh} high`],
-        ['throughput', c.throughput ? `${formatCount(c.throughput.runsPerSec)} runs/s, ${formatCount(c.throughput.itemsPerSec)} items/s` : '—'],
-        ['warm-up', c.warmup ? `${c.warmup.iterations} runs in ${formatMs(c.warmup.ms)}, ${c.warmup.stable ? 'stable' : 'not stable'}` : '—'],
-        ['measurement', `${c.measureMs === null ? '—' : formatMs(c.measureMs)}, stopped: ${c.stopReason ?? '—'}${c.trendRatio !== null ? `, trend ×${formatSignificant(c.trendRatio)}` : ''}`],
-        ['load / session / first run', `${c.loadMs === null ? '—' : formatMs(c.loadMs)} / ${c.sessionCreateMs === null ? '—' : formatMs(c.sessionCreateMs)} / ${c.firstRunMs === null ? '—' : formatMs(c.firstRunMs)}`],
-        ['memory (RSS)', c.memory ? `${formatBytes(c.memory.rssBeforeCreateBytes)} before, ${formatBytes(c.memory.rssAfterCreateBytes)} after create, ${formatBytes(c.memory.rssPeakBytes)} peak` : '—'],
+        [
+          'throughput',
+          c.throughput ? `${formatCount(c.throughput.runsPerSec)} runs/s, ${formatCount(c.throughput.itemsPerSec)} items/s` : '—',
+        ],
+        [
+          'warm-up',
+          c.warmup ? `${c.warmup.iterations} runs in ${formatMs(c.warmup.ms)}, ${c.warmup.stable ? 'stable' : 'not stable'}` : '—',
+        ],
+        [
+          'measurement',
+          `${c.measureMs === null ? '—' : formatMs(c.measureMs)}, stopped: ` +
+            `${c.stopReason ?? '—'}${c.trendRatio !== null ? `, trend ×${formatSignificant(c.trendRatio)}` : ''}`,
+        ],
+        [
+          'load / session / first run',
+          `${c.loadMs === null ? '—' : formatMs(c.loadMs)} / ${c.sessionCreateMs === null ? '—' : formatMs(c.sessionCreateMs)} ` +
+            `/ ${c.firstRunMs === null ? '—' : formatMs(c.firstRunMs)}`,
+        ],
+        [
+          'memory (RSS)',
+          c.memory
+            ? `${formatBytes(c.memory.rssBeforeCreateBytes)} before, ${formatBytes(c.memory.rssAfterCreateBytes)} after create, ` +
+              `${formatBytes(c.memory.rssPeakBytes)} peak`
+            : '—',
+        ],
         ['CPU', c.cpu ? `${formatSignificant(c.cpu.avgCoresBusy)} cores busy on average` : '—'],
-        ['GPU', c.gpu ? `${c.gpu.utilizationPercent ?? '—'} % busy, ${c.gpu.memoryUsedBytes === null ? '—' : formatBytes(c.gpu.memoryUsedBytes)}, ${c.gpu.powerDrawWatts ?? '—'} W` : '—'],
+        [
+          'GPU',
+          c.gpu
+            ? `${c.gpu.utilizationPercent ?? '—'} % busy, ` +
+              `${c.gpu.memoryUsedBytes === null ? '—' : formatBytes(c.gpu.memoryUsedBytes)}, ${c.gpu.powerDrawWatts ?? '—'} W`
+            : '—',
+        ],
       ];
       // A few very slow runs would squeeze every other sample into one bar: draw up to the
       // outlier fence (Q3 + 3·IQR, the statistics' own definition) and say what was left out.
@@ -498,11 +701,29 @@ export function appendixSection(ctx: SectionContext): string {
       const shown = c.samples.filter((x) => x <= fence);
       const hidden = c.samples.length - shown.length;
       const chart = shown.length
-        ? `<figure>${histogramChart(histogram(shown), `Latency histogram of ${label}`)}${hidden ? `<figcaption>${hidden} outlier${hidden === 1 ? '' : 's'} above ${esc(formatMs(fence))} (Q3 + 3·IQR) not drawn.</figcaption>` : ''}</figure>`
+        ? `<figure>${histogramChart(histogram(shown), `Latency histogram of ` + `${label}`)}${
+            hidden
+              ? `<figcaption>${hidden} outlier${hidden === 1 ? '' : 's'} above ${esc(formatMs(fence))} (Q3 + ` +
+                `3·IQR) not drawn.</figcaption>`
+              : ''
+          }</figure>`
         : '';
       parts.push(`<div class="stat-block"><h3>${esc(label)}</h3><div class="stat-row">${chart}${pairs(stats)}</div></div>`);
     }
   });
   parts.push('</section>');
   return parts.join('');
+}
+
+/** " [low–high]" where the capacity differs at the ends of the percentile's CI, else nothing. */
+function capacityBracket(cap: { maxThroughputRps: number | null; lowRps: number | null; highRps: number | null }): string {
+  if (cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps) return '';
+  const end = (rps: number | null): string => (rps === null ? 'none' : formatCount(rps));
+  return ` [${end(cap.lowRps)}–${end(cap.highRps)}]`;
+}
+
+/** "; 2000 resamples" or "; 400 to 2000 resamples" (fewer where a side had few samples). */
+function resampleCount(fewest: number, most: number): string {
+  if (!Number.isFinite(fewest)) return '';
+  return `; ${fewest === most ? fewest : `${fewest} to ${most}`} resamples`;
 }

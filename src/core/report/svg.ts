@@ -105,7 +105,10 @@ export function plotArea(f: Frame): { x0: number; x1: number; y0: number; y1: nu
 }
 
 export function svgOpen(f: Frame, title: string, description: string): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${f.width} ${f.height}" width="${f.width}" height="${f.height}" role="img" aria-labelledby="t" font-size="10"><title>${esc(title)}</title><desc>${esc(description)}</desc>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${f.width} ${f.height}" width="${f.width}" ` +
+    `height="${f.height}" role="img" aria-labelledby="t" font-size="10"><title>${esc(title)}</title><desc>${esc(description)}</desc>`
+  );
 }
 
 export function xAxis(f: Frame, scale: Scale, format: (v: number) => string, label: string): string {
@@ -128,7 +131,9 @@ export function yAxis(f: Frame, scale: Scale, format: (v: number) => string, lab
     parts.push(`<line class="grid" x1="${n(x0)}" y1="${n(y)}" x2="${n(x1)}" y2="${n(y)}" />`);
     parts.push(`<text x="${n(x0 - 4)}" y="${n(y + 3)}" text-anchor="end">${esc(format(t))}</text>`);
   }
-  parts.push(`<text class="axis-label" transform="translate(11 ${n((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle">${esc(label)}</text>`);
+  parts.push(
+    `<text class="axis-label" transform="translate(11 ${n((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle">${esc(label)}</text>`,
+  );
   return parts.join('');
 }
 
@@ -153,13 +158,17 @@ function legendLayout(f: Pick<Frame, 'width' | 'left'>, labels: readonly string[
 
 /** The legend under the plot, from baseline `y`, 13 px per row. */
 export function legend(f: Frame, entries: readonly { label: string; color: string; dashed?: boolean }[], y: number): string {
-  const layout = legendLayout(f, entries.map((e) => e.label));
+  const layout = legendLayout(
+    f,
+    entries.map((e) => e.label),
+  );
   return entries
     .map((e, i) => {
       const { x, row } = layout[i] as { x: number; row: number };
       const ly = y + row * 13;
       return (
-        `<line x1="${n(x)}" y1="${n(ly - 3)}" x2="${n(x + 16)}" y2="${n(ly - 3)}" stroke="${e.color}" stroke-width="2"${e.dashed ? ' stroke-dasharray="4 3"' : ''} />` +
+        `<line x1="${n(x)}" y1="${n(ly - 3)}" x2="${n(x + 16)}" y2="${n(ly - 3)}" stroke="${e.color}" ` +
+        `stroke-width="2"${e.dashed ? ' stroke-dasharray="4 3"' : ''} />` +
         `<text x="${n(x + 20)}" y="${n(ly)}">${esc(e.label)}</text>`
       );
     })

@@ -17,10 +17,7 @@ export class RecentStore {
   }
 
   add(entry: Omit<RecentModel, 'openedAt'>): Promise<RecentModel[]> {
-    return this.update((models) => [
-      { ...entry, openedAt: new Date().toISOString() },
-      ...models.filter((m) => m.path !== entry.path),
-    ]);
+    return this.update((models) => [{ ...entry, openedAt: new Date().toISOString() }, ...models.filter((m) => m.path !== entry.path)]);
   }
 
   remove(path: string): Promise<RecentModel[]> {

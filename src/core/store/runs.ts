@@ -28,7 +28,7 @@ export function summarizeRun(doc: RunDocument): RunSummary {
     status: doc.status,
     model: doc.model.name,
     variant: doc.model.variant,
-    machine: `${doc.environment.hardware.cpu.brand}${doc.environment.hardware.gpus[0] ? ` + ${doc.environment.hardware.gpus[0].name}` : ''}`,
+    machine: [doc.environment.hardware.cpu.brand, ...doc.environment.hardware.gpus.slice(0, 1).map((gpu) => gpu.name)].join(' + '),
     configs: doc.configs.length,
     done: done.length,
     best,
@@ -109,7 +109,14 @@ export class RunStore {
   async import(text: string, source: string): Promise<RunDocument> {
     const doc = parseRunDocument(text, source);
     let id = doc.id;
-    if (!ID_PATTERN.test(id) || (await fs.stat(this.file(id)).then(() => true, () => false))) id = newRunId();
+    if (
+      !ID_PATTERN.test(id) ||
+      (await fs.stat(this.file(id)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      id = newRunId();
     const imported: RunDocument = { ...doc, id, importedFrom: source, status: doc.status === 'running' ? 'interrupted' : doc.status };
     await this.save(imported);
     return imported;
@@ -149,7 +156,8 @@ export function parseRunDocument(text: string, source: string): RunDocument {
     const issue = parsed.error.issues[0];
     throw new InferscopeError(
       'BAD_REQUEST',
-      `${source} is a run document Inferscope cannot read (schema version ${String(version)}): ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+      `${source} is a run document Inferscope cannot read (schema version ${String(version)}): ` +
+        `${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
     );
   }
   return parsed.data;

@@ -19,7 +19,10 @@ export function fileUnder(dir: string, name: string, what: string): string {
   const root = path.resolve(dir);
   const file = path.resolve(root, name);
   if (!isPlainFileName(name) || path.dirname(file) !== root) {
-    throw new InferscopeError('PATH_NOT_ALLOWED', `${what} has the file name "${name.slice(0, 80)}", which is not a plain file name in its folder.`);
+    throw new InferscopeError(
+      'PATH_NOT_ALLOWED',
+      `${what} has the file name "${name.slice(0, 80)}", which is not a plain file name in its folder.`,
+    );
   }
   return file;
 }

@@ -21,7 +21,10 @@ export const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
 const FOLDER = /^[0-9a-f]{12}$/;
 
 function sanitizeFileName(name: string): string {
-  const base = path.basename(name).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '');
+  const base = path
+    .basename(name)
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^\.+/, '');
   return base.slice(-120) || 'model.onnx';
 }
 

@@ -32,7 +32,6 @@ const RequestId = z.string().min(1);
 /** Any Uint8Array (z.instanceof would narrow the type to Uint8Array<ArrayBuffer> and refuse Buffer-backed views). */
 const BytesSchema = z.custom<Uint8Array>((value) => value instanceof Uint8Array, { message: 'expected a Uint8Array' });
 
-
 // ---- probe: can this execution provider run a tiny model here, and how long does it take?
 
 export const ProbeRequestSchema = z.object({

@@ -152,8 +152,7 @@ interface PendingRequest {
 }
 
 export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
-  private readonly options: Required<Omit<WorkerSupervisorOptions, 'env' | 'execArgv'>> &
-    Pick<WorkerSupervisorOptions, 'env' | 'execArgv'>;
+  private readonly options: Required<Omit<WorkerSupervisorOptions, 'env' | 'execArgv'>> & Pick<WorkerSupervisorOptions, 'env' | 'execArgv'>;
   private worker: LiveWorker | undefined;
   private readonly queue: PendingRequest[] = [];
   private inFlight: PendingRequest | undefined;
@@ -362,9 +361,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
 
   private async spawn(): Promise<LiveWorker> {
     const delay =
-      this.consecutiveFailures === 0
-        ? 0
-        : (RESTART_DELAYS_MS[Math.min(this.consecutiveFailures, RESTART_DELAYS_MS.length) - 1] ?? 0);
+      this.consecutiveFailures === 0 ? 0 : (RESTART_DELAYS_MS[Math.min(this.consecutiveFailures, RESTART_DELAYS_MS.length) - 1] ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (this.disposed) throw new InferscopeError('CANCELLED', 'The worker supervisor was disposed.');
     // Another caller may have spawned while we waited.
@@ -529,11 +526,9 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
       const pending = this.inFlight;
       this.inFlight = undefined;
       this.settle(pending, {
-        error: new InferscopeError(
-          'WORKER_CRASHED',
-          `The worker stopped while running "${pending.type}": ${describeExit(info)}.`,
-          { detail: [describeExit(info), stderrTail].filter(Boolean).join('\n') },
-        ),
+        error: new InferscopeError('WORKER_CRASHED', `The worker stopped while running "${pending.type}": ${describeExit(info)}.`, {
+          detail: [describeExit(info), stderrTail].filter(Boolean).join('\n'),
+        }),
       });
     }
     if (this.draining?.worker === worker) this.endDraining();

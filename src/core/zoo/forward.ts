@@ -23,9 +23,7 @@ export function forward(layers: readonly Layer[], input: Activation, weights: Ne
         const mid = relu(conv(value, current, shapes.conv1, weightsFor(weights, `${layer.name}.conv1`)));
         const midShape = convOutput(current, shapes.conv1).output;
         const main = conv(mid, midShape, shapes.conv2, weightsFor(weights, `${layer.name}.conv2`));
-        const skip = shapes.downsample
-          ? conv(value, current, shapes.downsample, weightsFor(weights, `${layer.name}.downsample`))
-          : value;
+        const skip = shapes.downsample ? conv(value, current, shapes.downsample, weightsFor(weights, `${layer.name}.downsample`)) : value;
         value = relu(main.map((v, i) => v + (skip[i] as number)));
         break;
       }

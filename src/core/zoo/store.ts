@@ -43,11 +43,10 @@ async function reuseOrGenerate(name: string, dir: string, file: string): Promise
   } catch (error) {
     if (error instanceof InferscopeError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InferscopeError(
-      code === 'ENOSPC' ? 'DISK_FULL' : 'IO_ERROR',
-      `Could not write the sample model "${name}" to ${dir}.`,
-      { detail: error instanceof Error ? error.message : String(error), cause: error },
-    );
+    throw new InferscopeError(code === 'ENOSPC' ? 'DISK_FULL' : 'IO_ERROR', `Could not write the sample model "${name}" to ${dir}.`, {
+      detail: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
   }
 }
 

@@ -99,7 +99,11 @@ export function sustainableThroughput(points: readonly CurvePoint[], options: Ca
   if (k === 0) return none;
   const at = (i: number): CurvePoint => frontier[i] as CurvePoint;
   const feasible = (i: number): boolean => meetsAtLoad(frontier, at(i).throughputRps, options);
-  const measured = (i: number): CapacityEstimate => ({ maxThroughputRps: at(i).throughputRps, basis: 'measured', concurrency: [at(i).concurrency, at(i).concurrency] });
+  const measured = (i: number): CapacityEstimate => ({
+    maxThroughputRps: at(i).throughputRps,
+    basis: 'measured',
+    concurrency: [at(i).concurrency, at(i).concurrency],
+  });
 
   if (feasible(k - 1)) return measured(k - 1);
   for (let i = k - 2; i >= 0; i--) {
@@ -173,16 +177,24 @@ export function capacityOf(points: readonly UncertainCurvePoint[], options: Capa
   if (singleLevel && sorted[0]) {
     notes.push(
       sorted[0].concurrency === 1
-        ? 'Only concurrency 1 was measured: this is the throughput of one request at a time; what the setup sustains under more load is unknown.'
+        ? 'Only concurrency 1 was measured: this is the throughput of one request at a time; what the setup sustains under more ' +
+            'load is unknown.'
         : `Only concurrency ${sorted[0].concurrency} was measured: what the setup sustains at other loads is unknown.`,
     );
   } else if (atHighestLevel && highest) {
-    notes.push(`The target is still met at the highest concurrency measured (${highest.concurrency}): the setup may sustain more; measure higher concurrency to know.`);
+    notes.push(
+      `The target is still met at the highest concurrency measured (${highest.concurrency}): the setup may sustain more; ` +
+        `measure higher concurrency to know.`,
+    );
   }
   for (const p of sorted) {
     if (!frontier.includes(p)) {
       const best = frontier.filter((f) => f.concurrency < p.concurrency).pop();
-      if (best) notes.push(`Concurrency ${p.concurrency} served no more than concurrency ${best.concurrency} (${round(p.throughputRps)} vs ${round(best.throughputRps)} req/s): the extra requests only queue.`);
+      if (best)
+        notes.push(
+          `Concurrency ${p.concurrency} served no more than concurrency ${best.concurrency} (${round(p.throughputRps)} vs ` +
+            `${round(best.throughputRps)} req/s): the extra requests only queue.`,
+        );
     }
   }
   return {

@@ -35,7 +35,13 @@ function resamplesFor(options: CompareOptions, a: number, b: number): number {
 }
 
 /** A statement about B against A from median(B) / median(A) and its CI. */
-export function describeRatio(comparison: { ratio: number; ciLow: number; ciHigh: number; verdict: string; tooFewSamples: boolean }): string {
+export function describeRatio(comparison: {
+  ratio: number;
+  ciLow: number;
+  ciHigh: number;
+  verdict: string;
+  tooFewSamples: boolean;
+}): string {
   const { ratio, ciLow, ciHigh } = comparison;
   if (comparison.tooFewSamples) return `too few samples to tell (fewer than ${COMPARE_MIN_SAMPLES}; ratio ${formatSignificant(ratio)})`;
   if (comparison.verdict === 'faster') {
@@ -44,17 +50,22 @@ export function describeRatio(comparison: { ratio: number; ciLow: number; ciHigh
   if (comparison.verdict === 'slower') {
     return `${formatRatio(ratio)} slower than the baseline (95 % CI ${formatSignificant(ciLow)}–${formatRatio(ciHigh)})`;
   }
-  return `no measurable difference (median ratio ${formatSignificant(ratio)}, 95 % CI ${formatSignificant(ciLow)}–${formatSignificant(ciHigh)} includes 1)`;
+  return (
+    `no measurable difference (median ratio ${formatSignificant(ratio)}, 95 % CI ` +
+    `${formatSignificant(ciLow)}–${formatSignificant(ciHigh)} includes 1)`
+  );
 }
 
 export function compareConfigurations(items: readonly CompareItem[], options: CompareOptions = {}): Comparison {
   const baselineItem = items[0];
-  if (!baselineItem) return { title: options.title ?? 'Comparison', baseline: '', machinesDiffer: false, entries: [], notes: ['Nothing to compare.'] };
+  if (!baselineItem)
+    return { title: options.title ?? 'Comparison', baseline: '', machinesDiffer: false, entries: [], notes: ['Nothing to compare.'] };
   const runs = [...new Set(items.map((i) => i.run))];
   const labels = runLabels(runs);
   const runLabel = new Map(runs.map((r, i) => [r, labels[i] ?? r.id]));
   const machinesDiffer = new Set(items.map((i) => machineIdentity(i.run))).size > 1;
-  const labelOf = (item: CompareItem): string => item.label ?? (runs.length > 1 ? `${runLabel.get(item.run)} ${item.config.id}` : item.config.id);
+  const labelOf = (item: CompareItem): string =>
+    item.label ?? (runs.length > 1 ? `${runLabel.get(item.run)} ${item.config.id}` : item.config.id);
   const notes: string[] = [];
   if (machinesDiffer) notes.push('Measured on different machines: the differences include the hardware, not only the configuration.');
 
@@ -78,8 +89,8 @@ export function compareConfigurations(items: readonly CompareItem[], options: Co
       });
       statement = describeRatio(vsBaseline);
     }
-    const throughput = c.status === 'done' ? c.throughput?.itemsPerSec ?? null : null;
-    const baseThroughput = base.status === 'done' ? base.throughput?.itemsPerSec ?? null : null;
+    const throughput = c.status === 'done' ? (c.throughput?.itemsPerSec ?? null) : null;
+    const baseThroughput = base.status === 'done' ? (base.throughput?.itemsPerSec ?? null) : null;
     return {
       label: labelOf(item),
       runId: item.run.id,
@@ -108,7 +119,9 @@ export function compareRuns(runs: readonly RunDocument[], options: CompareOption
   if (!first) return [];
   if (runs.length === 1) {
     const items = first.configs.map((config) => ({ run: first, config }));
-    return items.length > 1 ? [compareConfigurations(items, { ...options, title: `${first.model.name}: configurations against ${items[0]?.config.id}` })] : [];
+    return items.length > 1
+      ? [compareConfigurations(items, { ...options, title: `${first.model.name}: configurations against ${items[0]?.config.id}` })]
+      : [];
   }
   const ids = [...new Set(runs.flatMap((r) => r.configs.map((c) => c.id)))];
   const comparisons: Comparison[] = [];

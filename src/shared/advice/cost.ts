@@ -45,7 +45,11 @@ export function instancePrice(prices: ResolvedPrices, deviceClass: DeviceClass, 
     .filter(([key]) => name.includes(key.toLowerCase()))
     .sort((a, b) => b[0].length - a[0].length)[0];
   if (match) return { perHour: match[1], label: `${match[0]} GPU machine`, assumed: false };
-  return { perHour: prices.gpuPerHour, label: gpuName ? `GPU machine (${gpuName})` : 'GPU machine', assumed: prices.assumed.includes('gpu') };
+  return {
+    perHour: prices.gpuPerHour,
+    label: gpuName ? `GPU machine (${gpuName})` : 'GPU machine',
+    assumed: prices.assumed.includes('gpu'),
+  };
 }
 
 /** Whole instances for a load: ceil(target / capacity), with slack for a capacity that is exactly a divisor. */

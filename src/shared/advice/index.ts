@@ -1,5 +1,13 @@
 export { adviseDeployment } from './verdict';
-export { measuredSetups, noisyRuns, remeasurePlan, REMEASURE_FACTOR, REMEASURE_MAX_TIME_MS, REMEASURE_MIN_TIME_MS, REMEASURE_TIME_CAP_MS } from './remeasure';
+export {
+  measuredSetups,
+  noisyRuns,
+  remeasurePlan,
+  REMEASURE_FACTOR,
+  REMEASURE_MAX_TIME_MS,
+  REMEASURE_MIN_TIME_MS,
+  REMEASURE_TIME_CAP_MS,
+} from './remeasure';
 export { buildRow, capacityOptions, watchedPercentile, PERCENTILE_STABLE_REL, VERDICT_MAX_CI_HALF_WIDTH } from './rows';
 export {
   batchWaitMs,

@@ -31,7 +31,9 @@ export function noisyRuns(verdict: Pick<Verdict, 'rows'>): string[] {
 }
 
 /** What a run measured: the finished configurations, or all of them when none finished. */
-export function measuredSetups(doc: Pick<RunDocument, 'configs'>): Pick<BenchPlanInput, 'variants' | 'includeOriginal' | 'eps' | 'batches' | 'threads'> & { concurrency: number[] } {
+export function measuredSetups(
+  doc: Pick<RunDocument, 'configs'>,
+): Pick<BenchPlanInput, 'variants' | 'includeOriginal' | 'eps' | 'batches' | 'threads'> & { concurrency: number[] } {
   const done = doc.configs.filter((config) => config.status === 'done');
   const measured = done.length > 0 ? done : doc.configs;
   const unique = <T>(values: T[]) => [...new Set(values)];

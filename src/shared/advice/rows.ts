@@ -10,7 +10,17 @@ import { batchWaitMs, capacityOf, meetsAtLoad, throughputFrontier, type Capacity
 import { costPerMillion, electricityPerMillion, energyPerInferenceJ, instancePrice, instancesFor } from './cost';
 import { PERCENTILE_FRACTION, formatRps } from './format';
 import { percentileConfidenceInterval } from './percentile-ci';
-import { deviceClassOf, gpuNameFor, isMeasured, isSoftwareAdapter, machineLabel, setupLabel, variantLabel, variantQualityText, type Setup } from './setups';
+import {
+  deviceClassOf,
+  gpuNameFor,
+  isMeasured,
+  isSoftwareAdapter,
+  machineLabel,
+  setupLabel,
+  variantLabel,
+  variantQualityText,
+  type Setup,
+} from './setups';
 
 /** A verdict rests only on configurations whose median is known to within ±5 %. */
 export const VERDICT_MAX_CI_HALF_WIDTH = 0.05;
@@ -49,7 +59,10 @@ interface PercentileEstimate {
   fromSamples: boolean;
 }
 
-function percentileOf(config: ConfigResult & { latencyMs: NonNullable<ConfigResult['latencyMs']> }, percentile: LatencyPercentile): PercentileEstimate {
+function percentileOf(
+  config: ConfigResult & { latencyMs: NonNullable<ConfigResult['latencyMs']> },
+  percentile: LatencyPercentile,
+): PercentileEstimate {
   const stats = config.latencyMs;
   const p = PERCENTILE_FRACTION[percentile];
   if (config.samples.length > 0) {
@@ -96,9 +109,12 @@ function measuredPoints(setup: Setup, input: PointInputs): { points: CapacityPoi
     const wait = batchWaitMs(setup.batch, throughputRps);
     const status = pointStatus(estimate, wait, options);
     const meetsHere = eligible && (status === null || estimate.value + wait <= options.targetMs) && wait <= options.maxBatchDelayMs;
-    const cost = !meetsHere || throughputRps <= 0 ? null
-      : target === null ? costPerMillion(pricePerHour, 1, throughputRps)
-      : costPerMillion(pricePerHour, instancesFor(target, throughputRps), target);
+    const cost =
+      !meetsHere || throughputRps <= 0
+        ? null
+        : target === null
+          ? costPerMillion(pricePerHour, 1, throughputRps)
+          : costPerMillion(pricePerHour, instancesFor(target, throughputRps), target);
     points.push({
       configId: config.id,
       concurrency: config.concurrency,
@@ -117,9 +133,20 @@ function measuredPoints(setup: Setup, input: PointInputs): { points: CapacityPoi
       ciHalfWidthRel: config.latencyMs.ciHalfWidthRel,
       // The GPU's draw (nvidia-smi) for GPU setups; for CPU setups the CPU package's (RAPL) where readable.
       // nvidia-smi also reads while a CPU configuration runs: that idle GPU's draw is not the CPU setup's.
-      powerWatts: input.deviceClass === 'gpu' ? (config.gpu?.powerDrawWatts ?? null) : config.ep === 'cpu' ? (config.cpu?.packagePowerWatts ?? null) : null,
+      powerWatts:
+        input.deviceClass === 'gpu'
+          ? (config.gpu?.powerDrawWatts ?? null)
+          : config.ep === 'cpu'
+            ? (config.cpu?.packagePowerWatts ?? null)
+            : null,
     });
-    curve.push({ concurrency: config.concurrency, throughputRps, latencyMs: estimate.value, latencyCiLowMs: estimate.low, latencyCiHighMs: estimate.high });
+    curve.push({
+      concurrency: config.concurrency,
+      throughputRps,
+      latencyMs: estimate.value,
+      latencyCiLowMs: estimate.low,
+      latencyCiHighMs: estimate.high,
+    });
   }
   return { points, curve };
 }
@@ -140,13 +167,22 @@ function servingEstimates(curve: CurvePointWithCi[], options: CapacityOptions, t
   const optimistic = serves(capacity.highRps, throughputFrontier(curve.map((p) => ({ ...p, latencyMs: p.latencyCiLowMs ?? 0 }))));
   const meetsRequirement = estimate?.ok === true;
   const targetStatus: TargetStatus = meetsRequirement
-    ? pessimistic?.ok === true && pessimistic.instances === estimate?.instances ? 'meets' : 'borderline'
-    : optimistic?.ok === true ? 'borderline' : 'fails';
+    ? pessimistic?.ok === true && pessimistic.instances === estimate?.instances
+      ? 'meets'
+      : 'borderline'
+    : optimistic?.ok === true
+      ? 'borderline'
+      : 'fails';
   return { capacity, estimate, pessimistic, meetsRequirement, targetStatus };
 }
 
 /** Why a setup misses the requirement, in words: not eligible, misses at every level, or at the load it must carry. */
-function missIssues(setup: Setup, ctx: { requirement: Requirement; options: CapacityOptions; eligible: boolean }, points: CapacityPoint[], serving: ReturnType<typeof servingEstimates>): string[] {
+function missIssues(
+  setup: Setup,
+  ctx: { requirement: Requirement; options: CapacityOptions; eligible: boolean },
+  points: CapacityPoint[],
+  serving: ReturnType<typeof servingEstimates>,
+): string[] {
   const { requirement, options, eligible } = ctx;
   const { batch } = setup;
   const percentile = watchedPercentile(requirement);
@@ -156,15 +192,23 @@ function missIssues(setup: Setup, ctx: { requirement: Requirement; options: Capa
   if (capacity.maxThroughputRps === null && requirement.latency !== null && points.length > 0) {
     const best = points.reduce((a, b) => (b.percentileMs + b.batchWaitMs < a.percentileMs + a.batchWaitMs ? b : a));
     if (batch > 1 && best.batchWaitMs > options.maxBatchDelayMs) {
-      return [`A batch of ${batch} takes ${formatMs(best.batchWaitMs)} to fill even at ${formatRps(best.throughputRps)}, more than the ${formatMs(options.maxBatchDelayMs)} batching delay allowed.`];
+      return [
+        `A batch of ${batch} takes ${formatMs(best.batchWaitMs)} to fill even at ${formatRps(best.throughputRps)}, more than ` +
+          `the ${formatMs(options.maxBatchDelayMs)} batching delay allowed.`,
+      ];
     }
-    return [`Misses ${percentile} ≤ ${formatMs(options.targetMs)} at every level measured: ${formatMs(best.percentileMs + best.batchWaitMs)} at best (concurrency ${best.concurrency}).`];
+    return [
+      `Misses ${percentile} ≤ ${formatMs(options.targetMs)} at every level measured: ` +
+        `${formatMs(best.percentileMs + best.batchWaitMs)} at best (concurrency ${best.concurrency}).`,
+    ];
   }
   if (estimate && !estimate.ok && target !== null) {
     const load = target / estimate.instances;
     return [
       batch > 1
-        ? `At ${formatRps(load)} per instance (${estimate.instances} instance${estimate.instances === 1 ? '' : 's'} for ${formatRps(target)}) a batch of ${batch} takes ${formatMs(batchWaitMs(batch, load))} to fill: beyond the batching delay or the latency target.`
+        ? `At ${formatRps(load)} per instance (${estimate.instances} instance${estimate.instances === 1 ? '' : 's'} for ` +
+          `${formatRps(target)}) a batch of ${batch} takes ${formatMs(batchWaitMs(batch, load))} to fill: beyond the batching ` +
+          `delay or the latency target.`
         : `At ${formatRps(load)} per instance the latency target is missed.`,
     ];
   }
@@ -182,15 +226,22 @@ function reliabilityOf(setup: Setup, requirement: Requirement, points: CapacityP
   for (const p of used) {
     if (!p.stable) issues.push(`${p.configId} never became stable during warm-up.`);
     if (p.ciHalfWidthRel > VERDICT_MAX_CI_HALF_WIDTH) {
-      issues.push(`${p.configId}: the median's 95 % CI reaches ±${(p.ciHalfWidthRel * 100).toFixed(1)} % (more than ±${VERDICT_MAX_CI_HALF_WIDTH * 100} %): measure longer (--max-time).`);
+      issues.push(
+        `${p.configId}: the median's 95 % CI reaches ±${(p.ciHalfWidthRel * 100).toFixed(1)} % (more than ` +
+          `±${VERDICT_MAX_CI_HALF_WIDTH * 100} %): measure longer (--max-time).`,
+      );
     }
   }
   const percentileBounded = requirement.latency === null || (operating !== undefined && operating.percentileCiHighMs !== null);
   if (!percentileBounded && operating) {
-    issues.push(`${operating.configId}: ${countOf(setup, operating.configId)} samples cannot bound the ${percentile} from above: measure more runs (--min-iterations).`);
+    issues.push(
+      `${operating.configId}: ${countOf(setup, operating.configId)} samples cannot bound the ${percentile} from above: measure ` +
+        `more runs (--min-iterations).`,
+    );
   }
   const reliable = used.length > 0 && used.every((p) => p.stable && p.ciHalfWidthRel <= VERDICT_MAX_CI_HALF_WIDTH) && percentileBounded;
-  if (operating && !operating.percentileCiFromSamples) issues.push('The run kept no samples: the percentile CI is scaled from the median CI.');
+  if (operating && !operating.percentileCiFromSamples)
+    issues.push('The run kept no samples: the percentile CI is scaled from the median CI.');
   const percentileStable =
     operating !== undefined &&
     operating.percentileCiLowMs !== null &&
@@ -220,13 +271,23 @@ export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
 
   const cap = capacity.maxThroughputRps;
   const instances = estimate?.instances ?? null;
-  const costAtTarget = meetsRequirement && cap !== null ? (target === null ? costPerMillion(price.perHour, 1, cap) : costPerMillion(price.perHour, instances ?? 1, target)) : null;
+  const costAtTarget =
+    meetsRequirement && cap !== null
+      ? target === null
+        ? costPerMillion(price.perHour, 1, cap)
+        : costPerMillion(price.perHour, instances ?? 1, target)
+      : null;
   const powerPoint = operating && operating.powerWatts !== null ? operating : points.find((p) => p.powerWatts !== null);
-  const energy = powerPoint && powerPoint.powerWatts !== null && powerPoint.throughputRps > 0 ? energyPerInferenceJ(powerPoint.powerWatts, powerPoint.throughputRps) : null;
+  const energy =
+    powerPoint && powerPoint.powerWatts !== null && powerPoint.throughputRps > 0
+      ? energyPerInferenceJ(powerPoint.powerWatts, powerPoint.throughputRps)
+      : null;
 
   // Only the levels the capacity rests on: noise at a level beyond it does not touch the answer.
   const configIds = new Set(used.map((p) => p.configId));
-  const warnings = run.warnings.filter((w) => w.configId === null || configIds.has(w.configId)).map((w) => (w.configId ? `${w.configId}: ${w.message}` : w.message));
+  const warnings = run.warnings
+    .filter((w) => w.configId === null || configIds.has(w.configId))
+    .map((w) => (w.configId ? `${w.configId}: ${w.message}` : w.message));
 
   const label = setupLabel(run, ep, threads, batch, ctx.showVariant ? setup.variant : null);
   return {

@@ -46,7 +46,8 @@ export function gpuNameFor(run: RunDocument, ep: string): string | null {
 export function machineLabel(run: RunDocument): string {
   const hw = run.environment.hardware;
   const gpus = hw.gpus.map((g) => g.name);
-  const gpu = gpus.length === 0 ? '' : ` + ${gpus.length > 1 && gpus.every((g) => g === gpus[0]) ? `${gpus.length}× ${gpus[0]}` : gpus.join(', ')}`;
+  const gpu =
+    gpus.length === 0 ? '' : ` + ${gpus.length > 1 && gpus.every((g) => g === gpus[0]) ? `${gpus.length}× ${gpus[0]}` : gpus.join(', ')}`;
   return `${hw.cpu.brand} (${hw.cpu.logicalCores} threads)${gpu}`;
 }
 
@@ -147,7 +148,9 @@ export interface Setup {
 }
 
 /** A configuration advice can use: measured to the end, with statistics and a throughput. */
-export function isMeasured(config: ConfigResult): config is ConfigResult & { latencyMs: NonNullable<ConfigResult['latencyMs']>; throughput: NonNullable<ConfigResult['throughput']> } {
+export function isMeasured(
+  config: ConfigResult,
+): config is ConfigResult & { latencyMs: NonNullable<ConfigResult['latencyMs']>; throughput: NonNullable<ConfigResult['throughput']> } {
   return config.status === 'done' && config.latencyMs !== null && config.throughput !== null;
 }
 

@@ -20,7 +20,17 @@ import { formatMs, formatPercent, formatRatio, PERCENTILE_METHOD } from '../stat
 import { breakEven as breakEvenNumbers, resolvePrices } from './cost';
 import { formatJoules, formatMsRange, formatRps, formatTarget, formatUsd } from './format';
 import { buildRow, PERCENTILE_STABLE_REL, VERDICT_MAX_CI_HALF_WIDTH, watchedPercentile } from './rows';
-import { groupSetups, isHardwareGpuProvider, isMeasured, isSoftwareAdapter, machineLabel, machinesDiffer, measuresVariants, ORIGINAL_VARIANT, runLabels } from './setups';
+import {
+  groupSetups,
+  isHardwareGpuProvider,
+  isMeasured,
+  isSoftwareAdapter,
+  machineLabel,
+  machinesDiffer,
+  measuresVariants,
+  ORIGINAL_VARIANT,
+  runLabels,
+} from './setups';
 
 /**
  * Decide from one or more runs (possibly from different machines) whether the requirement
@@ -36,7 +46,12 @@ export function adviseDeployment(runs: readonly RunDocument[], requirementInput:
   );
   const advisedRuns = runs.map((run, i) => describeRun(run, labels[i] ?? run.id));
   const base = {
-    requirement: { latency: requirement.latency, throughputRps: requirement.throughputRps, maxBatchDelayMs: requirement.maxBatchDelayMs, prices },
+    requirement: {
+      latency: requirement.latency,
+      throughputRps: requirement.throughputRps,
+      maxBatchDelayMs: requirement.maxBatchDelayMs,
+      prices,
+    },
     rows,
     runs: advisedRuns,
     assumptions: assumptionsFor(requirement, prices, runs),
@@ -72,31 +87,31 @@ function fastest(rows: readonly VerdictRow[]): { row: VerdictRow; point: Capacit
   return best;
 }
 
-function decide(rows: VerdictRow[], requirement: Requirement, prices: ResolvedPrices, runs: AdvisedRun[]): Decision {
-  const missing: string[] = [];
-  const caveats: string[] = [];
-  const models = [...new Set(runs.map((r) => r.model))];
-  if (models.length > 1) {
-    caveats.push(`These runs measure different models (${models.join(', ')}): the verdict weighs them as alternatives for one deployment.`);
-  }
-  const target = requirement.throughputRps;
-  const percentile = watchedPercentile(requirement);
-  const goal = describeGoal(requirement);
-  const hasGpu = rows.some((r) => r.deviceClass === 'gpu');
-  const cpuRows = rows.filter((r) => r.deviceClass === 'cpu');
+/** What every step of the decision shares: the rows, the requirement in words, and what is missing so far. */
+interface DecisionContext {
+  rows: VerdictRow[];
+  requirement: Requirement;
+  target: number | null;
+  percentile: string;
+  goal: string;
+  hasGpu: boolean;
+  cpuRows: VerdictRow[];
+  meeting: VerdictRow[];
+  missing: string[];
+  caveats: string[];
+  breakEven: BreakEven | null;
+}
 
-  if (rows.length === 0) {
-    missing.push('No configuration finished with statistics: run a benchmark first (inferscope bench MODEL).');
-    return { status: 'insufficient-data', summary: `Not enough data for a verdict: ${missing[0]}`, cheapest: null, evidence: [], missing, caveats, breakEven: null };
-  }
-
-  const meeting = rows.filter((r) => r.meetsRequirement).sort(byCost);
-  const reliableMeeting = meeting.filter((r) => r.reliable);
-  const cheapest = reliableMeeting[0] ?? null;
-
+/** Setups that might be cheaper but cannot carry a verdict, narrow misses, and capacities known only as bounds. */
+function noteUncertainSetups(ctx: DecisionContext, cheapest: VerdictRow | null): void {
+  const { rows, meeting, missing, caveats, target, goal, percentile } = ctx;
   for (const row of meeting) {
     if (!row.reliable && (cheapest === null || byCost(row, cheapest) < 0)) {
-      missing.push(`${row.label} might ${cheapest ? `be cheaper (${formatUsd(row.costPerMillion ?? NaN)} per million)` : 'meet the requirement'}, but its measurement cannot carry a verdict: ${row.issues.join(' ')}`);
+      missing.push(
+        `${row.label} might ` +
+          `${cheapest ? `be cheaper (${formatUsd(row.costPerMillion ?? NaN)} per million)` : 'meet the requirement'}, but its ` +
+          `measurement cannot carry a verdict: ${row.issues.join(' ')}`,
+      );
     }
   }
   const borderlineFailing = rows.filter((r) => !r.meetsRequirement && r.targetStatus === 'borderline');
@@ -108,87 +123,167 @@ function decide(rows: VerdictRow[], requirement: Requirement, prices: ResolvedPr
   for (const row of rows) {
     if (!row.eligible) continue;
     if (target !== null && row.capacity.singleLevel && (row.instances ?? 0) > 1 && row.meetsRequirement) {
-      missing.push(`${row.label}: only concurrency ${row.points[0]?.concurrency ?? 1} was measured, so the ${row.instances} instances for ${formatRps(target)} are an upper bound; measure --concurrency 1,2,4,8 to know its capacity.`);
+      missing.push(
+        `${row.label}: only concurrency ${row.points[0]?.concurrency ?? 1} was measured, so the ${row.instances} instances for ` +
+          `${formatRps(target)} are an upper bound; measure --concurrency 1,2,4,8 to know its capacity.`,
+      );
     }
   }
+}
 
+/** The caveats a chosen setup brings: borderline, an unstable percentile, warnings, a variant instead of the model. */
+function chosenCaveats(ctx: DecisionContext, chosen: VerdictRow): void {
+  const { caveats, goal, percentile, requirement, meeting } = ctx;
+  if (chosen.targetStatus === 'borderline')
+    caveats.unshift(`Borderline: ${chosen.label} meets ${goal} on the estimate, but not at the upper end of the ${percentile}'s 95 % CI.`);
+  if (!chosen.percentileStable && requirement.latency !== null)
+    caveats.push(
+      `The ${percentile} of ${chosen.label} is not stable: its 95 % CI reaches further than ±${PERCENTILE_STABLE_REL * 100} % from it.`,
+    );
+  for (const w of chosen.warnings) caveats.push(`Warning on a measurement this rests on — ${w}`);
+  if (chosen.variant === ORIGINAL_VARIANT) return;
+  const asGiven = meeting.find((r) => r.variant === ORIGINAL_VARIANT && r.reliable);
+  const withModel = asGiven
+    ? `With the model as given, the cheapest setup is ${asGiven.label} at ${formatUsd(asGiven.costPerMillion ?? NaN)} per million.`
+    : 'No setup of the model as given meets the requirement.';
+  const quality = chosen.variantQuality ?? 'its output quality was not measured';
+  caveats.push(
+    `This runs the ${chosen.variantLabel} variant, not the model as given: ${quality}. ` +
+      `Check that this accuracy is acceptable. ${withModel}`,
+  );
+}
+
+function decisionOf(
+  ctx: DecisionContext,
+  status: VerdictStatus,
+  summary: string,
+  chosen: VerdictRow | null,
+  extra: VerdictRow[] = [],
+): Decision {
+  const evidence = chosen ? [...evidenceFor(chosen, ctx.requirement), ...extra.flatMap((r) => evidenceFor(r, ctx.requirement))] : [];
+  if (chosen) chosenCaveats(ctx, chosen);
+  const { missing, caveats, breakEven } = ctx;
+  return { status, summary, cheapest: chosen?.id ?? null, evidence, missing, caveats, breakEven };
+}
+
+/** No reliable setup meets the requirement: either the data cannot tell, or nothing measured meets it. */
+function withoutCheapest(ctx: DecisionContext, runs: AdvisedRun[]): Decision {
+  const { rows, meeting, missing, goal, percentile, breakEven } = ctx;
+  // Noisy numbers cannot make a setup meet the target, but they can still show it fails:
+  // when every eligible setup misses even at the good end of its interval, nothing meets.
+  const clearlyFails = rows.length > 0 && rows.every((r) => !r.eligible || (r.targetStatus === 'fails' && !r.meetsRequirement));
+  if (meeting.length > 0 || (rows.every((r) => !r.reliable) && !clearlyFails)) {
+    const candidate = meeting[0];
+    const why = candidate
+      ? `${candidate.label} might meet ${goal}, but its measurement cannot carry a verdict ` +
+        `(${(candidate.issues[0] ?? 'not reliable').replace(/\.$/, '')})`
+      : `no configuration was measured reliably (${(rows[0]?.issues[0] ?? 'not reliable').replace(/\.$/, '')})`;
+    if (!candidate) missing.push(`Every configuration's measurement is too uncertain: ${rows.flatMap((r) => r.issues).join(' ')}`);
+    missing.push('Measure again on a quiet machine (no other load, performance governor, on mains power) with a longer --max-time.');
+    return decisionOf(ctx, 'insufficient-data', `Not enough data for a verdict: ${why}.`, null);
+  }
+  const best = fastest(rows);
+  const bestText = best
+    ? ` The fastest setup, ${best.row.label}, reaches ${formatMs(best.point.percentileMs + best.point.batchWaitMs)} ` +
+      `(${percentile}${best.point.batchWaitMs > 0 ? ' with batch wait' : ''}) at concurrency ${best.point.concurrency}.`
+    : '';
   const gpuMissing = runs.map((r) => r.gpuNote).filter((n): n is string => n !== null);
-  let breakEven: BreakEven | null = null;
-  if (!hasGpu) breakEven = computeBreakEven(cpuRows, requirement, prices);
+  const tail = breakEven ? ` ${breakEven.explanation}` : gpuMissing.length ? ` ${gpuMissing[0]}` : '';
+  const evidence = best ? evidenceFor(best.row, ctx.requirement) : [];
+  return { ...decisionOf(ctx, 'nothing-meets', `Nothing measured meets ${goal}.${bestText}${tail}`, null), evidence };
+}
 
-  const decision = (status: VerdictStatus, summary: string, chosen: VerdictRow | null, extraEvidence: VerdictRow[] = []): Decision => {
-    const evidence = chosen ? [...evidenceFor(chosen, requirement), ...extraEvidence.flatMap((r) => evidenceFor(r, requirement))] : [];
-    if (chosen) {
-      if (chosen.targetStatus === 'borderline') caveats.unshift(`Borderline: ${chosen.label} meets ${goal} on the estimate, but not at the upper end of the ${percentile}'s 95 % CI.`);
-      if (!chosen.percentileStable && requirement.latency !== null) caveats.push(`The ${percentile} of ${chosen.label} is not stable: its 95 % CI reaches further than ±${PERCENTILE_STABLE_REL * 100} % from it.`);
-      for (const w of chosen.warnings) caveats.push(`Warning on a measurement this rests on — ${w}`);
-      if (chosen.variant !== ORIGINAL_VARIANT) {
-        const asGiven = meeting.find((r) => r.variant === ORIGINAL_VARIANT && r.reliable);
-        caveats.push(
-          `This runs the ${chosen.variantLabel} variant, not the model as given: ${chosen.variantQuality ?? 'its output quality was not measured'}. Check that this accuracy is acceptable. ${
-            asGiven ? `With the model as given, the cheapest setup is ${asGiven.label} at ${formatUsd(asGiven.costPerMillion ?? NaN)} per million.` : 'No setup of the model as given meets the requirement.'
-          }`,
-        );
-      }
-    }
-    return { status, summary, cheapest: chosen?.id ?? null, evidence, missing, caveats, breakEven };
-  };
-
-  if (!cheapest) {
-    // Noisy numbers cannot make a setup meet the target, but they can still show it fails:
-    // when every eligible setup misses even at the good end of its interval, nothing meets.
-    const clearlyFails = rows.length > 0 && rows.every((r) => !r.eligible || (r.targetStatus === 'fails' && !r.meetsRequirement));
-    if (meeting.length > 0 || (rows.every((r) => !r.reliable) && !clearlyFails)) {
-      const candidate = meeting[0];
-      const why = candidate
-        ? `${candidate.label} might meet ${goal}, but its measurement cannot carry a verdict (${(candidate.issues[0] ?? 'not reliable').replace(/\.$/, '')})`
-        : `no configuration was measured reliably (${(rows[0]?.issues[0] ?? 'not reliable').replace(/\.$/, '')})`;
-      if (!candidate) missing.push(`Every configuration's measurement is too uncertain: ${rows.flatMap((r) => r.issues).join(' ')}`);
-      missing.push('Measure again on a quiet machine (no other load, performance governor, on mains power) with a longer --max-time.');
-      return decision('insufficient-data', `Not enough data for a verdict: ${why}.`, null);
-    }
-    const best = fastest(rows);
-    const bestText = best
-      ? ` The fastest setup, ${best.row.label}, reaches ${formatMs(best.point.percentileMs + best.point.batchWaitMs)} (${percentile}${best.point.batchWaitMs > 0 ? ' with batch wait' : ''}) at concurrency ${best.point.concurrency}.`
-      : '';
-    const tail = breakEven ? ` ${breakEven.explanation}` : gpuMissing.length ? ` ${gpuMissing[0]}` : '';
-    const evidence = best ? evidenceFor(best.row, requirement) : [];
-    return { ...decision('nothing-meets', `Nothing measured meets ${goal}.${bestText}${tail}`, null), evidence };
-  }
-
-  if (target !== null && cheapest.capacity.singleLevel && (cheapest.instances ?? 0) > 1) {
-    const provisional = `With one request at a time, ${cheapest.label} would need ${cheapest.instances} instances for ${formatRps(target)} (${formatUsd(cheapest.costPerMillion ?? NaN)} per million) — an upper bound.`;
-    return decision('insufficient-data', `Not enough data for a verdict: only one concurrency level was measured, so how much each setup sustains under load is unknown. ${provisional}`, null);
-  }
-
-  const serving = servingText(cheapest, requirement);
-  if (cheapest.deviceClass === 'cpu') {
-    const gpuAlternative = meeting.find((r) => r.deviceClass === 'gpu');
-    let tail = '';
-    if (gpuAlternative) tail = ` The cheapest GPU setup, ${gpuAlternative.label}, would cost ${formatUsd(gpuAlternative.costPerMillion ?? NaN)} per million.`;
-    else if (hasGpu) tail = ' No GPU setup measured meets the requirement.';
-    else if (breakEven) tail = ` ${breakEven.explanation}`;
-    return decision('cpu-suffices', `A GPU is not necessary: ${serving}${tail}`, cheapest);
-  }
-
+/** The cheapest reliable setup runs on a GPU: is the GPU needed, or only worth it? */
+function gpuVerdict(ctx: DecisionContext, cheapest: VerdictRow, serving: string): Decision {
+  const { cpuRows, meeting, missing, target, goal } = ctx;
   if (cpuRows.length === 0) {
     missing.push('No CPU configuration was measured, so whether a CPU would suffice is unknown: include --ep cpu.');
-    return decision('insufficient-data', `Not enough data for a verdict: ${serving} Without a CPU measurement Inferscope cannot tell whether the GPU is needed.`, cheapest);
+    const summary = `Not enough data for a verdict: ${serving} Without a CPU measurement Inferscope cannot tell whether the GPU is needed.`;
+    return decisionOf(ctx, 'insufficient-data', summary, cheapest);
   }
   const cpuAlternative = meeting.find((r) => r.deviceClass === 'cpu');
   if (cpuAlternative) {
-    return decision(
-      'gpu-worth-it',
-      `A GPU is worth it: ${serving} The cheapest CPU setup, ${cpuAlternative.label}, also meets the requirement but costs ${formatUsd(cpuAlternative.costPerMillion ?? NaN)} per million${cpuAlternative.instances !== null && target !== null ? ` (${cpuAlternative.instances} instance${cpuAlternative.instances === 1 ? '' : 's'})` : ''}.`,
-      cheapest,
-      [cpuAlternative],
-    );
+    const instances =
+      cpuAlternative.instances !== null && target !== null
+        ? ` (${cpuAlternative.instances} instance${cpuAlternative.instances === 1 ? '' : 's'})`
+        : '';
+    const summary =
+      `A GPU is worth it: ${serving} The cheapest CPU setup, ${cpuAlternative.label}, also meets the requirement but costs ` +
+      `${formatUsd(cpuAlternative.costPerMillion ?? NaN)} per million${instances}.`;
+    return decisionOf(ctx, 'gpu-worth-it', summary, cheapest, [cpuAlternative]);
   }
   const bestCpu = fastest(cpuRows);
   const cpuText = bestCpu
-    ? ` (the fastest, ${bestCpu.row.label}, reaches ${formatMs(bestCpu.point.percentileMs + bestCpu.point.batchWaitMs)} at concurrency ${bestCpu.point.concurrency})`
+    ? ` (the fastest, ${bestCpu.row.label}, reaches ${formatMs(bestCpu.point.percentileMs + bestCpu.point.batchWaitMs)} at ` +
+      `concurrency ${bestCpu.point.concurrency})`
     : '';
-  return decision('gpu-needed', `A GPU is needed: no CPU setup meets ${goal}${cpuText}; ${serving}`, cheapest, bestCpu ? [bestCpu.row] : []);
+  return decisionOf(
+    ctx,
+    'gpu-needed',
+    `A GPU is needed: no CPU setup meets ${goal}${cpuText}; ${serving}`,
+    cheapest,
+    bestCpu ? [bestCpu.row] : [],
+  );
+}
+
+function decide(rows: VerdictRow[], requirement: Requirement, prices: ResolvedPrices, runs: AdvisedRun[]): Decision {
+  const caveats: string[] = [];
+  const models = [...new Set(runs.map((r) => r.model))];
+  if (models.length > 1) {
+    caveats.push(`These runs measure different models (${models.join(', ')}): the verdict weighs them as alternatives for one deployment.`);
+  }
+  if (rows.length === 0) {
+    const missing = ['No configuration finished with statistics: run a benchmark first (inferscope bench MODEL).'];
+    return {
+      status: 'insufficient-data',
+      summary: `Not enough data for a verdict: ${missing[0]}`,
+      cheapest: null,
+      evidence: [],
+      missing,
+      caveats,
+      breakEven: null,
+    };
+  }
+  const hasGpu = rows.some((r) => r.deviceClass === 'gpu');
+  const cpuRows = rows.filter((r) => r.deviceClass === 'cpu');
+  const meeting = rows.filter((r) => r.meetsRequirement).sort(byCost);
+  const ctx: DecisionContext = {
+    rows,
+    requirement,
+    target: requirement.throughputRps,
+    percentile: watchedPercentile(requirement),
+    goal: describeGoal(requirement),
+    hasGpu,
+    cpuRows,
+    meeting,
+    missing: [],
+    caveats,
+    breakEven: hasGpu ? null : computeBreakEven(cpuRows, requirement, prices),
+  };
+  const cheapest = meeting.filter((r) => r.reliable)[0] ?? null;
+  noteUncertainSetups(ctx, cheapest);
+  if (!cheapest) return withoutCheapest(ctx, runs);
+
+  const { target } = ctx;
+  if (target !== null && cheapest.capacity.singleLevel && (cheapest.instances ?? 0) > 1) {
+    const provisional =
+      `With one request at a time, ${cheapest.label} would need ${cheapest.instances} instances for ` +
+      `${formatRps(target)} (${formatUsd(cheapest.costPerMillion ?? NaN)} per million) — an upper bound.`;
+    const summary =
+      'Not enough data for a verdict: only one concurrency level was measured, so how much each setup sustains under load is ' +
+      `unknown. ${provisional}`;
+    return decisionOf(ctx, 'insufficient-data', summary, null);
+  }
+
+  const serving = servingText(cheapest, requirement);
+  if (cheapest.deviceClass !== 'cpu') return gpuVerdict(ctx, cheapest, serving);
+  const gpuAlternative = meeting.find((r) => r.deviceClass === 'gpu');
+  let tail = '';
+  if (gpuAlternative)
+    tail = ` The cheapest GPU setup, ${gpuAlternative.label}, would cost ${formatUsd(gpuAlternative.costPerMillion ?? NaN)} per million.`;
+  else if (hasGpu) tail = ' No GPU setup measured meets the requirement.';
+  else if (ctx.breakEven) tail = ` ${ctx.breakEven.explanation}`;
+  return decisionOf(ctx, 'cpu-suffices', `A GPU is not necessary: ${serving}${tail}`, cheapest);
 }
 
 /** "p95 ≤ 50 ms at 200 req/s". */
@@ -207,14 +302,19 @@ function servingText(row: VerdictRow, requirement: Requirement): string {
   const first = requirement.latency ? `${row.label} meets ${formatTarget(requirement.latency)} ${upTo}` : `${row.label} serves ${upTo}`;
   if (target === null) return `${first}; fully loaded, one instance costs ${formatUsd(row.costPerMillion ?? NaN)} per million inferences.`;
   const n = row.instances ?? 1;
-  return `${first}; ${n} instance${n === 1 ? '' : 's'} serve${n === 1 ? 's' : ''} ${formatRps(target)} at ${formatUsd(row.costPerMillion ?? NaN)} per million inferences.`;
+  return (
+    `${first}; ${n} instance${n === 1 ? '' : 's'} serve${n === 1 ? 's' : ''} ${formatRps(target)} at ` +
+    `${formatUsd(row.costPerMillion ?? NaN)} per million inferences.`
+  );
 }
 
 function evidenceFor(row: VerdictRow, requirement: Requirement): string[] {
   const percentile = watchedPercentile(requirement);
   const lines: string[] = [];
   const cap = row.capacity;
-  const bracket = cap.concurrency ? row.points.filter((p) => p.concurrency === cap.concurrency?.[0] || p.concurrency === cap.concurrency?.[1]) : row.points.slice(0, 1);
+  const bracket = cap.concurrency
+    ? row.points.filter((p) => p.concurrency === cap.concurrency?.[0] || p.concurrency === cap.concurrency?.[1])
+    : row.points.slice(0, 1);
   for (const p of bracket) {
     const median = `median ${formatMs(p.medianMs)} (95 % CI ${formatMsRange(p.medianCiLowMs, p.medianCiHighMs)})`;
     const stable = p.stable ? '' : ', not stable';
@@ -227,52 +327,85 @@ function evidenceFor(row: VerdictRow, requirement: Requirement): string[] {
       p.percentileCiLowMs === null || p.percentileCiHighMs === null
         ? null
         : Math.max(p.percentileMs - p.percentileCiLowMs, p.percentileCiHighMs - p.percentileMs) / p.percentileMs;
-    const steadiness = reach === null ? 'unbounded' : reach <= PERCENTILE_STABLE_REL ? `±${formatPercent(reach)}, stable` : `±${formatPercent(reach)}, not stable`;
+    const steadiness =
+      reach === null
+        ? 'unbounded'
+        : reach <= PERCENTILE_STABLE_REL
+          ? `±${formatPercent(reach)}, stable`
+          : `±${formatPercent(reach)}, not stable`;
     lines.push(
-      `${row.label} at concurrency ${p.concurrency}: ${percentile} ${formatMs(p.percentileMs)} (95 % CI ${formatMsRange(p.percentileCiLowMs, p.percentileCiHighMs)}, ${steadiness})${wait}, ${median}, ${formatRps(p.throughputRps)}${stable}.`,
+      `${row.label} at concurrency ${p.concurrency}: ${percentile} ${formatMs(p.percentileMs)} (95 % CI ` +
+        `${formatMsRange(p.percentileCiLowMs, p.percentileCiHighMs)}, ${steadiness})${wait}, ${median}, ` +
+        `${formatRps(p.throughputRps)}${stable}.`,
     );
   }
   if (cap.maxThroughputRps !== null) {
-    const how = cap.basis === 'interpolated' && cap.concurrency ? `interpolated between concurrency ${cap.concurrency[0]} and ${cap.concurrency[1]}` : 'a measured level';
+    const how =
+      cap.basis === 'interpolated' && cap.concurrency
+        ? `interpolated between concurrency ${cap.concurrency[0]} and ${cap.concurrency[1]}`
+        : 'a measured level';
     const unchanged = cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps;
     const range = !requirement.latency
       ? ''
       : unchanged
         ? ` (the same with the ${percentile} at either end of its CI)`
-        : ` (${cap.lowRps === null ? 'none' : formatRps(cap.lowRps)} to ${cap.highRps === null ? 'none' : formatRps(cap.highRps)} with the ${percentile} at either end of its CI)`;
+        : ` (${cap.lowRps === null ? 'none' : formatRps(cap.lowRps)} to ` +
+          `${cap.highRps === null ? 'none' : formatRps(cap.highRps)} with the ${percentile} at either end of its CI)`;
     lines.push(`Capacity ${formatRps(cap.maxThroughputRps)}, ${how}${range}.`);
   }
   if (row.costPerMillion !== null && row.instances !== null) {
     const target = requirement.throughputRps;
-    const fleet = `${row.instances} × ${formatUsd(row.pricePerHour)}/h (${row.priceLabel}) = ${formatUsd(row.instances * row.pricePerHour)}/h`;
-    const range = row.instancesRange && row.instancesRange[1] !== null && row.instancesRange[1] !== row.instancesRange[0] ? `; ${row.instancesRange[1]} instances at the pessimistic end of the CI` : '';
+    const fleet =
+      `${row.instances} × ${formatUsd(row.pricePerHour)}/h (${row.priceLabel}) = ` + `${formatUsd(row.instances * row.pricePerHour)}/h`;
+    const range =
+      row.instancesRange && row.instancesRange[1] !== null && row.instancesRange[1] !== row.instancesRange[0]
+        ? `; ${row.instancesRange[1]} instances at the pessimistic end of the CI`
+        : '';
     lines.push(
       target === null
-        ? `Cost: ${formatUsd(row.pricePerHour)}/h (${row.priceLabel}) at ${formatRps(cap.maxThroughputRps ?? 0)} = ${formatUsd(row.costPerMillion)} per million inferences.`
-        : `Cost: ${fleet} for ${formatRps(target)} = ${formatUsd(row.costPerMillion)} per million inferences (fully loaded: ${formatUsd(row.costPerMillionAtCapacity ?? NaN)})${range}.`,
+        ? `Cost: ${formatUsd(row.pricePerHour)}/h (${row.priceLabel}) at ${formatRps(cap.maxThroughputRps ?? 0)} = ` +
+            `${formatUsd(row.costPerMillion)} per million inferences.`
+        : `Cost: ${fleet} for ${formatRps(target)} = ${formatUsd(row.costPerMillion)} per million inferences (fully loaded: ` +
+            `${formatUsd(row.costPerMillionAtCapacity ?? NaN)})${range}.`,
     );
   }
   if (row.energyPerInferenceJ !== null) {
-    const source = row.deviceClass === 'gpu' ? "the GPU's power draw (nvidia-smi)" : "the CPU package's energy counters (RAPL, whole package)";
-    lines.push(`Energy: ${formatJoules(row.energyPerInferenceJ)} per inference from ${source}, ${formatUsd(row.electricityPerMillion ?? NaN)} of electricity per million.`);
+    const source =
+      row.deviceClass === 'gpu' ? "the GPU's power draw (nvidia-smi)" : "the CPU package's energy counters (RAPL, whole package)";
+    lines.push(
+      `Energy: ${formatJoules(row.energyPerInferenceJ)} per inference from ${source}, ` +
+        `${formatUsd(row.electricityPerMillion ?? NaN)} of electricity per million.`,
+    );
   }
   return lines;
 }
 
 function computeBreakEven(cpuRows: readonly VerdictRow[], requirement: Requirement, prices: ResolvedPrices): BreakEven | null {
-  const meetingCpu = cpuRows.filter((r) => r.meetsRequirement && r.reliable).sort(byCost)[0] ?? cpuRows.filter((r) => r.meetsRequirement).sort(byCost)[0];
+  const meetingCpu =
+    cpuRows.filter((r) => r.meetsRequirement && r.reliable).sort(byCost)[0] ?? cpuRows.filter((r) => r.meetsRequirement).sort(byCost)[0];
   const target = requirement.throughputRps;
   const gpuPrice = `a GPU machine at ${formatUsd(prices.gpuPerHour)}/h`;
   if (meetingCpu && meetingCpu.capacity.maxThroughputRps !== null) {
     const cpuT = meetingCpu.capacity.maxThroughputRps;
-    const numbers = breakEvenNumbers({ cpuThroughputRps: cpuT, cpuPerHour: meetingCpu.pricePerHour, gpuPerHour: prices.gpuPerHour, targetRps: target });
-    let explanation = `No hardware GPU was measured; fully loaded, ${gpuPrice} would have to serve ${formatRps(numbers.requiredGpuThroughputRps)} (${formatRatio(numbers.speedup)} ${meetingCpu.label}) to cost less per inference.`;
+    const numbers = breakEvenNumbers({
+      cpuThroughputRps: cpuT,
+      cpuPerHour: meetingCpu.pricePerHour,
+      gpuPerHour: prices.gpuPerHour,
+      targetRps: target,
+    });
+    let explanation =
+      `No hardware GPU was measured; fully loaded, ${gpuPrice} would have to serve ` +
+      `${formatRps(numbers.requiredGpuThroughputRps)} (${formatRatio(numbers.speedup)} ${meetingCpu.label}) to cost less per inference.`;
     const at = numbers.atTarget;
     if (at) {
       explanation +=
         at.maxGpuInstances === 0
-          ? ` At ${formatRps(at.targetRps)} no GPU can cost less: ${at.cpuInstances === 1 ? 'one CPU instance costs' : `${at.cpuInstances} CPU instances cost`} ${formatUsd(at.cpuCostPerHour)}/h, no more than one GPU machine.`
-          : ` At ${formatRps(at.targetRps)} the CPU fleet costs ${formatUsd(at.cpuCostPerHour)}/h, so ${at.maxGpuInstances} GPU machine${at.maxGpuInstances === 1 ? '' : 's'} would each have to serve ${formatRps(at.requiredGpuThroughputRps ?? NaN)} (${formatRatio(at.speedup ?? NaN)} the CPU setup).`;
+          ? ` At ${formatRps(at.targetRps)} no GPU can cost less: ` +
+            `${at.cpuInstances === 1 ? 'one CPU instance costs' : `${at.cpuInstances} CPU instances cost`} ` +
+            `${formatUsd(at.cpuCostPerHour)}/h, no more than one GPU machine.`
+          : ` At ${formatRps(at.targetRps)} the CPU fleet costs ${formatUsd(at.cpuCostPerHour)}/h, so ${at.maxGpuInstances} GPU ` +
+            `machine${at.maxGpuInstances === 1 ? '' : 's'} would each have to serve ` +
+            `${formatRps(at.requiredGpuThroughputRps ?? NaN)} (${formatRatio(at.speedup ?? NaN)} the CPU setup).`;
     }
     return {
       cpuRowId: meetingCpu.id,
@@ -295,7 +428,10 @@ function computeBreakEven(cpuRows: readonly VerdictRow[], requirement: Requireme
     return null;
   }
   const speedup = cpuPercentileMs / requirement.latency.ms;
-  const explanation = `No hardware GPU was measured; to meet ${formatTarget(requirement.latency)} a GPU would have to bring the ${requirement.latency.percentile} from ${formatMs(cpuPercentileMs)} (${best.row.label}) down to ${formatMs(requirement.latency.ms)}: at least ${formatRatio(speedup)} faster per request.`;
+  const explanation =
+    `No hardware GPU was measured; to meet ${formatTarget(requirement.latency)} a GPU would have to bring the ` +
+    `${requirement.latency.percentile} from ${formatMs(cpuPercentileMs)} (${best.row.label}) down to ` +
+    `${formatMs(requirement.latency.ms)}: at least ${formatRatio(speedup)} faster per request.`;
   return {
     cpuRowId: best.row.id,
     cpuLabel: best.row.label,
@@ -316,13 +452,17 @@ function describeRun(run: RunDocument, label: string): AdvisedRun {
   if (!hardwareGpu) {
     const hw = run.environment.hardware;
     const software = hw.providers.filter((p) => p.software === true && p.status === 'ready');
-    const softwareText = software.length ? ` ${software.map((p) => `${p.displayName} runs on ${p.adapter ?? 'a software adapter'}, which is the CPU, not a GPU`).join('; ')}.` : '';
+    const softwareText = software.length
+      ? ` ${software.map((p) => `${p.displayName} runs on ${p.adapter ?? 'a software adapter'}, which is the CPU, not a GPU`).join('; ')}.`
+      : '';
     if (hw.gpus.length === 0) {
       gpuNote = `${label}: no GPU was detected on this machine.${softwareText}`;
     } else {
       const gpuProviders = hw.providers.filter((p) => ['cuda', 'tensorrt', 'rocm', 'migraphx', 'dml', 'coreml'].includes(p.name));
       const states = gpuProviders.map((p) => `${p.displayName}: ${p.status}${p.installHint ? ` (${p.installHint})` : ''}`).join(', ');
-      gpuNote = `${label}: ${hw.gpus.map((g) => g.name).join(', ')} detected, but no configuration ran on a GPU provider${states ? ` (${states})` : ''}.${softwareText}`;
+      gpuNote =
+        `${label}: ${hw.gpus.map((g) => g.name).join(', ')} detected, but no configuration ran on a GPU ` +
+        `provider${states ? ` (${states})` : ''}.${softwareText}`;
     }
     const usedSoftware = run.configs.some((c) => isMeasured(c) && isSoftwareAdapter(run, c.ep));
     if (usedSoftware && !softwareText) gpuNote += ' The WebGPU configurations ran on a software adapter, not a GPU.';
@@ -337,26 +477,41 @@ function assumptionsFor(requirement: Requirement, prices: ResolvedPrices, runs: 
     `A CPU machine like the one measured costs ${formatUsd(prices.cpuPerHour)} per hour${assumed('cpu', '--price cpu=…/h')}.`,
     `A machine with one GPU costs ${formatUsd(prices.gpuPerHour)} per hour${assumed('gpu', '--price gpu=…/h')}.`,
   ];
-  for (const [name, price] of Object.entries(prices.gpuByName)) lines.push(`A machine with an ${name} GPU costs ${formatUsd(price)} per hour (given).`);
+  for (const [name, price] of Object.entries(prices.gpuByName))
+    lines.push(`A machine with an ${name} GPU costs ${formatUsd(price)} per hour (given).`);
   lines.push(
-    `Electricity costs ${formatUsd(prices.electricityPerKwh)} per kWh${assumed('electricity', '--electricity')}; machine prices are taken to include power, so energy cost is shown beside them, not added.`,
-    'One instance is one machine like the measured one running the configuration at its measured concurrency; instances add up linearly (no shared bottleneck).',
+    `Electricity costs ${formatUsd(prices.electricityPerKwh)} per kWh${assumed('electricity', '--electricity')}; machine prices ` +
+      `are taken to include power, so energy cost is shown beside them, not added.`,
+    'One instance is one machine like the measured one running the configuration at its measured concurrency; instances add up ' +
+      'linearly (no shared bottleneck).',
     'Requests arrive evenly; bursty traffic needs headroom above these capacities.',
-    'Between measured concurrency levels, latency and throughput are interpolated linearly; nothing is extrapolated beyond the highest level measured.',
+    'Between measured concurrency levels, latency and throughput are interpolated linearly; nothing is extrapolated beyond the ' +
+      'highest level measured.',
   );
   if (requirement.throughputRps === null) {
-    lines.push('No throughput was given: costs are per inference with one instance fully loaded at its capacity; at low traffic the machine that is cheaper per hour wins.');
+    lines.push(
+      'No throughput was given: costs are per inference with one instance fully loaded at its capacity; at low traffic the ' +
+        'machine that is cheaper per hour wins.',
+    );
   }
   if (requirement.latency === null) lines.push('There is no latency bound: batches may wait as long as they need to fill.');
   else if (requirement.maxBatchDelayMs > 0) {
-    lines.push(`A request in a batch of b waits for b − 1 others, (b − 1) / arrival rate per instance, at most ${formatMs(requirement.maxBatchDelayMs)}; that wait counts towards its latency.`);
+    lines.push(
+      `A request in a batch of b waits for b − 1 others, (b − 1) / arrival rate per instance, at most ` +
+        `${formatMs(requirement.maxBatchDelayMs)}; that wait counts towards its latency.`,
+    );
   } else lines.push('No batching delay is allowed, so only batch-1 configurations are eligible.');
   if (requirement.latency) {
     lines.push(
-      `The ${requirement.latency.percentile} is per request, ${PERCENTILE_METHOD}; its 95 % CI comes from order statistics of the samples (distribution-free). "Meets" uses the estimate; "borderline" where the CI straddles the target.`,
+      `The ${requirement.latency.percentile} is per request, ${PERCENTILE_METHOD}; its 95 % CI comes from order statistics of ` +
+        `the samples (distribution-free). "Meets" uses the estimate; "borderline" where the CI straddles the target.`,
     );
   }
-  lines.push(`A configuration carries a verdict only when warm-up was stable and its median's 95 % CI is within ±${VERDICT_MAX_CI_HALF_WIDTH * 100} %.`);
-  if (machinesDiffer(runs)) lines.push('The runs come from different machines; every CPU machine is priced the same unless you advise on them separately.');
+  lines.push(
+    `A configuration carries a verdict only when warm-up was stable and its median's 95 % CI is within ` +
+      `±${VERDICT_MAX_CI_HALF_WIDTH * 100} %.`,
+  );
+  if (machinesDiffer(runs))
+    lines.push('The runs come from different machines; every CPU machine is priced the same unless you advise on them separately.');
   return lines;
 }

@@ -7,12 +7,7 @@ import { toErrorInfo } from '../errors';
  * Responses are validated too: a handler that drifts from the contract fails loudly
  * in tests instead of handing the UI data it cannot render.
  */
-export async function dispatch(
-  handlers: Handlers,
-  name: unknown,
-  request: unknown,
-  context: CommandContext,
-): Promise<Result<unknown>> {
+export async function dispatch(handlers: Handlers, name: unknown, request: unknown, context: CommandContext): Promise<Result<unknown>> {
   if (!isCommandName(name)) {
     return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `Unknown command: ${String(name)}` } };
   }
@@ -21,7 +16,11 @@ export async function dispatch(
   if (!parsed.success) {
     return {
       ok: false,
-      error: { code: 'BAD_REQUEST', message: `Invalid request for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` },
+      error: {
+        code: 'BAD_REQUEST',
+        message:
+          `Invalid request for ${name}: ` + `${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      },
     };
   }
   try {
@@ -31,7 +30,13 @@ export async function dispatch(
     if (!checked.success) {
       return {
         ok: false,
-        error: { code: 'INTERNAL', message: `Response of ${name} does not match the contract: ${checked.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` },
+        error: {
+          code: 'INTERNAL',
+          message: `Response of ${name} does not match the contract: ${checked.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.')}: ${i.message}`)
+            .join('; ')}`,
+        },
       };
     }
     return { ok: true, value: checked.data };

@@ -57,7 +57,10 @@ export const commands = {
   'runs.get': { request: z.object({ id: z.string() }).strict(), response: RunDocumentSchema },
   'runs.delete': { request: z.object({ id: z.string() }).strict(), response: z.array(RunSummarySchema) },
   /** Adds a run document exported elsewhere (another machine, the CLI's --json). */
-  'runs.import': { request: z.object({ fileName: z.string(), text: z.string().max(512 * 1024 * 1024) }).strict(), response: RunSummarySchema },
+  'runs.import': {
+    request: z.object({ fileName: z.string(), text: z.string().max(512 * 1024 * 1024) }).strict(),
+    response: RunSummarySchema,
+  },
   /** The Perfetto / chrome://tracing trace of one configuration's profiled pass. */
   'runs.trace': {
     request: z.object({ id: z.string(), configId: z.string() }).strict(),

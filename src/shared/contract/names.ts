@@ -33,7 +33,14 @@ export const COMMAND_NAME_LIST = [
   'report.export',
 ] as const;
 
-export const EVENT_NAME_LIST = ['hardware.provider', 'bench.started', 'bench.progress', 'bench.config', 'bench.finished', 'quantize.progress'] as const;
+export const EVENT_NAME_LIST = [
+  'hardware.provider',
+  'bench.started',
+  'bench.progress',
+  'bench.config',
+  'bench.finished',
+  'quantize.progress',
+] as const;
 
 /** The single IPC channel prefix used between preload and main. */
 export const IPC_INVOKE_PREFIX = 'inferscope:';

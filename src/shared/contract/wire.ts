@@ -7,9 +7,7 @@ import type { Result } from './index';
 
 export type ClientMessage = { type: 'invoke'; id: number; command: string; request: unknown };
 
-export type ServerMessage =
-  | { type: 'result'; id: number; result: Result<unknown> }
-  | { type: 'event'; event: string; payload: unknown };
+export type ServerMessage = { type: 'result'; id: number; result: Result<unknown> } | { type: 'event'; event: string; payload: unknown };
 
 /** WebSocket close codes (RFC 6455 §7.4.1) with the error code the page turns them into. */
 export const WIRE_CLOSE = {

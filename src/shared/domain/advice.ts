@@ -201,9 +201,7 @@ export const BreakEvenSchema = z.object({
     })
     .nullable(),
   /** When no CPU setup meets the latency target: how much faster per request a GPU must be. */
-  latency: z
-    .object({ cpuPercentileMs: z.number().positive(), targetMs: z.number().positive(), speedup: z.number().positive() })
-    .nullable(),
+  latency: z.object({ cpuPercentileMs: z.number().positive(), targetMs: z.number().positive(), speedup: z.number().positive() }).nullable(),
   explanation: z.string(),
 });
 export type BreakEven = z.infer<typeof BreakEvenSchema>;

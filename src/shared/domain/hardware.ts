@@ -60,14 +60,7 @@ export const GpuVendorSchema = z.enum(['nvidia', 'amd', 'intel', 'apple', 'other
 export type GpuVendor = z.infer<typeof GpuVendorSchema>;
 
 /** Which tool reported a GPU. Vendor tools (nvidia-smi, rocm-smi) mean a working driver. */
-export const GpuSourceKindSchema = z.enum([
-  'nvidia-smi',
-  'rocm-smi',
-  'systeminformation',
-  'lspci',
-  'sysfs',
-  'system_profiler',
-]);
+export const GpuSourceKindSchema = z.enum(['nvidia-smi', 'rocm-smi', 'systeminformation', 'lspci', 'sysfs', 'system_profiler']);
 export type GpuSourceKind = z.infer<typeof GpuSourceKindSchema>;
 
 /** One NVIDIA GPU at one moment, as nvidia-smi reports it; null where it says N/A or Not Supported. */

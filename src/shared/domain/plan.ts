@@ -48,7 +48,10 @@ export const BenchPlanSchema = z.object({
     .object({
       seed: z.number().int().default(0),
       /** Range of random values for integer inputs (token ids, class ids), inclusive. */
-      intRange: z.object({ min: z.number().int(), max: z.number().int() }).refine((r) => r.min <= r.max, 'min must not exceed max').optional(),
+      intRange: z
+        .object({ min: z.number().int(), max: z.number().int() })
+        .refine((r) => r.min <= r.max, 'min must not exceed max')
+        .optional(),
       /** A folder of the user's own tensors (.npy or ONNX TensorProto .pb), named after the inputs. */
       dir: z.string().min(1).optional(),
     })
@@ -89,7 +92,10 @@ export type BenchPlanInput = z.input<typeof BenchPlanSchema>;
  */
 export function concurrencyRefusal(ep: string, concurrency: number): string | null {
   if (ep === 'webgpu' && concurrency > 1) {
-    return 'WebGPU is measured one request at a time: parallel WebGPU sessions in one process crash onnxruntime, so its capacity under load is not measured.';
+    return (
+      'WebGPU is measured one request at a time: parallel WebGPU sessions in one process crash onnxruntime, so its ' +
+      'capacity under load is not measured.'
+    );
   }
   return null;
 }

@@ -10,7 +10,9 @@ export type QuantizeMode = z.infer<typeof QuantizeModeSchema>;
 
 /** int4/q4f16: K values per block that MatMulNBits takes. */
 export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
-export const BlockSizeSchema = z.union(BLOCK_SIZES.map((size) => z.literal(size)) as [z.ZodLiteral<16>, ...z.ZodLiteral<(typeof BLOCK_SIZES)[number]>[]]);
+export const BlockSizeSchema = z.union(
+  BLOCK_SIZES.map((size) => z.literal(size)) as [z.ZodLiteral<16>, ...z.ZodLiteral<(typeof BLOCK_SIZES)[number]>[]],
+);
 
 export const Int8TypeSchema = z.enum(['int8', 'uint8']);
 export type Int8Type = z.infer<typeof Int8TypeSchema>;

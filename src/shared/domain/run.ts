@@ -32,9 +32,23 @@ export const PlacementSchema = z.object({
   /** Nodes that ran elsewhere than on the requested provider. */
   fallbackNodes: z.array(z.object({ node: z.string(), op: z.string(), provider: z.string() })),
   topOps: z.array(
-    z.object({ op: z.string(), provider: z.string(), nodes: z.number().int().nonnegative(), timeUs: z.number().nonnegative(), timeShare: z.number().min(0).max(1) }),
+    z.object({
+      op: z.string(),
+      provider: z.string(),
+      nodes: z.number().int().nonnegative(),
+      timeUs: z.number().nonnegative(),
+      timeShare: z.number().min(0).max(1),
+    }),
   ),
-  nodes: z.array(z.object({ node: z.string(), op: z.string(), provider: z.string(), runs: z.number().int().nonnegative(), totalUs: z.number().nonnegative() })),
+  nodes: z.array(
+    z.object({
+      node: z.string(),
+      op: z.string(),
+      provider: z.string(),
+      runs: z.number().int().nonnegative(),
+      totalUs: z.number().nonnegative(),
+    }),
+  ),
   /** File name of the Perfetto / chrome://tracing trace saved beside the run, if kept. */
   traceFile: PlainFileNameSchema.nullable(),
 });
@@ -57,7 +71,12 @@ export const ConfigResultSchema = z.object({
   sessionCreateMs: z.number().nonnegative().nullable(),
   firstRunMs: z.number().nonnegative().nullable(),
   warmup: z
-    .object({ iterations: z.number().int().nonnegative(), ms: z.number().nonnegative(), stable: z.boolean(), windowMedians: z.array(z.number()) })
+    .object({
+      iterations: z.number().int().nonnegative(),
+      ms: z.number().nonnegative(),
+      stable: z.boolean(),
+      windowMedians: z.array(z.number()),
+    })
     .nullable(),
   /** Warm-up reached the stability rule (and the run was not cut short). */
   stable: z.boolean(),
@@ -94,7 +113,9 @@ export const ConfigResultSchema = z.object({
       powerDrawWatts: z.number().nonnegative().nullable(),
     })
     .nullable(),
-  inputs: z.array(z.object({ name: z.string(), type: z.string(), shape: z.array(z.number().int().nonnegative()), source: z.enum(['random', 'user']) })),
+  inputs: z.array(
+    z.object({ name: z.string(), type: z.string(), shape: z.array(z.number().int().nonnegative()), source: z.enum(['random', 'user']) }),
+  ),
   placement: PlacementSchema.nullable(),
   placementError: z.string().nullable(),
   warnings: z.array(z.string()),
@@ -102,7 +123,18 @@ export const ConfigResultSchema = z.object({
 export type ConfigResult = z.infer<typeof ConfigResultSchema>;
 
 export const RunWarningSchema = z.object({
-  code: z.enum(['governor', 'battery', 'other-load', 'throttling', 'not-stable', 'software-adapter', 'ci-not-reached', 'fallback-nodes', 'debug-build', 'sweep-limited']),
+  code: z.enum([
+    'governor',
+    'battery',
+    'other-load',
+    'throttling',
+    'not-stable',
+    'software-adapter',
+    'ci-not-reached',
+    'fallback-nodes',
+    'debug-build',
+    'sweep-limited',
+  ]),
   message: z.string(),
   /** The configuration it concerns, if one. */
   configId: z.string().nullable(),
@@ -229,4 +261,3 @@ export const BenchProgressEventSchema = z.object({
   etaMs: z.number().nonnegative().nullable(),
 });
 export type BenchProgressEvent = z.infer<typeof BenchProgressEventSchema>;
-

@@ -24,11 +24,7 @@ export interface CompareOptions {
  * Cost: O(resamples · (n_A + n_B)) — each resampled median is found by
  * counting how often each sorted sample was drawn, without sorting.
  */
-export function compareMedians(
-  a: readonly number[],
-  b: readonly number[],
-  options: CompareOptions = {},
-): MedianComparison {
+export function compareMedians(a: readonly number[], b: readonly number[], options: CompareOptions = {}): MedianComparison {
   const { confidence = CI_CONFIDENCE, resamples = BOOTSTRAP_RESAMPLES, seed = DEFAULT_BOOTSTRAP_SEED } = options;
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
   if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);

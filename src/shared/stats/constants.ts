@@ -61,8 +61,7 @@ export const DEFAULT_BOOTSTRAP_SEED = 0x1a7e_5c0b;
 export const HISTOGRAM_MAX_BINS = 60;
 
 /** The percentile definition every number in Inferscope uses; the report prints it beside the method. */
-export const PERCENTILE_METHOD =
-  "linear interpolation between closest ranks (numpy 'linear', Hyndman–Fan type 7)";
+export const PERCENTILE_METHOD = "linear interpolation between closest ranks (numpy 'linear', Hyndman–Fan type 7)";
 
 /** Warm-up gives up on stability after this long and says so in the result. */
 export const DEFAULT_WARMUP_MAX_MS = 10_000;

@@ -14,13 +14,7 @@ export {
   type MedianConfidenceInterval,
 } from './median-ci';
 export { assertLatencySamples, computeStatistics, type StatisticsOptions } from './compute';
-export {
-  isStable,
-  shouldStopMeasuring,
-  stopCheckInterval,
-  type StopCriteria,
-  type StopDecision,
-} from './stopping';
+export { isStable, shouldStopMeasuring, stopCheckInterval, type StopCriteria, type StopDecision } from './stopping';
 export { trendRatio } from './trend';
 export { compareMedians, type CompareOptions } from './compare';
 export { histogram, type HistogramOptions } from './histogram';

@@ -99,10 +99,7 @@ function tooFewSamples(n: number): MedianCiRanks {
 }
 
 /** Median and its CI from already sorted samples: O(n) at most (the rank search), no copying. */
-export function medianConfidenceIntervalSorted(
-  sorted: ArrayLike<number>,
-  confidence: number = CI_CONFIDENCE,
-): MedianConfidenceInterval {
+export function medianConfidenceIntervalSorted(sorted: ArrayLike<number>, confidence: number = CI_CONFIDENCE): MedianConfidenceInterval {
   const ranks = medianCiRanks(sorted.length, confidence);
   return {
     ...ranks,

@@ -11,7 +11,12 @@ import { nodeForkLauncher } from '../../../src/core/worker-host/launcher';
 import { headlessHostHandlers } from '../../../src/server/host-handlers';
 import { runQuantize, type QuantizeCliDeps, type QuantizeJsonReport } from '../../../src/cli/quantize';
 import { scratchDir } from '../../support/worker';
-import { buildQuantizeRequest, defaultDataDraft, defaultModeDraft, DEFAULT_EVALUATION_SAMPLES } from '../../../src/renderer/lib/logic/quantize-options';
+import {
+  buildQuantizeRequest,
+  defaultDataDraft,
+  defaultModeDraft,
+  DEFAULT_EVALUATION_SAMPLES,
+} from '../../../src/renderer/lib/logic/quantize-options';
 import { dispatch } from '../../../src/shared/contract/dispatch';
 import type { QuantizeMode } from '../../../src/shared/domain/quantize';
 import type { Variant } from '../../../src/shared/domain/variant';
@@ -24,7 +29,13 @@ const printed: string[] = [];
 
 beforeAll(async () => {
   // The command's own wiring: the contract's handlers over real services, as `inferscope quantize` builds them.
-  services = createServices({ host: 'cli', userDataDir: path.join(scratch.dir, 'data'), workerEntry, launcher: nodeForkLauncher, versions: { electron: null, chromium: null } });
+  services = createServices({
+    host: 'cli',
+    userDataDir: path.join(scratch.dir, 'data'),
+    workerEntry,
+    launcher: nodeForkLauncher,
+    versions: { electron: null, chromium: null },
+  });
   deps = { handlers: { ...services.handlers, ...headlessHostHandlers(services, 'cli') }, print: (text) => printed.push(text) };
 });
 
@@ -37,7 +48,13 @@ describe('inferscope quantize', () => {
   it('writes -o and the --json report, and prints sizes, nodes and the quality table', async () => {
     const output = path.join(scratch.dir, 'out', 'mnist-int8.onnx');
     const json = path.join(scratch.dir, 'report.json');
-    const result = await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', perChannel: true, output, json, calibrationSamples: 6 });
+    const result = await runQuantize(deps, 'sample:mnist-cnn', {
+      mode: 'int8-static',
+      perChannel: true,
+      output,
+      json,
+      calibrationSamples: 6,
+    });
     expect(result.output).toBe(output);
     expect(readFileSync(output)).toEqual(readFileSync(result.variant.path));
     const session = await ort.InferenceSession.create(output, { logSeverityLevel: 3 });
@@ -49,8 +66,14 @@ describe('inferscope quantize', () => {
     expect(report.sizeBytes.after).toBeLessThan(report.sizeBytes.before);
     expect(report.nodesQuantized).toBeGreaterThan(0);
     const [logits] = report.quality;
-    for (const key of ['maxAbsDiff', 'meanAbsDiff', 'sqnrDb', 'cosine', 'top1Agreement'] as const) expect(typeof logits![key]).toBe('number');
-    expect(report).toMatchObject({ id: result.variant.id, label: 'int8 static (minmax, per-channel)', output, calibration: { kind: 'random', samples: 6 } });
+    for (const key of ['maxAbsDiff', 'meanAbsDiff', 'sqnrDb', 'cosine', 'top1Agreement'] as const)
+      expect(typeof logits![key]).toBe('number');
+    expect(report).toMatchObject({
+      id: result.variant.id,
+      label: 'int8 static (minmax, per-channel)',
+      output,
+      calibration: { kind: 'random', samples: 6 },
+    });
     // This machine's CPU decides the int8 types (jobs.test.ts checks the rule on given CPUs).
     const cpu = await detectCpu([], 2000);
     expect(report.options.cpu).toEqual(quantizeCpu(cpu.arch, cpu.flags));
@@ -65,17 +88,31 @@ describe('inferscope quantize', () => {
   });
 
   it('refuses flags that do not belong to the mode, before any work', async () => {
-    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'fp16', blockSize: 32 })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: '--block-size applies to int4 and q4f16 only.' });
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'fp16', blockSize: 32 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: '--block-size applies to int4 and q4f16 only.',
+    });
     await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int4', perChannel: true })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', lstm: true })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: '--lstm applies to int8-dynamic only.' });
-    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', calibrationMethod: 'entropy', movingAverage: true })).rejects.toMatchObject({
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', lstm: true })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: '--lstm applies to int8-dynamic only.',
+    });
+    await expect(
+      runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', calibrationMethod: 'entropy', movingAverage: true }),
+    ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
       message: '--moving-average applies to int8-static with minmax calibration only.',
     });
-    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', calibration: 'a', calibrationImages: 'b' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', mean: [0, 0, 0] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', calibration: 'a', calibrationImages: 'b' }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', mean: [0, 0, 0] })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     await expect(runQuantize(deps, 'sample:no-such-sample', { mode: 'fp16' })).rejects.toMatchObject({ code: 'SAMPLE_UNKNOWN' });
-    await expect(runQuantize(deps, path.join(scratch.dir, 'missing.onnx'), { mode: 'fp16' })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    await expect(runQuantize(deps, path.join(scratch.dir, 'missing.onnx'), { mode: 'fp16' })).rejects.toMatchObject({
+      code: 'MODEL_NOT_FOUND',
+    });
     expect(existsSync(path.join(scratch.dir, 'data', 'variants'))).toBe(true);
   });
 
@@ -83,18 +120,31 @@ describe('inferscope quantize', () => {
     const byDefault = await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', evaluationSamples: 2, calibrationSamples: 4 });
     expect(byDefault.variant.label).toBe('int8 static (minmax, per-channel)');
     expect(byDefault.variant.options.perChannel).toBe(true);
-    const perTensor = await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-static', perChannel: false, evaluationSamples: 2, calibrationSamples: 4 });
+    const perTensor = await runQuantize(deps, 'sample:mnist-cnn', {
+      mode: 'int8-static',
+      perChannel: false,
+      evaluationSamples: 2,
+      calibrationSamples: 4,
+    });
     expect(perTensor.variant.label).toBe('int8 static (minmax)');
     expect(perTensor.variant.id).not.toBe(byDefault.variant.id);
     // Dynamic keeps onnxruntime's per-tensor default, and --no-per-channel names the same variant.
     const dynamic = await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-dynamic', evaluationSamples: 2 });
     expect(dynamic.variant.label).toBe('int8 dynamic');
-    expect((await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-dynamic', perChannel: false, evaluationSamples: 2 })).variant.id).toBe(dynamic.variant.id);
-    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'fp16', perChannel: false })).rejects.toMatchObject({ message: '--no-per-channel applies to int8-dynamic and int8-static only.' });
+    expect(
+      (await runQuantize(deps, 'sample:mnist-cnn', { mode: 'int8-dynamic', perChannel: false, evaluationSamples: 2 })).variant.id,
+    ).toBe(dynamic.variant.id);
+    await expect(runQuantize(deps, 'sample:mnist-cnn', { mode: 'fp16', perChannel: false })).rejects.toMatchObject({
+      message: '--no-per-channel applies to int8-dynamic and int8-static only.',
+    });
   });
 
   it('keeps token ids of a text sample inside its vocabulary', async () => {
-    const result = await runQuantize(deps, 'sample:transformer-encoder', { mode: 'int8-dynamic', evaluationSamples: 2, dim: { sequence: 16 } });
+    const result = await runQuantize(deps, 'sample:transformer-encoder', {
+      mode: 'int8-dynamic',
+      evaluationSamples: 2,
+      dim: { sequence: 16 },
+    });
     expect(result.variant.report.quality.map((q) => q.name)).toEqual(['last_hidden_state', 'pooler_output']);
     expect(result.variant.report.quality.every((q) => q.nanCount === 0 && q.cosine > 0.99)).toBe(true);
     expect(result.output).toBeNull();
@@ -114,7 +164,9 @@ describe('inferscope quantize', () => {
     writeFileSync(file, buildModelBytes(g, { opset: 17 }));
 
     const plain = await runQuantize(deps, file, { mode: 'int8-dynamic', evaluationSamples: 2, dim: { frames: 8, batch: 1 } });
-    expect(plain.variant.report.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ node: 'lstm', reason: expect.stringContaining('turn on LSTM quantization') })]));
+    expect(plain.variant.report.skipped).toEqual(
+      expect.arrayContaining([expect.objectContaining({ node: 'lstm', reason: expect.stringContaining('turn on LSTM quantization') })]),
+    );
     const result = await runQuantize(deps, file, { mode: 'int8-dynamic', lstm: true, evaluationSamples: 2, dim: { frames: 8, batch: 1 } });
     expect(result.variant.label).toBe('int8 dynamic (LSTM)');
     expect(result.variant.id).not.toBe(plain.variant.id);
@@ -128,7 +180,13 @@ describe('inferscope quantize', () => {
 
   it('makes byte for byte the variant the app makes with the same choices', async () => {
     // The app in another data folder: its own services, its Quantize form left at its defaults.
-    const app = createServices({ host: 'browser', userDataDir: path.join(scratch.dir, 'app-data'), workerEntry, launcher: nodeForkLauncher, versions: { electron: null, chromium: null } });
+    const app = createServices({
+      host: 'browser',
+      userDataDir: path.join(scratch.dir, 'app-data'),
+      workerEntry,
+      launcher: nodeForkLauncher,
+      versions: { electron: null, chromium: null },
+    });
     const appHandlers = { ...app.handlers, ...headlessHostHandlers(app, 'browser') };
     const cpu = await detectCpu([], 2000);
     try {
@@ -147,7 +205,12 @@ describe('inferscope quantize', () => {
           cpu,
         });
         if (!built.ok) throw new Error(JSON.stringify(built.errors));
-        const made = await dispatch(appHandlers, 'quantize.run', { request: { ...built.request, jobId: `app-${sample}` } }, { emit: () => undefined });
+        const made = await dispatch(
+          appHandlers,
+          'quantize.run',
+          { request: { ...built.request, jobId: `app-${sample}` } },
+          { emit: () => undefined },
+        );
         if (!made.ok) throw new Error(made.error.message);
         const fromApp = made.value as Variant;
         const fromCli = (await runQuantize(deps, `sample:${sample}`, { mode })).variant;

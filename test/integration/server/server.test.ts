@@ -14,13 +14,19 @@ let server: RunningServer;
 let services: Services;
 let dir: string;
 
-function get(urlPath: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(
+  urlPath: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: server.port, path: urlPath, headers, method: headers['x-method'] ?? 'GET' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: server.port, path: urlPath, headers, method: headers['x-method'] ?? 'GET' },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     if (headers['x-body']) req.write(headers['x-body']);
     req.end();
@@ -38,10 +44,19 @@ function openSocket(headers: Record<string, string>): Promise<WebSocket> {
   });
 }
 
-function invoke(ws: WebSocket, id: number, command: string, request: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
+function invoke(
+  ws: WebSocket,
+  id: number,
+  command: string,
+  request: unknown,
+): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData): void => {
-      const message = JSON.parse(String(data)) as { type: string; id: number; result: { ok: boolean; value?: unknown; error?: { code: string } } };
+      const message = JSON.parse(String(data)) as {
+        type: string;
+        id: number;
+        result: { ok: boolean; value?: unknown; error?: { code: string } };
+      };
       if (message.type === 'result' && message.id === id) {
         ws.off('message', onMessage);
         resolve(message.result);

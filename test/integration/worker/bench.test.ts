@@ -114,7 +114,11 @@ describe('bench on the CPU EP', () => {
 
   it('feeds the user’s own tensors and refuses ones of the wrong size', async () => {
     const data = new Uint8Array(new Float32Array(2 * 256).fill(0.5).buffer);
-    const r = await bench({ profile: false, maxTimeMs: 300, inputs: { tensors: [{ name: 'features', type: 'float32', dims: [2, 256], data }] } });
+    const r = await bench({
+      profile: false,
+      maxTimeMs: 300,
+      inputs: { tensors: [{ name: 'features', type: 'float32', dims: [2, 256], data }] },
+    });
     expect(r.inputs).toEqual([{ name: 'features', type: 'float32', shape: [2, 256], source: 'user' }]);
     const wrong = await outcome(bench({ inputs: { tensors: [{ name: 'features', type: 'float32', dims: [3, 256], data }] } }));
     expect(wrong).toBe('INPUT_INVALID');
@@ -137,12 +141,15 @@ describe('bench on the CPU EP', () => {
   it('cancels between runs without killing the worker', async () => {
     const pid = s.supervisor.pid;
     const controller = new AbortController();
-    const running = bench({ ciTargetRel: 1e-9, maxTimeMs: 20_000, profile: false }, {
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.phase === 'measure') controller.abort();
+    const running = bench(
+      { ciTargetRel: 1e-9, maxTimeMs: 20_000, profile: false },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'measure') controller.abort();
+        },
       },
-    });
+    );
     const error = (await running.catch((e: unknown) => e)) as InferscopeError;
     expect(error.code).toBe('CANCELLED');
     // The worker acknowledges, so the next request runs on the same process.

@@ -75,7 +75,9 @@ describe('advise and compare from files and the run store', () => {
     expect(text).toContain('A GPU is not necessary: CPU with 8 threads, batch 1 meets p95 ≤ 50 ms');
     expect(text).toMatch(/\* CPU with 8 threads, batch 1\s+meets/);
     expect(text).toContain('Assumptions');
-    const json = JSON.parse(await runAdvise(['fixture-gpu-server'], { latency: { percentile: 'p95', ms: 20 }, throughput: 200, json: true }, dir));
+    const json = JSON.parse(
+      await runAdvise(['fixture-gpu-server'], { latency: { percentile: 'p95', ms: 20 }, throughput: 200, json: true }, dir),
+    );
     expect(VerdictSchema.parse(json).status).toBe('gpu-needed');
   });
 
@@ -86,9 +88,13 @@ describe('advise and compare from files and the run store', () => {
     const heading = lines.indexOf('Measure again, 2× longer, with the machine otherwise idle:');
     expect(heading).toBeGreaterThan(0);
     // The same setups and levels (CPU, 2 threads, 1 and 2 in flight), 2 s → 4 s and 20 s → 40 s.
-    expect(lines[heading + 1]).toBe('  npx inferscope bench sample:mlp --ep cpu --threads 2 --concurrency 1,2 --min-time 4s --max-time 40s --no-profile');
+    expect(lines[heading + 1]).toBe(
+      '  npx inferscope bench sample:mlp --ep cpu --threads 2 --concurrency 1,2 --min-time 4s --max-time 40s --no-profile',
+    );
     // A verdict that stands has nothing to measure again.
-    expect(await runAdvise([file('cpu-only')], { latency: { percentile: 'p95', ms: 50 }, throughput: 200 }, dir)).not.toContain('Measure again, 2×');
+    expect(await runAdvise([file('cpu-only')], { latency: { percentile: 'p95', ms: 50 }, throughput: 200 }, dir)).not.toContain(
+      'Measure again, 2×',
+    );
   });
 
   test('benchCommand quotes what the shell would split, and states every non-default setting', () => {
@@ -107,7 +113,9 @@ describe('advise and compare from files and the run store', () => {
         ciTargetRel: 0.02,
       }),
     ).toBe(
-      "npx inferscope bench '/models/my model'\\''s.onnx' --ep cpu,webgpu --variants int8-dynamic-abc --batch 1,8 --dim sequence=64 --seed 3 --int-range 0..30521 --optimization basic --min-iterations 50 --min-time 1.5s --max-time 10s --ci-target 0.02",
+      "npx inferscope bench '/models/my model'\\''s.onnx' --ep cpu,webgpu --variants int8-dynamic-abc --batch 1,8 --dim " +
+        'sequence=64 --seed 3 --int-range 0..30521 --optimization basic --min-iterations 50 --min-time 1.5s --max-time 10s ' +
+        '--ci-target 0.02',
     );
   });
 
@@ -121,11 +129,17 @@ describe('advise and compare from files and the run store', () => {
     const runs = await runCompare([file('cpu-only'), 'fixture-gpu-server'], {}, dir);
     expect(runs).toContain('cpu/b1/t8/c1');
     expect(runs).toContain('different machines');
-    const picks = JSON.parse(await runCompare([`${file('gpu-server')}#cpu/b1/t8/c1`, `${file('gpu-server')}#cuda/b1/t0/c1`], { json: true }, dir));
+    const picks = JSON.parse(
+      await runCompare([`${file('gpu-server')}#cpu/b1/t8/c1`, `${file('gpu-server')}#cuda/b1/t0/c1`], { json: true }, dir),
+    );
     const [comparison] = picks.map((c: unknown) => ComparisonSchema.parse(c));
     expect(comparison.entries[1].vsBaseline.verdict).toBe('faster');
     expect(comparison.entries[1].statement).toMatch(/^\d+(\.\d+)?× faster than the baseline/);
-    await expect(runCompare([`${file('gpu-server')}#cpu/b1/t8/c1`, file('cpu-only')], {}, dir)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(runCompare([`${file('gpu-server')}#nope`, `${file('gpu-server')}#cpu/b1/t8/c1`], {}, dir)).rejects.toThrow(/has no configuration nope/);
+    await expect(runCompare([`${file('gpu-server')}#cpu/b1/t8/c1`, file('cpu-only')], {}, dir)).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(runCompare([`${file('gpu-server')}#nope`, `${file('gpu-server')}#cpu/b1/t8/c1`], {}, dir)).rejects.toThrow(
+      /has no configuration nope/,
+    );
   });
 });

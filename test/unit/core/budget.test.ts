@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_TYPED_ARRAY_LENGTH,
-  assertFits,
-  elementCount,
-  formatBigBytes,
-  tensorBytes,
-  tensorNeed,
-} from '../../../src/core/budget';
+import { MAX_TYPED_ARRAY_LENGTH, assertFits, elementCount, formatBigBytes, tensorBytes, tensorNeed } from '../../../src/core/budget';
 import { DataType } from '../../../src/core/onnx/codec';
 import { randomInputData, zeroInputData } from '../../../src/core/bench/inputs';
 import { checkPlanMemory, expandPlan } from '../../../src/core/bench/plan';
@@ -100,7 +93,7 @@ describe('benchmark plans', () => {
     expect(error.message).toMatch(/^Benchmarking at batch 32768 needs 1 TiB for input "tokens"/);
   });
 
-  it('use the shapes of the user\'s own tensors where given', () => {
+  it("use the shapes of the user's own tensors where given", () => {
     const info = { inputs: [{ name: 'x', type: 'float32', shape: [1e12] }], dims: [] };
     const once = plan([1], [1]);
     expect(thrown(() => checkPlanMemory(info, once, expandPlan(once, ['cpu']))).code).toBe('MODEL_TOO_LARGE');

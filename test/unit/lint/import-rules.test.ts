@@ -15,7 +15,8 @@ describe('import rules', () => {
   it('refuse node:fs, electron and src/core in the renderer', async () => {
     const messages = await restricted(
       'src/renderer/views/Probe.ts',
-      "import { readFileSync } from 'node:fs';\nimport { app } from 'electron';\nimport { createServices } from '../../core/services';\nexport const x = [readFileSync, app, createServices];\n",
+      "import { readFileSync } from 'node:fs';\nimport { app } from 'electron';\nimport { createServices } from " +
+        "'../../core/services';\nexport const x = [readFileSync, app, createServices];\n",
     );
     expect(messages).toHaveLength(3);
   });
@@ -33,21 +34,47 @@ describe('import rules', () => {
   });
 
   it('allow the renderer its own ./electron backend module', async () => {
-    expect(await restricted('src/renderer/lib/backend/probe.ts', "import { createElectronBackend } from './electron';\nexport const x = createElectronBackend;\n")).toHaveLength(0);
+    expect(
+      await restricted(
+        'src/renderer/lib/backend/probe.ts',
+        "import { createElectronBackend } from './electron';\nexport const x = createElectronBackend;\n",
+      ),
+    ).toHaveLength(0);
   });
 
   it('let the preload import only electron and the contract', async () => {
-    expect(await restricted('src/preload/probe.ts', "import { ipcRenderer } from 'electron';\nimport { COMMAND_NAME_LIST } from '../shared/contract/names';\nexport const x = [ipcRenderer, COMMAND_NAME_LIST];\n")).toHaveLength(0);
+    expect(
+      await restricted(
+        'src/preload/probe.ts',
+        "import { ipcRenderer } from 'electron';\nimport { COMMAND_NAME_LIST } from '../shared/contract/names';\nexport const x " +
+          '= [ipcRenderer, COMMAND_NAME_LIST];\n',
+      ),
+    ).toHaveLength(0);
     expect(await restricted('src/preload/probe.ts', "import { z } from 'zod';\nexport const x = z;\n")).toHaveLength(1);
-    expect(await restricted('src/preload/probe.ts', "import { formatMs } from '../shared/stats';\nexport const x = formatMs;\n")).toHaveLength(1);
-    expect(await restricted('src/preload/probe.ts', "import { commands } from '../shared/contract';\nexport const x = commands;\n")).toHaveLength(1);
+    expect(
+      await restricted('src/preload/probe.ts', "import { formatMs } from '../shared/stats';\nexport const x = formatMs;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted('src/preload/probe.ts', "import { commands } from '../shared/contract';\nexport const x = commands;\n"),
+    ).toHaveLength(1);
   });
 
   it('let the worker import only the parts of core it runs', async () => {
-    const allowed = "import { BenchConfigSchema } from '../core/bench/measurement';\nimport { quantizeFile } from '../core/quantize/file';\nexport const x = [BenchConfigSchema, quantizeFile];\n";
+    const allowed =
+      "import { BenchConfigSchema } from '../core/bench/measurement';\nimport { quantizeFile } from " +
+      "'../core/quantize/file';\nexport const x = [BenchConfigSchema, quantizeFile];\n";
     expect(await restricted('src/worker/probe.ts', allowed)).toHaveLength(0);
-    expect(await restricted('src/worker/probe.ts', "import { createServices } from '../core/services';\nexport const x = createServices;\n")).toHaveLength(1);
-    expect(await restricted('src/worker/probe.ts', "import { RunStore } from '../core/store/runs';\nexport const x = RunStore;\n")).toHaveLength(1);
-    expect(await restricted('src/worker/probe.ts', "import { WorkerSupervisor } from '../core/worker-host/supervisor';\nexport const x = WorkerSupervisor;\n")).toHaveLength(1);
+    expect(
+      await restricted('src/worker/probe.ts', "import { createServices } from '../core/services';\nexport const x = createServices;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted('src/worker/probe.ts', "import { RunStore } from '../core/store/runs';\nexport const x = RunStore;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/worker/probe.ts',
+        "import { WorkerSupervisor } from '../core/worker-host/supervisor';\nexport const x = WorkerSupervisor;\n",
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -158,7 +158,8 @@ export function createNvidiaSource(ctx: GpuDetectContext): GpuSource {
         return onPciBus;
       }
       const cudaVersion = header.ok ? parseCudaVersion(header.stdout) : null;
-      if (cudaVersion === null) ctx.notes.push(`NVIDIA: CUDA version unknown (${header.ok ? 'not in the nvidia-smi header' : header.message})`);
+      if (cudaVersion === null)
+        ctx.notes.push(`NVIDIA: CUDA version unknown (${header.ok ? 'not in the nvidia-smi header' : header.message})`);
       return [...nvidiaGpusFromCsv(result.stdout, cudaVersion, fields), ...onPciBus];
     },
   };

@@ -76,8 +76,7 @@ export async function readSysfsDisplayDevices(root = PCI_DEVICES_DIR): Promise<P
   } catch {
     return [];
   }
-  const read = (entry: string, file: string): Promise<string | null> =>
-    readFile(path.join(root, entry, file), 'utf8').catch(() => null);
+  const read = (entry: string, file: string): Promise<string | null> => readFile(path.join(root, entry, file), 'utf8').catch(() => null);
   const devices = await Promise.all(
     entries.map(async (entry): Promise<PciDisplayDevice | null> => {
       const [cls, vendorId, deviceId] = await Promise.all([read(entry, 'class'), read(entry, 'vendor'), read(entry, 'device')]);

@@ -24,7 +24,7 @@ RULES.ConstantOfShape = (ctx) => {
   if (count !== undefined && count <= MAX_FOLD) {
     let fill = 0;
     try {
-      fill = valueTensor ? readTensorNumbers(valueTensor)[0] ?? 0 : 0;
+      fill = valueTensor ? (readTensorNumbers(valueTensor)[0] ?? 0) : 0;
     } catch {
       fill = 0;
     }

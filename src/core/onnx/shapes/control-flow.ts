@@ -50,7 +50,10 @@ export function controlFlow(
   return op === 'Loop' ? loopOutputs(call, body) : scanOutputs(call, body);
 }
 
-function ifOutputs({ node, inputs, scope, ctx, record, inferGraph }: ControlFlowNode, graphs: { attribute: string; graph: GraphProto }[]): (ValueShape | undefined)[] {
+function ifOutputs(
+  { node, inputs, scope, ctx, record, inferGraph }: ControlFlowNode,
+  graphs: { attribute: string; graph: GraphProto }[],
+): (ValueShape | undefined)[] {
   const cond = inputs[0]?.value?.[0];
   if (isNum(cond)) record.takenBranch = cond ? 'then_branch' : 'else_branch';
   const results: Record<string, GraphShapes> = {};
@@ -136,7 +139,7 @@ function scanOutputs({ node, inputs, scope, ctx, record, inferGraph }: ControlFl
 
 /** A body's outputs; an output that passes an outer value straight through is found in the outer scope. */
 function graphOutputs(result: GraphShapes, scope: Scope): (ValueShape | undefined)[] {
-  return (result.graph.output ?? []).map((o) => (o.name ? result.values.get(o.name) ?? scopeLookup(result, o.name, scope) : undefined));
+  return (result.graph.output ?? []).map((o) => (o.name ? (result.values.get(o.name) ?? scopeLookup(result, o.name, scope)) : undefined));
 }
 
 function declaredInput(vi: ValueInfoProto | undefined, ctx: InferContext): ValueShape | undefined {

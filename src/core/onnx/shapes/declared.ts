@@ -34,7 +34,7 @@ export function preferKnown(inferred: ValueShape | undefined, declared: ValueSha
   const out: ValueShape = { ...inferred, dtype: inferred.dtype ?? declared.dtype };
   if (!inferred.shape) out.shape = declared.shape;
   else if (declared.shape && declared.shape.length === inferred.shape.length) {
-    out.shape = inferred.shape.map((d, i) => (typeof d === 'number' ? d : declared.shape?.[i] ?? d));
+    out.shape = inferred.shape.map((d, i) => (typeof d === 'number' ? d : (declared.shape?.[i] ?? d)));
   }
   return out;
 }

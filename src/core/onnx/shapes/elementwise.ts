@@ -21,21 +21,94 @@ import {
 } from './context';
 
 const UNARY = [
-  'Abs', 'Acos', 'Acosh', 'Asin', 'Asinh', 'Atan', 'Atanh', 'BitwiseNot', 'Ceil', 'Celu', 'Clip', 'Cos', 'Cosh',
-  'Elu', 'Erf', 'Exp', 'Floor', 'Gelu', 'HardSigmoid', 'HardSwish', 'Hardmax', 'Identity', 'LeakyRelu', 'Log',
-  'LogSoftmax', 'LpNormalization', 'MeanVarianceNormalization', 'Mish', 'Neg', 'Not', 'Reciprocal', 'Relu', 'Round',
-  'Selu', 'Shrink', 'Sigmoid', 'Sign', 'Sin', 'Sinh', 'Softmax', 'Softplus', 'Softsign', 'Sqrt', 'Tan', 'Tanh',
-  'ThresholdedRelu', 'Trilu', 'CumSum', 'InstanceNormalization', 'GroupNormalization', 'RMSNormalization',
-  'LRN', 'Swish', 'ReverseSequence', 'ScatterElements', 'ScatterND', 'Scatter',
+  'Abs',
+  'Acos',
+  'Acosh',
+  'Asin',
+  'Asinh',
+  'Atan',
+  'Atanh',
+  'BitwiseNot',
+  'Ceil',
+  'Celu',
+  'Clip',
+  'Cos',
+  'Cosh',
+  'Elu',
+  'Erf',
+  'Exp',
+  'Floor',
+  'Gelu',
+  'HardSigmoid',
+  'HardSwish',
+  'Hardmax',
+  'Identity',
+  'LeakyRelu',
+  'Log',
+  'LogSoftmax',
+  'LpNormalization',
+  'MeanVarianceNormalization',
+  'Mish',
+  'Neg',
+  'Not',
+  'Reciprocal',
+  'Relu',
+  'Round',
+  'Selu',
+  'Shrink',
+  'Sigmoid',
+  'Sign',
+  'Sin',
+  'Sinh',
+  'Softmax',
+  'Softplus',
+  'Softsign',
+  'Sqrt',
+  'Tan',
+  'Tanh',
+  'ThresholdedRelu',
+  'Trilu',
+  'CumSum',
+  'InstanceNormalization',
+  'GroupNormalization',
+  'RMSNormalization',
+  'LRN',
+  'Swish',
+  'ReverseSequence',
+  'ScatterElements',
+  'ScatterND',
+  'Scatter',
   // com.microsoft elementwise and normalization ops keep their first input's shape.
-  'FastGelu', 'BiasGelu', 'QuickGelu', 'BiasAdd', 'SkipLayerNormalization', 'SkipSimplifiedLayerNormalization',
-  'SimplifiedLayerNormalization', 'RotaryEmbedding', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearSoftmax',
+  'FastGelu',
+  'BiasGelu',
+  'QuickGelu',
+  'BiasAdd',
+  'SkipLayerNormalization',
+  'SkipSimplifiedLayerNormalization',
+  'SimplifiedLayerNormalization',
+  'RotaryEmbedding',
+  'QLinearSigmoid',
+  'QLinearLeakyRelu',
+  'QLinearSoftmax',
   'BiasSoftmax',
 ];
 
 const BROADCAST = [
-  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Mod', 'Max', 'Min', 'Sum', 'Mean', 'PRelu', 'BitShift', 'BitwiseAnd',
-  'BitwiseOr', 'BitwiseXor',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Mod',
+  'Max',
+  'Min',
+  'Sum',
+  'Mean',
+  'PRelu',
+  'BitShift',
+  'BitwiseAnd',
+  'BitwiseOr',
+  'BitwiseXor',
 ];
 const COMPARE = ['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor'];
 
@@ -54,7 +127,7 @@ function broadcastIndex(outShape: number[], inShape: number[], flat: number): nu
   }
   for (let i = inShape.length - 1, o = outShape.length - 1; i >= 0; i--, o--) {
     const size = inShape[i] ?? 1;
-    const c = size === 1 ? 0 : coords[o] ?? 0;
+    const c = size === 1 ? 0 : (coords[o] ?? 0);
     index += c * stride;
     stride *= size;
   }
@@ -108,7 +181,7 @@ function arith(op: string, integer: boolean): ((a: Scalar, b: Scalar) => Scalar)
     case 'Pow':
       return (a, b) => (isNum(a) && isNum(b) ? a ** b : null);
     case 'Equal':
-      return (a, b) => (a !== null && b !== null && (isNum(a) === isNum(b)) ? (a === b ? 1 : 0) : null);
+      return (a, b) => (a !== null && b !== null && isNum(a) === isNum(b) ? (a === b ? 1 : 0) : null);
     case 'Less':
       return (a, b) => (isNum(a) && isNum(b) ? (a < b ? 1 : 0) : null);
     case 'LessOrEqual':
@@ -254,7 +327,11 @@ RULES.LayerNormalization = (ctx) => {
     const a = normAxis(axis, x.shape.length);
     if (a !== undefined) stats = x.shape.map((d, i) => (i >= a ? 1 : d));
   }
-  return [{ dtype: x.dtype, shape: x.shape }, { dtype: DataType.FLOAT, shape: stats }, { dtype: DataType.FLOAT, shape: stats }];
+  return [
+    { dtype: x.dtype, shape: x.shape },
+    { dtype: DataType.FLOAT, shape: stats },
+    { dtype: DataType.FLOAT, shape: stats },
+  ];
 };
 RULES.BatchNormalization = (ctx) => {
   const x = ctx.input(0);
@@ -274,7 +351,7 @@ RULES.QuantizeLinear = (ctx) => {
 RULES.DequantizeLinear = (ctx) => {
   const scale = ctx.input(1);
   const outputType = attrInt(ctx.node, 'output_dtype', 0);
-  return [same(ctx, outputType !== 0 ? outputType : scale?.dtype ?? DataType.FLOAT)];
+  return [same(ctx, outputType !== 0 ? outputType : (scale?.dtype ?? DataType.FLOAT))];
 };
 RULES.DynamicQuantizeLinear = (ctx) => [
   same(ctx, DataType.UINT8),

@@ -52,7 +52,8 @@ RULES.Slice = (ctx) => {
   const fromInputs = ctx.inputCount > 1;
   const starts = fromInputs ? ctx.numbers(1) : attrInts(ctx.node, 'starts');
   const ends = fromInputs ? ctx.numbers(2) : attrInts(ctx.node, 'ends');
-  const axes = (fromInputs ? (ctx.node.input?.[3] ? ctx.numbers(3) : undefined) : attrInts(ctx.node, 'axes')) ??
+  const axes =
+    (fromInputs ? (ctx.node.input?.[3] ? ctx.numbers(3) : undefined) : attrInts(ctx.node, 'axes')) ??
     (starts ? starts.map((_, i) => i) : undefined);
   const steps = (fromInputs && ctx.node.input?.[4] ? ctx.numbers(4) : undefined) ?? (starts ? starts.map(() => 1) : undefined);
   const axesUnknown = fromInputs && ctx.node.input?.[3] && !axes;
@@ -86,7 +87,7 @@ RULES.Gather = (ctx) => {
   const out: ValueShape = { dtype: data.dtype, shape };
   if (data.value && indices.value && data.shape.length === 1) {
     const n = data.value.length;
-    out.value = indices.value.map((i) => (isNum(i) ? data.value?.[i < 0 ? i + n : i] ?? null : null));
+    out.value = indices.value.map((i) => (isNum(i) ? (data.value?.[i < 0 ? i + n : i] ?? null) : null));
   }
   return [out];
 };

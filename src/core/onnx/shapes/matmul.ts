@@ -70,9 +70,7 @@ RULES.QLinearMatMul = (ctx) => [
 RULES.MatMulIntegerToFloat = (ctx) => [
   { dtype: ctx.input(2)?.dtype ?? DataType.FLOAT, shape: matmulShape(ctx.input(0)?.shape, ctx.input(1)?.shape) },
 ];
-RULES.DynamicQuantizeMatMul = (ctx) => [
-  { dtype: DataType.FLOAT, shape: matmulShape(ctx.input(0)?.shape, ctx.input(1)?.shape) },
-];
+RULES.DynamicQuantizeMatMul = (ctx) => [{ dtype: DataType.FLOAT, shape: matmulShape(ctx.input(0)?.shape, ctx.input(1)?.shape) }];
 RULES.FusedMatMul = (ctx) => {
   const a = ctx.input(0);
   const b = ctx.input(1);

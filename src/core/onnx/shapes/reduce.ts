@@ -6,8 +6,16 @@ import { attrInt, attrInts } from '../attributes';
 import { isNum, normAxis, type Rule, type Shape, type ValueShape } from './context';
 
 const REDUCE = [
-  'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum',
-  'ReduceLogSumExp', 'ReduceSumSquare',
+  'ReduceSum',
+  'ReduceMean',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceSumSquare',
 ];
 
 export const REDUCE_RULES: Record<string, Rule> = {};
@@ -68,7 +76,11 @@ RULES.ArgMax = argReduce;
 RULES.ArgMin = argReduce;
 RULES.TopK = (ctx) => {
   const x = ctx.input(0);
-  if (!x?.shape) return [{ dtype: x?.dtype, shape: undefined }, { dtype: DataType.INT64, shape: undefined }];
+  if (!x?.shape)
+    return [
+      { dtype: x?.dtype, shape: undefined },
+      { dtype: DataType.INT64, shape: undefined },
+    ];
   const axis = normAxis(attrInt(ctx.node, 'axis', -1), x.shape.length);
   const k = ctx.inputCount > 1 ? ctx.numbers(1)?.[0] : attrInt(ctx.node, 'k');
   const shape = [...x.shape];

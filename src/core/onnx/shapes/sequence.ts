@@ -12,8 +12,8 @@ function rnnOutputs(ctx: Ctx, gates: number): (ValueShape | undefined)[] {
   const layout = attrInt(ctx.node, 'layout', 0);
   if (!x?.shape || x.shape.length !== 3 || hidden === undefined) return [];
   const [a, b] = x.shape;
-  const seq = layout === 0 ? a ?? null : b ?? null;
-  const batch = layout === 0 ? b ?? null : a ?? null;
+  const seq = layout === 0 ? (a ?? null) : (b ?? null);
+  const batch = layout === 0 ? (b ?? null) : (a ?? null);
   const dtype = x.dtype;
   const y: Shape = layout === 0 ? [seq, dirs, batch, hidden] : [batch, seq, dirs, hidden];
   const state: Shape = layout === 0 ? [dirs, batch, hidden] : [batch, dirs, hidden];

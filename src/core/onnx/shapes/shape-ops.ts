@@ -153,7 +153,7 @@ RULES.Unsqueeze = (ctx) => {
   const at = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
   const shape: Shape = [];
   let k = 0;
-  for (let i = 0; i < rank; i++) shape.push(at.has(i) ? 1 : x.shape[k++] ?? null);
+  for (let i = 0; i < rank; i++) shape.push(at.has(i) ? 1 : (x.shape[k++] ?? null));
   const out: ValueShape = { dtype: x.dtype, shape };
   if (x.value) out.value = x.value;
   return [out];
@@ -189,8 +189,7 @@ RULES.Split = (ctx) => {
   if (!x?.shape) return Array.from({ length: n }, () => ({ dtype: x?.dtype, shape: undefined }));
   const axis = normAxis(attrInt(ctx.node, 'axis', 0), x.shape.length);
   if (axis === undefined) return [];
-  let sizes: number[] | undefined =
-    ctx.inputCount > 1 && ctx.node.input?.[1] ? ctx.numbers(1) : attrInts(ctx.node, 'split');
+  let sizes: number[] | undefined = ctx.inputCount > 1 && ctx.node.input?.[1] ? ctx.numbers(1) : attrInts(ctx.node, 'split');
   const dim = x.shape[axis];
   if (!sizes && typeof dim === 'number') {
     const parts = attrInt(ctx.node, 'num_outputs', n);
@@ -233,7 +232,7 @@ RULES.Pad = (ctx) => {
     const d = shape[axis];
     const begin = pads[k] ?? 0;
     const end = pads[k + axes.length] ?? 0;
-    shape[axis] = typeof d === 'number' ? d + begin + end : begin === 0 && end === 0 ? d ?? null : null;
+    shape[axis] = typeof d === 'number' ? d + begin + end : begin === 0 && end === 0 ? (d ?? null) : null;
   });
   return [{ dtype: x.dtype, shape }];
 };
@@ -244,8 +243,7 @@ function resizeRule(scalesIndex: number, sizesIndex: number | undefined): Rule {
     const rank = x.shape.length;
     const axes = attrInts(ctx.node, 'axes') ?? Array.from({ length: rank }, (_, i) => i);
     const sizes = sizesIndex !== undefined && ctx.node.input?.[sizesIndex] ? ctx.numbers(sizesIndex) : undefined;
-    const scales =
-      ctx.node.input?.[scalesIndex] ? ctx.numbers(scalesIndex) : attrFloats(ctx.node, 'scales');
+    const scales = ctx.node.input?.[scalesIndex] ? ctx.numbers(scalesIndex) : attrFloats(ctx.node, 'scales');
     const shape = [...x.shape];
     if (sizes && sizes.length === axes.length) {
       axes.forEach((a, i) => {
@@ -258,7 +256,8 @@ function resizeRule(scalesIndex: number, sizesIndex: number | undefined): Rule {
       axes.forEach((a, i) => {
         const axis = normAxis(a, rank);
         const d = axis === undefined ? null : shape[axis];
-        if (axis !== undefined) shape[axis] = typeof d === 'number' ? Math.floor(d * (scales[i] ?? 1) + 1e-9) : scales[i] === 1 ? d ?? null : null;
+        if (axis !== undefined)
+          shape[axis] = typeof d === 'number' ? Math.floor(d * (scales[i] ?? 1) + 1e-9) : scales[i] === 1 ? (d ?? null) : null;
       });
       return [{ dtype: x.dtype, shape }];
     }

@@ -4,7 +4,8 @@ export const mlp = feedForwardSample({
   name: 'mlp',
   title: 'MLP',
   description:
-    'A three-layer perceptron (256 → 512 → 256 → 10 with ReLU) over feature vectors, like a tabular classifier. Pure Gemm: shows what matrix multiply alone costs.',
+    'A three-layer perceptron (256 → 512 → 256 → 10 with ReLU) over feature vectors, like a tabular classifier. Pure Gemm: ' +
+    'shows what matrix multiply alone costs.',
   task: 'tabular-classification',
   version: 1,
   seed: 0x6d6c70,

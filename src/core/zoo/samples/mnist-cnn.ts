@@ -4,7 +4,8 @@ export const mnistCnn = feedForwardSample({
   name: 'mnist-cnn',
   title: 'MNIST CNN',
   description:
-    'A small convolutional digit classifier (two 3×3 conv + ReLU + max-pool stages, one dense layer) on 28×28 grayscale images. Tiny and fast on any machine.',
+    'A small convolutional digit classifier (two 3×3 conv + ReLU + max-pool stages, one dense layer) on 28×28 grayscale images. ' +
+    'Tiny and fast on any machine.',
   task: 'image-classification',
   version: 1,
   seed: 0x6d6e6973,

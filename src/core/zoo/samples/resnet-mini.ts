@@ -4,7 +4,8 @@ export const resnetMini = feedForwardSample({
   name: 'resnet-mini',
   title: 'ResNet mini',
   description:
-    'A small residual network on 64×64 RGB images: conv + batch-norm stem, three residual blocks (16, 32, 64 channels), global average pooling, 10 classes. Batch normalization and skip connections, as in real ResNets.',
+    'A small residual network on 64×64 RGB images: conv + batch-norm stem, three residual blocks (16, 32, 64 channels), global ' +
+    'average pooling, 10 classes. Batch normalization and skip connections, as in real ResNets.',
   task: 'image-classification',
   version: 1,
   seed: 0x7265736e,

@@ -21,7 +21,9 @@ const description = {
   name: 'transformer-encoder',
   title: 'Transformer encoder',
   description:
-    'A BERT-mini-like text encoder: token and position embeddings, 2 layers of 4-head self-attention (hidden 128, feed-forward 512, GELU, LayerNorm), dynamic batch and sequence length up to 512 tokens. The operator mix of real transformer exports (MatMul, Reshape, Transpose, Softmax, Erf).',
+    'A BERT-mini-like text encoder: token and position embeddings, 2 layers of 4-head self-attention (hidden 128, feed-forward ' +
+    '512, GELU, LayerNorm), dynamic batch and sequence length up to 512 tokens. The operator mix of real transformer exports ' +
+    '(MatMul, Reshape, Transpose, Softmax, Erf).',
   task: 'text-embedding' as const,
   version: 1,
   seed: 0x62657274,
@@ -48,7 +50,12 @@ const description = {
       shape: ['batch', 'sequence', HIDDEN],
       description: 'contextual embedding of every token',
     },
-    { name: 'pooler_output', type: 'float32' as const, shape: ['batch', HIDDEN], description: 'sentence embedding (first token, dense + tanh)' },
+    {
+      name: 'pooler_output',
+      type: 'float32' as const,
+      shape: ['batch', HIDDEN],
+      description: 'sentence embedding (first token, dense + tanh)',
+    },
   ],
   referenceDims: { batch: 1, sequence: 128 },
 };
@@ -107,11 +114,10 @@ export const transformerEncoder: SampleDefinition = {
 
 function embeddings(g: GraphBuilder, rng: Rng, ids: string): string {
   const words = g.initializer('embeddings.word_embeddings.weight', normalArray(rng, VOCAB * HIDDEN, 1), [VOCAB, HIDDEN]);
-  const positionsTable = g.initializer(
-    'embeddings.position_embeddings.weight',
-    normalArray(rng, MAX_POSITIONS * HIDDEN, 0.5),
-    [MAX_POSITIONS, HIDDEN],
-  );
+  const positionsTable = g.initializer('embeddings.position_embeddings.weight', normalArray(rng, MAX_POSITIONS * HIDDEN, 0.5), [
+    MAX_POSITIONS,
+    HIDDEN,
+  ]);
   const tokenVectors = g.op('Gather', [words, ids], { axis: 0 });
   // Position ids 0..sequence-1 computed from the input's shape, so any sequence length works.
   const shape = g.op('Shape', [ids]);

@@ -4,7 +4,8 @@ export const vggSmall = feedForwardSample({
   name: 'vgg-small',
   title: 'VGG small',
   description:
-    'A VGG-style network on 128×128 RGB images: six 3×3 convolutions of 32–128 channels with max-pooling, then a 8192 → 256 → 10 classifier. About 0.4 G multiply-accumulates per image: heavy enough that CPU and GPU timings differ meaningfully.',
+    'A VGG-style network on 128×128 RGB images: six 3×3 convolutions of 32–128 channels with max-pooling, then a 8192 → 256 → ' +
+    '10 classifier. About 0.4 G multiply-accumulates per image: heavy enough that CPU and GPU timings differ meaningfully.',
   task: 'image-classification',
   version: 1,
   seed: 0x76676773,

@@ -48,7 +48,6 @@ export interface WebBackend extends Backend {
   close(): void;
 }
 
-
 interface Pending {
   message: string;
   resolve: (value: unknown) => void;
@@ -127,17 +126,12 @@ async function uploadFile(fetchFn: typeof fetch, uploadUrl: string, file: File):
   } catch {
     throw new BackendError(LOST_CONNECTION);
   }
-  const body = (await response.json().catch(() => null)) as
-    | { path?: unknown; error?: { code?: unknown; message?: unknown } }
-    | null;
+  const body = (await response.json().catch(() => null)) as { path?: unknown; error?: { code?: unknown; message?: unknown } } | null;
   if (response.ok && typeof body?.path === 'string') return { path: body.path };
   const code = body?.error?.code;
   throw new BackendError({
     code: isErrorCode(code) ? code : response.status === 401 ? 'UNAUTHORIZED' : 'IO_ERROR',
-    message:
-      typeof body?.error?.message === 'string'
-        ? body.error.message
-        : `Uploading ${file.name} failed (HTTP ${response.status})`,
+    message: typeof body?.error?.message === 'string' ? body.error.message : `Uploading ${file.name} failed (HTTP ${response.status})`,
   });
 }
 /**

@@ -1,4 +1,16 @@
-import { Chart, Legend, LinearScale, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip, type ChartConfiguration, type Plugin, type ScatterDataPoint } from 'chart.js';
+import {
+  Chart,
+  Legend,
+  LinearScale,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  ScatterController,
+  Tooltip,
+  type ChartConfiguration,
+  type Plugin,
+  type ScatterDataPoint,
+} from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
 import { formatMs } from '../../../shared/stats/format';
 import type { AccuracySpeedData } from '../logic/quantize-compare';
@@ -20,7 +32,10 @@ interface PointMeta {
   sqnrDb: number | null;
 }
 
-type Dataset = ChartConfiguration<'scatter'>['data']['datasets'][number] & { meta?: PointMeta[]; role: 'points' | 'original' | 'threshold' };
+type Dataset = ChartConfiguration<'scatter'>['data']['datasets'][number] & {
+  meta?: PointMeta[];
+  role: 'points' | 'original' | 'threshold';
+};
 
 /** Provider colours live in app.css (--ep-0 … --ep-4) beside the rest of the palette. */
 function epColor(slot: number): string {
@@ -165,7 +180,11 @@ function configure(data: AccuracySpeedData, theme: ChartTheme): ChartConfigurati
           min: xMin,
           max: xMax,
           ...valueAxisLines(theme),
-          title: { display: true, text: logarithmic ? 'median latency, log scale (left is faster)' : 'median latency (left is faster)', ...chartText(theme) },
+          title: {
+            display: true,
+            text: logarithmic ? 'median latency, log scale (left is faster)' : 'median latency (left is faster)',
+            ...chartText(theme),
+          },
           ticks: { ...chartText(theme), maxTicksLimit: 6, callback: (value) => formatMs(Number(value)) },
         },
         y: {

@@ -201,13 +201,17 @@ function configure(data: CapacityChartData, theme: ChartTheme): ChartConfigurati
         tooltip: {
           ...tooltipFonts(theme),
           callbacks: {
-            title: (items) => (items[0]?.dataset.label ?? ''),
+            title: (items) => items[0]?.dataset.label ?? '',
             label: (item) => {
               const point = (item.dataset as Dataset).points?.[item.dataIndex];
               if (!point) return '';
-              const ci = point.lowMs !== null && point.highMs !== null ? ` (95 % CI ${formatMs(point.lowMs)}–${formatMs(point.highMs)})` : '';
+              const ci =
+                point.lowMs !== null && point.highMs !== null ? ` (95 % CI ${formatMs(point.lowMs)}–${formatMs(point.highMs)})` : '';
               const status = point.status ? ` · ${point.status}` : '';
-              return `${point.concurrency} in flight: ${data.latencyLabel.replace(' latency', '')} ${formatMs(point.latencyMs)}${ci} at ${formatRps(point.throughputRps)}${status}`;
+              return (
+                `${point.concurrency} in flight: ${data.latencyLabel.replace(' latency', '')} ` +
+                `${formatMs(point.latencyMs)}${ci} at ${formatRps(point.throughputRps)}${status}`
+              );
             },
           },
         },

@@ -1,4 +1,14 @@
-import { BarController, BarElement, CategoryScale, Chart, LinearScale, LogarithmicScale, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  LinearScale,
+  LogarithmicScale,
+  Tooltip,
+  type ChartConfiguration,
+  type Plugin,
+} from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
 import { formatMs } from '../../../shared/stats/format';
 import type { MedianBar } from '../logic/compare-items';
@@ -73,7 +83,10 @@ function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
             label: (item) => {
               const bar = bars[item.dataIndex];
               if (!bar) return '';
-              return `median ${formatMs(bar.medianMs)} (95 % CI ${formatMs(bar.lowMs)}–${formatMs(bar.highMs)})${bar.baseline ? ' · baseline' : ''}`;
+              return (
+                `median ${formatMs(bar.medianMs)} (95 % CI ` +
+                `${formatMs(bar.lowMs)}–${formatMs(bar.highMs)})${bar.baseline ? ' · baseline' : ''}`
+              );
             },
           },
         },

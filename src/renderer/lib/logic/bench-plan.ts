@@ -89,7 +89,15 @@ export function sourceFromKey(key: string): ModelSource | null {
 }
 
 export type PlanBuild =
-  | { ok: true; plan: BenchPlanInput; configCount: number; /** Configurations the host will skip, and why (WebGPU above one request in flight). */ skipped: { count: number; reason: string } | null }
+  | {
+      ok: true;
+      plan: BenchPlanInput;
+      configCount: number;
+      /** Configurations the host will skip, and why (WebGPU above one request in flight). */ skipped: {
+        count: number;
+        reason: string;
+      } | null;
+    }
   | { ok: false; errors: Partial<Record<DraftField, string>> };
 
 /**
@@ -191,7 +199,9 @@ export function buildPlan(draft: BenchDraft, model: ModelSource | null, eps: rea
     ...(minIterations !== null ? { minIterations } : {}),
     ...(ciTargetRel !== null ? { ciTargetRel } : {}),
   };
-  const refused = eps.flatMap((ep) => concurrency.map((c) => concurrencyRefusal(ep, c))).filter((reason): reason is string => reason !== null);
+  const refused = eps
+    .flatMap((ep) => concurrency.map((c) => concurrencyRefusal(ep, c)))
+    .filter((reason): reason is string => reason !== null);
   const skipped = refused.length > 0 ? { count: refused.length * batches.length * threads.length, reason: refused[0] as string } : null;
   return { ok: true, plan, configCount: eps.length * batches.length * threads.length * concurrency.length, skipped };
 }

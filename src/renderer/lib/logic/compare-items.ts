@@ -47,8 +47,17 @@ export function compareMode(items: readonly CompareItemRef[]): CompareMode {
 export type CompareReadiness = { ok: true } | { ok: false; reason: string };
 
 export function readiness(items: readonly CompareItemRef[]): CompareReadiness {
-  if (items.length < 2) return { ok: false, reason: items.length === 0 ? 'Tick two or more runs or configurations.' : 'Tick one more run or configuration to compare with the first.' };
-  if (compareMode(items) === 'mixed') return { ok: false, reason: 'Compare either whole runs (their shared configurations) or single configurations, not both: untick one kind.' };
+  if (items.length < 2)
+    return {
+      ok: false,
+      reason:
+        items.length === 0 ? 'Tick two or more runs or configurations.' : 'Tick one more run or configuration to compare with the first.',
+    };
+  if (compareMode(items) === 'mixed')
+    return {
+      ok: false,
+      reason: 'Compare either whole runs (their shared configurations) or single configurations, not both: untick one kind.',
+    };
   return { ok: true };
 }
 
@@ -112,10 +121,20 @@ export function readEntry(entry: Pick<ComparisonEntry, 'vsBaseline' | 'statement
   const timeRatio = { value: formatRatio(vs.ratio), ci: `${formatSignificant(vs.ciLow)}–${formatSignificant(vs.ciHigh)}` };
   if (vs.tooFewSamples) return { verdict: 'too-few', headline: 'too few samples to tell', detail: '', timeRatio };
   if (vs.verdict === 'faster') {
-    return { verdict: 'faster', headline: `${formatRatio(1 / vs.ratio)} faster`, detail: `(95 % CI ${formatSignificant(1 / vs.ciHigh)}–${formatRatio(1 / vs.ciLow)})`, timeRatio };
+    return {
+      verdict: 'faster',
+      headline: `${formatRatio(1 / vs.ratio)} faster`,
+      detail: `(95 % CI ${formatSignificant(1 / vs.ciHigh)}–${formatRatio(1 / vs.ciLow)})`,
+      timeRatio,
+    };
   }
   if (vs.verdict === 'slower') {
-    return { verdict: 'slower', headline: `${formatRatio(vs.ratio)} slower`, detail: `(95 % CI ${formatSignificant(vs.ciLow)}–${formatRatio(vs.ciHigh)})`, timeRatio };
+    return {
+      verdict: 'slower',
+      headline: `${formatRatio(vs.ratio)} slower`,
+      detail: `(95 % CI ${formatSignificant(vs.ciLow)}–${formatRatio(vs.ciHigh)})`,
+      timeRatio,
+    };
   }
   return { verdict: 'same', headline: 'no measurable difference', detail: '', timeRatio };
 }

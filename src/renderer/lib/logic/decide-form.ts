@@ -41,8 +41,7 @@ export const PRICE_DEFAULTS: Readonly<Record<PriceField, number>> = {
 };
 
 export type RequirementBuild =
-  | { ok: true; requirement: RequirementInput }
-  | { ok: false; errors: Partial<Record<RequirementField, string>> };
+  { ok: true; requirement: RequirementInput } | { ok: false; errors: Partial<Record<RequirementField, string>> };
 
 function assumedPrice(field: PriceField): PriceDraft {
   return { text: priceText(PRICE_DEFAULTS[field]), assumed: true };
@@ -106,7 +105,8 @@ export function parseGpuPrices(text: string): GpuPricesParse {
     if (part.trim() === '') continue;
     const match = /^\s*([^=:]+?)\s*[=:]\s*(\S+)\s*$/.exec(part);
     const price = match ? parseNumber(match[2] as string) : null;
-    if (!match || price === null || price <= 0) return { ok: false, error: `Write each GPU as name=price per hour, e.g. L4=0.80 (not "${part.trim()}")` };
+    if (!match || price === null || price <= 0)
+      return { ok: false, error: `Write each GPU as name=price per hour, e.g. L4=0.80 (not "${part.trim()}")` };
     prices[match[1] as string] = price;
   }
   return { ok: true, prices };
@@ -119,8 +119,10 @@ export function buildRequirement(draft: RequirementDraft): RequirementBuild {
   const throughput = parseNumber(draft.throughputRps);
   const delay = draft.maxBatchDelayMs.trim() === '' ? 0 : parseNumber(draft.maxBatchDelayMs);
 
-  if (draft.latencyMs.trim() !== '' && (latencyMs === null || latencyMs <= 0)) errors.latencyMs = 'A latency target is a number of milliseconds above 0';
-  if (draft.throughputRps.trim() !== '' && (throughput === null || throughput <= 0)) errors.throughputRps = 'A throughput is a number of requests per second above 0';
+  if (draft.latencyMs.trim() !== '' && (latencyMs === null || latencyMs <= 0))
+    errors.latencyMs = 'A latency target is a number of milliseconds above 0';
+  if (draft.throughputRps.trim() !== '' && (throughput === null || throughput <= 0))
+    errors.throughputRps = 'A throughput is a number of requests per second above 0';
   if (delay === null || delay < 0) errors.maxBatchDelayMs = 'A batching delay is a number of milliseconds, 0 or more';
   if (draft.latencyMs.trim() === '' && draft.throughputRps.trim() === '') errors.goal = 'State a latency target, a throughput, or both';
 

@@ -65,7 +65,9 @@ export function capacityText(row: Pick<VerdictRow, 'capacity' | 'eligible'>): { 
   if (!row.eligible) return { value: '—', range: null, note: 'needs a batching delay' };
   if (cap.maxThroughputRps === null) return { value: '—', range: null, note: 'no level meets it' };
   const same = cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps;
-  const range = same ? null : `${cap.lowRps === null ? 'none' : formatCount(cap.lowRps)}–${cap.highRps === null ? 'none' : formatCount(cap.highRps)}`;
+  const range = same
+    ? null
+    : `${cap.lowRps === null ? 'none' : formatCount(cap.lowRps)}–${cap.highRps === null ? 'none' : formatCount(cap.highRps)}`;
   let note: string | null = null;
   if (cap.singleLevel) note = 'one level measured';
   else if (cap.basis === 'interpolated') note = 'interpolated';
@@ -87,7 +89,9 @@ export function usdText(dollars: number | null): string {
 /** Energy only where power was measured (GPU draw or CPU package RAPL): "12 mJ · $0.0005/M". */
 export function energyText(row: Pick<VerdictRow, 'energyPerInferenceJ' | 'electricityPerMillion'>): string {
   if (row.energyPerInferenceJ === null) return '—';
-  return row.electricityPerMillion === null ? formatJoules(row.energyPerInferenceJ) : `${formatJoules(row.energyPerInferenceJ)} · ${formatUsd(row.electricityPerMillion)}/M`;
+  return row.electricityPerMillion === null
+    ? formatJoules(row.energyPerInferenceJ)
+    : `${formatJoules(row.energyPerInferenceJ)} · ${formatUsd(row.electricityPerMillion)}/M`;
 }
 
 /** Rows in the order a person compares them: those meeting first, cheapest first, then the rest by capacity. */
@@ -183,7 +187,8 @@ export function latencyAxis(values: readonly number[]): { type: 'linear' | 'loga
   const low = Math.min(...positive);
   const high = Math.max(...positive);
   // Headroom keeps a point near a decade off the chart's edge, where it would be cut in half.
-  if (high / low > 10) return { type: 'logarithmic', min: 10 ** Math.floor(Math.log10(low / 1.3)), max: 10 ** Math.ceil(Math.log10(high * 1.3)) };
+  if (high / low > 10)
+    return { type: 'logarithmic', min: 10 ** Math.floor(Math.log10(low / 1.3)), max: 10 ** Math.ceil(Math.log10(high * 1.3)) };
   return { type: 'linear', min: 0, max: high * 1.15 };
 }
 
@@ -217,12 +222,20 @@ export function sweepPlan(doc: Pick<RunDocument, 'plan' | 'configs'>): BenchPlan
 }
 
 // --- measuring again, longer: shared with `inferscope advise`
-export { noisyRuns, remeasurePlan, REMEASURE_FACTOR, REMEASURE_MAX_TIME_MS, REMEASURE_MIN_TIME_MS, REMEASURE_TIME_CAP_MS } from '../../../shared/advice/remeasure';
+export {
+  noisyRuns,
+  remeasurePlan,
+  REMEASURE_FACTOR,
+  REMEASURE_MAX_TIME_MS,
+  REMEASURE_MIN_TIME_MS,
+  REMEASURE_TIME_CAP_MS,
+} from '../../../shared/advice/remeasure';
 
 /** How many configurations the sweep measures and about how long it takes. */
 export function sweepSize(plan: BenchPlanInput): { configs: number; estimateMs: number } {
   const models = (plan.variants?.length ?? 0) + (plan.includeOriginal === false ? 0 : 1);
-  const configs = models * (plan.eps?.length || 1) * (plan.batches?.length ?? 1) * (plan.threads?.length ?? 1) * (plan.concurrency?.length ?? 1);
+  const configs =
+    models * (plan.eps?.length || 1) * (plan.batches?.length ?? 1) * (plan.threads?.length ?? 1) * (plan.concurrency?.length ?? 1);
   return { configs, estimateMs: configs * ((plan.maxTimeMs ?? SWEEP_MAX_TIME_MS) + SWEEP_OVERHEAD_MS) };
 }
 

@@ -44,7 +44,11 @@ export type ShapePart = { kind: 'fixed'; value: number } | { kind: 'symbolic'; n
 export function shapeParts(tensor: TensorInfo): ShapePart[] | null {
   if (tensor.shape === null) return null;
   return tensor.shape.map((dim) =>
-    typeof dim === 'number' ? { kind: 'fixed', value: dim } : dim === '?' || dim === '' ? { kind: 'unknown' } : { kind: 'symbolic', name: dim },
+    typeof dim === 'number'
+      ? { kind: 'fixed', value: dim }
+      : dim === '?' || dim === ''
+        ? { kind: 'unknown' }
+        : { kind: 'symbolic', name: dim },
   );
 }
 

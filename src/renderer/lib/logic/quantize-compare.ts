@@ -20,8 +20,10 @@ export type TimesParse = { ok: true; minTimeMs: number; maxTimeMs: number } | { 
 export function parseCompareTimes(minS: string, maxS: string): TimesParse {
   const min = Number(minS.trim());
   const max = Number(maxS.trim());
-  if (minS.trim() === '' || !Number.isFinite(min) || min < 0) return { ok: false, error: 'The minimum time is a number of seconds, 0 or more' };
-  if (maxS.trim() === '' || !Number.isFinite(max) || max <= 0) return { ok: false, error: 'The maximum time is a number of seconds above 0' };
+  if (minS.trim() === '' || !Number.isFinite(min) || min < 0)
+    return { ok: false, error: 'The minimum time is a number of seconds, 0 or more' };
+  if (maxS.trim() === '' || !Number.isFinite(max) || max <= 0)
+    return { ok: false, error: 'The maximum time is a number of seconds above 0' };
   if (min > max) return { ok: false, error: 'The minimum time cannot exceed the maximum' };
   return { ok: true, minTimeMs: Math.round(min * 1000), maxTimeMs: Math.round(max * 1000) };
 }
@@ -231,11 +233,15 @@ export function compareAdvice(groups: readonly CompareGroup[], cpu: Pick<CpuInfo
   for (const group of groups) {
     if (group.software) lines.push(`${group.label} here is a software adapter: its times say nothing about how a GPU would do.`);
     for (const row of group.rows) {
-      if (row.status === 'failed') lines.push(`${row.label} failed on ${group.label}${row.error ? `: ${row.error.replace(/[.\s]+$/, '')}` : ''}.`);
+      if (row.status === 'failed')
+        lines.push(`${row.label} failed on ${group.label}${row.error ? `: ${row.error.replace(/[.\s]+$/, '')}` : ''}.`);
       if (group.ep !== 'cpu' && row.fallbackNodes.length > 0) {
         const ops = [...new Set(row.fallbackNodes.map((node) => node.op))].slice(0, 4).join(', ');
         const to = [...new Set(row.fallbackNodes.map((node) => providerDisplayName(node.provider)))].join(' / ');
-        lines.push(`${plural(row.fallbackNodes.length, 'node')} of ${row.label} fell back to ${to} on ${group.label} (${ops}): copies between devices eat into the gain.`);
+        lines.push(
+          `${plural(row.fallbackNodes.length, 'node')} of ${row.label} fell back to ${to} on ${group.label} (${ops}): copies ` +
+            `between devices eat into the gain.`,
+        );
       }
       const speedup = row.speedup;
       // A software adapter's times say nothing about a GPU: no speed claims from them.
@@ -249,7 +255,9 @@ export function compareAdvice(groups: readonly CompareGroup[], cpu: Pick<CpuInfo
         continue;
       }
       if (speedup.verdict === 'faster') {
-        const quality = row.quality ? ` with SQNR ${formatSqnr(row.quality.sqnrDb)}${row.quality.name ? ` (worst output ${row.quality.name})` : ''}` : '';
+        const quality = row.quality
+          ? ` with SQNR ${formatSqnr(row.quality.sqnrDb)}${row.quality.name ? ` (worst output ${row.quality.name})` : ''}`
+          : '';
         const caution =
           row.quality && row.quality.tone === 'danger'
             ? ` — but its outputs drift far from the original's (below ${SQNR_FAIR_DB} dB or NaN/Inf): check accuracy on real data`
@@ -288,7 +296,8 @@ export function accuracySpeedData(groups: readonly CompareGroup[]): AccuracySpee
     for (const row of group.rows) {
       if (row.medianMs === null) continue;
       if (row.modelId === 'original') originals.push({ ep: group.ep, epLabel: group.label, slot, medianMs: row.medianMs });
-      else if (row.quality) points.push({ label: row.label, ep: group.ep, epLabel: group.label, slot, medianMs: row.medianMs, sqnrDb: row.quality.sqnrDb });
+      else if (row.quality)
+        points.push({ label: row.label, ep: group.ep, epLabel: group.label, slot, medianMs: row.medianMs, sqnrDb: row.quality.sqnrDb });
     }
   }
   return { points, originals };

@@ -11,7 +11,8 @@ const EXCLUDE_COUNTS: readonly number[] = [1, 2, 3, 5, 10];
 const MOST_EXCLUDED = 10;
 
 export const LAYER_SQNR_EXPLAINED =
-  "SQNR of the layer's output against the original's, on the same inputs. Cumulative: it includes what every layer before it lost, so the first sharp drop matters more than the lowest number.";
+  "SQNR of the layer's output against the original's, on the same inputs. Cumulative: it includes what every layer before it " +
+  'lost, so the first sharp drop matters more than the lowest number.';
 
 /** The worst layers of a report, worst first (the services rank them). */
 export function worstLayers(report: Pick<QuantizeReport, 'layers'>, count: number = WORST_LAYERS_SHOWN): LayerQuality[] {
@@ -54,7 +55,13 @@ export function optionsExcluding(options: QuantizeOptions, nodes: readonly strin
  * plus the exclusions, on the inputs the form describes now (a variant keeps how many inputs it
  * used, not where they came from).
  */
-export function requantizeRequest(input: { variant: Pick<Variant, 'options'>; nodes: readonly string[]; source: ModelSource; data: DataDraft; evaluationSamples: string }): RequestBuild {
+export function requantizeRequest(input: {
+  variant: Pick<Variant, 'options'>;
+  nodes: readonly string[];
+  source: ModelSource;
+  data: DataDraft;
+  evaluationSamples: string;
+}): RequestBuild {
   const errors: Partial<Record<QuantizeField, string>> = {};
   if (input.nodes.length === 0) return { ok: false, errors: { include: 'No transformed layer to exclude' } };
   const built = buildCalibration(input.data);

@@ -217,8 +217,10 @@ function present(cpu: CpuFacts, ...names: string[]): boolean {
 }
 
 export function autoInt8Types(cpu: CpuFacts | null): AutoInt8Types {
-  if (!cpu) return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'CPU not detected yet: int8 activations and weights' };
-  if (ARM.has(cpu.arch)) return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'ARM: int8 activations and weights' };
+  if (!cpu)
+    return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'CPU not detected yet: int8 activations and weights' };
+  if (ARM.has(cpu.arch))
+    return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'ARM: int8 activations and weights' };
   if (X86.has(cpu.arch)) {
     if (present(cpu, 'avx512_vnni', 'avx_vnni')) {
       return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'x86 with VNNI: int8 activations and weights' };
@@ -284,22 +286,10 @@ export function modeFields(mode: QuantizeMode): ModeFields {
 }
 
 export type QuantizeField =
-  | 'percentile'
-  | 'bins'
-  | 'samples'
-  | 'seed'
-  | 'dir'
-  | 'width'
-  | 'height'
-  | 'scale'
-  | 'mean'
-  | 'std'
-  | 'evaluationSamples'
-  | 'include';
+  'percentile' | 'bins' | 'samples' | 'seed' | 'dir' | 'width' | 'height' | 'scale' | 'mean' | 'std' | 'evaluationSamples' | 'include';
 
 export type RequestBuild =
-  | { ok: true; request: Omit<QuantizeRequestInput, 'jobId'> }
-  | { ok: false; errors: Partial<Record<QuantizeField, string>> };
+  { ok: true; request: Omit<QuantizeRequestInput, 'jobId'> } | { ok: false; errors: Partial<Record<QuantizeField, string>> };
 
 function readInt(text: string, min: number, max: number): number | null {
   const trimmed = text.trim();
@@ -425,7 +415,15 @@ export function buildQuantizeRequest(input: {
   const evaluationSamples = readInt(input.evaluationSamples, 1, 1000);
   if (evaluationSamples === null) errors.evaluationSamples = 'A whole number from 1 to 1000';
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  return { ok: true, request: { source: input.source, options, calibration: built.calibration, evaluationSamples: evaluationSamples ?? DEFAULT_EVALUATION_SAMPLES } };
+  return {
+    ok: true,
+    request: {
+      source: input.source,
+      options,
+      calibration: built.calibration,
+      evaluationSamples: evaluationSamples ?? DEFAULT_EVALUATION_SAMPLES,
+    },
+  };
 }
 
 /** How many inputs calibrate and how many check the result, said before the job runs. */
@@ -440,7 +438,9 @@ export function dataSummary(mode: QuantizeMode, data: DataDraft, evaluationSampl
     return calibrates ? `${calText} seeded random calibration input${calText === '1' ? '' : 's'}; ${check}` : `No calibration; ${check}`;
   }
   const what = data.kind === 'images' ? 'images' : 'tensor sets';
-  const held = `the last ${Math.round(HOLD_OUT_SHARE * 100)} % of the ${what} (at least one) held apart, and up to ${evalText} of them compared on`;
+  const held =
+    `the last ${Math.round(HOLD_OUT_SHARE * 100)} % of the ${what} (at least one) held apart, and up to ${evalText} ` +
+    `of them compared on`;
   if (!calibrates) return `No calibration; ${held}`;
   const limit = data.samples.trim() === '' ? 'all the others' : `up to ${data.samples.trim()} of the others`;
   return `Calibrates on ${limit}; ${held}`;
@@ -448,5 +448,7 @@ export function dataSummary(mode: QuantizeMode, data: DataDraft, evaluationSampl
 
 /** A job id the page can cancel by; unique enough within one host's running jobs. */
 export function newJobId(now: number = Date.now(), random: () => number = Math.random): string {
-  return `q-${now.toString(36)}-${Math.floor(random() * 36 ** 6).toString(36).padStart(6, '0')}`;
+  return `q-${now.toString(36)}-${Math.floor(random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0')}`;
 }

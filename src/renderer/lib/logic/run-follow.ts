@@ -27,7 +27,11 @@ export function noEarlyEvents(runId: string | null = null): EarlyEvents {
  * longer follows), into the document shown, or among the early events until the document comes.
  * The document shown may still be the previous run's while a new one starts.
  */
-export function eventTarget(eventRunId: string, followedId: string | null, shown: Pick<RunDocument, 'id'> | null): 'ignore' | 'document' | 'early' {
+export function eventTarget(
+  eventRunId: string,
+  followedId: string | null,
+  shown: Pick<RunDocument, 'id'> | null,
+): 'ignore' | 'document' | 'early' {
   if (followedId === null || eventRunId !== followedId) return 'ignore';
   return shown?.id === followedId ? 'document' : 'early';
 }

@@ -154,7 +154,10 @@ const PROFILE_START = 0.95;
  * cap" and the nearest of the three conditions. The CI narrows roughly as 1/√n, so the share of
  * samples still needed is (target / reached)².
  */
-export function configFraction(progress: Pick<BenchProgressEvent, 'phase' | 'elapsedMs' | 'iterations' | 'ciHalfWidthRel'>, plan: StoppingPlan): number {
+export function configFraction(
+  progress: Pick<BenchProgressEvent, 'phase' | 'elapsedMs' | 'iterations' | 'ciHalfWidthRel'>,
+  plan: StoppingPlan,
+): number {
   switch (progress.phase) {
     case 'load':
       return 0;
@@ -200,4 +203,9 @@ export function estimateRemainingMs(fraction: number, elapsedMs: number, hostEta
 export function runFileName(doc: Pick<RunDocument, 'id' | 'model'>): string {
   const model = doc.model.name.replace(/\.onnx$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_');
   return `${model}-${doc.id}.run.json`;
+}
+
+/** When a run was made, as lists show it: "4 Dec 2026, 23:35:34" in the person's locale. */
+export function runTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }

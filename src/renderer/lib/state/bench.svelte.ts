@@ -3,7 +3,16 @@ import type { ModelInfo } from '../../../shared/domain/model';
 import type { BenchProgressEvent, RunDocument } from '../../../shared/domain/run';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
-import { buildPlan, defaultDraft, dimsDraft, readyProviders, sourceFromKey, sourceKey, type BenchDraft, type DraftField } from '../logic/bench-plan';
+import {
+  buildPlan,
+  defaultDraft,
+  dimsDraft,
+  readyProviders,
+  sourceFromKey,
+  sourceKey,
+  type BenchDraft,
+  type DraftField,
+} from '../logic/bench-plan';
 import { ThinnedSeries, type SamplePoints } from '../logic/latency-series';
 import { estimateRemainingMs } from '../logic/run-results';
 import { errorInfoOf } from './app.svelte';
@@ -44,7 +53,9 @@ export class BenchController {
   private readonly openKey: string | null = $derived.by(() => (this.model.source && this.model.info ? sourceKey(this.model.source) : null));
   modelKey: string | null = $derived(this.chosenKey ?? this.openKey);
   source: ModelSource | null = $derived(this.modelKey === null ? null : sourceFromKey(this.modelKey));
-  info: ModelInfo | null = $derived.by(() => (this.modelKey !== null && this.modelKey === this.openKey ? this.model.info : this.chosenInfo));
+  info: ModelInfo | null = $derived.by(() =>
+    this.modelKey !== null && this.modelKey === this.openKey ? this.model.info : this.chosenInfo,
+  );
 
   /** The symbolic dims as typed; follows the model whenever a different one is chosen. */
   dims: Record<string, string> = $derived(dimsDraft(this.info?.dims ?? []));

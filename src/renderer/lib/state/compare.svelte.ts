@@ -29,7 +29,12 @@ export type RunConfigs = { state: 'loading' } | { state: 'loaded'; configs: Conf
 export class CompareController {
   picked = $state.raw<CompareItemRef[]>([]);
   /** Picks whose run still exists, in ticking order. */
-  items: CompareItemRef[] = $derived.by(() => existingItems(this.picked, this.runs.list.map((run) => run.id)));
+  items: CompareItemRef[] = $derived.by(() =>
+    existingItems(
+      this.picked,
+      this.runs.list.map((run) => run.id),
+    ),
+  );
   ready: CompareReadiness = $derived(readiness(this.items));
   requestKey: string | null = $derived(this.ready.ok ? JSON.stringify(this.items) : null);
 

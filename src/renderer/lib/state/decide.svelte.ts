@@ -2,8 +2,26 @@ import { untrack } from 'svelte';
 import type { RequirementInput, Verdict } from '../../../shared/domain/advice';
 import type { ErrorInfo } from '../../../shared/errors';
 import { BackendError, type Backend } from '../backend';
-import { buildRequirement, draftFromRequirement, emptyDraft, PRICE_DEFAULTS, priceText, type PriceField, type RequirementBuild, type RequirementDraft } from '../logic/decide-form';
-import { defaultSelection, remeasurePlan, selectedRuns, sweepOf, sweepPlan, sweepSize, type Sweep, type SweepRequest } from '../logic/decide-verdict';
+import {
+  buildRequirement,
+  draftFromRequirement,
+  emptyDraft,
+  PRICE_DEFAULTS,
+  priceText,
+  type PriceField,
+  type RequirementBuild,
+  type RequirementDraft,
+} from '../logic/decide-form';
+import {
+  defaultSelection,
+  remeasurePlan,
+  selectedRuns,
+  sweepOf,
+  sweepPlan,
+  sweepSize,
+  type Sweep,
+  type SweepRequest,
+} from '../logic/decide-verdict';
 import { errorInfoOf } from './app.svelte';
 import type { Controllers } from './context';
 import { RunFollower } from './run-follower.svelte';
@@ -30,7 +48,9 @@ interface VerdictRequest {
 export class DecideController {
   /** The person's ticks; null until they change one (then the newest run is the default). */
   ticked = $state.raw<string[] | null>(null);
-  selection: string[] = $derived.by(() => (this.ticked === null ? defaultSelection(this.runs.list) : selectedRuns(this.runs.list, this.ticked)));
+  selection: string[] = $derived.by(() =>
+    this.ticked === null ? defaultSelection(this.runs.list) : selectedRuns(this.runs.list, this.ticked),
+  );
 
   draft = $state<RequirementDraft>(emptyDraft());
   /** The saved requirement has been read (or there was none): the form shows what to ask. */
@@ -59,7 +79,12 @@ export class DecideController {
   /** What the latest measurement started here was for: its card shows its progress and errors. */
   sweepKind = $state<SweepRequest['kind']>('capacity');
   sweep: Sweep | null = $derived.by(() =>
-    sweepOf(this.sweepRequest, { preparing: this.preparingSweep, runId: this.sweepRun.runId, run: this.sweepRun.run, fraction: this.sweepRun.fraction }),
+    sweepOf(this.sweepRequest, {
+      preparing: this.preparingSweep,
+      runId: this.sweepRun.runId,
+      run: this.sweepRun.run,
+      fraction: this.sweepRun.fraction,
+    }),
   );
   sweeping: boolean = $derived(this.sweep?.status === 'starting' || this.sweep?.status === 'running');
 
@@ -214,7 +239,10 @@ export class DecideController {
       const base = await this.backend.invoke('runs.get', { id: baseRunId });
       // A document from elsewhere names files on its own machine: this host never opens them on its say-so.
       if (base.importedFrom !== null) {
-        throw new BackendError({ code: 'NOT_SUPPORTED', message: 'This run was measured on another machine: measure the model here in Benchmark.' });
+        throw new BackendError({
+          code: 'NOT_SUPPORTED',
+          message: 'This run was measured on another machine: measure the model here in Benchmark.',
+        });
       }
       const plan = kind === 'capacity' ? sweepPlan(base) : remeasurePlan(base);
       this.sweepRequest = { kind, baseRunId, model: base.model.name, ...sweepSize(plan) };

@@ -3,7 +3,15 @@ import type { BenchPlanInput } from '../../../shared/domain/plan';
 import type { BenchProgressEvent, RunDocument } from '../../../shared/domain/run';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
-import { eventTarget, finishedFraction, isSilent, noEarlyEvents, POLL_INTERVAL_MS, withEarlyEvents, type EarlyEvents } from '../logic/run-follow';
+import {
+  eventTarget,
+  finishedFraction,
+  isSilent,
+  noEarlyEvents,
+  POLL_INTERVAL_MS,
+  withEarlyEvents,
+  type EarlyEvents,
+} from '../logic/run-follow';
 import { runFraction, withConfig } from '../logic/run-results';
 import { errorInfoOf } from './app.svelte';
 

@@ -89,7 +89,9 @@ export class RunsController {
         const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
         throw new BackendError({
           code: 'PAYLOAD_TOO_LARGE',
-          message: `${file.name} is ${mib(file.size)}: run files up to ${mib(MAX_RUN_FILE_BYTES)} can be imported here; larger ones are refused by the host.`,
+          message:
+            `${file.name} is ${mib(file.size)}: run files up to ${mib(MAX_RUN_FILE_BYTES)} can be imported here; larger ` +
+            `ones are refused by the host.`,
         });
       }
       const text = await file.text();

@@ -110,12 +110,30 @@ describe('benchmark runner', () => {
   it('cancels a running plan within a second, keeping what it finished', async () => {
     events.length = 0;
     const started = await services.handlers['bench.start'](
-      { plan: { model: { kind: 'sample', name: 'mlp' }, eps: ['cpu'], batches: [1, 4], minTimeMs: 200, maxTimeMs: 1500, warmupMaxMs: 300, minIterations: 10, ciTargetRel: 0.0001 } as never },
+      {
+        plan: {
+          model: { kind: 'sample', name: 'mlp' },
+          eps: ['cpu'],
+          batches: [1, 4],
+          minTimeMs: 200,
+          maxTimeMs: 1500,
+          warmupMaxMs: 300,
+          minIterations: 10,
+          ciTargetRel: 0.0001,
+        } as never,
+      },
       context as never,
     );
     // Wait for the second configuration to be measuring, then cancel.
     const deadline = Date.now() + 30_000;
-    while (!events.some((e) => e.event === 'bench.progress' && (e.payload as BenchProgressEvent).configIndex === 1 && (e.payload as BenchProgressEvent).phase === 'measure')) {
+    while (
+      !events.some(
+        (e) =>
+          e.event === 'bench.progress' &&
+          (e.payload as BenchProgressEvent).configIndex === 1 &&
+          (e.payload as BenchProgressEvent).phase === 'measure',
+      )
+    ) {
       if (Date.now() > deadline) throw new Error('the second configuration never started measuring');
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -135,7 +153,14 @@ describe('benchmark runner', () => {
     mkdirSync(inputs);
     const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 28, 28), }";
     const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
-    const npy = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from([padded.length & 0xff, padded.length >> 8]), Buffer.from(padded, 'latin1'), Buffer.from(new Float32Array(784).fill(0.5).buffer)]);
+    const npy = Buffer.concat([
+      Buffer.from([0x93]),
+      Buffer.from('NUMPY'),
+      Buffer.from([1, 0]),
+      Buffer.from([padded.length & 0xff, padded.length >> 8]),
+      Buffer.from(padded, 'latin1'),
+      Buffer.from(new Float32Array(784).fill(0.5).buffer),
+    ]);
     writeFileSync(path.join(inputs, 'input.npy'), npy);
     const doc = await runToEnd({ model: { kind: 'sample', name: 'mnist-cnn' }, eps: ['cpu'], inputs: { dir: inputs }, ...quick });
     expect(doc.configs[0]?.inputs[0]?.source).toBe('user');
@@ -143,7 +168,10 @@ describe('benchmark runner', () => {
     const broken = path.join(dir, 'broken');
     mkdirSync(broken);
     writeFileSync(path.join(broken, 'input.npy'), npy.subarray(0, 200));
-    const attempt = services.handlers['bench.start']({ plan: { model: { kind: 'sample', name: 'mnist-cnn' }, eps: ['cpu'], inputs: { dir: broken } } as never }, context as never);
+    const attempt = services.handlers['bench.start'](
+      { plan: { model: { kind: 'sample', name: 'mnist-cnn' }, eps: ['cpu'], inputs: { dir: broken } } as never },
+      context as never,
+    );
     await expect(attempt).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
 
@@ -151,7 +179,12 @@ describe('benchmark runner', () => {
     const store = new RunStore(path.join(dir, 'runs'));
     const list = await store.list();
     const done = await store.get(list.find((r) => r.status === 'completed')!.id);
-    const orphan = { ...done, id: 'orphan-run', status: 'running' as const, configs: [done.configs[0]!, { ...done.configs[0]!, id: 'cpu/b9/t0/c1', status: 'running' as const }] };
+    const orphan = {
+      ...done,
+      id: 'orphan-run',
+      status: 'running' as const,
+      configs: [done.configs[0]!, { ...done.configs[0]!, id: 'cpu/b9/t0/c1', status: 'running' as const }],
+    };
     await store.save(orphan);
     const reopened = await store.get('orphan-run');
     expect(reopened.status).toBe('interrupted');
@@ -196,7 +229,13 @@ describe('capacity sweep', () => {
   });
 
   it('measures WebGPU one request at a time: higher levels are skipped with the reason, and its sweep stops at 1', async () => {
-    const fixed = await runToEnd({ model: { kind: 'sample', name: 'mnist-cnn' }, eps: ['cpu', 'webgpu'], concurrency: [1, 2], profile: false, ...quick });
+    const fixed = await runToEnd({
+      model: { kind: 'sample', name: 'mnist-cnn' },
+      eps: ['cpu', 'webgpu'],
+      concurrency: [1, 2],
+      profile: false,
+      ...quick,
+    });
     const byId = new Map(fixed.configs.map((c) => [c.id, c]));
     expect(byId.get('webgpu/b1/t0/c1')?.status).toBe('done');
     expect(byId.get('cpu/b1/t0/c2')?.status).toBe('done');

@@ -45,9 +45,19 @@ describe('from a model to a verdict, through the contract', () => {
 
   it('measures, then answers whether a GPU is needed for a reachable and an impossible target', async () => {
     // Long enough a warm-up that the verdict can rest on it even on a busy machine.
-    const plan = { model: { kind: 'sample' as const, name: 'mnist-cnn' }, eps: ['cpu'], concurrency: [1, 2], ...quick, maxTimeMs: 2000, warmupMaxMs: 3000 };
+    const plan = {
+      model: { kind: 'sample' as const, name: 'mnist-cnn' },
+      eps: ['cpu'],
+      concurrency: [1, 2],
+      ...quick,
+      maxTimeMs: 2000,
+      warmupMaxMs: 3000,
+    };
     runId = (await benchToEnd(handlers, plan)).doc.id;
-    const easy = await call('advise.verdict', { runIds: [runId], requirement: { latency: { percentile: 'p95', ms: 50 }, throughputRps: 200 } });
+    const easy = await call('advise.verdict', {
+      runIds: [runId],
+      requirement: { latency: { percentile: 'p95', ms: 50 }, throughputRps: 200 },
+    });
     if (easy.status === 'insufficient-data') {
       // Only when this machine was too busy for stable numbers, and then the verdict must say what to re-measure.
       expect(easy.rows.some((r) => !r.reliable)).toBe(true);
@@ -56,14 +66,22 @@ describe('from a model to a verdict, through the contract', () => {
       expect(easy.status).toBe('cpu-suffices');
       expect(easy.summary).toMatch(/GPU is not necessary/);
     }
-    const impossible = await call('advise.verdict', { runIds: [runId], requirement: { latency: { percentile: 'p95', ms: 0.000001 }, throughputRps: 200 } });
+    const impossible = await call('advise.verdict', {
+      runIds: [runId],
+      requirement: { latency: { percentile: 'p95', ms: 0.000001 }, throughputRps: 200 },
+    });
     expect(impossible.status).toBe('nothing-meets');
     expect(impossible.breakEven).not.toBeNull();
   });
 
   it('keeps the requirement the user set', async () => {
     expect(await call('requirement.get', {})).toBeNull();
-    const requirement = { latency: { percentile: 'p99' as const, ms: 20 }, throughputRps: 50, maxBatchDelayMs: 0, prices: { cpuPerHour: 0.2, gpuByName: {} } };
+    const requirement = {
+      latency: { percentile: 'p99' as const, ms: 20 },
+      throughputRps: 50,
+      maxBatchDelayMs: 0,
+      prices: { cpuPerHour: 0.2, gpuByName: {} },
+    };
     await call('requirement.save', { requirement });
     expect(await call('requirement.get', {})).toMatchObject(requirement);
   });
@@ -74,11 +92,18 @@ describe('from a model to a verdict, through the contract', () => {
     const bytes = Buffer.from(pdf!.dataBase64!, 'base64');
     expect(bytes.subarray(0, 4).toString()).toBe('%PDF');
     expect(pdf!.fileName).toMatch(/\.pdf$/);
-    const csv = Buffer.from((await call('report.export', { runIds: [runId], requirement, format: 'csv' }))!.dataBase64!, 'base64').toString();
+    const csv = Buffer.from(
+      (await call('report.export', { runIds: [runId], requirement, format: 'csv' }))!.dataBase64!,
+      'base64',
+    ).toString();
     expect(csv.trim().split('\n')).toHaveLength(3); // header + two configurations
-    const json = JSON.parse(Buffer.from((await call('report.export', { runIds: [runId], requirement: null, format: 'json' }))!.dataBase64!, 'base64').toString());
+    const json = JSON.parse(
+      Buffer.from((await call('report.export', { runIds: [runId], requirement: null, format: 'json' }))!.dataBase64!, 'base64').toString(),
+    );
     expect(json.id).toBe(runId);
-    const withVerdict = JSON.parse(Buffer.from((await call('report.export', { runIds: [runId], requirement, format: 'json' }))!.dataBase64!, 'base64').toString());
+    const withVerdict = JSON.parse(
+      Buffer.from((await call('report.export', { runIds: [runId], requirement, format: 'json' }))!.dataBase64!, 'base64').toString(),
+    );
     expect(withVerdict.verdict.summary).toBeTruthy();
     expect(withVerdict.runs[0].id).toBe(runId);
   });
@@ -105,6 +130,8 @@ describe('variants, through the contract', () => {
     expect(statSync(target).size).toBe(readFileSync(variant.path).length);
     expect((await call('variants.delete', { id: variant.id })).deleted).toBe(true);
     expect(existsSync(variant.path)).toBe(false);
-    await expect(call('bench.start', { plan: { model: source, variants: [variant.id], eps: ['cpu'] } })).rejects.toMatchObject({ code: 'PLAN_INVALID' });
+    await expect(call('bench.start', { plan: { model: source, variants: [variant.id], eps: ['cpu'] } })).rejects.toMatchObject({
+      code: 'PLAN_INVALID',
+    });
   });
 });

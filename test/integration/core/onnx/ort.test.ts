@@ -57,13 +57,22 @@ async function expectShapesMatchRuntime(model: ModelProto, feeds: Record<string,
   const mismatches: string[] = [];
   for (const [name, dims] of Object.entries(actual)) {
     const mine = ours[name];
-    if (JSON.stringify(mine) !== JSON.stringify([...dims])) mismatches.push(`${name}: ours ${JSON.stringify(mine)}, onnxruntime ${JSON.stringify(dims)}`);
+    if (JSON.stringify(mine) !== JSON.stringify([...dims]))
+      mismatches.push(`${name}: ours ${JSON.stringify(mine)}, onnxruntime ${JSON.stringify(dims)}`);
   }
   expect(mismatches).toEqual([]);
   expect(Object.keys(actual).length).toBeGreaterThan(3);
 }
 
-const floatInput = (dims: number[], seed = 1) => new ort.Tensor('float32', seededValues(dims.reduce((a, b) => a * b, 1), seed), dims);
+const floatInput = (dims: number[], seed = 1) =>
+  new ort.Tensor(
+    'float32',
+    seededValues(
+      dims.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    dims,
+  );
 
 describe('onnxruntime accepts what we encode', () => {
   it('loads and runs a CNN we built, with the expected output shape', async () => {

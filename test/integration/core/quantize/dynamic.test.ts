@@ -121,7 +121,10 @@ describe('dynamic int8 on hand-built graphs', () => {
     // The outer weight's quantized form lives in the main graph, next to where W_outer was.
     expect(q.graph!.initializer!.map((t) => t.name)).toContain('W_outer_quantized');
     for (const value of [true, false]) {
-      const inputs = randomInputs(model, 1, {}).map((r) => ({ ...r, flag: { type: 'bool', data: new Uint8Array([value ? 1 : 0]), dims: [] } }));
+      const inputs = randomInputs(model, 1, {}).map((r) => ({
+        ...r,
+        flag: { type: 'bool', data: new Uint8Array([value ? 1 : 0]), dims: [] },
+      }));
       const r = await quality(model, q, inputs);
       expect(r.y!.sqnrDb).toBeGreaterThan(25);
     }
@@ -173,9 +176,23 @@ describe('dynamic int8 of LSTMs (DynamicQuantizeLSTM)', () => {
     const g = new GraphBuilder('lstm');
     const x = g.input('x', 'float32', options.layout ? ['batch', 'seq', inputSize] : ['seq', 'batch', inputSize]);
     const w = g.initializer('W', weights(dirs * 4 * hidden * inputSize, 1), [dirs, 4 * hidden, inputSize]);
-    const r = g.initializer('R', weights(dirs * 4 * hidden * hidden, 2).map((v) => v * 0.5), [dirs, 4 * hidden, hidden]);
-    const b = g.initializer('B', weights(dirs * 8 * hidden, 3).map((v) => v * 0.1), [dirs, 8 * hidden]);
-    g.node('LSTM', [x, w, r, b], ['y', 'y_h', ''], { hidden_size: hidden, direction: 'bidirectional', layout: options.layout }, { name: 'encoder' });
+    const r = g.initializer(
+      'R',
+      weights(dirs * 4 * hidden * hidden, 2).map((v) => v * 0.5),
+      [dirs, 4 * hidden, hidden],
+    );
+    const b = g.initializer(
+      'B',
+      weights(dirs * 8 * hidden, 3).map((v) => v * 0.1),
+      [dirs, 8 * hidden],
+    );
+    g.node(
+      'LSTM',
+      [x, w, r, b],
+      ['y', 'y_h', ''],
+      { hidden_size: hidden, direction: 'bidirectional', layout: options.layout },
+      { name: 'encoder' },
+    );
     g.output('y', 'float32');
     g.output('y_h', 'float32');
     return buildModel(g, { opset: 17 });
@@ -190,40 +207,59 @@ describe('dynamic int8 of LSTMs (DynamicQuantizeLSTM)', () => {
   });
 
   for (const perChannel of [false, true]) {
-    it(`becomes DynamicQuantizeLSTM with int8 W and R stored transposed, ${perChannel ? 'one scale per gate row' : 'one scale per direction'}`, async () => {
-      const model = lstmModel();
-      const { model: q, report } = await int8Dynamic.apply(model, { mode: 'int8-dynamic', quantizeLstm: true, perChannel });
-      expect(report.nodesQuantized).toBe(1);
-      const [node] = nodes(q).filter((n) => n.op_type === 'DynamicQuantizeLSTM');
-      expect(node?.domain).toBe('com.microsoft');
-      expect(node?.input).toEqual(['x', 'W_quantized', 'R_quantized', 'B', '', '', '', '', 'W_scale', 'W_zero_point', 'R_scale', 'R_zero_point']);
-      expect(node?.output).toEqual(['y', 'y_h', '']);
-      expect(q.opset_import).toContainEqual(expect.objectContaining({ domain: 'com.microsoft' }));
-      expect(initializerNames(q)).not.toContain('W');
-      const init = (name: string) => q.graph!.initializer!.find((t) => t.name === name)!;
-      expect(init('W_quantized').data_type).toBe(DataType.INT8);
-      expect(init('W_quantized').dims!.map(Number)).toEqual([2, 12, 64]);
-      expect(init('R_quantized').dims!.map(Number)).toEqual([2, 16, 64]);
-      expect(init('W_scale').dims!.map(Number)).toEqual(perChannel ? [2, 64] : [2]);
-      expect([...readTensorValues(init('R_zero_point'))].every((z) => z === 0)).toBe(true);
-      // Element [d, k, g] of the stored weight is round(W[d, g, k] / scale): the transpose is exact.
-      const scale = readTensorValues(init('W_scale'))[perChannel ? 64 + 5 : 1] as number;
-      const original = weights(2 * 64 * 12, 1)[(64 + 5) * 12 + 7] as number;
-      expect(readTensorValues(init('W_quantized'))[12 * 64 + 7 * 64 + 5]).toBe(Math.round(original / scale));
+    it(
+      `becomes DynamicQuantizeLSTM with int8 W and R stored transposed, ` +
+        `${perChannel ? 'one scale per gate row' : 'one scale per direction'}`,
+      async () => {
+        const model = lstmModel();
+        const { model: q, report } = await int8Dynamic.apply(model, { mode: 'int8-dynamic', quantizeLstm: true, perChannel });
+        expect(report.nodesQuantized).toBe(1);
+        const [node] = nodes(q).filter((n) => n.op_type === 'DynamicQuantizeLSTM');
+        expect(node?.domain).toBe('com.microsoft');
+        expect(node?.input).toEqual([
+          'x',
+          'W_quantized',
+          'R_quantized',
+          'B',
+          '',
+          '',
+          '',
+          '',
+          'W_scale',
+          'W_zero_point',
+          'R_scale',
+          'R_zero_point',
+        ]);
+        expect(node?.output).toEqual(['y', 'y_h', '']);
+        expect(q.opset_import).toContainEqual(expect.objectContaining({ domain: 'com.microsoft' }));
+        expect(initializerNames(q)).not.toContain('W');
+        const init = (name: string) => q.graph!.initializer!.find((t) => t.name === name)!;
+        expect(init('W_quantized').data_type).toBe(DataType.INT8);
+        expect(init('W_quantized').dims!.map(Number)).toEqual([2, 12, 64]);
+        expect(init('R_quantized').dims!.map(Number)).toEqual([2, 16, 64]);
+        expect(init('W_scale').dims!.map(Number)).toEqual(perChannel ? [2, 64] : [2]);
+        expect([...readTensorValues(init('R_zero_point'))].every((z) => z === 0)).toBe(true);
+        // Element [d, k, g] of the stored weight is round(W[d, g, k] / scale): the transpose is exact.
+        const scale = readTensorValues(init('W_scale'))[perChannel ? 64 + 5 : 1] as number;
+        const original = weights(2 * 64 * 12, 1)[(64 + 5) * 12 + 7] as number;
+        expect(readTensorValues(init('W_quantized'))[12 * 64 + 7 * 64 + 5]).toBe(Math.round(original / scale));
 
-      // ORT loads and runs it, close to the float LSTM.
-      await load(q);
-      const r = await quality(model, q, randomInputs(model, 2, { dims: { seq: 5, batch: 3 } }));
-      expect(r.y!.sqnrDb).toBeGreaterThan(25);
-      expect(r.y_h!.sqnrDb).toBeGreaterThan(25);
-    });
+        // ORT loads and runs it, close to the float LSTM.
+        await load(q);
+        const r = await quality(model, q, randomInputs(model, 2, { dims: { seq: 5, batch: 3 } }));
+        expect(r.y!.sqnrDb).toBeGreaterThan(25);
+        expect(r.y_h!.sqnrDb).toBeGreaterThan(25);
+      },
+    );
   }
 
   it('leaves a batch-first LSTM float, with the reason', async () => {
     const model = lstmModel({ layout: 1 });
     const { model: q, report } = await int8Dynamic.apply(model, { mode: 'int8-dynamic', quantizeLstm: true });
     expect(report.nodesQuantized).toBe(0);
-    expect(report.skipped).toEqual([expect.objectContaining({ node: 'encoder', opType: 'LSTM', reason: expect.stringContaining('layout = 1') })]);
+    expect(report.skipped).toEqual([
+      expect.objectContaining({ node: 'encoder', opType: 'LSTM', reason: expect.stringContaining('layout = 1') }),
+    ]);
     expect(nodes(q).map((n) => n.op_type)).toEqual(['LSTM']);
   });
 });

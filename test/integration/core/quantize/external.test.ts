@@ -62,26 +62,42 @@ describe('external data', () => {
     await session.release();
   });
 
-  it('int8-static of a large model (past protobuf\'s 2 GiB, or just large) runs its sessions from files, and makes the same variant', async () => {
-    const calibrationData = sampleInputs('mlp', loaded.model, 8, 1, { batch: 4 });
-    const evaluationInputs = sampleInputs('mlp', loaded.model, 2, 3, { batch: 4 });
-    const run = async (scratchAboveBytes?: number) => {
-      const options = { mode: 'int8-static' as const, perChannel: true, external: loaded.external, calibrationData };
-      const { model } = await int8Static.apply(loaded.model, { ...options, ...(scratchAboveBytes === undefined ? {} : { scratchAboveBytes }) });
-      const quality = await evaluateQuality(sessionBytes(loaded.model, loaded.external), sessionBytes(model, loaded.external), evaluationInputs);
-      return { model, quality };
-    };
-    const inMemory = await run();
-    // Every model counts as large: pre-processing and calibration go through a scratch folder
-    // with external data, as they do for a model of several GiB.
-    const throughFiles = await run(0);
-    // Nothing points into the scratch folder, which is gone.
-    const scratchRefs = throughFiles.model.graph!.initializer!.filter((t) => t.data_location === DataLocation.EXTERNAL && !/bias$/.test(t.name ?? ''));
-    expect(scratchRefs).toEqual([]);
-    const values = (model: typeof inMemory.model) =>
-      Object.fromEntries(model.graph!.initializer!.filter((t) => t.data_location !== DataLocation.EXTERNAL).map((t) => [t.name, Buffer.from(t.raw_data ?? new Uint8Array()).toString('base64')]));
-    expect(values(throughFiles.model)).toEqual(values(inMemory.model));
-    expect(throughFiles.model.graph!.node!.map((n) => n.op_type)).toEqual(inMemory.model.graph!.node!.map((n) => n.op_type));
-    expect(throughFiles.quality[0]!.sqnrDb).toBeCloseTo(inMemory.quality[0]!.sqnrDb!, 6);
-  });
+  it(
+    "int8-static of a large model (past protobuf's 2 GiB, or just large) runs its sessions from files, and makes the same " + 'variant',
+    async () => {
+      const calibrationData = sampleInputs('mlp', loaded.model, 8, 1, { batch: 4 });
+      const evaluationInputs = sampleInputs('mlp', loaded.model, 2, 3, { batch: 4 });
+      const run = async (scratchAboveBytes?: number) => {
+        const options = { mode: 'int8-static' as const, perChannel: true, external: loaded.external, calibrationData };
+        const { model } = await int8Static.apply(loaded.model, {
+          ...options,
+          ...(scratchAboveBytes === undefined ? {} : { scratchAboveBytes }),
+        });
+        const quality = await evaluateQuality(
+          sessionBytes(loaded.model, loaded.external),
+          sessionBytes(model, loaded.external),
+          evaluationInputs,
+        );
+        return { model, quality };
+      };
+      const inMemory = await run();
+      // Every model counts as large: pre-processing and calibration go through a scratch folder
+      // with external data, as they do for a model of several GiB.
+      const throughFiles = await run(0);
+      // Nothing points into the scratch folder, which is gone.
+      const scratchRefs = throughFiles.model.graph!.initializer!.filter(
+        (t) => t.data_location === DataLocation.EXTERNAL && !/bias$/.test(t.name ?? ''),
+      );
+      expect(scratchRefs).toEqual([]);
+      const values = (model: typeof inMemory.model) =>
+        Object.fromEntries(
+          model
+            .graph!.initializer!.filter((t) => t.data_location !== DataLocation.EXTERNAL)
+            .map((t) => [t.name, Buffer.from(t.raw_data ?? new Uint8Array()).toString('base64')]),
+        );
+      expect(values(throughFiles.model)).toEqual(values(inMemory.model));
+      expect(throughFiles.model.graph!.node!.map((n) => n.op_type)).toEqual(inMemory.model.graph!.node!.map((n) => n.op_type));
+      expect(throughFiles.quality[0]!.sqnrDb).toBeCloseTo(inMemory.quality[0]!.sqnrDb!, 6);
+    },
+  );
 });

@@ -66,7 +66,13 @@ describe('fp16 on the samples', () => {
   it('a weight also listed as a graph input is converted and leaves the input list', async () => {
     const model = buildSampleModel('mlp');
     const fc1 = model.graph!.initializer!.find((t) => t.name === 'fc1.weight')!;
-    model.graph!.input = [...model.graph!.input!, { name: 'fc1.weight', type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: fc1.dims!.map((d) => ({ dim_value: d })) } } } }];
+    model.graph!.input = [
+      ...model.graph!.input!,
+      {
+        name: 'fc1.weight',
+        type: { tensor_type: { elem_type: DataType.FLOAT, shape: { dim: fc1.dims!.map((d) => ({ dim_value: d })) } } },
+      },
+    ];
     const { model: half } = await fp16.apply(model, { mode: 'fp16' });
     expect(half.graph!.input!.map((i) => i.name)).toEqual(['features']);
     const r = await quality(model, half, sampleInputs('mlp', model, 1, 2, { batch: 2 }));
@@ -84,7 +90,13 @@ describe('fp16 on hand-built graphs', () => {
     const g = new GraphBuilder('g');
     const x = g.input('x', 'float32', [2, 16]);
     const h = g.op('MatMul', [x, g.initializer('W', weights(16 * 16, 1), [16, 16])], {}, { name: 'mm' });
-    const [values] = g.node('TopK', [h, g.initializer('k', new BigInt64Array([4n]), [1])], ['top_values', 'top_indices'], { axis: -1 }, { name: 'topk' });
+    const [values] = g.node(
+      'TopK',
+      [h, g.initializer('k', new BigInt64Array([4n]), [1])],
+      ['top_values', 'top_indices'],
+      { axis: -1 },
+      { name: 'topk' },
+    );
     const soft = g.op('Softmax', [h], { axis: -1 }, { name: 'softmax' });
     g.op('Relu', [values!], {}, { name: 'relu', output: 'top' });
     g.op('Sigmoid', [soft], {}, { name: 'sigmoid', output: 'probs' });
@@ -93,7 +105,10 @@ describe('fp16 on hand-built graphs', () => {
     const model = buildModel(g, { opset: 17 });
 
     const { model: half, report } = await fp16.apply(model, { mode: 'fp16', blockList: ['Softmax'] });
-    expect(report.skipped.map((s) => `${s.node}: ${s.reason}`).sort()).toEqual(['softmax: on the fp16 block list', 'topk: on the fp16 block list']);
+    expect(report.skipped.map((s) => `${s.node}: ${s.reason}`).sort()).toEqual([
+      'softmax: on the fp16 block list',
+      'topk: on the fp16 block list',
+    ]);
     const byName = new Map(nodes(half).map((n) => [n.name, n]));
     // TopK and Softmax read the same fp32 copy of the MatMul output: one Cast serves both.
     const topkInput = byName.get('topk')!.input![0];

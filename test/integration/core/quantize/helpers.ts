@@ -92,7 +92,13 @@ export function randomInputs(
 }
 
 /** randomInputs with a sample's documented value ranges (token ids inside the vocabulary, masks 0/1). */
-export function sampleInputs(name: string, model: ModelProto, count: number, seed: number, dims: Record<string, number> = {}): InputRecord[] {
+export function sampleInputs(
+  name: string,
+  model: ModelProto,
+  count: number,
+  seed: number,
+  dims: Record<string, number> = {},
+): InputRecord[] {
   const info = getSampleInfo(name);
   const ranges: Record<string, { min: number; max: number }> = {};
   for (const t of info.inputs) if (t.valueRange) ranges[t.name] = t.valueRange;

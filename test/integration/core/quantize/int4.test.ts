@@ -47,7 +47,12 @@ describe('MatMulNBits packing', () => {
     const packed = q.graph!.initializer!.find((t) => t.name === 'W_Q4')!;
     expect(packed.dims!.map(Number)).toEqual([N, kBlocks, blockSize / 2]);
 
-    const expected = dequantizeBlockwise4(K, N, quantizeBlockwise4(K, N, (k, n) => w[k * N + n] as number, { blockSize, symmetric }), blockSize);
+    const expected = dequantizeBlockwise4(
+      K,
+      N,
+      quantizeBlockwise4(K, N, (k, n) => w[k * N + n] as number, { blockSize, symmetric }),
+      blockSize,
+    );
     const r = await quality(matmul(K, N, expected), q, randomInputs(model, 2));
     expect(r.y!.maxAbsDiff).toBeLessThan(1e-4 * Math.max(1, Math.sqrt(K)));
   });
@@ -120,6 +125,10 @@ describe('int4 and q4f16 on the samples', () => {
     const model = buildSampleModel('mlp');
     const { model: q, report } = await int4.apply(model, { mode: 'int4', exclude: ['/fc3/Gemm'] });
     expect(report.nodesQuantized).toBe(2);
-    expect(nodes(q).filter((n) => n.op_type === 'Gemm').map((n) => n.name)).toEqual(['/fc3/Gemm']);
+    expect(
+      nodes(q)
+        .filter((n) => n.op_type === 'Gemm')
+        .map((n) => n.name),
+    ).toEqual(['/fc3/Gemm']);
   });
 });

@@ -28,7 +28,11 @@ function request(options: QuantizeRequestInput['options'], extra: Partial<Quanti
   return { source: { kind: 'sample', name: 'mnist-cnn' }, options, evaluationSamples: 4, jobId: `job-${++jobs}`, ...extra };
 }
 
-function run(req: QuantizeRequestInput, source = mnist, extra: { onProgress?: (p: QuantizeProgress) => void; signal?: AbortSignal } = {}): Promise<Variant> {
+function run(
+  req: QuantizeRequestInput,
+  source = mnist,
+  extra: { onProgress?: (p: QuantizeProgress) => void; signal?: AbortSignal } = {},
+): Promise<Variant> {
   return runQuantizeJob({ supervisor: s.supervisor, store, request: req, source, cpu: { arch: 'x64', flags: ['avx2', 'fma'] }, ...extra });
 }
 
@@ -73,41 +77,44 @@ afterAll(async () => {
 describe('quantization jobs in the worker', () => {
   const floors: Record<QuantizeMode, number> = { 'int8-dynamic': 20, 'int8-static': 15, fp16: 50, int4: 10, q4f16: 10 };
 
-  it.each(Object.keys(floors) as QuantizeMode[])('%s of mnist-cnn: saved as a variant that onnxruntime loads, with quality figures', async (mode) => {
-    const stages: string[] = [];
-    const variant = await run(request({ mode }), mnist, { onProgress: (p) => stages.push(p.stage) });
-    expect(VariantSchema.parse(variant)).toEqual(variant);
-    expect(variant.mode).toBe(mode);
-    expect(variant.path).toBe(path.join(store.dir, mnist.sha256.slice(0, 16), variant.id, 'model.onnx'));
-    expect(existsSync(variant.path)).toBe(true);
-    expect(variant.sizeBytes).toBe(readFileSync(variant.path).length);
-    expect(variant.report.sizeBytes.before).toBe(mnist.sizeBytes);
-    expect(variant.report.sizeBytes.after).toBe(variant.sizeBytes);
-    expect(variant.report.nodesQuantized).toBeGreaterThan(0);
-    const [logits] = variant.report.quality;
-    expect(logits!.name).toBe('logits');
-    expect(logits!.elements).toBe(4 * 10);
-    expect(logits!.sqnrDb).toBeGreaterThan(floors[mode]);
-    expect(logits!.top1Agreement).toBeGreaterThanOrEqual(0.75);
-    expect(variant.evaluation).toEqual({ samples: 4, source: 'random' });
-    if (mode === 'int8-static') {
-      expect(variant.calibration).toMatchObject({ kind: 'random', samples: 16 });
-      expect(variant.calibration.note).toContain('real data gives better scales');
-      expect(variant.report.settings.activationType).toBe('uint8');
-      expect(variant.options.cpu).toEqual({ arch: 'x64', flags: ['avx2', 'fma'] });
-      expect(stages).toContain('calibrate');
-    } else {
-      expect(variant.calibration.kind).toBe('none');
-      expect(variant.options.cpu).toBeUndefined();
-    }
-    // Stages arrive once each, in order.
-    const order = ['load', 'prepare', 'calibrate', 'transform', 'save', 'verify', 'evaluate'];
-    const distinct = stages.filter((stage, i) => stage !== stages[i - 1]);
-    expect(distinct).toEqual(order.filter((stage) => distinct.includes(stage)));
-    expect(distinct).toEqual(expect.arrayContaining(['load', 'prepare', 'transform', 'save', 'verify', 'evaluate']));
-    expect((await loadsAndRuns(variant.path)).every(Number.isFinite)).toBe(true);
-    expect(await store.get(variant.id)).toEqual(variant);
-  });
+  it.each(Object.keys(floors) as QuantizeMode[])(
+    '%s of mnist-cnn: saved as a variant that onnxruntime loads, with quality figures',
+    async (mode) => {
+      const stages: string[] = [];
+      const variant = await run(request({ mode }), mnist, { onProgress: (p) => stages.push(p.stage) });
+      expect(VariantSchema.parse(variant)).toEqual(variant);
+      expect(variant.mode).toBe(mode);
+      expect(variant.path).toBe(path.join(store.dir, mnist.sha256.slice(0, 16), variant.id, 'model.onnx'));
+      expect(existsSync(variant.path)).toBe(true);
+      expect(variant.sizeBytes).toBe(readFileSync(variant.path).length);
+      expect(variant.report.sizeBytes.before).toBe(mnist.sizeBytes);
+      expect(variant.report.sizeBytes.after).toBe(variant.sizeBytes);
+      expect(variant.report.nodesQuantized).toBeGreaterThan(0);
+      const [logits] = variant.report.quality;
+      expect(logits!.name).toBe('logits');
+      expect(logits!.elements).toBe(4 * 10);
+      expect(logits!.sqnrDb).toBeGreaterThan(floors[mode]);
+      expect(logits!.top1Agreement).toBeGreaterThanOrEqual(0.75);
+      expect(variant.evaluation).toEqual({ samples: 4, source: 'random' });
+      if (mode === 'int8-static') {
+        expect(variant.calibration).toMatchObject({ kind: 'random', samples: 16 });
+        expect(variant.calibration.note).toContain('real data gives better scales');
+        expect(variant.report.settings.activationType).toBe('uint8');
+        expect(variant.options.cpu).toEqual({ arch: 'x64', flags: ['avx2', 'fma'] });
+        expect(stages).toContain('calibrate');
+      } else {
+        expect(variant.calibration.kind).toBe('none');
+        expect(variant.options.cpu).toBeUndefined();
+      }
+      // Stages arrive once each, in order.
+      const order = ['load', 'prepare', 'calibrate', 'transform', 'save', 'verify', 'evaluate'];
+      const distinct = stages.filter((stage, i) => stage !== stages[i - 1]);
+      expect(distinct).toEqual(order.filter((stage) => distinct.includes(stage)));
+      expect(distinct).toEqual(expect.arrayContaining(['load', 'prepare', 'transform', 'save', 'verify', 'evaluate']));
+      expect((await loadsAndRuns(variant.path)).every(Number.isFinite)).toBe(true);
+      expect(await store.get(variant.id)).toEqual(variant);
+    },
+  );
 
   it('lists every variant of the model, and the same request again replaces its variant', async () => {
     const before = await store.list(mnist.sha256);
@@ -186,7 +193,13 @@ describe('quantization jobs in the worker', () => {
     await writeModel(file, buildSampleModel('mlp'), { externalDataThresholdBytes: 1024 });
     const source = await describeSource(file);
     const variant = await run(
-      { source: { kind: 'path', path: file }, options: { mode: 'int8-dynamic' }, evaluationSamples: 2, dims: { batch: 3 }, jobId: `job-${++jobs}` },
+      {
+        source: { kind: 'path', path: file },
+        options: { mode: 'int8-dynamic' },
+        evaluationSamples: 2,
+        dims: { batch: 3 },
+        jobId: `job-${++jobs}`,
+      },
       source,
     );
     expect(readdirSync(path.dirname(variant.path)).sort()).toEqual(['model.onnx', 'model.onnx.data', 'variant.json']);
@@ -201,29 +214,32 @@ describe('quantization jobs in the worker', () => {
     await session.release();
   });
 
-  it('a worker killed mid-job (as the OOM killer would) ends it with WORKER_CRASHED, keeps nothing half-made, and the next job works', async () => {
-    const count = (await store.list()).length;
-    const exitsBefore = s.exits.length;
-    let killed: number | undefined;
-    const job = run(request({ mode: 'int8-static' }, { calibration: { kind: 'random', samples: 5000, seed: 11 } }), mnist, {
-      onProgress: (p) => {
-        if (killed === undefined && p.stage === 'calibrate' && (p.fraction ?? 0) > 0) {
-          killed = s.supervisor.pid;
-          if (killed !== undefined) process.kill(killed, 'SIGKILL');
-        }
-      },
-    });
-    const error = await job.catch((e: unknown) => e);
-    expect(killed).toBeGreaterThan(0);
-    expect(error).toMatchObject({ code: 'WORKER_CRASHED' });
-    expect((error as Error).message).toMatch(/SIGKILL/);
-    expect(s.exits.length).toBe(exitsBefore + 1);
-    expect(await store.list()).toHaveLength(count);
-    const group = path.join(store.dir, mnist.sha256.slice(0, 16));
-    expect(readdirSync(group).filter((e) => e.startsWith('.'))).toEqual([]);
-    // A fresh worker takes the next job.
-    const next = await run(request({ mode: 'int8-dynamic' }));
-    expect(next.mode).toBe('int8-dynamic');
-    expect(s.supervisor.pid).not.toBe(killed);
-  });
+  it(
+    'a worker killed mid-job (as the OOM killer would) ends it with WORKER_CRASHED, keeps nothing half-made, and the next job ' + 'works',
+    async () => {
+      const count = (await store.list()).length;
+      const exitsBefore = s.exits.length;
+      let killed: number | undefined;
+      const job = run(request({ mode: 'int8-static' }, { calibration: { kind: 'random', samples: 5000, seed: 11 } }), mnist, {
+        onProgress: (p) => {
+          if (killed === undefined && p.stage === 'calibrate' && (p.fraction ?? 0) > 0) {
+            killed = s.supervisor.pid;
+            if (killed !== undefined) process.kill(killed, 'SIGKILL');
+          }
+        },
+      });
+      const error = await job.catch((e: unknown) => e);
+      expect(killed).toBeGreaterThan(0);
+      expect(error).toMatchObject({ code: 'WORKER_CRASHED' });
+      expect((error as Error).message).toMatch(/SIGKILL/);
+      expect(s.exits.length).toBe(exitsBefore + 1);
+      expect(await store.list()).toHaveLength(count);
+      const group = path.join(store.dir, mnist.sha256.slice(0, 16));
+      expect(readdirSync(group).filter((e) => e.startsWith('.'))).toEqual([]);
+      // A fresh worker takes the next job.
+      const next = await run(request({ mode: 'int8-dynamic' }));
+      expect(next.mode).toBe('int8-dynamic');
+      expect(s.supervisor.pid).not.toBe(killed);
+    },
+  );
 });

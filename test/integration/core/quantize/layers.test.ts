@@ -24,7 +24,11 @@ const samples = path.join(scratch.dir, 'samples');
 const SEQUENCE = { batch: 1, sequence: 16 };
 let made = 0;
 
-async function quantize(sample: string, options: QuantizeOptions, dims?: Record<string, number>): Promise<QuantizeFileResult & { path: string }> {
+async function quantize(
+  sample: string,
+  options: QuantizeOptions,
+  dims?: Record<string, number>,
+): Promise<QuantizeFileResult & { path: string }> {
   const modelPath = await ensureSample(sample, samples);
   const outputPath = path.join(scratch.dir, `${sample}-${options.mode}-${++made}.onnx`);
   const result = await quantizeFile({
@@ -54,69 +58,80 @@ function nodesOf(file: string) {
 afterAll(() => scratch.remove());
 
 describe('per-layer SQNR in the quantization job', () => {
-  it('transformer-encoder int8-dynamic: every quantized MatMul measured, worst first; excluding the worst leaves it float and helps', async () => {
-    const first = await quantize('transformer-encoder', { mode: 'int8-dynamic' }, SEQUENCE);
-    const layers = first.report.layers ?? [];
-    expect(first.report.layersNote).toMatch(/4 evaluation inputs/);
-    expect(first.report.layersNote).toMatch(/[Cc]umulative/);
-    expectWorstFirst(layers);
+  it(
+    'transformer-encoder int8-dynamic: every quantized MatMul measured, worst first; excluding the worst leaves it float and ' + 'helps',
+    async () => {
+      const first = await quantize('transformer-encoder', { mode: 'int8-dynamic' }, SEQUENCE);
+      const layers = first.report.layers ?? [];
+      expect(first.report.layersNote).toMatch(/4 evaluation inputs/);
+      expect(first.report.layersNote).toMatch(/[Cc]umulative/);
+      expectWorstFirst(layers);
 
-    // Names, op types and outputs map back to the original's nodes.
-    const original = (await readModel(await ensureSample('transformer-encoder', samples))).model.graph!.node!;
-    const byName = new Map(original.map((n) => [n.name, n]));
-    for (const layer of layers) {
-      const node = byName.get(layer.node);
-      expect(node?.op_type).toBe(layer.opType);
-      expect(node?.output?.[0]).toBe(layer.output);
-      expect(Number.isFinite(layer.sqnrDb)).toBe(true);
-      expect(layer.nonFinite).toBe(0);
-      expect(layer.cosine).toBeGreaterThan(0.99);
-    }
-    // Every node the transformation changed is there as quantized; the attention products (B computed
-    // at run time) are measured but reported as left alone.
-    const skipped = new Set(first.report.skipped.map((s) => s.node));
-    const quantized = layers.filter((l) => l.quantized);
-    expect(quantized).toHaveLength(first.report.nodesQuantized);
-    expect(quantized.map((l) => l.opType).sort()).toEqual([...Array(2).fill('Gather'), 'Gemm', ...Array(12).fill('MatMul')]);
-    for (const layer of layers) expect(layer.quantized).toBe(!skipped.has(layer.node));
-    expect(layers.filter((l) => !l.quantized).map((l) => l.node).sort()).toEqual([...skipped].sort());
-    // Cumulative: the last encoder layer's projections lost more than the first layer's.
-    const sqnrOf = (node: string) => layers.find((l) => l.node === node)!.sqnrDb!;
-    expect(sqnrOf('/encoder/layer.1/output/MatMul')).toBeLessThan(sqnrOf('/encoder/layer.0/attention/self/query/MatMul'));
+      // Names, op types and outputs map back to the original's nodes.
+      const original = (await readModel(await ensureSample('transformer-encoder', samples))).model.graph!.node!;
+      const byName = new Map(original.map((n) => [n.name, n]));
+      for (const layer of layers) {
+        const node = byName.get(layer.node);
+        expect(node?.op_type).toBe(layer.opType);
+        expect(node?.output?.[0]).toBe(layer.output);
+        expect(Number.isFinite(layer.sqnrDb)).toBe(true);
+        expect(layer.nonFinite).toBe(0);
+        expect(layer.cosine).toBeGreaterThan(0.99);
+      }
+      // Every node the transformation changed is there as quantized; the attention products (B computed
+      // at run time) are measured but reported as left alone.
+      const skipped = new Set(first.report.skipped.map((s) => s.node));
+      const quantized = layers.filter((l) => l.quantized);
+      expect(quantized).toHaveLength(first.report.nodesQuantized);
+      expect(quantized.map((l) => l.opType).sort()).toEqual([...Array(2).fill('Gather'), 'Gemm', ...Array(12).fill('MatMul')]);
+      for (const layer of layers) expect(layer.quantized).toBe(!skipped.has(layer.node));
+      expect(
+        layers
+          .filter((l) => !l.quantized)
+          .map((l) => l.node)
+          .sort(),
+      ).toEqual([...skipped].sort());
+      // Cumulative: the last encoder layer's projections lost more than the first layer's.
+      const sqnrOf = (node: string) => layers.find((l) => l.node === node)!.sqnrDb!;
+      expect(sqnrOf('/encoder/layer.1/output/MatMul')).toBeLessThan(sqnrOf('/encoder/layer.0/attention/self/query/MatMul'));
 
-    // Exclude the worst transformed layer and quantize again with otherwise the same options.
-    const worst = quantized[0]!;
-    const second = await quantize('transformer-encoder', { mode: 'int8-dynamic', exclude: [worst.node] }, SEQUENCE);
-    expect(second.report.skipped).toContainEqual({ node: worst.node, opType: worst.opType, reason: 'excluded by the user' });
-    expect(second.report.nodesQuantized).toBe(first.report.nodesQuantized - 1);
-    const again = second.report.layers!.find((l) => l.node === worst.node)!;
-    expect(again.quantized).toBe(false);
-    // The node itself is back in the variant as a float MatMul reading its float weight.
-    const kept = nodesOf(second.path).find((n) => n.name === worst.node);
-    expect(kept?.op_type).toBe('MatMul');
-    expect(nodesOf(first.path).some((n) => n.name === worst.node)).toBe(false);
-    expect(minSqnr(second)).toBeGreaterThanOrEqual(minSqnr(first));
-    console.log(
-      `transformer-encoder int8-dynamic worst layers: ${layers
-        .slice(0, 5)
-        .map((l) => `${l.node} ${l.sqnrDb!.toFixed(2)} dB${l.quantized ? '' : ' (float)'}`)
-        .join('; ')}; output SQNR ${minSqnr(first).toFixed(2)} → ${minSqnr(second).toFixed(2)} dB without ${worst.node}`,
-    );
-  });
+      // Exclude the worst transformed layer and quantize again with otherwise the same options.
+      const worst = quantized[0]!;
+      const second = await quantize('transformer-encoder', { mode: 'int8-dynamic', exclude: [worst.node] }, SEQUENCE);
+      expect(second.report.skipped).toContainEqual({ node: worst.node, opType: worst.opType, reason: 'excluded by the user' });
+      expect(second.report.nodesQuantized).toBe(first.report.nodesQuantized - 1);
+      const again = second.report.layers!.find((l) => l.node === worst.node)!;
+      expect(again.quantized).toBe(false);
+      // The node itself is back in the variant as a float MatMul reading its float weight.
+      const kept = nodesOf(second.path).find((n) => n.name === worst.node);
+      expect(kept?.op_type).toBe('MatMul');
+      expect(nodesOf(first.path).some((n) => n.name === worst.node)).toBe(false);
+      expect(minSqnr(second)).toBeGreaterThanOrEqual(minSqnr(first));
+      console.log(
+        `transformer-encoder int8-dynamic worst layers: ${layers
+          .slice(0, 5)
+          .map((l) => `${l.node} ${l.sqnrDb!.toFixed(2)} dB${l.quantized ? '' : ' (float)'}`)
+          .join('; ')}; output SQNR ${minSqnr(first).toFixed(2)} → ${minSqnr(second).toFixed(2)} dB without ${worst.node}`,
+      );
+    },
+  );
 
-  it('resnet-mini int8-static: Convs compared where the pre-processing folded BatchNormalization into them, and excludable by name', async () => {
-    const first = await quantize('resnet-mini', { mode: 'int8-static' });
-    const layers = first.report.layers ?? [];
-    expectWorstFirst(layers);
-    const convs = layers.filter((l) => l.opType === 'Conv');
-    expect(convs.length).toBeGreaterThan(5);
-    expect(convs.every((l) => l.quantized)).toBe(true);
-    expect(convs.some((l) => l.output.endsWith('BatchNormalization_output_0'))).toBe(true);
-    const worstConv = convs[0]!;
-    const second = await quantize('resnet-mini', { mode: 'int8-static', exclude: [worstConv.node] });
-    expect(second.report.skipped).toContainEqual(expect.objectContaining({ node: worstConv.node, reason: 'excluded by the user' }));
-    expect(second.report.layers!.find((l) => l.node === worstConv.node)?.quantized).toBe(false);
-  });
+  it(
+    'resnet-mini int8-static: Convs compared where the pre-processing folded BatchNormalization into them, and excludable by ' + 'name',
+    async () => {
+      const first = await quantize('resnet-mini', { mode: 'int8-static' });
+      const layers = first.report.layers ?? [];
+      expectWorstFirst(layers);
+      const convs = layers.filter((l) => l.opType === 'Conv');
+      expect(convs.length).toBeGreaterThan(5);
+      expect(convs.every((l) => l.quantized)).toBe(true);
+      expect(convs.some((l) => l.output.endsWith('BatchNormalization_output_0'))).toBe(true);
+      const worstConv = convs[0]!;
+      const second = await quantize('resnet-mini', { mode: 'int8-static', exclude: [worstConv.node] });
+      expect(second.report.skipped).toContainEqual(expect.objectContaining({ node: worstConv.node, reason: 'excluded by the user' }));
+      expect(second.report.layers!.find((l) => l.node === worstConv.node)?.quantized).toBe(false);
+    },
+  );
 
   it('fp16 of a model with external data: every float node measured from the external weights, in fp16', async () => {
     const dir = path.join(scratch.dir, 'external');

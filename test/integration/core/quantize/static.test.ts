@@ -26,7 +26,13 @@ describe('static int8 on the samples', () => {
     const model = buildSampleModel('mnist-cnn');
     const calibrationData = sampleInputs('mnist-cnn', model, 16, 1, { batch: 2 });
     const { model: q, report } = await int8Static.apply(model, { mode: 'int8-static', calibrationData });
-    expect(report.settings).toMatchObject({ activationType: 'int8', weightType: 'int8', reduceRange: false, calibrationBatches: 16, foldedActivations: 2 });
+    expect(report.settings).toMatchObject({
+      activationType: 'int8',
+      weightType: 'int8',
+      reduceRange: false,
+      calibrationBatches: 16,
+      foldedActivations: 2,
+    });
     expect(opCounts(q).Relu).toBeUndefined();
     // The graph output keeps its name: the Gemm writes logits_QuantizeLinear_Input, the DQ writes logits.
     const lastDq = nodes(q).find((n) => n.op_type === 'DequantizeLinear' && n.output![0] === 'logits')!;
@@ -75,7 +81,11 @@ describe('static int8 on the samples', () => {
   it('mlp with int8 activations on x86 warns about unfused shared tensors only when there are some', async () => {
     const model = buildSampleModel('mlp');
     const calibrationData = sampleInputs('mlp', model, 8, 1, { batch: 4 });
-    const { model: q, report } = await int8Static.apply(model, { mode: 'int8-static', cpu: { arch: 'x64', flags: ['avx512_vnni'] }, calibrationData });
+    const { model: q, report } = await int8Static.apply(model, {
+      mode: 'int8-static',
+      cpu: { arch: 'x64', flags: ['avx512_vnni'] },
+      calibrationData,
+    });
     expect(report.settings.activationType).toBe('int8');
     expect(report.warnings).toEqual([]);
     expect((await optimizedOps(q)).filter((o) => o === 'QGemm').length).toBe(3);
@@ -86,7 +96,11 @@ describe('static int8 on the samples', () => {
   it('resnet-mini with int8 activations for x86 says which tensors keep readers unfused', async () => {
     const model = buildSampleModel('resnet-mini');
     const calibrationData = sampleInputs('resnet-mini', model, 2, 1, { batch: 2 });
-    const { model: q, report } = await int8Static.apply(model, { mode: 'int8-static', cpu: { arch: 'x64', flags: ['avx512_vnni'] }, calibrationData });
+    const { model: q, report } = await int8Static.apply(model, {
+      mode: 'int8-static',
+      cpu: { arch: 'x64', flags: ['avx512_vnni'] },
+      calibrationData,
+    });
     expect(report.settings.activationType).toBe('int8');
     // The residual inputs (stem output, each block's output) are read by two nodes each.
     expect(report.warnings.join(' ')).toMatch(/\b[3-9] quantized tensors have several/);
@@ -96,7 +110,11 @@ describe('static int8 on the samples', () => {
   it('transformer-encoder: attention MatMuls are quantized but flagged', async () => {
     const model = buildSampleModel('transformer-encoder');
     const dims = { batch: 2, sequence: 16 };
-    const { model: q, report } = await int8Static.apply(model, { mode: 'int8-static', activationType: 'uint8', calibrationData: sampleInputs('transformer-encoder', model, 4, 1, dims) });
+    const { model: q, report } = await int8Static.apply(model, {
+      mode: 'int8-static',
+      activationType: 'uint8',
+      calibrationData: sampleInputs('transformer-encoder', model, 4, 1, dims),
+    });
     expect(report.warnings.join(' ')).toMatch(/^4 MatMuls multiply two run-time tensors .*dynamic int8/);
     expect((await optimizedOps(q)).filter((o) => o === 'QLinearMatMul' || o === 'MatMulIntegerToFloat').length).toBeGreaterThan(0);
     const r = await quality(model, q, sampleInputs('transformer-encoder', model, 2, 9, dims));
@@ -145,11 +163,26 @@ describe('static int8 on hand-built graphs', () => {
     const g = new GraphBuilder('g');
     const x = g.input('x', 'float32', [1, 2, 6, 6]);
     const bias = g.initializer('B', weights(4, 1), [4]);
-    const a = g.op('Conv', [x, g.initializer('W1', weights(4 * 2 * 9, 2), [4, 2, 3, 3]), bias], { kernel_shape: [3, 3] }, { name: 'conv1' });
-    const b = g.op('Conv', [x, g.initializer('W2', weights(4 * 2 * 9, 3), [4, 2, 3, 3]), bias], { kernel_shape: [3, 3] }, { name: 'conv2' });
+    const a = g.op(
+      'Conv',
+      [x, g.initializer('W1', weights(4 * 2 * 9, 2), [4, 2, 3, 3]), bias],
+      { kernel_shape: [3, 3] },
+      { name: 'conv1' },
+    );
+    const b = g.op(
+      'Conv',
+      [x, g.initializer('W2', weights(4 * 2 * 9, 3), [4, 2, 3, 3]), bias],
+      { kernel_shape: [3, 3] },
+      { name: 'conv2' },
+    );
     const sum = g.op('Add', [a, b]);
     const flat = g.op('Flatten', [sum], { axis: 1 });
-    const dense = g.op('Gemm', [flat, g.initializer('Wd', weights(64 * 5, 4), [64, 5]), g.initializer('Bd', weights(5, 5), [5])], { beta: attr.float(0.5) }, { name: 'dense' });
+    const dense = g.op(
+      'Gemm',
+      [flat, g.initializer('Wd', weights(64 * 5, 4), [64, 5]), g.initializer('Bd', weights(5, 5), [5])],
+      { beta: attr.float(0.5) },
+      { name: 'dense' },
+    );
     g.op('Softmax', [dense], { axis: -1 }, { output: 'probs' });
     g.output('probs', 'float32', [1, 5]);
     const model = buildModel(g, { opset: 17 });
@@ -159,7 +192,9 @@ describe('static int8 on hand-built graphs', () => {
     const byName = new Map(nodes(q).map((n) => [n.name, n]));
     const biasOf = (conv: string) => byName.get(conv)!.input![2]!;
     expect(biasOf('conv1')).not.toBe(biasOf('conv2'));
-    const int32Biases = q.graph!.initializer!.filter((t) => t.data_type === DataType.INT32 && t.name!.startsWith('B_quantized') && !t.name!.includes('zero'));
+    const int32Biases = q.graph!.initializer!.filter(
+      (t) => t.data_type === DataType.INT32 && t.name!.startsWith('B_quantized') && !t.name!.includes('zero'),
+    );
     expect(int32Biases.length).toBe(2);
     const gemm = byName.get('dense')!;
     expect(gemm.attribute!.find((a) => a.name === 'beta')!.f).toBe(1);
@@ -172,7 +207,10 @@ describe('static int8 on hand-built graphs', () => {
 
   it('needs calibration data and refuses per-channel below opset 13', async () => {
     const model = buildSampleModel('mlp');
-    await expect(int8Static.apply(model, { mode: 'int8-static' })).rejects.toMatchObject({ code: 'QUANTIZE_UNSUPPORTED', message: expect.stringMatching(/calibration/) });
+    await expect(int8Static.apply(model, { mode: 'int8-static' })).rejects.toMatchObject({
+      code: 'QUANTIZE_UNSUPPORTED',
+      message: expect.stringMatching(/calibration/),
+    });
     const g = new GraphBuilder('g');
     const x = g.input('x', 'float32', [1, 8]);
     g.op('MatMul', [x, g.initializer('W', weights(64, 1), [8, 8])], {}, { output: 'y' });

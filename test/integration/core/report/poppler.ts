@@ -13,7 +13,11 @@ export function hasTool(name: string): boolean {
   }
 }
 
-export const canPrint = (Boolean(process.env.INFERSCOPE_CHROMIUM) || chromiumCandidates().some((p) => existsSync(p))) && hasTool('pdfinfo') && hasTool('pdftotext') && hasTool('pdftoppm');
+export const canPrint =
+  (Boolean(process.env.INFERSCOPE_CHROMIUM) || chromiumCandidates().some((p) => existsSync(p))) &&
+  hasTool('pdfinfo') &&
+  hasTool('pdftotext') &&
+  hasTool('pdftoppm');
 
 export function pdfInfo(file: string): { pages: number; pageSize: string; title: string } {
   const text = execFileSync('pdfinfo', [file], { encoding: 'utf8' });

@@ -74,7 +74,11 @@ describe('advice and report from a real short run (mnist-cnn, CPU, concurrency 1
     const pdf = path.join(dir, 'report.pdf');
     const csv = path.join(dir, 'report.csv');
     const started = performance.now();
-    const message = await runReport([run.id], { output: pdf, csv, latency: { percentile: 'p95', ms: 50 }, throughput: 100, paper: 'letter' }, dataLayout(dir).runs);
+    const message = await runReport(
+      [run.id],
+      { output: pdf, csv, latency: { percentile: 'p95', ms: 50 }, throughput: 100, paper: 'letter' },
+      dataLayout(dir).runs,
+    );
     console.log(`report of a real run in ${(performance.now() - started).toFixed(0)} ms:\n${message}`);
     expect(message).toMatch(/^Wrote .*report\.pdf \(.*, Letter PDF\) in /);
     const verdict = adviseDeployment([run], { latency: { percentile: 'p95', ms: 50 }, throughputRps: 100 });

@@ -119,7 +119,9 @@ describe.skipIf(!canPrint)('report PDF (headless Chromium, read back with popple
 
   test('a missing browser is a CHROMIUM_NOT_FOUND error naming the override', async () => {
     expect(() => findChromium({ candidates: [], env: {} })).toThrow(/--chromium PATH .*INFERSCOPE_CHROMIUM/);
-    await expect(renderReportPdf({ runs }, { paper: 'a4', chromiumPath: path.join(dir, 'no-chrome') })).rejects.toMatchObject({ code: 'CHROMIUM_NOT_FOUND' });
+    await expect(renderReportPdf({ runs }, { paper: 'a4', chromiumPath: path.join(dir, 'no-chrome') })).rejects.toMatchObject({
+      code: 'CHROMIUM_NOT_FOUND',
+    });
     expect(() => findChromium({ env: { INFERSCOPE_CHROMIUM: path.join(dir, 'nope') } })).toThrow(/INFERSCOPE_CHROMIUM/);
   });
 });

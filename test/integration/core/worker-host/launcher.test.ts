@@ -60,11 +60,15 @@ describe('nodeForkLauncher', () => {
   });
 
   it('keeps the last ~2 KB of stderr', async () => {
-    const script = writeScript(scratch.dir, 'noisy.mjs', `
+    const script = writeScript(
+      scratch.dir,
+      'noisy.mjs',
+      `
       for (let i = 0; i < 500; i++) process.stderr.write('line ' + i + ' of noise\\n');
       process.stderr.write('the last words\\n');
       process.exitCode = 3;
-    `);
+    `,
+    );
     const handle = nodeForkLauncher.launch(script, { env: workerEnvironment() });
     expect(await exitOf(handle)).toEqual({ code: 3, signal: null });
     const tail = handle.stderrTail();
@@ -85,7 +89,9 @@ describe('nodeForkLauncher', () => {
 describe('supervisor start failures and protocol errors', () => {
   it('fails with WORKER_START_FAILED, stderr attached, when the entry does not exist', async () => {
     const s = await startSupervisor(scratch.dir, { workerEntry: `${scratch.dir}/missing-worker.js` });
-    const error = (await s.supervisor.request({ type: 'probe', ep: 'cpu', modelBytes: buildProbeModel() }).catch((e: unknown) => e)) as InferscopeError;
+    const error = (await s.supervisor
+      .request({ type: 'probe', ep: 'cpu', modelBytes: buildProbeModel() })
+      .catch((e: unknown) => e)) as InferscopeError;
     expect(error.code).toBe('WORKER_START_FAILED');
     expect(error.detail).toContain('Cannot find module');
     expect((await s.nextExit()).reason).toBe('start-failed');
@@ -99,12 +105,19 @@ describe('supervisor start failures and protocol errors', () => {
   });
 
   it('stops a worker that breaks the protocol and rejects its request with WORKER_CRASHED', async () => {
-    const liar = writeScript(scratch.dir, 'liar.mjs', `
-      process.send({ type: 'ready', pid: process.pid, versions: { node: process.versions.node, onnxruntime: 'none' }, backends: [], transport: 'node-fork' });
+    const liar = writeScript(
+      scratch.dir,
+      'liar.mjs',
+      `
+      const versions = { node: process.versions.node, onnxruntime: 'none' };
+      process.send({ type: 'ready', pid: process.pid, versions, backends: [], transport: 'node-fork' });
       process.on('message', (m) => { if (m.type === 'probe') process.send({ type: 'result', id: m.id, value: { ok: 'maybe' } }); });
-    `);
+    `,
+    );
     const s = await startSupervisor(scratch.dir, { workerEntry: liar });
-    const error = (await s.supervisor.request({ type: 'probe', ep: 'cpu', modelBytes: buildProbeModel() }).catch((e: unknown) => e)) as InferscopeError;
+    const error = (await s.supervisor
+      .request({ type: 'probe', ep: 'cpu', modelBytes: buildProbeModel() })
+      .catch((e: unknown) => e)) as InferscopeError;
     expect(error.code).toBe('WORKER_CRASHED');
     expect(error.detail).toContain('invalid result for "probe"');
     expect((await s.nextExit()).reason).toBe('protocol-error');

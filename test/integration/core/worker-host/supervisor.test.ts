@@ -103,29 +103,31 @@ describe('handshake and probes', () => {
   });
 
   it('refuses a malformed request with BAD_REQUEST before it reaches the worker', async () => {
-    const error = await s.supervisor
-      .request({ type: 'probe', ep: '', modelBytes } as never)
-      .catch((e: unknown) => e);
+    const error = await s.supervisor.request({ type: 'probe', ep: '', modelBytes } as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferscopeError);
     expect((error as InferscopeError).code).toBe('BAD_REQUEST');
   });
 });
 
 describe('failures', () => {
-  it('reports a worker that exits mid-request as WORKER_CRASHED with its exit code and stderr, then serves the next request from a fresh worker', async () => {
-    const s = await supervised();
-    const first = (await s.supervisor.start()).pid;
-    const error = (await s.supervisor.request({ type: 'crash-for-test', how: 'exit' }).catch((e: unknown) => e)) as InferscopeError;
-    expect(error.code).toBe('WORKER_CRASHED');
-    expect(error.message).toContain('exit code 71');
-    expect(error.detail).toContain('exiting with code 71');
-    const exit = await s.nextExit();
-    expect(exit).toMatchObject({ reason: 'abnormal-exit', code: 71, signal: null, pid: first });
+  it(
+    'reports a worker that exits mid-request as WORKER_CRASHED with its exit code and stderr, then serves the next request ' +
+      'from a fresh worker',
+    async () => {
+      const s = await supervised();
+      const first = (await s.supervisor.start()).pid;
+      const error = (await s.supervisor.request({ type: 'crash-for-test', how: 'exit' }).catch((e: unknown) => e)) as InferscopeError;
+      expect(error.code).toBe('WORKER_CRASHED');
+      expect(error.message).toContain('exit code 71');
+      expect(error.detail).toContain('exiting with code 71');
+      const exit = await s.nextExit();
+      expect(exit).toMatchObject({ reason: 'abnormal-exit', code: 71, signal: null, pid: first });
 
-    expectOk(await s.supervisor.request({ type: 'probe', ep: 'cpu', modelBytes }));
-    expect(s.supervisor.pid).toBeDefined();
-    expect(s.supervisor.pid).not.toBe(first);
-  });
+      expectOk(await s.supervisor.request({ type: 'probe', ep: 'cpu', modelBytes }));
+      expect(s.supervisor.pid).toBeDefined();
+      expect(s.supervisor.pid).not.toBe(first);
+    },
+  );
 
   it('reports an abort (SIGABRT) as WORKER_CRASHED naming the signal', async () => {
     const s = await supervised();

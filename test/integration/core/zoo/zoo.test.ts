@@ -57,7 +57,11 @@ function randomFeeds(info: SampleInfo, dims: Record<string, number>, rng: Rng): 
       const values = BigInt64Array.from({ length: count }, () => BigInt(min + Math.floor(rng.next() * (max - min + 1))));
       feeds[input.name] = new ort.Tensor('int64', values, shape);
     } else {
-      feeds[input.name] = new ort.Tensor('float32', Float32Array.from({ length: count }, () => rng.normal()), shape);
+      feeds[input.name] = new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: count }, () => rng.normal()),
+        shape,
+      );
     }
   }
   return feeds;
@@ -84,18 +88,21 @@ describe.each(samples.map((s) => [s.name]))('sample %s in onnxruntime-node (CPU)
     expect(session.outputNames).toEqual(info.outputs.map((o) => o.name));
   });
 
-  it.each(dimsToTry.map((d) => [JSON.stringify(d), d] as const))('runs at %s with finite outputs of the declared shapes', async (_, dims) => {
-    const session = sessions.get(name)!;
-    const results = await session.run(randomFeeds(info, dims, createRng(dims.batch * 1000 + 7)));
-    for (const output of info.outputs) {
-      const tensor = results[output.name]!;
-      expect(tensor.dims).toEqual(resolveShape(output.shape, dims));
-      expect(tensor.type).toBe('float32');
-      const data = tensor.data as Float32Array;
-      expect(data.every(Number.isFinite)).toBe(true);
-      expect(maxAbs(data)).toBeGreaterThan(0);
-    }
-  });
+  it.each(dimsToTry.map((d) => [JSON.stringify(d), d] as const))(
+    'runs at %s with finite outputs of the declared shapes',
+    async (_, dims) => {
+      const session = sessions.get(name)!;
+      const results = await session.run(randomFeeds(info, dims, createRng(dims.batch * 1000 + 7)));
+      for (const output of info.outputs) {
+        const tensor = results[output.name]!;
+        expect(tensor.dims).toEqual(resolveShape(output.shape, dims));
+        expect(tensor.type).toBe('float32');
+        const data = tensor.data as Float32Array;
+        expect(data.every(Number.isFinite)).toBe(true);
+        expect(maxAbs(data)).toBeGreaterThan(0);
+      }
+    },
+  );
 });
 
 describe('feed-forward samples match the plain-JS reference of the same weights', () => {

@@ -43,7 +43,14 @@ describe('/proc/cpuinfo on an x86 AVX-512 VNNI server', () => {
   });
 
   it('estimates the fp32 peak from AVX-512+FMA', () => {
-    const peak = estimatePeakGflopsFp32({ arch: 'x64', flags: info.flags, physicalCores: 2, baseGhz: 2.5, maxGhz: 3.5, sveVectorBits: null });
+    const peak = estimatePeakGflopsFp32({
+      arch: 'x64',
+      flags: info.flags,
+      physicalCores: 2,
+      baseGhz: 2.5,
+      maxGhz: 3.5,
+      sveVectorBits: null,
+    });
     expect(peak.gflops).toBe(2 * 3.5 * 64);
     expect(peak.formula).toBe(
       '2 cores × 3.5 GHz (max clock) × 64 FLOP/cycle (AVX-512+FMA: 2 FMA units × 16 lanes × 2) ≈ 448 GFLOP/s (estimate)',
@@ -71,11 +78,23 @@ describe('/proc/cpuinfo on an ARM Graviton3-like server', () => {
   });
 
   it('uses the SVE vector length when the OS gives it, NEON width otherwise', () => {
-    expect(fp32FlopsPerCycle('arm64', info.flags, 256)).toEqual({ flopsPerCycle: 32, explanation: 'SVE 256-bit: 2 FMA units × 8 lanes × 2' });
+    expect(fp32FlopsPerCycle('arm64', info.flags, 256)).toEqual({
+      flopsPerCycle: 32,
+      explanation: 'SVE 256-bit: 2 FMA units × 8 lanes × 2',
+    });
     expect(fp32FlopsPerCycle('arm64', info.flags, null).flopsPerCycle).toBe(16);
-    const peak = estimatePeakGflopsFp32({ arch: 'arm64', flags: info.flags, physicalCores: 64, baseGhz: 2.6, maxGhz: null, sveVectorBits: null });
+    const peak = estimatePeakGflopsFp32({
+      arch: 'arm64',
+      flags: info.flags,
+      physicalCores: 64,
+      baseGhz: 2.6,
+      maxGhz: null,
+      sveVectorBits: null,
+    });
     expect(peak.gflops).toBeCloseTo(64 * 2.6 * 16, 9);
-    expect(peak.formula).toBe('64 cores × 2.6 GHz (base clock, max unknown) × 16 FLOP/cycle (NEON: 2 FMA units × 4 lanes × 2) ≈ 2662 GFLOP/s (estimate)');
+    expect(peak.formula).toBe(
+      '64 cores × 2.6 GHz (base clock, max unknown) × 16 FLOP/cycle (NEON: 2 FMA units × 4 lanes × 2) ≈ 2662 GFLOP/s (estimate)',
+    );
   });
 });
 
@@ -91,7 +110,14 @@ describe('peak GFLOP/s arithmetic', () => {
   });
 
   it('matches the example in the brief: 2 cores × 3.0 GHz × 32 = 192', () => {
-    const peak = estimatePeakGflopsFp32({ arch: 'x64', flags: ['avx', 'avx2', 'fma'], physicalCores: 2, baseGhz: 3, maxGhz: null, sveVectorBits: null });
+    const peak = estimatePeakGflopsFp32({
+      arch: 'x64',
+      flags: ['avx', 'avx2', 'fma'],
+      physicalCores: 2,
+      baseGhz: 3,
+      maxGhz: null,
+      sveVectorBits: null,
+    });
     expect(peak.gflops).toBe(192);
     expect(peak.formula).toBe(
       '2 cores × 3.0 GHz (base clock, max unknown) × 32 FLOP/cycle (AVX2+FMA: 2 FMA units × 8 lanes × 2) ≈ 192 GFLOP/s (estimate)',
@@ -99,12 +125,26 @@ describe('peak GFLOP/s arithmetic', () => {
   });
 
   it('prefers the max clock over the base clock', () => {
-    const peak = estimatePeakGflopsFp32({ arch: 'x64', flags: ['avx2', 'fma'], physicalCores: 8, baseGhz: 2, maxGhz: 4.5, sveVectorBits: null });
+    const peak = estimatePeakGflopsFp32({
+      arch: 'x64',
+      flags: ['avx2', 'fma'],
+      physicalCores: 8,
+      baseGhz: 2,
+      maxGhz: 4.5,
+      sveVectorBits: null,
+    });
     expect(peak.gflops).toBe(8 * 4.5 * 32);
   });
 
   it('gives no number without a clock', () => {
-    const peak = estimatePeakGflopsFp32({ arch: 'x64', flags: ['avx2', 'fma'], physicalCores: 4, baseGhz: null, maxGhz: null, sveVectorBits: null });
+    const peak = estimatePeakGflopsFp32({
+      arch: 'x64',
+      flags: ['avx2', 'fma'],
+      physicalCores: 4,
+      baseGhz: null,
+      maxGhz: null,
+      sveVectorBits: null,
+    });
     expect(peak.gflops).toBeNull();
     expect(peak.formula).toMatch(/unknown clock/);
   });

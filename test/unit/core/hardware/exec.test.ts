@@ -15,7 +15,11 @@ describe('runTool', () => {
   });
 
   it('reports a failing tool with its first stderr line', async () => {
-    const result = await runTool(process.execPath, ['-e', 'console.error("Field \\"compute_cap\\" is not a valid field to query."); process.exit(2)'], 5000);
+    const result = await runTool(
+      process.execPath,
+      ['-e', 'console.error("Field \\"compute_cap\\" is not a valid field to query."); process.exit(2)'],
+      5000,
+    );
     expect(result).toMatchObject({ ok: false, reason: 'failed' });
     if (!result.ok) expect(result.message).toMatch(/compute_cap" is not a valid field/);
   });
@@ -42,7 +46,10 @@ describe('withTimeout', () => {
   });
 
   it('turns a rejection into a message', async () => {
-    expect(await withTimeout(() => Promise.reject(new Error('boom')), 1000, 'lib call')).toEqual({ ok: false, message: 'lib call failed: boom' });
+    expect(await withTimeout(() => Promise.reject(new Error('boom')), 1000, 'lib call')).toEqual({
+      ok: false,
+      message: 'lib call failed: boom',
+    });
   });
 
   it('stops waiting for a call that never settles', async () => {

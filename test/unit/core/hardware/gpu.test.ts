@@ -147,7 +147,15 @@ describe('system_profiler SPDisplaysDataType -json', () => {
   it('lists an Apple silicon GPU without a VRAM figure (unified memory)', () => {
     const gpus = parseSystemProfilerDisplays(fixture('system_profiler-apple-silicon.json'));
     expect(gpus).toEqual([
-      { vendor: 'apple', name: 'Apple M2 Pro', vramBytes: null, driver: null, cudaVersion: null, computeCapability: null, source: 'system_profiler' },
+      {
+        vendor: 'apple',
+        name: 'Apple M2 Pro',
+        vramBytes: null,
+        driver: null,
+        cudaVersion: null,
+        computeCapability: null,
+        source: 'system_profiler',
+      },
     ]);
   });
 
@@ -163,8 +171,24 @@ describe('system_profiler SPDisplaysDataType -json', () => {
 describe('systeminformation controllers (Windows)', () => {
   it('classifies by PCI vendor id and ignores shared iGPU memory', () => {
     const gpus = gpusFromSiControllers([
-      { vendor: 'NVIDIA', model: 'NVIDIA GeForce RTX 4090', bus: 'PCI', vram: 24564, vramDynamic: false, driverVersion: '32.0.15.6094', pciID: 'PCI\\VEN_10DE&DEV_2684&SUBSYS_16F310DE&REV_A1' },
-      { vendor: 'Intel Corporation', model: 'Intel(R) UHD Graphics 770', bus: 'PCI', vram: 1024, vramDynamic: true, driverVersion: '31.0.101.4502', pciID: 'PCI\\VEN_8086&DEV_A780' },
+      {
+        vendor: 'NVIDIA',
+        model: 'NVIDIA GeForce RTX 4090',
+        bus: 'PCI',
+        vram: 24564,
+        vramDynamic: false,
+        driverVersion: '32.0.15.6094',
+        pciID: 'PCI\\VEN_10DE&DEV_2684&SUBSYS_16F310DE&REV_A1',
+      },
+      {
+        vendor: 'Intel Corporation',
+        model: 'Intel(R) UHD Graphics 770',
+        bus: 'PCI',
+        vram: 1024,
+        vramDynamic: true,
+        driverVersion: '31.0.101.4502',
+        pciID: 'PCI\\VEN_8086&DEV_A780',
+      },
       { vendor: 'Microsoft', model: 'Microsoft Basic Display Adapter', bus: '', vram: null, vramDynamic: false },
     ]);
     expect(gpus.map((gpu) => [gpu.vendor, gpu.name, gpu.vramBytes, gpu.source])).toEqual([

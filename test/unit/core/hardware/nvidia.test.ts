@@ -60,7 +60,11 @@ describe('nvidia-smi query parsing', () => {
 
   it('reads output of old drivers queried without compute_cap', () => {
     const fields = NVIDIA_QUERY_FIELDS.filter((field) => field !== 'compute_cap');
-    const gpus = nvidiaGpusFromCsv('0, Tesla V100-SXM2-16GB, GPU-aaaa, 00000000:00:1E.0, 16160, 0, 470.82.01, 0, 25.6, 300.00, 36\n', '11.4', fields);
+    const gpus = nvidiaGpusFromCsv(
+      '0, Tesla V100-SXM2-16GB, GPU-aaaa, 00000000:00:1E.0, 16160, 0, 470.82.01, 0, 25.6, 300.00, 36\n',
+      '11.4',
+      fields,
+    );
     expect(gpus[0]).toMatchObject({ name: 'Tesla V100-SXM2-16GB', computeCapability: null, driver: '470.82.01', busId: '0000:00:1e.0' });
   });
 });

@@ -16,7 +16,11 @@ function powercap(zones: Record<string, { energy: number; max: number }>): strin
 
 describe('CPU package energy (RAPL)', () => {
   it('reads package zones only and sums their energy between two readings', () => {
-    const root = powercap({ 'intel-rapl:0': { energy: 1_000_000, max: 262_143_328_850 }, 'intel-rapl:0:0': { energy: 5, max: 10 }, 'intel-rapl:1': { energy: 2_000_000, max: 262_143_328_850 } });
+    const root = powercap({
+      'intel-rapl:0': { energy: 1_000_000, max: 262_143_328_850 },
+      'intel-rapl:0:0': { energy: 5, max: 10 },
+      'intel-rapl:1': { energy: 2_000_000, max: 262_143_328_850 },
+    });
     try {
       const before = readCpuEnergy(root);
       expect(before?.zones.map((z) => z.zone)).toEqual(['intel-rapl:0', 'intel-rapl:1']);

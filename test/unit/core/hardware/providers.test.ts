@@ -30,7 +30,14 @@ const SOFTWARE_WEBGPU: WebgpuAssessment = {
 };
 
 const h200s = nvidiaGpusFromCsv(fixture('nvidia-smi-query-2gpu.csv'), '12.4');
-const h200OnBusOnly: Gpu = { ...h200s[0]!, source: 'lspci', driver: null, cudaVersion: null, computeCapability: null, name: 'NVIDIA H200 SXM 141GB' };
+const h200OnBusOnly: Gpu = {
+  ...h200s[0]!,
+  source: 'lspci',
+  driver: null,
+  cudaVersion: null,
+  computeCapability: null,
+  name: 'NVIDIA H200 SXM 141GB',
+};
 
 describe.runIf(process.platform === 'linux' && process.arch === 'x64')('provider pre-assessment on Linux x64', () => {
   const empty = mkdtempSync(path.join(os.tmpdir(), 'inferscope-ortbin-'));
@@ -56,7 +63,9 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('provider
     const none = byName(assessProviders({ backends: LINUX_BACKENDS, gpus: [], binFolder: installed, webgpu: SOFTWARE_WEBGPU }));
     expect(none['cuda']).toMatchObject({ status: 'no-device' });
     expect(none['cuda']!.installHint).toBeUndefined();
-    const noDriver = byName(assessProviders({ backends: LINUX_BACKENDS, gpus: [h200OnBusOnly], binFolder: installed, webgpu: SOFTWARE_WEBGPU }));
+    const noDriver = byName(
+      assessProviders({ backends: LINUX_BACKENDS, gpus: [h200OnBusOnly], binFolder: installed, webgpu: SOFTWARE_WEBGPU }),
+    );
     expect(noDriver['tensorrt']).toMatchObject({ status: 'no-device' });
     expect(noDriver['tensorrt']!.detail).toContain('NVIDIA H200 SXM 141GB');
   });
@@ -83,7 +92,12 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('provider
   it('finds onnxruntime-node’s real bin folder and backend list', async () => {
     const folder = ortBinFolder();
     expect(folder).toMatch(/onnxruntime-node[\\/]bin[\\/]napi-v6[\\/]linux[\\/]x64$/);
-    expect(await listOrtBackends()).toEqual(expect.arrayContaining([{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }]));
+    expect(await listOrtBackends()).toEqual(
+      expect.arrayContaining([
+        { name: 'cpu', bundled: true },
+        { name: 'cuda', bundled: false },
+      ]),
+    );
   });
 });
 

@@ -34,13 +34,11 @@ describe.runIf(process.platform === 'linux')('webgpu environment on Linux', () =
   const noSwiftshader = path.join(root, 'no-chromium', 'vk_swiftshader_icd.json');
 
   it('lists ICD manifests from every directory that exists', () => {
-    expect(listVulkanIcds([mesa, nvidia, path.join(root, 'absent')]).map((file) => path.basename(file)).sort()).toEqual([
-      'intel_hasvk_icd.x86_64.json',
-      'intel_icd.x86_64.json',
-      'lvp_icd.x86_64.json',
-      'nvidia_icd.json',
-      'radeon_icd.x86_64.json',
-    ]);
+    expect(
+      listVulkanIcds([mesa, nvidia, path.join(root, 'absent')])
+        .map((file) => path.basename(file))
+        .sort(),
+    ).toEqual(['intel_hasvk_icd.x86_64.json', 'intel_icd.x86_64.json', 'lvp_icd.x86_64.json', 'nvidia_icd.json', 'radeon_icd.x86_64.json']);
   });
 
   it('without a GPU, points Vulkan at SwiftShader and labels it software even though mesa ICDs exist', () => {

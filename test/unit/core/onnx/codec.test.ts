@@ -69,7 +69,9 @@ function richModel(): ModelProto {
   ];
   graph.input!.push({
     name: 'seq',
-    type: { sequence_type: { elem_type: { map_type: { key_type: DataType.INT64, value_type: { tensor_type: { elem_type: DataType.FLOAT } } } } } },
+    type: {
+      sequence_type: { elem_type: { map_type: { key_type: DataType.INT64, value_type: { tensor_type: { elem_type: DataType.FLOAT } } } } },
+    },
   });
   graph.input!.push({ name: 'opt', type: { optional_type: { elem_type: { sparse_tensor_type: { elem_type: DataType.FLOAT } } } } });
   graph.input!.push({ name: 'cond', type: { tensor_type: { elem_type: DataType.BOOL, shape: { dim: [] } } } });
@@ -127,7 +129,9 @@ describe('ONNX codec', () => {
       ['author', 'tests'],
       ['license', 'MIT'],
     ]);
-    expect(decoded.graph?.node?.[0]?.device_configurations?.[0]?.sharding_spec?.[0]?.sharded_dim?.[0]?.simple_sharding?.[0]?.dim_param).toBe('batch');
+    expect(
+      decoded.graph?.node?.[0]?.device_configurations?.[0]?.sharding_spec?.[0]?.sharded_dim?.[0]?.simple_sharding?.[0]?.dim_param,
+    ).toBe('batch');
     expect(decoded.configuration?.[0]?.device).toEqual(['cuda:0', 'cuda:1']);
     expect(decoded.functions?.[0]?.overload).toBe('v2');
     expect(decoded.graph?.value_info?.[0]?.metadata_props?.[0]?.value).toBe('1');

@@ -43,9 +43,7 @@ export type AttrValue = number | number[] | string | TensorProto | GraphProto | 
 
 export function attribute(name: string, value: AttrValue): AttributeProto {
   if (typeof value === 'number') {
-    return Number.isInteger(value)
-      ? { name, type: AttributeType.INT, i: value }
-      : { name, type: AttributeType.FLOAT, f: value };
+    return Number.isInteger(value) ? { name, type: AttributeType.INT, i: value } : { name, type: AttributeType.FLOAT, f: value };
   }
   if (typeof value === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };
@@ -127,7 +125,13 @@ export function makeModel(spec: ModelSpec): ModelProto {
 }
 
 /** A graph for an attribute (If branches, Loop bodies). */
-export function subgraph(name: string, nodes: NodeProto[], outputs: ValueInfoProto[], inputs: ValueInfoProto[] = [], initializers: TensorProto[] = []): GraphProto {
+export function subgraph(
+  name: string,
+  nodes: NodeProto[],
+  outputs: ValueInfoProto[],
+  inputs: ValueInfoProto[] = [],
+  initializers: TensorProto[] = [],
+): GraphProto {
   return { name, node: nodes, output: outputs, input: inputs, initializer: initializers };
 }
 
@@ -137,7 +141,12 @@ export function smallCnn(batch: DimSpec = 'batch'): ModelProto {
     name: 'small_cnn',
     inputs: [tensorValue('image', DataType.FLOAT, [batch, 1, 8, 8])],
     outputs: [tensorValue('logits', DataType.FLOAT, [batch, 10])],
-    initializers: [floatTensor('conv_w', [4, 1, 3, 3]), floatTensor('conv_b', [4]), floatTensor('fc_w', [10, 64]), floatTensor('fc_b', [10])],
+    initializers: [
+      floatTensor('conv_w', [4, 1, 3, 3]),
+      floatTensor('conv_b', [4]),
+      floatTensor('fc_w', [10, 64]),
+      floatTensor('fc_b', [10]),
+    ],
     nodes: [
       node('Conv', ['image', 'conv_w', 'conv_b'], ['conv'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
       node('Relu', ['conv'], ['relu']),

@@ -169,11 +169,7 @@ describe('MACs on small graphs with known counts', () => {
     const model = makeModel({
       inputs: [tensorValue('x', F, ['batch', 'seq', 16])],
       outputs: [tensorValue('y', F)],
-      initializers: [
-        int64Tensor('zero_one', [2], [0, 1]),
-        int64Tensor('four_four', [2], [4, 4]),
-        floatTensor('w', [4, 8]),
-      ],
+      initializers: [int64Tensor('zero_one', [2], [0, 1]), int64Tensor('four_four', [2], [4, 4]), floatTensor('w', [4, 8])],
       nodes: [
         node('Shape', ['x'], ['shape']),
         node('Gather', ['shape', 'zero_one'], ['lead']),

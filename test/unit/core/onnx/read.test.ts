@@ -60,7 +60,10 @@ describe('readModel errors', () => {
       const next = prng(seed);
       const size = 1 + ((seed * 7919) % 5000);
       const bytes = Uint8Array.from({ length: size }, next);
-      expect(syncCode(() => decodeModel(bytes)), `seed ${seed}`).toBe('MODEL_NOT_ONNX');
+      expect(
+        syncCode(() => decodeModel(bytes)),
+        `seed ${seed}`,
+      ).toBe('MODEL_NOT_ONNX');
     }
     const path = join(dir.path, 'random.onnx');
     writeFileSync(path, Uint8Array.from({ length: 4096 }, prng(99)));

@@ -15,10 +15,25 @@ function shapeOf(result: GraphShapes, name: string): Shape | undefined {
 
 describe('shape propagation', () => {
   it('broadcasts with symbols: 1 yields to anything, a fixed size wins over a symbol', () => {
-    expect(broadcastShapes([['b', 1, 4], [3, 1]])).toEqual(['b', 3, 4]);
-    expect(broadcastShapes([['b', 's'], ['b', 1]])).toEqual(['b', 's']);
+    expect(
+      broadcastShapes([
+        ['b', 1, 4],
+        [3, 1],
+      ]),
+    ).toEqual(['b', 3, 4]);
+    expect(
+      broadcastShapes([
+        ['b', 's'],
+        ['b', 1],
+      ]),
+    ).toEqual(['b', 's']);
     expect(broadcastShapes([['a'], ['b']])).toEqual([null]);
-    expect(broadcastShapes([[2, 3], [4, 3]])).toEqual([null, 3]);
+    expect(
+      broadcastShapes([
+        [2, 3],
+        [4, 3],
+      ]),
+    ).toEqual([null, 3]);
     expect(broadcastShapes([[2], undefined])).toBeUndefined();
   });
 

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataLocation, DataType, decodeModelProto, encodeModelProto, int64FromBigInt, type TensorProto } from '../../../../src/core/onnx/codec';
+import {
+  DataLocation,
+  DataType,
+  decodeModelProto,
+  encodeModelProto,
+  int64FromBigInt,
+  type TensorProto,
+} from '../../../../src/core/onnx/codec';
 import { fileExternalDataReader } from '../../../../src/core/onnx/read';
 import {
   bfloat16ToFloat32,
@@ -89,7 +96,12 @@ describe('tensor values', () => {
   });
 
   it('reads string tensors', () => {
-    const t = viaFile({ name: 's', data_type: DataType.STRING, dims: [2], string_data: [new TextEncoder().encode('héllo'), new Uint8Array()] });
+    const t = viaFile({
+      name: 's',
+      data_type: DataType.STRING,
+      dims: [2],
+      string_data: [new TextEncoder().encode('héllo'), new Uint8Array()],
+    });
     expect(readStringTensor(t)).toEqual(['héllo', '']);
   });
 
@@ -136,7 +148,13 @@ describe('tensor values', () => {
       expect(() => externalDataRef(ext(bad)), bad).toThrow(expect.objectContaining({ code: 'MODEL_INVALID' }));
     }
     expect(externalDataRef(ext('sub/w..bin'))?.location).toBe('sub/w..bin');
-    const badOffset: TensorProto = { ...ext('w.bin'), external_data: [{ key: 'location', value: 'w.bin' }, { key: 'offset', value: '-4' }] };
+    const badOffset: TensorProto = {
+      ...ext('w.bin'),
+      external_data: [
+        { key: 'location', value: 'w.bin' },
+        { key: 'offset', value: '-4' },
+      ],
+    };
     expect(() => externalDataRef(badOffset)).toThrow(expect.objectContaining({ code: 'EXTERNAL_DATA_INVALID' }));
   });
 });

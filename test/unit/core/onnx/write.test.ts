@@ -85,7 +85,9 @@ describe('writeModel', () => {
         floatTensor('big', [2000]),
       ],
     });
-    await expect(writeModel(join(sub, 'm.onnx'), model, { externalDataThresholdBytes: 100 })).rejects.toMatchObject({ code: 'EXTERNAL_DATA_MISSING' });
+    await expect(writeModel(join(sub, 'm.onnx'), model, { externalDataThresholdBytes: 100 })).rejects.toMatchObject({
+      code: 'EXTERNAL_DATA_MISSING',
+    });
     expect(readdirSync(sub)).toEqual([]);
   });
 });

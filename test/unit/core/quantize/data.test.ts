@@ -33,7 +33,16 @@ async function all(source: AsyncIterable<InputRecord> | null): Promise<InputReco
   return out;
 }
 
-function build(spec: CalibrationSpecInput, inputs: ModelInput[], extra: { calibrate?: boolean; evaluationSamples?: number; dims?: Record<string, number>; intRanges?: Record<string, { min: number; max: number }> } = {}) {
+function build(
+  spec: CalibrationSpecInput,
+  inputs: ModelInput[],
+  extra: {
+    calibrate?: boolean;
+    evaluationSamples?: number;
+    dims?: Record<string, number>;
+    intRanges?: Record<string, { min: number; max: number }>;
+  } = {},
+) {
   return buildQuantizeData({
     spec: CalibrationSpecSchema.parse(spec),
     inputs,
@@ -60,16 +69,26 @@ function sampleValue(record: InputRecord | undefined): number {
 
 describe('input shapes', () => {
   it('resolves batch to 1, sequence-like names to the inspection default, named dims from the user, the rest to 1', () => {
-    const resolved = resolveInputs([
-      { name: 'a', type: 'float32', shape: ['batch', 3, 'height', -1] },
-      { name: 'b', type: 'int64', shape: ['N', 'sequence_length'] },
-      { name: 'c', type: 'int64', shape: [null, 'seq'] },
-    ], { height: 32 });
-    expect(resolved.map((r) => r.shape)).toEqual([[1, 3, 32, 1], [1, 128], [1, 128]]);
-    expect(resolveInputs(TEXT, { sequence: 16, batch: 2 }).map((r) => r.shape)).toEqual([[2, 16], [2, 16]]);
+    const resolved = resolveInputs(
+      [
+        { name: 'a', type: 'float32', shape: ['batch', 3, 'height', -1] },
+        { name: 'b', type: 'int64', shape: ['N', 'sequence_length'] },
+        { name: 'c', type: 'int64', shape: [null, 'seq'] },
+      ],
+      { height: 32 },
+    );
+    expect(resolved.map((r) => r.shape)).toEqual([
+      [1, 3, 32, 1],
+      [1, 128],
+      [1, 128],
+    ]);
+    expect(resolveInputs(TEXT, { sequence: 16, batch: 2 }).map((r) => r.shape)).toEqual([
+      [2, 16],
+      [2, 16],
+    ]);
   });
 
-  it('reads a model graph\'s run-time inputs (not initializers) with their types and declared shapes', () => {
+  it("reads a model graph's run-time inputs (not initializers) with their types and declared shapes", () => {
     expect(graphInputs(buildSampleModel('transformer-encoder'))).toEqual([
       { name: 'input_ids', type: 'int64', shape: ['batch', 'sequence'] },
       { name: 'attention_mask', type: 'int64', shape: ['batch', 'sequence'] },
@@ -193,7 +212,9 @@ describe('tensor folders', () => {
   it('refuses tensors of the wrong type or shape, and a flat folder for a multi-input model', async () => {
     writeNpy(path.join(dir, 'wrong-type', 'a.npy'), [1, 1, 4, 4], new Float32Array(16));
     writeNpy(path.join(dir, 'wrong-type', 'b.npy'), [1, 1, 4, 4], new Float32Array(16));
-    const typed = await failure(build({ kind: 'tensors', dir: path.join(dir, 'wrong-type') }, [{ name: 'input', type: 'int64', shape: ['batch', 16] }]));
+    const typed = await failure(
+      build({ kind: 'tensors', dir: path.join(dir, 'wrong-type') }, [{ name: 'input', type: 'int64', shape: ['batch', 16] }]),
+    );
     expect(typed.code).toBe('INPUT_INVALID');
     expect(typed.message).toMatch(/b\.npy.*float32.*int64/);
 

@@ -120,7 +120,15 @@ describe('graph utilities', () => {
       input: [{ name: 'a' }],
       output: [{ name: 'd' }],
       node: [
-        { name: 'n3', op_type: 'If', input: ['c'], output: ['d'], attribute: [{ name: 'then_branch', g: { node: [{ op_type: 'Identity', input: ['b'], output: ['t'] }], output: [{ name: 't' }] } }] },
+        {
+          name: 'n3',
+          op_type: 'If',
+          input: ['c'],
+          output: ['d'],
+          attribute: [
+            { name: 'then_branch', g: { node: [{ op_type: 'Identity', input: ['b'], output: ['t'] }], output: [{ name: 't' }] } },
+          ],
+        },
         { name: 'n2', op_type: 'Relu', input: ['a'], output: ['b'] },
         { name: 'n1', op_type: 'Not', input: ['a'], output: ['c'] },
       ],
@@ -131,7 +139,12 @@ describe('graph utilities', () => {
     const chain: GraphProto = {
       name: 'chain',
       input: [{ name: 'v0' }],
-      node: Array.from({ length: 200 }, (_, i) => ({ name: `n${200 - i}`, op_type: 'Relu', input: [`v${199 - i}`], output: [`v${200 - i}`] })),
+      node: Array.from({ length: 200 }, (_, i) => ({
+        name: `n${200 - i}`,
+        op_type: 'Relu',
+        input: [`v${199 - i}`],
+        output: [`v${200 - i}`],
+      })),
     };
     topologicalSort(chain);
     expect(chain.node!.map((n) => n.name)).toEqual(Array.from({ length: 200 }, (_, i) => `n${i + 1}`));
@@ -171,7 +184,10 @@ describe('element types inside bodies', () => {
   });
 
   it('knows the operators that change types', () => {
-    const types = new Map<string, number>([['f', DataType.FLOAT], ['i', DataType.INT64]]);
+    const types = new Map<string, number>([
+      ['f', DataType.FLOAT],
+      ['i', DataType.INT64],
+    ]);
     const node = (op_type: string, input: string[], outputs = 1, extra: Partial<NodeProto> = {}): NodeProto => ({
       op_type,
       input,
@@ -180,7 +196,9 @@ describe('element types inside bodies', () => {
     });
     expect(inferNodeOutputTypes(node('Shape', ['f']), types)).toEqual([DataType.INT64]);
     expect(inferNodeOutputTypes(node('Less', ['f', 'f']), types)).toEqual([DataType.BOOL]);
-    expect(inferNodeOutputTypes(node('Cast', ['i'], 1, { attribute: [{ name: 'to', type: 2, i: DataType.FLOAT16 }] }), types)).toEqual([DataType.FLOAT16]);
+    expect(inferNodeOutputTypes(node('Cast', ['i'], 1, { attribute: [{ name: 'to', type: 2, i: DataType.FLOAT16 }] }), types)).toEqual([
+      DataType.FLOAT16,
+    ]);
     expect(inferNodeOutputTypes(node('TopK', ['f', 'i'], 2), types)).toEqual([DataType.FLOAT, DataType.INT64]);
     expect(inferNodeOutputTypes(node('Where', ['b', 'f', 'f']), types)).toEqual([DataType.FLOAT]);
     expect(inferNodeOutputTypes(node('Add', ['f', 'f']), types)).toEqual([DataType.FLOAT]);

@@ -46,7 +46,7 @@ describe('Histogram', () => {
 
   it('symmetric percentile: ± the magnitude below which the share lies', () => {
     const h = new Histogram(100, true);
-    h.add(Float32Array.from({ length: 1000 }, (_, i) => (i % 2 ? 1 : -1) * (i + 1) / 100));
+    h.add(Float32Array.from({ length: 1000 }, (_, i) => ((i % 2 ? 1 : -1) * (i + 1)) / 100));
     const r = h.percentileRange(90);
     // Bins of 0.1: the 900th of 1000 magnitudes (0.01..10) falls in [9.0, 9.1); its lower edge is
     // the threshold, as numpy's searchsorted over the CDF gives in ORT.
@@ -103,7 +103,7 @@ describe('Histogram growth is bounded', () => {
 
   it('merges whole bins: counts keep their side of zero', () => {
     const h = new Histogram(128, false);
-    h.add(Float32Array.from({ length: 64 }, (_, i) => (i < 32 ? -1 : 1) * (1 + (i % 32)) / 32));
+    h.add(Float32Array.from({ length: 64 }, (_, i) => ((i < 32 ? -1 : 1) * (1 + (i % 32))) / 32));
     h.add([1e9]);
     const zero = h.counts.length / 2;
     const below = Array.from(h.counts.subarray(0, zero)).reduce((a, b) => a + b, 0);
@@ -113,14 +113,18 @@ describe('Histogram growth is bounded', () => {
 });
 
 describe('MovingAverageMinMaxCollector (ORT CalibMovingAverage, one pass)', () => {
-  it('averages the batches\' own minima and maxima, skipping values and batches with nothing finite', () => {
+  it("averages the batches' own minima and maxima, skipping values and batches with nothing finite", () => {
     const collector = new MovingAverageMinMaxCollector();
     collector.add([-1, 0.5, 2]);
     collector.add([-3, 4, Number.NaN]);
     collector.add([Number.NaN, Number.POSITIVE_INFINITY]);
     expect(collector.range()).toEqual({ min: -2, max: 3 });
     const extremes = new MinMaxCollector();
-    for (const batch of [[-1, 0.5, 2], [-3, 4]]) extremes.add(batch);
+    for (const batch of [
+      [-1, 0.5, 2],
+      [-3, 4],
+    ])
+      extremes.add(batch);
     expect(extremes.range()).toEqual({ min: -3, max: 4 });
     expect(new MovingAverageMinMaxCollector().range()).toEqual({ min: 0, max: 0 });
   });

@@ -18,7 +18,12 @@ const RGB_NHWC: ModelInput = { name: 'pixels', type: 'float32', shape: ['batch',
 const GRAY: ModelInput = { name: 'input', type: 'float32', shape: ['batch', 1, 28, 28] };
 
 function build(spec: Omit<Extract<CalibrationSpecInput, { kind: 'images' }>, 'kind' | 'dir'>, inputs: ModelInput[], calibrate = true) {
-  return buildQuantizeData({ spec: CalibrationSpecSchema.parse({ kind: 'images', dir, ...spec }), inputs, calibrate, evaluationSamples: 8 });
+  return buildQuantizeData({
+    spec: CalibrationSpecSchema.parse({ kind: 'images', dir, ...spec }),
+    inputs,
+    calibrate,
+    evaluationSamples: 8,
+  });
 }
 
 async function all(source: AsyncIterable<InputRecord> | null): Promise<InputRecord[]> {
@@ -87,7 +92,11 @@ describe('image folders', () => {
     expect(calibration).toHaveLength(2);
     expect(calibration[0]!.pixels!.dims).toEqual([1, 3, 2, 2]);
     expect(values(calibration[0])).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
-    expect(values(calibration[1]).slice(4, 8).every((v) => Math.abs(v - 1) < 0.02)).toBe(true);
+    expect(
+      values(calibration[1])
+        .slice(4, 8)
+        .every((v) => Math.abs(v - 1) < 0.02),
+    ).toBe(true);
     expect(values(data.evaluation[0])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
     expect(data.calibrationInfo).toMatchObject({ kind: 'images', samples: 2 });
     expect(data.calibrationInfo.note).toContain('2 of 3 images');
@@ -100,11 +109,19 @@ describe('image folders', () => {
     const data = await build({ layout: 'nhwc', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }, [RGB_NHWC]);
     const [first] = await all(data.calibration);
     expect(first!.pixels!.dims).toEqual([1, 2, 2, 3]);
-    expect(values(first).slice(0, 3).map((v) => Number(v.toFixed(3)))).toEqual([2.249, 2.429, 2.64]);
-    expect(values(data.evaluation[0]).slice(0, 3).map((v) => Number(v.toFixed(3)))).toEqual([-2.118, -2.036, -1.804]);
+    expect(
+      values(first)
+        .slice(0, 3)
+        .map((v) => Number(v.toFixed(3))),
+    ).toEqual([2.249, 2.429, 2.64]);
+    expect(
+      values(data.evaluation[0])
+        .slice(0, 3)
+        .map((v) => Number(v.toFixed(3))),
+    ).toEqual([-2.118, -2.036, -1.804]);
   });
 
-  it('makes grayscale for a one-channel input at the model\'s own size', async () => {
+  it("makes grayscale for a one-channel input at the model's own size", async () => {
     writePng(path.join(dir, 'a.png'), 56, 56, () => [255, 255, 255]);
     writePng(path.join(dir, 'b.png'), 10, 10, () => [255, 0, 0]);
     const data = await build({}, [GRAY]);

@@ -9,7 +9,12 @@ function matmulModel(opset: number, fp16 = false) {
   const type = fp16 ? 'float16' : 'float32';
   const x = g.input('x', type, [1, 8]);
   const w = fp16
-    ? g.initializer('W', Uint16Array.from({ length: 32 }, () => float32ToFloat16Bits(0.25)), [8, 4], 'float16')
+    ? g.initializer(
+        'W',
+        Uint16Array.from({ length: 32 }, () => float32ToFloat16Bits(0.25)),
+        [8, 4],
+        'float16',
+      )
     : g.initializer('W', new Float32Array(32).fill(0.25), [8, 4]);
   g.op('MatMul', [x, w], {}, { output: 'y' });
   g.output('y', type, [1, 4]);
@@ -56,7 +61,11 @@ describe('QuantizeOptions', () => {
 
 describe('int8 types from the CPU', () => {
   it('x86 without VNNI: uint8 activations, int8 weights, reduce_range', () => {
-    expect(chooseInt8Types({ arch: 'x64', flags: ['avx2', 'fma'] })).toMatchObject({ activationType: 'uint8', weightType: 'int8', reduceRange: true });
+    expect(chooseInt8Types({ arch: 'x64', flags: ['avx2', 'fma'] })).toMatchObject({
+      activationType: 'uint8',
+      weightType: 'int8',
+      reduceRange: true,
+    });
   });
   it('x86 with VNNI (either spelling) and ARM: int8 both, full range', () => {
     for (const flags of [['avx512_vnni'], ['avxvnni'], ['AVX512VNNI']]) {

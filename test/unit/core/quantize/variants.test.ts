@@ -2,7 +2,14 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QuantizeJobResult } from '../../../../src/core/worker-host/protocol';
-import { modeAvailability, quantizeCpu, variantId, variantLabel, VariantStore, type VariantSource } from '../../../../src/core/quantize/variants';
+import {
+  modeAvailability,
+  quantizeCpu,
+  variantId,
+  variantLabel,
+  VariantStore,
+  type VariantSource,
+} from '../../../../src/core/quantize/variants';
 import { buildSampleModel } from '../../../../src/core/zoo';
 import type { QuantizeReport } from '../../../../src/shared/domain/quantize';
 import { CalibrationSpecSchema } from '../../../../src/shared/domain/variant';
@@ -16,7 +23,15 @@ afterEach(() => remove());
 
 const random = CalibrationSpecSchema.parse({ kind: 'random' });
 const source: VariantSource = { path: '/models/m.onnx', name: 'm.onnx', sha256: 'ab'.repeat(32), sizeBytes: 1000 };
-const report: QuantizeReport = { mode: 'int8-dynamic', sizeBytes: { before: 1000, after: 300 }, nodesQuantized: 2, settings: {}, skipped: [], quality: [], warnings: [] };
+const report: QuantizeReport = {
+  mode: 'int8-dynamic',
+  sizeBytes: { before: 1000, after: 300 },
+  nodesQuantized: 2,
+  settings: {},
+  skipped: [],
+  quality: [],
+  warnings: [],
+};
 
 /** What the worker does for `run`: write the model where told, answer with the figures. */
 function writes(bytes: string, extra: Partial<QuantizeJobResult> = {}) {
@@ -36,24 +51,49 @@ function writes(bytes: string, extra: Partial<QuantizeJobResult> = {}) {
 
 describe('variant ids and labels', () => {
   it('hash options, calibration and source, whatever the key order; not the job id or evaluation count', () => {
-    const a = variantId({ options: { mode: 'int8-static', perChannel: true, calibrationMethod: 'minmax' }, calibration: random }, source.sha256);
-    const b = variantId({ options: { calibrationMethod: 'minmax', perChannel: true, mode: 'int8-static' }, calibration: random, evaluationSamples: 100 }, source.sha256);
+    const a = variantId(
+      { options: { mode: 'int8-static', perChannel: true, calibrationMethod: 'minmax' }, calibration: random },
+      source.sha256,
+    );
+    const b = variantId(
+      { options: { calibrationMethod: 'minmax', perChannel: true, mode: 'int8-static' }, calibration: random, evaluationSamples: 100 },
+      source.sha256,
+    );
     expect(a).toBe(b);
     expect(a).toMatch(/^int8-static-[0-9a-f]{12}$/);
     expect(variantId({ options: { mode: 'int8-static', perChannel: false }, calibration: random }, source.sha256)).not.toBe(a);
     // What the app's form sends in full and the CLI leaves out names the same variant.
     const plain = variantId({ options: { mode: 'int8-dynamic' }, calibration: random }, source.sha256);
-    expect(variantId({ options: { mode: 'int8-dynamic', perChannel: false, quantizeLstm: false, exclude: [], include: [] }, calibration: random }, source.sha256)).toBe(plain);
+    expect(
+      variantId(
+        { options: { mode: 'int8-dynamic', perChannel: false, quantizeLstm: false, exclude: [], include: [] }, calibration: random },
+        source.sha256,
+      ),
+    ).toBe(plain);
     expect(variantId({ options: { mode: 'int8-dynamic', perChannel: true }, calibration: random }, source.sha256)).not.toBe(plain);
-    expect(variantId({ options: { mode: 'fp16', keepIoTypes: true, blockList: [] }, calibration: random }, source.sha256)).toBe(variantId({ options: { mode: 'fp16' }, calibration: random }, source.sha256));
-    expect(variantId({ options: { mode: 'int8-static', perChannel: true, calibrationMethod: 'minmax' }, calibration: CalibrationSpecSchema.parse({ kind: 'random', seed: 2 }) }, source.sha256)).not.toBe(a);
-    expect(variantId({ options: { mode: 'int8-static', perChannel: true, calibrationMethod: 'minmax' }, calibration: random }, 'cd'.repeat(32))).not.toBe(a);
+    expect(variantId({ options: { mode: 'fp16', keepIoTypes: true, blockList: [] }, calibration: random }, source.sha256)).toBe(
+      variantId({ options: { mode: 'fp16' }, calibration: random }, source.sha256),
+    );
+    expect(
+      variantId(
+        {
+          options: { mode: 'int8-static', perChannel: true, calibrationMethod: 'minmax' },
+          calibration: CalibrationSpecSchema.parse({ kind: 'random', seed: 2 }),
+        },
+        source.sha256,
+      ),
+    ).not.toBe(a);
+    expect(
+      variantId({ options: { mode: 'int8-static', perChannel: true, calibrationMethod: 'minmax' }, calibration: random }, 'cd'.repeat(32)),
+    ).not.toBe(a);
   });
 
   it('read like people say them', () => {
     expect(variantLabel({ mode: 'int8-dynamic' })).toBe('int8 dynamic');
     expect(variantLabel({ mode: 'int8-static', perChannel: true })).toBe('int8 static (minmax, per-channel)');
-    expect(variantLabel({ mode: 'int8-static', calibrationMethod: 'entropy', exclude: ['a', 'b'] })).toBe('int8 static (entropy, 2 excluded)');
+    expect(variantLabel({ mode: 'int8-static', calibrationMethod: 'entropy', exclude: ['a', 'b'] })).toBe(
+      'int8 static (entropy, 2 excluded)',
+    );
     expect(variantLabel({ mode: 'fp16' })).toBe('fp16');
     expect(variantLabel({ mode: 'int4' })).toBe('int4 (block 32)');
     expect(variantLabel({ mode: 'int4', blockSize: 128 })).toBe('int4 (block 128)');
@@ -81,7 +121,7 @@ describe('VariantStore', () => {
     expect(readdirSync(path.join(dir, 'variants'))).toEqual([]);
   });
 
-  it('replaces the same request\'s variant instead of keeping two', async () => {
+  it("replaces the same request's variant instead of keeping two", async () => {
     const store = new VariantStore(path.join(dir, 'variants'));
     const request = { options: { mode: 'fp16' as const }, calibration: random };
     const first = await store.create(request, source, writes('first'));
@@ -100,11 +140,15 @@ describe('VariantStore', () => {
       writeFileSync(outputPath, 'half a mod');
       throw new InferscopeError('CANCELLED', 'Cancelled by the host.');
     };
-    await expect(store.create({ options: { mode: 'int8-dynamic' }, calibration: random }, source, failing)).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(store.create({ options: { mode: 'int8-dynamic' }, calibration: random }, source, failing)).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
     expect(await store.list()).toEqual([]);
     expect(readdirSync(path.join(dir, 'variants', source.sha256.slice(0, 16)))).toEqual([]);
     // A worker answer that does not fit the schema is refused the same way.
-    await expect(store.create({ options: { mode: 'int8-dynamic' }, calibration: random }, source, writes('m', { sizeBytes: -1 }))).rejects.toThrow();
+    await expect(
+      store.create({ options: { mode: 'int8-dynamic' }, calibration: random }, source, writes('m', { sizeBytes: -1 })),
+    ).rejects.toThrow();
     expect(readdirSync(path.join(dir, 'variants', source.sha256.slice(0, 16)))).toEqual([]);
   });
 
@@ -136,13 +180,19 @@ describe('modeAvailability', () => {
     expect(by.fp16!.advice.join(' ')).toContain('fp16 on the CPU runs through casts and is usually slower; it pays off on CUDA/WebGPU');
     expect(by.int4!.advice.join(' ')).toContain('int4 targets large MatMuls (LLMs); small CNN heads lose accuracy');
     expect(by.int4!.advice.join(' ')).toMatch(/largest MatMul weight has [\d,]+ values/);
-    expect(modeAvailability(buildSampleModel('mnist-cnn'), vnni).find((m) => m.mode === 'int8-static')!.advice.join(' ')).toContain('This CPU has VNNI');
+    expect(
+      modeAvailability(buildSampleModel('mnist-cnn'), vnni)
+        .find((m) => m.mode === 'int8-static')!
+        .advice.join(' '),
+    ).toContain('This CPU has VNNI');
   });
 
   it('advises a transformer: dynamic int8, not static inside attention, fp16 overflow risks', () => {
     const modes = modeAvailability(buildSampleModel('transformer-encoder'), vnni);
     const by = Object.fromEntries(modes.map((m) => [m.mode, m]));
-    expect(by['int8-static']!.advice.join(' ')).toContain('Static int8 of attention layers hurts accuracy: prefer dynamic int8 for transformers');
+    expect(by['int8-static']!.advice.join(' ')).toContain(
+      'Static int8 of attention layers hurts accuracy: prefer dynamic int8 for transformers',
+    );
     expect(by['int8-dynamic']!.advice.join(' ')).toContain('usual choice for transformers');
     expect(by.fp16!.advice.join(' ')).toMatch(/fp16 can overflow in .*(ReduceMean|Pow|LayerNormalization)/);
   });

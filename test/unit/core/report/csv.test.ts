@@ -15,7 +15,7 @@ describe('CSV', () => {
     expect(csvField(true)).toBe('true');
   });
 
-  test('one row per configuration, with the verdict\'s reading of each', () => {
+  test("one row per configuration, with the verdict's reading of each", () => {
     const run = fixtureRun('cpu-only');
     // A warning with a comma, quotes and a line break must survive the round trip.
     run.configs[0]!.warnings = ['Other processes used 73 % of the CPU, "noisy"\nrerun'];
@@ -34,7 +34,7 @@ describe('CSV', () => {
     expect(first[col('meets_target')]).toBe('meets');
     // cpu/b1/t2/c1 alone serves ≈ 124 req/s: two $0.10/h machines for 200 req/s.
     expect(Number(first[col('items_per_s')])).toBeLessThan(200);
-    expect(Number(first[col('cost_per_million_usd')])).toBeCloseTo((2 * 0.1) / (200 * 3600) * 1e6, 5);
+    expect(Number(first[col('cost_per_million_usd')])).toBeCloseTo(((2 * 0.1) / (200 * 3600)) * 1e6, 5);
     const batch4 = rows.find((r) => r[col('batch')] === '4')!;
     expect(batch4[col('meets_target')]).toBe('not eligible (batching)');
     expect(batch4[col('cost_per_million_usd')]).toBe('');

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  attr,
-  buildModel,
-  buildModelBytes,
-  GraphBuilder,
-  irVersionForOpset,
-  NameAllocator,
-  tensor,
-} from '../../../../src/core/onnx/build';
+import { attr, buildModel, buildModelBytes, GraphBuilder, irVersionForOpset, NameAllocator, tensor } from '../../../../src/core/onnx/build';
 import { AttributeType, DataType, decodeModelProto, int64ToNumber } from '../../../../src/core/onnx/codec';
 import type { AttributeProto, NodeProto } from '../../../../src/core/onnx/codec';
 import { InferscopeError } from '../../../../src/shared/errors';

@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { batchWaitMs, capacityOf, latencyAtLoad, nextConcurrency, sustainableThroughput, type CurvePoint } from '../../../../src/shared/advice';
+import {
+  batchWaitMs,
+  capacityOf,
+  latencyAtLoad,
+  nextConcurrency,
+  sustainableThroughput,
+  type CurvePoint,
+} from '../../../../src/shared/advice';
 
 const curve: CurvePoint[] = [
   { concurrency: 1, throughputRps: 100, latencyMs: 20 },
@@ -26,13 +33,20 @@ describe('sustainableThroughput', () => {
 
   test('never extrapolates past the highest level, and says none when even concurrency 1 misses', () => {
     expect(sustainableThroughput(curve, { targetMs: 1000, ...noBatch }).maxThroughputRps).toBe(160);
-    expect(sustainableThroughput(curve, { targetMs: 19.9, ...noBatch })).toEqual({ maxThroughputRps: null, basis: 'none', concurrency: null });
+    expect(sustainableThroughput(curve, { targetMs: 19.9, ...noBatch })).toEqual({
+      maxThroughputRps: null,
+      basis: 'none',
+      concurrency: null,
+    });
   });
 
   test('a level that serves less than a lower one is ignored (the extra requests only queue)', () => {
     const saturated = [...curve, { concurrency: 8, throughputRps: 140, latencyMs: 57 }];
     expect(sustainableThroughput(saturated, { targetMs: 60, ...noBatch }).maxThroughputRps).toBe(160);
-    const cap = capacityOf(saturated.map((p) => ({ ...p, latencyCiLowMs: p.latencyMs, latencyCiHighMs: p.latencyMs })), { targetMs: 60, ...noBatch });
+    const cap = capacityOf(
+      saturated.map((p) => ({ ...p, latencyCiLowMs: p.latencyMs, latencyCiHighMs: p.latencyMs })),
+      { targetMs: 60, ...noBatch },
+    );
     expect(cap.notes.some((n) => n.includes('Concurrency 8 served no more than concurrency 4'))).toBe(true);
   });
 
@@ -74,7 +88,10 @@ describe('capacityOf', () => {
     expect(cap.highRps).toBeCloseTo(135, 9);
     expect(cap.singleLevel).toBe(false);
 
-    const single = capacityOf([{ concurrency: 1, throughputRps: 100, latencyMs: 20, latencyCiLowMs: 19, latencyCiHighMs: null }], { targetMs: 25, ...noBatch });
+    const single = capacityOf([{ concurrency: 1, throughputRps: 100, latencyMs: 20, latencyCiLowMs: 19, latencyCiHighMs: null }], {
+      targetMs: 25,
+      ...noBatch,
+    });
     expect(single.singleLevel).toBe(true);
     expect(single.maxThroughputRps).toBe(100);
     expect(single.lowRps).toBeNull(); // an unbounded CI end never meets a target

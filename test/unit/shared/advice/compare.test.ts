@@ -67,7 +67,10 @@ describe('compareConfigurations', () => {
           { ep: 'cpu', threads: 2, seed: 900 + t, n: 100, shape: { medianMs: 5, sigma: 0.1 } },
         ],
       });
-      const verdict = compareConfigurations(pair.configs.map((config) => ({ run: pair, config })), { seed: t }).entries[1]?.vsBaseline?.verdict;
+      const verdict = compareConfigurations(
+        pair.configs.map((config) => ({ run: pair, config })),
+        { seed: t },
+      ).entries[1]?.vsBaseline?.verdict;
       if (verdict === 'no-measurable-difference') ties++;
     }
     // A 95 % interval excludes 1 by chance about 1 time in 20.
@@ -84,7 +87,10 @@ describe('compareConfigurations', () => {
         { ep: 'cpu', threads: 2, seed: 2, n: 20_000, shape: { medianMs: 1.1, sigma: 0.05 } },
       ],
     });
-    const budgeted = compareConfigurations(big.configs.map((config) => ({ run: big, config })), { maxBootstrapDraws: 4_000_000 });
+    const budgeted = compareConfigurations(
+      big.configs.map((config) => ({ run: big, config })),
+      { maxBootstrapDraws: 4_000_000 },
+    );
     expect(budgeted.entries[1]?.vsBaseline?.resamples).toBe(200);
     expect(budgeted.entries[1]?.vsBaseline?.verdict).toBe('slower');
     expect(compareConfigurations(run.configs.slice(0, 2).map((config) => ({ run, config }))).entries[1]?.vsBaseline?.resamples).toBe(2000);
@@ -117,7 +123,10 @@ describe('compareRuns', () => {
     for (const c of comparisons) {
       expect(c.machinesDiffer).toBe(true);
       expect(c.notes[0]).toMatch(/different machines/);
-      expect(c.entries.map((e) => e.machine)).toEqual(['Intel Xeon Gold 6338 (16 threads)', 'Intel Xeon Gold 6338 (16 threads) + NVIDIA L4']);
+      expect(c.entries.map((e) => e.machine)).toEqual([
+        'Intel Xeon Gold 6338 (16 threads)',
+        'Intel Xeon Gold 6338 (16 threads) + NVIDIA L4',
+      ]);
       expect(c.entries[1]?.vsBaseline?.verdict).toBe('slower');
     }
   });
@@ -141,14 +150,26 @@ describe('compareRuns', () => {
 
 describe('describeRatio', () => {
   test('turns ratios of medians into speed-ups people read', () => {
-    expect(describeRatio({ ratio: 0.5, ciLow: 0.45, ciHigh: 0.55, verdict: 'faster', tooFewSamples: false })).toBe('2× faster than the baseline (95 % CI 1.82–2.22×)');
-    expect(describeRatio({ ratio: 1.5, ciLow: 1.4, ciHigh: 1.6, verdict: 'slower', tooFewSamples: false })).toBe('1.5× slower than the baseline (95 % CI 1.4–1.6×)');
+    expect(describeRatio({ ratio: 0.5, ciLow: 0.45, ciHigh: 0.55, verdict: 'faster', tooFewSamples: false })).toBe(
+      '2× faster than the baseline (95 % CI 1.82–2.22×)',
+    );
+    expect(describeRatio({ ratio: 1.5, ciLow: 1.4, ciHigh: 1.6, verdict: 'slower', tooFewSamples: false })).toBe(
+      '1.5× slower than the baseline (95 % CI 1.4–1.6×)',
+    );
   });
 
   test('synthetic samples with a known 25 % speed-up are described within their CI', () => {
     const a = syntheticSamples(1, 400, { medianMs: 10, sigma: 0.05 });
     const b = syntheticSamples(2, 400, { medianMs: 8, sigma: 0.05 });
-    const run = syntheticRun({ id: 'ab', machine: 'cpu-server', model: 'mlp', configs: [{ ep: 'cpu', threads: 1, seed: 0, samples: a }, { ep: 'cpu', threads: 2, seed: 0, samples: b }] });
+    const run = syntheticRun({
+      id: 'ab',
+      machine: 'cpu-server',
+      model: 'mlp',
+      configs: [
+        { ep: 'cpu', threads: 1, seed: 0, samples: a },
+        { ep: 'cpu', threads: 2, seed: 0, samples: b },
+      ],
+    });
     const cmp = compareConfigurations(run.configs.map((config) => ({ run, config }))).entries[1]!.vsBaseline!;
     expect(cmp.ciLow).toBeLessThanOrEqual(0.8 * 1.02);
     expect(cmp.ciHigh).toBeGreaterThanOrEqual(0.8 * 0.98);

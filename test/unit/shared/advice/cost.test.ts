@@ -1,21 +1,39 @@
 import { describe, expect, test } from 'vitest';
-import { breakEven, costPerMillion, electricityPerMillion, energyPerInferenceJ, instancePrice, instancesFor, resolvePrices } from '../../../../src/shared/advice';
-import { DEFAULT_CPU_MACHINE_PER_HOUR, DEFAULT_ELECTRICITY_PER_KWH, DEFAULT_GPU_MACHINE_PER_HOUR } from '../../../../src/shared/domain/advice';
+import {
+  breakEven,
+  costPerMillion,
+  electricityPerMillion,
+  energyPerInferenceJ,
+  instancePrice,
+  instancesFor,
+  resolvePrices,
+} from '../../../../src/shared/advice';
+import {
+  DEFAULT_CPU_MACHINE_PER_HOUR,
+  DEFAULT_ELECTRICITY_PER_KWH,
+  DEFAULT_GPU_MACHINE_PER_HOUR,
+} from '../../../../src/shared/domain/advice';
 
 describe('prices', () => {
   test('defaults fill what was not given and are reported as assumed', () => {
     const prices = resolvePrices({ gpuPerHour: 2.5, gpuByName: {} });
-    expect(prices).toEqual({ cpuPerHour: DEFAULT_CPU_MACHINE_PER_HOUR, gpuPerHour: 2.5, gpuByName: {}, electricityPerKwh: DEFAULT_ELECTRICITY_PER_KWH, assumed: ['cpu', 'electricity'] });
+    expect(prices).toEqual({
+      cpuPerHour: DEFAULT_CPU_MACHINE_PER_HOUR,
+      gpuPerHour: 2.5,
+      gpuByName: {},
+      electricityPerKwh: DEFAULT_ELECTRICITY_PER_KWH,
+      assumed: ['cpu', 'electricity'],
+    });
     expect(resolvePrices().assumed).toEqual(['cpu', 'gpu', 'electricity']);
     expect(DEFAULT_GPU_MACHINE_PER_HOUR).toBe(1.2);
   });
 
   test('a GPU class price applies by name, the most specific key winning', () => {
-    const prices = resolvePrices({ gpuByName: { L4: 0.8, 'RTX 4090': 0.7, 'H100': 3 } });
+    const prices = resolvePrices({ gpuByName: { L4: 0.8, 'RTX 4090': 0.7, H100: 3 } });
     expect(instancePrice(prices, 'gpu', 'NVIDIA L4')).toMatchObject({ perHour: 0.8, assumed: false });
     expect(instancePrice(prices, 'gpu', 'NVIDIA H100 80GB HBM3')).toMatchObject({ perHour: 3 });
     expect(instancePrice(prices, 'gpu', 'NVIDIA A10G')).toMatchObject({ perHour: DEFAULT_GPU_MACHINE_PER_HOUR, assumed: true });
-    expect(instancePrice(resolvePrices({ gpuByName: { 'A100': 2, 'A100 80GB': 3 } }), 'gpu', 'NVIDIA A100 80GB PCIe').perHour).toBe(3);
+    expect(instancePrice(resolvePrices({ gpuByName: { A100: 2, 'A100 80GB': 3 } }), 'gpu', 'NVIDIA A100 80GB PCIe').perHour).toBe(3);
     expect(instancePrice(prices, 'cpu', null)).toMatchObject({ perHour: DEFAULT_CPU_MACHINE_PER_HOUR, label: 'CPU machine' });
   });
 });
@@ -31,7 +49,7 @@ describe('cost arithmetic', () => {
 
   test('cost per million inferences = instances × price / (rps × 3600) × 10⁶', () => {
     // 2 CPU machines at $0.10/h serving 200 req/s: $0.20/h over 720,000 inferences per hour.
-    expect(costPerMillion(0.1, 2, 200)).toBeCloseTo(0.2 / 720_000 * 1e6, 12);
+    expect(costPerMillion(0.1, 2, 200)).toBeCloseTo((0.2 / 720_000) * 1e6, 12);
     expect(costPerMillion(0.1, 2, 200)).toBeCloseTo(0.27778, 5);
   });
 
@@ -55,7 +73,14 @@ describe('breakEven', () => {
   test('at a target load, whole machines decide: a small CPU fleet cannot be undercut by one GPU', () => {
     // 200 req/s on 180 req/s CPUs: 2 machines, $0.20/h < $1.20/h for any GPU.
     const small = breakEven({ cpuThroughputRps: 180, cpuPerHour: 0.1, gpuPerHour: 1.2, targetRps: 200 });
-    expect(small.atTarget).toEqual({ targetRps: 200, cpuInstances: 2, cpuCostPerHour: 0.2, maxGpuInstances: 0, requiredGpuThroughputRps: null, speedup: null });
+    expect(small.atTarget).toEqual({
+      targetRps: 200,
+      cpuInstances: 2,
+      cpuCostPerHour: 0.2,
+      maxGpuInstances: 0,
+      requiredGpuThroughputRps: null,
+      speedup: null,
+    });
     // 5000 req/s: 28 CPU machines = $2.80/h, so up to 2 GPU machines ($2.40/h) are cheaper, each serving 2500 req/s.
     const large = breakEven({ cpuThroughputRps: 180, cpuPerHour: 0.1, gpuPerHour: 1.2, targetRps: 5000 });
     expect(large.atTarget?.cpuInstances).toBe(28);

@@ -58,13 +58,18 @@ describe('verdict on crafted runs', () => {
     expect(gpu.gpuName).toBe('NVIDIA L4');
     expect(gpu.batch).toBe(1);
     expect(verdict.rows.filter((r) => r.deviceClass === 'cpu').every((r) => !r.meetsRequirement)).toBe(true);
-    expect(verdict.summary).toMatch(/^A GPU is needed: no CPU setup meets p95 ≤ 20 ms at 200 req\/s \(the fastest, CPU with 8 threads, batch 1, reaches [\d.]+ ms at concurrency 1\); CUDA on NVIDIA L4, batch 1 meets/);
+    expect(verdict.summary).toMatch(
+      new RegExp(
+        String.raw`^A GPU is needed: no CPU setup meets p95 ≤ 20 ms at 200 req/s \(the fastest, CPU with 8 threads, batch 1, ` +
+          String.raw`reaches [\d.]+ ms at concurrency 1\); CUDA on NVIDIA L4, batch 1 meets`,
+      ),
+    );
     expect(gpu.costPerMillion).toBeCloseTo(costPerMillion(1.2, 1, 200), 12);
     // Power was measured: 72 W at concurrency 8 over its throughput.
     const c8 = gpu.points.find((p) => p.concurrency === 8)!;
     expect(gpu.capacity.concurrency).toEqual([8, 8]);
     expect(gpu.energyPerInferenceJ).toBeCloseTo(72 / c8.throughputRps, 12);
-    expect(gpu.electricityPerMillion).toBeCloseTo(((72 / c8.throughputRps) * 1e6 / 3.6e6) * 0.15, 12);
+    expect(gpu.electricityPerMillion).toBeCloseTo((((72 / c8.throughputRps) * 1e6) / 3.6e6) * 0.15, 12);
     expect(verdict.breakEven).toBeNull();
   });
 
@@ -72,7 +77,9 @@ describe('verdict on crafted runs', () => {
     const verdict = advise([fixtureRun('gpu-server')], { latency: { percentile: 'p95', ms: 100 }, throughputRps: 1000 });
     expect(verdict.status).toBe('gpu-worth-it');
     const gpu = row(verdict, verdict.cheapest);
-    const cpu = verdict.rows.filter((r) => r.deviceClass === 'cpu' && r.meetsRequirement).sort((a, b) => a.costPerMillion! - b.costPerMillion!)[0]!;
+    const cpu = verdict.rows
+      .filter((r) => r.deviceClass === 'cpu' && r.meetsRequirement)
+      .sort((a, b) => a.costPerMillion! - b.costPerMillion!)[0]!;
     expect(cpu.instances! * 0.1).toBeGreaterThan(1.2);
     expect(gpu.costPerMillion!).toBeLessThan(cpu.costPerMillion!);
     expect(verdict.summary).toContain(`The cheapest CPU setup, ${cpu.label}, also meets the requirement`);
@@ -90,7 +97,9 @@ describe('verdict on crafted runs', () => {
     const fastest = Math.min(...points.map((p) => p.percentileMs + p.batchWaitMs));
     expect(verdict.breakEven?.latency?.cpuPercentileMs).toBeCloseTo(fastest, 12);
     expect(verdict.breakEven?.latency?.speedup).toBeCloseTo(fastest / 3, 12);
-    expect(verdict.summary).toMatch(/^Nothing measured meets p95 ≤ 3 ms at 100 req\/s\. The fastest setup, CPU with 8 threads, batch 1, reaches/);
+    expect(verdict.summary).toMatch(
+      /^Nothing measured meets p95 ≤ 3 ms at 100 req\/s\. The fastest setup, CPU with 8 threads, batch 1, reaches/,
+    );
     expect(verdict.summary).toContain('at least');
   });
 
@@ -112,7 +121,10 @@ describe('verdict on crafted runs', () => {
 
   test('CPU setups get energy per inference from the package power where RAPL was read', () => {
     const run = fixtureRun('cpu-only');
-    const withPower: RunDocument = { ...run, configs: run.configs.map((c) => (c.cpu ? { ...c, cpu: { ...c.cpu, packagePowerWatts: 60 } } : c)) };
+    const withPower: RunDocument = {
+      ...run,
+      configs: run.configs.map((c) => (c.cpu ? { ...c, cpu: { ...c.cpu, packagePowerWatts: 60 } } : c)),
+    };
     const verdict = advise([withPower], { latency: p95At50ms, throughputRps: 100 });
     const row = verdict.rows.find((r) => r.id === verdict.cheapest);
     const top = row!.points.reduce((a, b) => (b.throughputRps > a.throughputRps ? b : a));
@@ -120,7 +132,11 @@ describe('verdict on crafted runs', () => {
     expect(row!.energyPerInferenceJ!).toBeGreaterThan(0);
     expect(row!.energyPerInferenceJ!).toBeLessThanOrEqual(60 / Math.min(...row!.points.map((p) => p.throughputRps)) + 1e-12);
     expect(row!.energyPerInferenceJ!).toBeGreaterThanOrEqual(60 / top.throughputRps - 1e-12);
-    expect(advise([run], { latency: p95At50ms, throughputRps: 100 }).rows.every((r) => r.energyPerInferenceJ === null || r.deviceClass === 'gpu')).toBe(true);
+    expect(
+      advise([run], { latency: p95At50ms, throughputRps: 100 }).rows.every(
+        (r) => r.energyPerInferenceJ === null || r.deviceClass === 'gpu',
+      ),
+    ).toBe(true);
   });
 
   test('a CPU setup on a machine with an NVIDIA GPU uses the CPU package power, not the idle GPU read meanwhile', () => {
@@ -175,14 +191,19 @@ describe('verdict on crafted runs', () => {
     expect(row(calm, calm.cheapest).batch).toBe(1);
   });
 
-  test('a target inside the percentile\'s CI is borderline, and the verdict says so', () => {
+  test("a target inside the percentile's CI is borderline, and the verdict says so", () => {
     const rng = createRng(99);
     const samples = Array.from({ length: 300 }, () => Number((10 * Math.exp(0.1 * rng.normal())).toFixed(4)));
     const sorted = sortSamples(samples);
     const p95 = quantileSorted(sorted, 0.95);
     const ci = percentileConfidenceInterval(sorted, 0.95);
     expect(ci.high!).toBeGreaterThan(p95 * 1.002);
-    const run = syntheticRun({ id: 'borderline', machine: 'cpu-server', model: 'mlp', configs: [{ ep: 'cpu', threads: 4, seed: 1, samples, itemsPerSec: 100 }] });
+    const run = syntheticRun({
+      id: 'borderline',
+      machine: 'cpu-server',
+      model: 'mlp',
+      configs: [{ ep: 'cpu', threads: 4, seed: 1, samples, itemsPerSec: 100 }],
+    });
     const verdict = advise([run], { latency: { percentile: 'p95', ms: p95 * 1.001 }, throughputRps: 50 });
     expect(verdict.status).toBe('cpu-suffices');
     expect(row(verdict, verdict.cheapest).targetStatus).toBe('borderline');
@@ -199,11 +220,17 @@ describe('verdict on crafted runs', () => {
     expect(chosen.label).toBe('int8 dynamic (per-channel) on CPU with 8 threads, batch 1');
     const caveat = verdict.caveats.find((c) => c.startsWith('This runs the int8 dynamic (per-channel) variant'));
     expect(caveat).toMatch(/top-1 agreement 98\.4 %, SQNR 31\.4 dB/);
-    expect(caveat).toMatch(/With the model as given, the cheapest setup is fp32 \(as given\) on CPU with 8 threads, batch 1 at \$0\.111 per million\./);
+    expect(caveat).toMatch(
+      /With the model as given, the cheapest setup is fp32 \(as given\) on CPU with 8 threads, batch 1 at \$0\.111 per million\./,
+    );
   });
 
   test('runs from different machines are labelled by machine and priced as stated', () => {
-    const verdict = advise([fixtureRun('cpu-only'), fixtureRun('gpu-server')], { latency: p95At50ms, throughputRps: 200, prices: { gpuByName: { L4: 0.8 } } });
+    const verdict = advise([fixtureRun('cpu-only'), fixtureRun('gpu-server')], {
+      latency: p95At50ms,
+      throughputRps: 200,
+      prices: { gpuByName: { L4: 0.8 } },
+    });
     expect(verdict.runs.map((r) => r.label)).toEqual([
       'resnet-mini on Intel Xeon Gold 6338 (16 threads)',
       'transformer-encoder on Intel Xeon Gold 6338 (16 threads) + NVIDIA L4',
@@ -259,13 +286,17 @@ describe('break-even with hand-computed numbers', () => {
   test('capacity is interpolated between the two levels around the target', () => {
     const verdict = advise([run], { latency: { percentile: 'p95', ms: 25 }, throughputRps: 300 });
     const cpu = row(verdict, verdict.cheapest);
-    expect(cpu.points.map((p) => p.percentileMs)).toEqual([expect.closeTo(19.9405, 9), expect.closeTo(29.9405, 9), expect.closeTo(49.9405, 9)]);
+    expect(cpu.points.map((p) => p.percentileMs)).toEqual([
+      expect.closeTo(19.9405, 9),
+      expect.closeTo(29.9405, 9),
+      expect.closeTo(49.9405, 9),
+    ]);
     expect(cpu.capacity.basis).toBe('interpolated');
     expect(cpu.capacity.concurrency).toEqual([1, 2]);
     expect(cpu.capacity.maxThroughputRps).toBeCloseTo(capacity, 9); // 125.2975
     expect(cpu.instances).toBe(3);
-    expect(cpu.costPerMillion).toBeCloseTo((3 * 0.1) / (300 * 3600) * 1e6, 12); // $0.2778
-    expect(cpu.costPerMillionAtCapacity).toBeCloseTo(0.1 / (capacity * 3600) * 1e6, 12);
+    expect(cpu.costPerMillion).toBeCloseTo(((3 * 0.1) / (300 * 3600)) * 1e6, 12); // $0.2778
+    expect(cpu.costPerMillionAtCapacity).toBeCloseTo((0.1 / (capacity * 3600)) * 1e6, 12);
   });
 
   test('fully loaded and at the target load', () => {
@@ -291,7 +322,11 @@ describe('break-even with hand-computed numbers', () => {
   test('when no CPU level meets the latency, the break-even is a latency speed-up', () => {
     const verdict = advise([run], { latency: { percentile: 'p95', ms: 10 }, throughputRps: 50 });
     expect(verdict.status).toBe('nothing-meets');
-    expect(verdict.breakEven?.latency).toEqual({ cpuPercentileMs: expect.closeTo(19.9405, 9), targetMs: 10, speedup: expect.closeTo(1.99405, 9) });
+    expect(verdict.breakEven?.latency).toEqual({
+      cpuPercentileMs: expect.closeTo(19.9405, 9),
+      targetMs: 10,
+      speedup: expect.closeTo(1.99405, 9),
+    });
     expect(verdict.breakEven?.explanation).toMatch(/from 19\.9 ms .* down to 10 ms: at least 1\.99× faster per request/);
   });
 });

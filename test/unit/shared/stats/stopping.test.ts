@@ -1,12 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { InferscopeError } from '../../../../src/shared/errors';
-import {
-  computeStatistics,
-  createRng,
-  isStable,
-  shouldStopMeasuring,
-  stopCheckInterval,
-} from '../../../../src/shared/stats';
+import { computeStatistics, createRng, isStable, shouldStopMeasuring, stopCheckInterval } from '../../../../src/shared/stats';
 
 describe('isStable (last 3 window medians within ±2 % of their mean)', () => {
   test('stable and unstable windows', () => {
@@ -52,9 +46,7 @@ describe('shouldStopMeasuring', () => {
   });
 
   test('an optional iteration cap', () => {
-    expect(shouldStopMeasuring({ ...base, samples: noisy, elapsedMs: 3000, maxIterations: 50 }).reason).toBe(
-      'max-iterations',
-    );
+    expect(shouldStopMeasuring({ ...base, samples: noisy, elapsedMs: 3000, maxIterations: 50 }).reason).toBe('max-iterations');
     expect(shouldStopMeasuring({ ...base, samples: noisy, elapsedMs: 3000, maxIterations: 51 }).stop).toBe(false);
   });
 
@@ -82,9 +74,7 @@ describe('shouldStopMeasuring', () => {
     expect(d.stop).toBe(false);
     expect(d.reason).toBe('ci-not-reached');
     expect(d.ciHalfWidthRel!).toBeGreaterThan(0.05);
-    expect(shouldStopMeasuring({ ...base, samples: noisy, elapsedMs: 2500, ciTargetRel: 0.5 }).reason).toBe(
-      'ci-reached',
-    );
+    expect(shouldStopMeasuring({ ...base, samples: noisy, elapsedMs: 2500, ciTargetRel: 0.5 }).reason).toBe('ci-reached');
   });
 
   test('a zero-width interval from too few samples does not count as reached', () => {
@@ -99,9 +89,7 @@ describe('shouldStopMeasuring', () => {
   });
 
   test('a minimum time above the maximum is an invalid plan', () => {
-    expect(() => shouldStopMeasuring({ samples: quiet, elapsedMs: 0, minTimeMs: 5000, maxTimeMs: 1000 })).toThrow(
-      InferscopeError,
-    );
+    expect(() => shouldStopMeasuring({ samples: quiet, elapsedMs: 0, minTimeMs: 5000, maxTimeMs: 1000 })).toThrow(InferscopeError);
   });
 
   test('a simulated loop stops with the target reached and consistent statistics', () => {

@@ -66,7 +66,15 @@ describe('plan form', () => {
   });
 
   it('multiplies the lists into the configuration count and converts seconds', () => {
-    const draft = { ...defaultDraft(), batches: '1,2', threads: 'default, 2', concurrency: '1, 4', minTimeS: '0.5', maxTimeS: '2', warmupMaxS: '1.5' };
+    const draft = {
+      ...defaultDraft(),
+      batches: '1,2',
+      threads: 'default, 2',
+      concurrency: '1, 4',
+      minTimeS: '0.5',
+      maxTimeS: '2',
+      warmupMaxS: '1.5',
+    };
     const built = buildPlan(draft, sample, ['cpu']);
     expect(built.ok && built.configCount).toBe(8);
     expect(built.ok && built.plan).toMatchObject({ minTimeMs: 500, maxTimeMs: 2000, warmupMaxMs: 1500 });
@@ -95,11 +103,20 @@ describe('plan form', () => {
     const built = buildPlan(draft, null, []);
     expect(built.ok).toBe(false);
     if (built.ok) return;
-    expect(Object.keys(built.errors).sort()).toEqual(['batches', 'ciTargetPct', 'dim:sequence', 'eps', 'intMax', 'maxTimeS', 'model'].sort());
+    expect(Object.keys(built.errors).sort()).toEqual(
+      ['batches', 'ciTargetPct', 'dim:sequence', 'eps', 'intMax', 'maxTimeS', 'model'].sort(),
+    );
   });
 
   it('sends the integer range, the tensor folder and the dims the person filled', () => {
-    const draft = { ...defaultDraft(), intMin: '-5', intMax: '99', inputsDir: ' /data/tensors ', seed: '7', dims: { sequence: '64', width: '' } };
+    const draft = {
+      ...defaultDraft(),
+      intMin: '-5',
+      intMax: '99',
+      inputsDir: ' /data/tensors ',
+      seed: '7',
+      dims: { sequence: '64', width: '' },
+    };
     const built = buildPlan(draft, sample, ['cpu']);
     expect(built.ok && built.plan.inputs).toEqual({ seed: 7, intRange: { min: -5, max: 99 }, dir: '/data/tensors' });
     expect(built.ok && built.plan.dims).toEqual({ sequence: 64 });
@@ -116,8 +133,16 @@ describe('plan form', () => {
   });
 
   it('pre-selects only the providers that are ready', () => {
-    const status = (name: string, state: ProviderStatus['status']): ProviderStatus => ({ name, displayName: name, status: state, detail: '', probeMs: null });
-    expect(readyProviders([status('cpu', 'ready'), status('cuda', 'not-installed'), status('webgpu', 'ready'), status('dml', 'failed')])).toEqual(['cpu', 'webgpu']);
+    const status = (name: string, state: ProviderStatus['status']): ProviderStatus => ({
+      name,
+      displayName: name,
+      status: state,
+      detail: '',
+      probeMs: null,
+    });
+    expect(
+      readyProviders([status('cpu', 'ready'), status('cuda', 'not-installed'), status('webgpu', 'ready'), status('dml', 'failed')]),
+    ).toEqual(['cpu', 'webgpu']);
   });
 
   it('round-trips model sources through select values', () => {

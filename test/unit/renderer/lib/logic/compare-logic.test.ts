@@ -89,12 +89,18 @@ describe('reading a comparison', () => {
   });
 
   it('says "slower" the other way round, and too few samples are not a difference', () => {
-    const slower = compareConfigurations([faster, base].map((doc) => ({ run: doc, config: doc.configs[0]! })), { seed: 7 });
+    const slower = compareConfigurations(
+      [faster, base].map((doc) => ({ run: doc, config: doc.configs[0]! })),
+      { seed: 7 },
+    );
     const reading = readEntry(slower.entries[1]!, 1);
     expect(reading.verdict).toBe('slower');
     expect(readingText(reading)).toMatch(/^1\.\d+× slower \(95 % CI 1\.\d+–1\.\d+×\)$/);
     const few = run('few', 2, { seed: 4, n: 5 });
-    const tiny = compareConfigurations([base, few].map((doc) => ({ run: doc, config: doc.configs[0]! })), { seed: 7 });
+    const tiny = compareConfigurations(
+      [base, few].map((doc) => ({ run: doc, config: doc.configs[0]! })),
+      { seed: 7 },
+    );
     expect(readEntry(tiny.entries[1]!, 1).verdict).toBe('too-few');
   });
 

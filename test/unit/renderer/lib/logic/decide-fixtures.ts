@@ -30,7 +30,12 @@ function config(spec: MeasuredConfig): ConfigResult {
   const variant = spec.variant ?? 'original';
   const base = `${spec.ep}/b${batch}/t${threads}/c${concurrency}`;
   const rng = createRng(spec.seed);
-  const samples = spec.status === 'failed' ? [] : Array.from({ length: spec.n ?? 400 }, () => Number((spec.medianMs * Math.exp((spec.spread ?? 0.04) * rng.normal())).toPrecision(6)));
+  const samples =
+    spec.status === 'failed'
+      ? []
+      : Array.from({ length: spec.n ?? 400 }, () =>
+          Number((spec.medianMs * Math.exp((spec.spread ?? 0.04) * rng.normal())).toPrecision(6)),
+        );
   const stats = samples.length ? computeStatistics(samples) : null;
   const itemsPerSec = stats ? (concurrency * batch * 1000) / stats.mean : 0;
   return {
@@ -43,7 +48,9 @@ function config(spec: MeasuredConfig): ConfigResult {
     status: spec.status ?? 'done',
     error: spec.status === 'failed' ? { code: 'SESSION_FAILED', message: 'Session creation failed' } : null,
     stable: stats !== null && spec.stable !== false,
-    warmup: stats ? { iterations: 60, ms: stats.mean * 60, stable: spec.stable !== false, windowMedians: [stats.median, stats.median, stats.median] } : null,
+    warmup: stats
+      ? { iterations: 60, ms: stats.mean * 60, stable: spec.stable !== false, windowMedians: [stats.median, stats.median, stats.median] }
+      : null,
     latencyMs: stats,
     throughput: stats ? { runsPerSec: itemsPerSec / batch, itemsPerSec } : null,
     samples,
@@ -90,7 +97,9 @@ export function measuredRun(id: string, model: string, configs: MeasuredConfig[]
         providers: [{ name: 'cpu', displayName: 'CPU', status: 'ready', detail: '', probeMs: 100 }],
       },
     },
-    variants: [{ id: 'original', label: 'fp32 (as given)', mode: null, path: '', sizeBytes: 1, precision: 'fp32', quality: [], warnings: [] }],
+    variants: [
+      { id: 'original', label: 'fp32 (as given)', mode: null, path: '', sizeBytes: 1, precision: 'fp32', quality: [], warnings: [] },
+    ],
     configs: docs,
     warnings: [],
     importedFrom: null,

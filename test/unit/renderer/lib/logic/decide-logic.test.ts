@@ -107,7 +107,14 @@ describe('the requirement form', () => {
     );
     expect(built.ok).toBe(false);
     if (built.ok) return;
-    expect(Object.keys(built.errors).sort()).toEqual(['cpuPerHour', 'electricityPerKwh', 'gpuByName', 'latencyMs', 'maxBatchDelayMs', 'throughputRps']);
+    expect(Object.keys(built.errors).sort()).toEqual([
+      'cpuPerHour',
+      'electricityPerKwh',
+      'gpuByName',
+      'latencyMs',
+      'maxBatchDelayMs',
+      'throughputRps',
+    ]);
     expect(built.errors.gpuByName).toContain('"L4"');
   });
 
@@ -168,7 +175,9 @@ describe('reading a verdict', () => {
     expect(instancesText({ instances: 3, instancesRange: [3, 4] })).toBe('3–4');
     expect(instancesText({ instances: 3, instancesRange: [3, 3] })).toBe('3');
     expect(instancesText({ instances: null, instancesRange: null })).toBe('—');
-    expect(capacityText({ eligible: true, capacity: { ...sweep.capacity, maxThroughputRps: null, lowRps: null, highRps: null } })).toMatchObject({
+    expect(
+      capacityText({ eligible: true, capacity: { ...sweep.capacity, maxThroughputRps: null, lowRps: null, highRps: null } }),
+    ).toMatchObject({
       value: '—',
       note: 'no level meets it',
     });
@@ -211,7 +220,12 @@ describe('runs and the capacity sweep', () => {
   const summary = (id: string, status: RunSummary['status'], done: number) => ({ id, status, done });
 
   it('ticks the newest run that can carry a verdict, and keeps ticks to runs that still can', () => {
-    const list = [summary('measuring', 'running', 1), summary('empty', 'failed', 0), summary('newest', 'completed', 2), summary('old', 'cancelled', 1)];
+    const list = [
+      summary('measuring', 'running', 1),
+      summary('empty', 'failed', 0),
+      summary('newest', 'completed', 2),
+      summary('old', 'cancelled', 1),
+    ];
     expect(defaultSelection(list)).toEqual(['newest']);
     expect(defaultSelection([summary('empty', 'failed', 0)])).toEqual([]);
     expect(selectedRuns(list, ['old', 'gone', 'measuring', 'newest'])).toEqual(['newest', 'old']);
@@ -278,7 +292,14 @@ describe('runs and the capacity sweep', () => {
 
   it('measures a run again at its own levels, twice as long, within floors and a cap', () => {
     const plan = remeasurePlan(cpuRun);
-    expect(plan).toMatchObject({ model: cpuRun.plan.model, eps: ['cpu'], batches: [1, 4], threads: [2, 8], concurrency: [1, 2, 4], profile: false });
+    expect(plan).toMatchObject({
+      model: cpuRun.plan.model,
+      eps: ['cpu'],
+      batches: [1, 4],
+      threads: [2, 8],
+      concurrency: [1, 2, 4],
+      profile: false,
+    });
     expect(plan.minTimeMs).toBe(2 * cpuRun.plan.minTimeMs);
     expect(plan.maxTimeMs).toBe(2 * cpuRun.plan.maxTimeMs);
     expect(plan.warmupMaxMs).toBe(2 * cpuRun.plan.warmupMaxMs);
@@ -287,13 +308,22 @@ describe('runs and the capacity sweep', () => {
     const brief = { ...cpuRun, plan: { ...cpuRun.plan, minTimeMs: 100, maxTimeMs: 300 } };
     expect(remeasurePlan(brief)).toMatchObject({ minTimeMs: 1000, maxTimeMs: REMEASURE_MAX_TIME_MS });
     const long = { ...cpuRun, plan: { ...cpuRun.plan, minTimeMs: 50_000, maxTimeMs: 120_000, warmupMaxMs: 40_000 } };
-    expect(remeasurePlan(long)).toMatchObject({ minTimeMs: REMEASURE_TIME_CAP_MS, maxTimeMs: REMEASURE_TIME_CAP_MS, warmupMaxMs: REMEASURE_TIME_CAP_MS });
+    expect(remeasurePlan(long)).toMatchObject({
+      minTimeMs: REMEASURE_TIME_CAP_MS,
+      maxTimeMs: REMEASURE_TIME_CAP_MS,
+      warmupMaxMs: REMEASURE_TIME_CAP_MS,
+    });
   });
 
   it('shows a sweep as starting until the new run’s document comes, then as the run is', () => {
     const request = { kind: 'capacity' as const, baseRunId: 'base', model: 'resnet-mini', configs: 16, estimateMs: 48_000 };
     expect(sweepOf(null, { preparing: false, runId: null, run: null, fraction: 0 })).toBeNull();
-    expect(sweepOf(request, { preparing: true, runId: null, run: null, fraction: 0 })).toEqual({ ...request, runId: null, status: 'starting', fraction: 0 });
+    expect(sweepOf(request, { preparing: true, runId: null, run: null, fraction: 0 })).toEqual({
+      ...request,
+      runId: null,
+      status: 'starting',
+      fraction: 0,
+    });
     // Its first event names the run before 'bench.start' answers.
     expect(sweepOf(request, { preparing: false, runId: 'sweep', run: null, fraction: 0 })?.status).toBe('starting');
     expect(sweepOf(request, { preparing: false, runId: 'sweep', run: { status: 'running' }, fraction: 0.4 })).toEqual({

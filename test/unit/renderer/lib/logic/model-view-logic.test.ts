@@ -61,9 +61,14 @@ describe('model summary', () => {
   });
 
   it('lists the default opset first', () => {
-    expect(opsetLabel({ opsets: [{ domain: 'com.microsoft', version: 1 }, { domain: 'ai.onnx', version: 17 }] })).toBe(
-      'ai.onnx 17, com.microsoft 1',
-    );
+    expect(
+      opsetLabel({
+        opsets: [
+          { domain: 'com.microsoft', version: 1 },
+          { domain: 'ai.onnx', version: 17 },
+        ],
+      }),
+    ).toBe('ai.onnx 17, com.microsoft 1');
   });
 
   it('sorts weight types by bytes with their share', () => {

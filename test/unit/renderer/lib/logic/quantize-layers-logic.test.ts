@@ -38,8 +38,16 @@ describe('worst layers of a variant', () => {
   });
 
   it('adds the nodes to the exclude list once and takes them out of the include list', () => {
-    expect(optionsExcluding({ mode: 'int8-dynamic', perChannel: true }, ['a'])).toEqual({ mode: 'int8-dynamic', perChannel: true, exclude: ['a'] });
-    expect(optionsExcluding({ mode: 'int4', exclude: ['a'], include: ['a', 'b'] }, ['a', 'c'])).toEqual({ mode: 'int4', exclude: ['a', 'c'], include: ['b'] });
+    expect(optionsExcluding({ mode: 'int8-dynamic', perChannel: true }, ['a'])).toEqual({
+      mode: 'int8-dynamic',
+      perChannel: true,
+      exclude: ['a'],
+    });
+    expect(optionsExcluding({ mode: 'int4', exclude: ['a'], include: ['a', 'b'] }, ['a', 'c'])).toEqual({
+      mode: 'int4',
+      exclude: ['a', 'c'],
+      include: ['b'],
+    });
     expect(optionsExcluding({ mode: 'int4', include: ['a'] }, ['a'])).toEqual({ mode: 'int4', exclude: ['a'] });
   });
 
@@ -53,7 +61,13 @@ describe('worst layers of a variant', () => {
     expect(built.request.evaluationSamples).toBe(4);
     expect(QuantizeRequestSchema.parse({ ...built.request, jobId: 'j' }).calibration).toEqual({ kind: 'random', samples: 16, seed: 1 });
 
-    const bad = requantizeRequest({ variant, nodes: ['/fc3/Gemm'], source, data: { ...defaultDataDraft(), kind: 'tensors', dir: '' }, evaluationSamples: 'x' });
+    const bad = requantizeRequest({
+      variant,
+      nodes: ['/fc3/Gemm'],
+      source,
+      data: { ...defaultDataDraft(), kind: 'tensors', dir: '' },
+      evaluationSamples: 'x',
+    });
     expect(bad).toEqual({ ok: false, errors: { dir: expect.any(String), evaluationSamples: expect.any(String) } });
     expect(requantizeRequest({ variant, nodes: [], source, data: defaultDataDraft(), evaluationSamples: '4' }).ok).toBe(false);
   });
@@ -68,7 +82,15 @@ describe('worst layers of a variant', () => {
       createdAt: '2025-01-01T00:00:00.000Z',
       source: { path: '/m.onnx', name: 'm.onnx', sha256: 'ab', sizeBytes: 40 },
       options: { mode: 'int8-dynamic' },
-      report: { mode: 'int8-dynamic', sizeBytes: { before: 40, after: 10 }, nodesQuantized: 1, settings: {}, skipped: [], quality: [], warnings: [] },
+      report: {
+        mode: 'int8-dynamic',
+        sizeBytes: { before: 40, after: 10 },
+        nodesQuantized: 1,
+        settings: {},
+        skipped: [],
+        quality: [],
+        warnings: [],
+      },
       calibration: { kind: 'none', samples: 0, note: '' },
       evaluation: { samples: 0, source: 'random' },
       durationMs: 1,

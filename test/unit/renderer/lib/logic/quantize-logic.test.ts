@@ -44,7 +44,11 @@ import {
 const source = { kind: 'sample', name: 'mlp' } as const;
 
 function flags(...present: string[]): InferenceFlag[] {
-  return ['avx2', 'fma', 'avx512_vnni', 'avx_vnni', 'amx_int8', 'dotprod', 'i8mm'].map((name) => ({ name, present: present.includes(name), why: '' }));
+  return ['avx2', 'fma', 'avx512_vnni', 'avx_vnni', 'amx_int8', 'dotprod', 'i8mm'].map((name) => ({
+    name,
+    present: present.includes(name),
+    why: '',
+  }));
 }
 
 const x86NoVnni = { arch: 'x64', flags: ['avx2', 'fma'], inferenceFlags: flags('avx2', 'fma') };
@@ -52,7 +56,12 @@ const x86Vnni = { arch: 'x64', flags: ['avx2', 'avx512_vnni'], inferenceFlags: f
 const armDot = { arch: 'arm64', flags: ['asimddp'], inferenceFlags: flags('dotprod') };
 const armPlain = { arch: 'arm64', flags: ['asimd'], inferenceFlags: flags() };
 
-function build(mode: (typeof QUANTIZE_MODES)[number], draft: Partial<ModeDraft> = {}, data: Partial<DataDraft> = {}, evaluationSamples = '8') {
+function build(
+  mode: (typeof QUANTIZE_MODES)[number],
+  draft: Partial<ModeDraft> = {},
+  data: Partial<DataDraft> = {},
+  evaluationSamples = '8',
+) {
   return buildQuantizeRequest({
     source,
     mode,
@@ -79,14 +88,22 @@ describe('quantize options', () => {
     const built = build('int8-dynamic');
     expect(built.ok && built.request.options).toEqual({ mode: 'int8-dynamic', perChannel: false });
     const overridden = build('int8-dynamic', { weightType: 'uint8', reduceRange: 'on', symmetric: 'off' });
-    expect(overridden.ok && overridden.request.options).toEqual({ mode: 'int8-dynamic', perChannel: false, weightType: 'uint8', reduceRange: true, symmetric: false });
+    expect(overridden.ok && overridden.request.options).toEqual({
+      mode: 'int8-dynamic',
+      perChannel: false,
+      weightType: 'uint8',
+      reduceRange: true,
+      symmetric: false,
+    });
     const lstm = build('int8-dynamic', { quantizeLstm: true });
     expect(lstm.ok && lstm.request.options).toEqual({ mode: 'int8-dynamic', perChannel: false, quantizeLstm: true });
     // LSTMs are a dynamic-only choice: static int8 never sends it.
     const stat = build('int8-static', { quantizeLstm: true });
     expect(stat.ok && stat.request.options).not.toHaveProperty('quantizeLstm');
     // Moving average belongs to minmax calibration only.
-    expect(build('int8-static', { movingAverage: true }).ok && build('int8-static', { movingAverage: true })).toMatchObject({ request: { options: { calibrationMethod: 'minmax', movingAverage: true } } });
+    expect(build('int8-static', { movingAverage: true }).ok && build('int8-static', { movingAverage: true })).toMatchObject({
+      request: { options: { calibrationMethod: 'minmax', movingAverage: true } },
+    });
     const percentile = build('int8-static', { movingAverage: true, calibrationMethod: 'percentile' });
     expect(percentile.ok && percentile.request.options).not.toHaveProperty('movingAverage');
   });
@@ -119,7 +136,12 @@ describe('quantize options', () => {
   });
 
   it('names every bad field', () => {
-    const built = build('int8-static', { calibrationMethod: 'entropy', bins: '12', include: 'a, b', exclude: 'b' }, { samples: '0', seed: 'x' }, '0');
+    const built = build(
+      'int8-static',
+      { calibrationMethod: 'entropy', bins: '12', include: 'a, b', exclude: 'b' },
+      { samples: '0', seed: 'x' },
+      '0',
+    );
     expect(built.ok).toBe(false);
     if (built.ok) return;
     expect(Object.keys(built.errors).sort()).toEqual(['bins', 'evaluationSamples', 'include', 'samples', 'seed']);
@@ -133,7 +155,11 @@ describe('quantize options', () => {
     const missing = build('int8-static', {}, { kind: 'tensors', dir: '' });
     expect(!missing.ok && missing.errors.dir).toBeTruthy();
 
-    const images = build('int8-static', {}, applyImagePreset({ ...defaultDataDraft(), kind: 'images', dir: '/img', samples: '50', width: '224', height: '' }, 'imagenet'));
+    const images = build(
+      'int8-static',
+      {},
+      applyImagePreset({ ...defaultDataDraft(), kind: 'images', dir: '/img', samples: '50', width: '224', height: '' }, 'imagenet'),
+    );
     expect(images.ok).toBe(true);
     if (!images.ok) return;
     const parsed = QuantizeRequestSchema.parse({ ...images.request, jobId: 'j' });
@@ -181,10 +207,14 @@ describe('quantize options', () => {
   });
 
   it('says how many inputs calibrate and how many check the result', () => {
-    expect(dataSummary('int8-static', defaultDataDraft(), '8')).toBe('16 seeded random calibration inputs; 8 other seeded random inputs to compare outputs on');
+    expect(dataSummary('int8-static', defaultDataDraft(), '8')).toBe(
+      '16 seeded random calibration inputs; 8 other seeded random inputs to compare outputs on',
+    );
     expect(dataSummary('fp16', defaultDataDraft(), '1')).toBe('No calibration; 1 other seeded random input to compare outputs on');
     const folder = { ...defaultDataDraft(), kind: 'images' as const, samples: '' };
-    expect(dataSummary('int8-static', folder, '8')).toMatch(/^Calibrates on all the others; the last 20 % of the images \(at least one\) held apart/);
+    expect(dataSummary('int8-static', folder, '8')).toMatch(
+      /^Calibrates on all the others; the last 20 % of the images \(at least one\) held apart/,
+    );
     expect(dataSummary('int8-static', { ...folder, samples: '100' }, '8')).toMatch(/up to 100 of the others/);
   });
 
@@ -231,7 +261,12 @@ describe('quantize quality', () => {
       { name: 'c', sqnrDb: null },
     ]);
     expect(worst).toEqual({ name: 'b', sqnrDb: 35, tone: 'ok' });
-    expect(worstOutput([{ name: 'a', sqnrDb: 25 }, { name: 'nan', sqnrDb: 60, nanCount: 3, infCount: 0 }])?.name).toBe('nan');
+    expect(
+      worstOutput([
+        { name: 'a', sqnrDb: 25 },
+        { name: 'nan', sqnrDb: 60, nanCount: 3, infCount: 0 },
+      ])?.name,
+    ).toBe('nan');
   });
 
   it('formats figures that span decades', () => {
@@ -262,7 +297,9 @@ describe('quantize quality', () => {
   });
 
   it('suggests a download name from the model and the mode', () => {
-    expect(variantFileName({ id: 'int8-dynamic-3f2a9c', source: { name: 'my model.onnx', path: '', sha256: '', sizeBytes: 0 } })).toBe('my_model-int8-dynamic-3f2a9c.onnx');
+    expect(variantFileName({ id: 'int8-dynamic-3f2a9c', source: { name: 'my model.onnx', path: '', sha256: '', sizeBytes: 0 } })).toBe(
+      'my_model-int8-dynamic-3f2a9c.onnx',
+    );
   });
 });
 
@@ -334,7 +371,16 @@ const compareDoc = {
   environment: { hardware: { providers: [{ name: 'cpu' }, { name: 'webgpu', software: true }] } },
   variants: [
     { id: 'original', label: 'mlp.onnx', mode: null, path: '', sizeBytes: 4000, precision: 'fp32', quality: [], warnings: [] },
-    { id: 'int8-dynamic-aa', label: 'int8 dynamic', mode: 'int8-dynamic', path: '', sizeBytes: 1100, precision: 'int8', quality: quality(38.5), warnings: [] },
+    {
+      id: 'int8-dynamic-aa',
+      label: 'int8 dynamic',
+      mode: 'int8-dynamic',
+      path: '',
+      sizeBytes: 1100,
+      precision: 'int8',
+      quality: quality(38.5),
+      warnings: [],
+    },
     { id: 'fp16-bb', label: 'fp16', mode: 'fp16', path: '', sizeBytes: 2000, precision: 'fp16', quality: quality(72), warnings: [] },
   ],
   configs: [
@@ -371,8 +417,21 @@ describe('side by side', () => {
   });
 
   it('plans the original and the variants on the ticked providers', () => {
-    const plan = BenchPlanSchema.parse(buildComparePlan({ source, variantIds: ['a', 'b'], eps: ['cpu'], minTimeMs: 1000, maxTimeMs: 5000 }));
-    expect(plan).toMatchObject({ model: source, variants: ['a', 'b'], includeOriginal: true, eps: ['cpu'], batches: [1], threads: [0], concurrency: [1], minTimeMs: 1000, maxTimeMs: 5000, profile: true });
+    const plan = BenchPlanSchema.parse(
+      buildComparePlan({ source, variantIds: ['a', 'b'], eps: ['cpu'], minTimeMs: 1000, maxTimeMs: 5000 }),
+    );
+    expect(plan).toMatchObject({
+      model: source,
+      variants: ['a', 'b'],
+      includeOriginal: true,
+      eps: ['cpu'],
+      batches: [1],
+      threads: [0],
+      concurrency: [1],
+      minTimeMs: 1000,
+      maxTimeMs: 5000,
+      profile: true,
+    });
     expect(plan.warmupMaxMs).toBeLessThanOrEqual(5000);
     const short = buildComparePlan({ source, variantIds: ['a'], eps: ['cpu'], minTimeMs: 100, maxTimeMs: 500 });
     expect(short.warmupMaxMs).toBe(500);
@@ -407,7 +466,10 @@ describe('side by side', () => {
   });
 
   it('prefers the variant’s own report, which counts NaN and Inf', () => {
-    const variant = { id: 'fp16-bb', report: { quality: [{ ...quality(72)[0], elements: 10, nanCount: 2, infCount: 0 }] } } as unknown as Variant;
+    const variant = {
+      id: 'fp16-bb',
+      report: { quality: [{ ...quality(72)[0], elements: 10, nanCount: 2, infCount: 0 }] },
+    } as unknown as Variant;
     const groups = compareGroups(compareDoc, [variant]);
     expect(groups[0]?.rows[2]?.quality?.tone).toBe('danger');
   });
@@ -417,17 +479,29 @@ describe('side by side', () => {
     const noVnni = compareAdvice(groups, x86NoVnni);
     expect(noVnni).toContain('int8 dynamic is 2× faster on CPU with SQNR 38.5 dB (worst output logits).');
     expect(noVnni).toContain('This CPU has no VNNI: int8 is faster here all the same, and would gain more on a CPU with it.');
-    const slowInt8 = compareGroups({ ...compareDoc, configs: compareDoc.configs.map((c) => (c.id === 'int8-dynamic-aa/cpu/b1/t0/c1' ? config('int8-dynamic-aa', 'cpu', 1.01) : c)) });
-    expect(compareAdvice(slowInt8, x86NoVnni)).toContain('This CPU has no VNNI: int8 may not be faster than fp32 here (int8 dynamic: no measurable difference (0.99×)).');
+    const slowInt8 = compareGroups({
+      ...compareDoc,
+      configs: compareDoc.configs.map((c) => (c.id === 'int8-dynamic-aa/cpu/b1/t0/c1' ? config('int8-dynamic-aa', 'cpu', 1.01) : c)),
+    });
+    expect(compareAdvice(slowInt8, x86NoVnni)).toContain(
+      'This CPU has no VNNI: int8 may not be faster than fp32 here (int8 dynamic: no measurable difference (0.99×)).',
+    );
     expect(compareAdvice(slowInt8, armPlain).some((line) => line.startsWith('This CPU has no dot-product instructions'))).toBe(true);
     expect(noVnni.some((line) => line.startsWith('fp16 on the CPU runs through casts: fp16 is 1.6× slower here'))).toBe(true);
-    expect(noVnni.some((line) => line.startsWith('2 nodes of int8 dynamic fell back to CPU on WebGPU (DynamicQuantizeLinear, MatMulInteger)'))).toBe(true);
+    expect(
+      noVnni.some((line) => line.startsWith('2 nodes of int8 dynamic fell back to CPU on WebGPU (DynamicQuantizeLinear, MatMulInteger)')),
+    ).toBe(true);
     expect(noVnni.some((line) => line.includes('WebGPU here is a software adapter'))).toBe(true);
     expect(noVnni).toContain('fp16 failed on WebGPU: no kernel.');
     // WebGPU is a software adapter in this run: its times back no speed claims.
     expect(noVnni.some((line) => line.includes('faster on WebGPU'))).toBe(false);
-    const slower = compareGroups({ ...compareDoc, configs: compareDoc.configs.map((c) => (c.id === 'int8-dynamic-aa/cpu/b1/t0/c1' ? config('int8-dynamic-aa', 'cpu', 1.5) : c)) });
-    expect(compareAdvice(slower, x86Vnni)).toContain('int8 dynamic is 1.5× slower than the original on CPU: smaller on disk, but no faster here.');
+    const slower = compareGroups({
+      ...compareDoc,
+      configs: compareDoc.configs.map((c) => (c.id === 'int8-dynamic-aa/cpu/b1/t0/c1' ? config('int8-dynamic-aa', 'cpu', 1.5) : c)),
+    });
+    expect(compareAdvice(slower, x86Vnni)).toContain(
+      'int8 dynamic is 1.5× slower than the original on CPU: smaller on disk, but no faster here.',
+    );
     const vnni = compareAdvice(groups, x86Vnni);
     expect(vnni.some((line) => line.includes('no VNNI'))).toBe(false);
   });

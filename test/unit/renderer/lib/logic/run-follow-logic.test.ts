@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigResult, RunDocument } from '../../../../../src/shared/domain/run';
-import { eventTarget, finishedFraction, isSilent, noEarlyEvents, SILENCE_BEFORE_POLL_MS, withEarlyEvents } from '../../../../../src/renderer/lib/logic/run-follow';
+import {
+  eventTarget,
+  finishedFraction,
+  isSilent,
+  noEarlyEvents,
+  SILENCE_BEFORE_POLL_MS,
+  withEarlyEvents,
+} from '../../../../../src/renderer/lib/logic/run-follow';
 import { measuredRun } from './decide-fixtures';
 
 function config(id: string, status: ConfigResult['status']): ConfigResult {
