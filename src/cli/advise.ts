@@ -28,8 +28,7 @@ import {
 import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError } from '../shared/errors';
 import { formatCount, formatMs } from '../shared/stats';
-import { parseRunDocument, RunStore } from '../core/store/runs';
-import { dataLayout, defaultUserDataDir } from '../core/store/paths';
+import { parseRunDocument } from '../core/store/runs';
 import { benchCommand } from './bench';
 import { renderTable } from './table';
 
@@ -131,8 +130,11 @@ async function isFile(p: string): Promise<boolean> {
   );
 }
 
-/** Run ids resolve through the run store; paths (or anything ending in .json) are read as run files. */
-export async function loadRun(ref: string, runsDir: string = dataLayout(defaultUserDataDir()).runs): Promise<RunDocument> {
+/** A saved run by id: the CLI asks the contract (`runs.get`), as the app does. */
+export type StoredRun = (id: string) => Promise<RunDocument>;
+
+/** Run ids resolve through the saved runs; paths (or anything ending in .json) are read as run files. */
+export async function loadRun(ref: string, stored: StoredRun): Promise<RunDocument> {
   if (ref.endsWith('.json') || (await isFile(ref))) {
     let text: string;
     try {
@@ -142,21 +144,21 @@ export async function loadRun(ref: string, runsDir: string = dataLayout(defaultU
     }
     return parseRunDocument(text, ref);
   }
-  return new RunStore(runsDir).get(ref);
+  return stored(ref);
 }
 
-export async function loadRuns(refs: readonly string[], runsDir?: string): Promise<RunDocument[]> {
+export async function loadRuns(refs: readonly string[], stored: StoredRun): Promise<RunDocument[]> {
   if (refs.length === 0)
     throw new InferscopeError('BAD_REQUEST', 'Name at least one run: a run id from `inferscope runs` or a run .json file.');
   const runs: RunDocument[] = [];
-  for (const ref of refs) runs.push(await loadRun(ref, runsDir));
+  for (const ref of refs) runs.push(await loadRun(ref, stored));
   return runs;
 }
 
-export async function runAdvise(refs: readonly string[], opts: AdviseCliOptions, runsDir?: string): Promise<string> {
+export async function runAdvise(refs: readonly string[], opts: AdviseCliOptions, stored: StoredRun): Promise<string> {
   const requirement = requirementFromOptions(opts);
   if (!requirement) throw new InferscopeError('BAD_REQUEST', 'State a requirement: --latency p95=50ms, --throughput 200, or both.');
-  const runs = await loadRuns(refs, runsDir);
+  const runs = await loadRuns(refs, stored);
   const verdict = adviseDeployment(runs, requirement);
   return opts.json ? JSON.stringify(verdict, null, 2) : printVerdict(verdict, remeasureCommands(verdict, runs));
 }
@@ -221,7 +223,7 @@ export interface CompareCliOptions {
  * Runs side by side (the same configuration across runs, the first run as the baseline), or
  * chosen configurations written RUN#CONFIG_ID (the first as the baseline).
  */
-export async function runCompare(refs: readonly string[], opts: CompareCliOptions, runsDir?: string): Promise<string> {
+export async function runCompare(refs: readonly string[], opts: CompareCliOptions, stored: StoredRun): Promise<string> {
   const picks = refs.map((ref) => {
     const hash = ref.lastIndexOf('#');
     return hash > 0 ? { run: ref.slice(0, hash), config: ref.slice(hash + 1) } : { run: ref, config: null };
@@ -238,7 +240,7 @@ export async function runCompare(refs: readonly string[], opts: CompareCliOption
     const cache = new Map<string, RunDocument>();
     const items: CompareItem[] = [];
     for (const pick of picks) {
-      const run = cache.get(pick.run) ?? (await loadRun(pick.run, runsDir));
+      const run = cache.get(pick.run) ?? (await loadRun(pick.run, stored));
       cache.set(pick.run, run);
       const config = run.configs.find((c) => c.id === pick.config);
       if (!config)
@@ -252,7 +254,7 @@ export async function runCompare(refs: readonly string[], opts: CompareCliOption
   } else {
     const runs = await loadRuns(
       picks.map((p) => p.run),
-      runsDir,
+      stored,
     );
     comparisons = compareRuns(runs);
     if (comparisons.length === 0) {

@@ -10,6 +10,7 @@ import { startServer } from '../server';
 import { headlessHostHandlers } from '../server/host-handlers';
 import type { Handlers } from '../shared/contract';
 import type { ModelSource } from '../shared/domain/app';
+import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError, toErrorInfo } from '../shared/errors';
 import { call } from './run';
 import { printHardware, printModel, printSamples } from './print';
@@ -65,6 +66,9 @@ function getServices(host: 'cli' | 'browser' = 'cli'): Services {
   });
   return services;
 }
+
+/** A saved run, through the contract. */
+const storedRun = (id: string): Promise<RunDocument> => call(handlers(), 'runs.get', { id });
 
 function handlers(host: 'cli' | 'browser' = 'cli'): Handlers {
   const current = getServices(host);
@@ -270,7 +274,7 @@ program
   .option('--electricity <price>', 'electricity in $ per kWh (default 0.15)', parseElectricity)
   .option('--json', 'print the verdict as JSON')
   .action(async (runs: string[], opts: AdviseCliOptions) => {
-    console.log(await runAdvise(runs, opts));
+    console.log(await runAdvise(runs, opts, storedRun));
   });
 
 program
@@ -279,7 +283,7 @@ program
   .argument('<runs...>', 'run ids or run .json files; RUN#CONFIG_ID picks one configuration, e.g. my-run#cpu/b1/t0/c1')
   .option('--json', 'print the comparisons as JSON')
   .action(async (runs: string[], opts: CompareCliOptions) => {
-    console.log(await runCompare(runs, opts));
+    console.log(await runCompare(runs, opts, storedRun));
   });
 
 program
@@ -296,7 +300,7 @@ program
   .option('--electricity <price>', 'electricity in $ per kWh (default 0.15)', parseElectricity)
   .option('--chromium <path>', 'the browser to print with (default: $INFERSCOPE_CHROMIUM, then the usual install locations)')
   .action(async (runs: string[], opts: ReportCliOptions) => {
-    console.log(await runReport(runs, opts));
+    console.log(await runReport(runs, opts, storedRun));
   });
 
 program

@@ -6,7 +6,7 @@ import { writeOutput } from './run';
 import { createRequire } from 'node:module';
 import { renderReportHtml, renderReportPdf, reportVerdict, runsToCsv, type Paper, type ReportInput } from '../core/report';
 import { formatBytes, formatMs } from '../shared/stats';
-import { loadRuns, requirementFromOptions, type RequirementCliOptions } from './advise';
+import { loadRuns, requirementFromOptions, type RequirementCliOptions, type StoredRun } from './advise';
 
 export interface ReportCliOptions extends RequirementCliOptions {
   output: string;
@@ -24,9 +24,9 @@ function appVersion(): string | undefined {
 }
 
 /** Writes the report (and CSV); returns what was written, for the terminal. */
-export async function runReport(refs: readonly string[], opts: ReportCliOptions, runsDir?: string): Promise<string> {
+export async function runReport(refs: readonly string[], opts: ReportCliOptions, stored: StoredRun): Promise<string> {
   const started = performance.now();
-  const runs = await loadRuns(refs, runsDir);
+  const runs = await loadRuns(refs, stored);
   const requirement = requirementFromOptions(opts);
   const paper = opts.paper ?? 'a4';
   const version = appVersion();

@@ -63,6 +63,7 @@ describe('argument parsers', () => {
 
 describe('advise and compare from files and the run store', () => {
   let dir: string;
+  const stored = (id: string) => new RunStore(dir).get(id);
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'inferscope-advise-'));
     await new RunStore(dir).save(fixtureRun('gpu-server'));
@@ -70,19 +71,19 @@ describe('advise and compare from files and the run store', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('advise prints the verdict with the setups table; --json prints the Verdict', async () => {
-    const text = await runAdvise([file('cpu-only')], { latency: { percentile: 'p95', ms: 50 }, throughput: 200 }, dir);
+    const text = await runAdvise([file('cpu-only')], { latency: { percentile: 'p95', ms: 50 }, throughput: 200 }, stored);
     expect(text.split('\n')[0]).toBe('Verdict: CPU suffices');
     expect(text).toContain('A GPU is not necessary: CPU with 8 threads, batch 1 meets p95 ≤ 50 ms');
     expect(text).toMatch(/\* CPU with 8 threads, batch 1\s+meets/);
     expect(text).toContain('Assumptions');
     const json = JSON.parse(
-      await runAdvise(['fixture-gpu-server'], { latency: { percentile: 'p95', ms: 20 }, throughput: 200, json: true }, dir),
+      await runAdvise(['fixture-gpu-server'], { latency: { percentile: 'p95', ms: 20 }, throughput: 200, json: true }, stored),
     );
     expect(VerdictSchema.parse(json).status).toBe('gpu-needed');
   });
 
   test('advise on a run too noisy for a verdict prints the command that measures it again, longer', async () => {
-    const text = await runAdvise([file('unstable')], { latency: { percentile: 'p95', ms: 50 }, throughput: 100 }, dir);
+    const text = await runAdvise([file('unstable')], { latency: { percentile: 'p95', ms: 50 }, throughput: 100 }, stored);
     expect(text.split('\n')[0]).toBe('Verdict: not enough data');
     const lines = text.split('\n');
     const heading = lines.indexOf('Measure again, 2× longer, with the machine otherwise idle:');
@@ -92,7 +93,7 @@ describe('advise and compare from files and the run store', () => {
       '  npx inferscope bench sample:mlp --ep cpu --threads 2 --concurrency 1,2 --min-time 4s --max-time 40s --no-profile',
     );
     // A verdict that stands has nothing to measure again.
-    expect(await runAdvise([file('cpu-only')], { latency: { percentile: 'p95', ms: 50 }, throughput: 200 }, dir)).not.toContain(
+    expect(await runAdvise([file('cpu-only')], { latency: { percentile: 'p95', ms: 50 }, throughput: 200 }, stored)).not.toContain(
       'Measure again, 2×',
     );
   });
@@ -120,25 +121,25 @@ describe('advise and compare from files and the run store', () => {
   });
 
   test('advise without a requirement, or with an unknown run, fails with a code', async () => {
-    await expect(runAdvise([file('cpu-only')], {}, dir)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(runAdvise(['no-such-run'], { throughput: 1 }, dir)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
-    await expect(runAdvise([path.join(dir, 'missing.json')], { throughput: 1 }, dir)).rejects.toBeInstanceOf(InferscopeError);
+    await expect(runAdvise([file('cpu-only')], {}, stored)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(runAdvise(['no-such-run'], { throughput: 1 }, stored)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+    await expect(runAdvise([path.join(dir, 'missing.json')], { throughput: 1 }, stored)).rejects.toBeInstanceOf(InferscopeError);
   });
 
   test('compare takes whole runs, or RUN#CONFIG picks', async () => {
-    const runs = await runCompare([file('cpu-only'), 'fixture-gpu-server'], {}, dir);
+    const runs = await runCompare([file('cpu-only'), 'fixture-gpu-server'], {}, stored);
     expect(runs).toContain('cpu/b1/t8/c1');
     expect(runs).toContain('different machines');
     const picks = JSON.parse(
-      await runCompare([`${file('gpu-server')}#cpu/b1/t8/c1`, `${file('gpu-server')}#cuda/b1/t0/c1`], { json: true }, dir),
+      await runCompare([`${file('gpu-server')}#cpu/b1/t8/c1`, `${file('gpu-server')}#cuda/b1/t0/c1`], { json: true }, stored),
     );
     const [comparison] = picks.map((c: unknown) => ComparisonSchema.parse(c));
     expect(comparison.entries[1].vsBaseline.verdict).toBe('faster');
     expect(comparison.entries[1].statement).toMatch(/^\d+(\.\d+)?× faster than the baseline/);
-    await expect(runCompare([`${file('gpu-server')}#cpu/b1/t8/c1`, file('cpu-only')], {}, dir)).rejects.toMatchObject({
+    await expect(runCompare([`${file('gpu-server')}#cpu/b1/t8/c1`, file('cpu-only')], {}, stored)).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
-    await expect(runCompare([`${file('gpu-server')}#nope`, `${file('gpu-server')}#cpu/b1/t8/c1`], {}, dir)).rejects.toThrow(
+    await expect(runCompare([`${file('gpu-server')}#nope`, `${file('gpu-server')}#cpu/b1/t8/c1`], {}, stored)).rejects.toThrow(
       /has no configuration nope/,
     );
   });

@@ -6,7 +6,6 @@ import { benchToEnd } from '../../../../src/cli/run';
 import { headlessHostHandlers } from '../../../../src/server/host-handlers';
 import { createServices, type Services } from '../../../../src/core/services';
 import { nodeForkLauncher } from '../../../../src/core/worker-host/launcher';
-import { dataLayout } from '../../../../src/core/store/paths';
 import { runReport } from '../../../../src/cli/report';
 import { runAdvise } from '../../../../src/cli/advise';
 import { adviseDeployment } from '../../../../src/shared/advice';
@@ -19,6 +18,8 @@ import { canPrint, pdfInfo, pdfText } from './poppler';
 let dir: string;
 let services: Services;
 let run: RunDocument;
+/** Saved runs through the contract, as the CLI reads them. */
+const stored = (id: string) => services.handlers['runs.get']({ id }, { emit: () => undefined });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'inferscope-report-run-'));
@@ -77,7 +78,7 @@ describe('advice and report from a real short run (mnist-cnn, CPU, concurrency 1
     const message = await runReport(
       [run.id],
       { output: pdf, csv, latency: { percentile: 'p95', ms: 50 }, throughput: 100, paper: 'letter' },
-      dataLayout(dir).runs,
+      stored,
     );
     console.log(`report of a real run in ${(performance.now() - started).toFixed(0)} ms:\n${message}`);
     expect(message).toMatch(/^Wrote .*report\.pdf \(.*, Letter PDF\) in /);
@@ -94,10 +95,10 @@ describe('advice and report from a real short run (mnist-cnn, CPU, concurrency 1
 
   test('report to .html needs no browser; advise reads the same run by id', async () => {
     const html = path.join(dir, 'report.html');
-    const message = await runReport([run.id], { output: html }, dataLayout(dir).runs);
+    const message = await runReport([run.id], { output: html }, stored);
     expect(message).toMatch(/HTML\) in .*\nNo requirement given/);
     expect(readFileSync(html, 'utf8')).toContain('<title>Inferscope report: mnist-cnn</title>');
-    const text = await runAdvise([run.id], { latency: { percentile: 'p99', ms: 100 } }, dataLayout(dir).runs);
+    const text = await runAdvise([run.id], { latency: { percentile: 'p99', ms: 100 } }, stored);
     expect(text).toMatch(/^Verdict: /);
   });
 });
