@@ -1,20 +1,11 @@
-/** Benchmarks and the saved runs: start, cancel, list, import and the profiling traces. */
+/** The saved runs: list, read, delete, import, and the profiling traces beside them. */
 import { promises as fs } from 'node:fs';
 import { InferscopeError } from '../../shared/errors';
 import { summarizeRun } from '../store/runs';
 import { realFileUnder, withDeadline } from '../store/safe-fs';
 import type { AreaHandlers, CoreContext } from './context';
 
-type BenchCommands = 'bench.start' | 'bench.cancel' | 'bench.active';
 type RunsCommands = 'runs.list' | 'runs.get' | 'runs.delete' | 'runs.import' | 'runs.trace';
-
-export function benchHandlers({ runner }: CoreContext): AreaHandlers<BenchCommands> {
-  return {
-    'bench.start': async (request, context) => runner.start(request.plan, context),
-    'bench.cancel': async (request) => ({ cancelled: runner.cancel(request.runId) }),
-    'bench.active': async () => runner.activeRunIds(),
-  };
-}
 
 export function runsHandlers({ runs }: CoreContext): AreaHandlers<RunsCommands> {
   return {
