@@ -1,6 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildModelBytes, GraphBuilder } from '../../src/core/onnx/build';
+import { E2E_HOME } from '../../playwright.config';
 import { test, expect } from './fixtures';
 
 test.describe('foundation: hardware and model inspection in the browser host', () => {
@@ -69,5 +71,34 @@ test.describe('foundation: hardware and model inspection in the browser host', (
     await app.getByTestId('open-model').click();
     await (await chooser).setFiles(garbage);
     await expect(app.getByTestId('error-panel')).toHaveAttribute('data-code', 'MODEL_EMPTY');
+  });
+
+  test('an uploaded model is removed from the host when it is closed, and leaves Recent', async ({ app }) => {
+    const g = new GraphBuilder('upload-probe');
+    const x = g.input('x', 'float32', [1, 4]);
+    const w = g.initializer(
+      'w',
+      Float32Array.from({ length: 8 }, (_, i) => i / 8),
+      [4, 2],
+    );
+    g.op('MatMul', [x, w], {}, { output: 'y', name: 'mm' });
+    g.output('y', 'float32', [1, 2]);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'inferscope-e2e-upload-'));
+    const file = path.join(dir, 'upload-probe.onnx');
+    writeFileSync(file, buildModelBytes(g, { opset: 17 }));
+    const uploads = path.join(E2E_HOME, 'uploads');
+    const before = existsSync(uploads) ? readdirSync(uploads).length : 0;
+
+    await app.getByTestId('nav-model').click();
+    const chooser = app.waitForEvent('filechooser');
+    await app.getByTestId('open-model').click();
+    await (await chooser).setFiles(file);
+    await expect(app.getByTestId('model-name')).toContainText('upload-probe');
+    expect(readdirSync(uploads).length).toBe(before + 1);
+
+    await app.getByTestId('close-model').click();
+    await expect(app.getByTestId('recent-list')).toBeVisible();
+    await expect(app.getByTestId('recent-list')).not.toContainText('upload-probe');
+    await expect.poll(() => readdirSync(uploads).length).toBe(before);
   });
 });
