@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   // inputs and plans
   'INPUT_INVALID',
   'PLAN_INVALID',
+  /** A batch size above 1 for a model whose inputs have no batch axis to set (their first axis is a fixed number). */
+  'BATCH_UNSUPPORTED',
   // execution providers and the worker
   'EP_UNAVAILABLE',
   'EP_FAILED',

@@ -11,12 +11,15 @@ import {
   type ShapeRules,
 } from '../core/bench/inputs';
 import type { InputSpec } from '../core/bench/measurement';
+import { batchSetsAxis } from '../shared/domain/batch';
 
 export interface ResolvedInput {
   name: string;
   type: string;
   shape: number[];
   source: 'random' | 'user';
+  /** The run's batch size set this input's first axis (symbolic, not a named dim): its fed size is the items one run answers. */
+  batchAxis: boolean;
 }
 
 function tensorInputs(session: ort.InferenceSession): ort.InferenceSession.TensorValueMetadata[] {
@@ -66,7 +69,13 @@ export function benchFeeds(
         throw new InferscopeError('INPUT_INVALID', `Input ${input.name} takes ${input.type}; the tensor given is ${user.type}.`);
       }
       feeds[input.name] = toTensor(input.type, userInputData(user.type, user.dims, user.data, user.name), [...user.dims]);
-      inputs.push({ name: input.name, type: input.type, shape: [...user.dims], source: 'user' });
+      inputs.push({
+        name: input.name,
+        type: input.type,
+        shape: [...user.dims],
+        source: 'user',
+        batchAxis: batchSetsAxis(input.shape, spec.dims),
+      });
     } else {
       const shape = resolveInputShape(input.shape, rules);
       feeds[input.name] = toTensor(
@@ -74,7 +83,7 @@ export function benchFeeds(
         randomInputData(input.type, shape, inputRng(spec.seed, input.name), spec.intRange, input.name),
         shape,
       );
-      inputs.push({ name: input.name, type: input.type, shape, source: 'random' });
+      inputs.push({ name: input.name, type: input.type, shape, source: 'random', batchAxis: batchSetsAxis(input.shape, spec.dims) });
     }
   }
   return { feeds, inputs };

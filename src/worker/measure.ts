@@ -10,7 +10,7 @@ import { machineCpuTimes, otherLoadShare, type CpuTimes } from '../core/bench/cp
 import { energyBetweenJ } from '../core/hardware/power';
 import { computeStatistics, trendRatio } from '../shared/stats';
 import type * as ort from 'onnxruntime-node';
-import type { BenchConfig, BenchMeasurement, BenchProgress } from '../core/bench/measurement';
+import { throughputOf, type BenchConfig, type BenchMeasurement, type BenchProgress } from '../core/bench/measurement';
 import { providerNameForEp, summarizePlacement, type PlacementSummary } from '../core/bench/placement';
 import { throwIfCancelled } from './cancel';
 import { benchFeeds } from './feeds';
@@ -59,7 +59,6 @@ export async function bench(config: BenchConfig, context: BenchContext): Promise
   }
 
   const stats = computeStatistics(timed.samplesMs);
-  const runsPerSec = timed.measureMs > 0 ? (timed.samplesMs.length / timed.measureMs) * 1000 : 0;
   const cpuMs = (timed.cpu.user + timed.cpu.system) / 1000;
   return {
     ep: config.ep,
@@ -77,7 +76,8 @@ export async function bench(config: BenchConfig, context: BenchContext): Promise
     stopReason: timed.stopReason,
     stats,
     trendRatio: trendRatio(timed.samplesMs),
-    throughput: { runsPerSec, itemsPerSec: runsPerSec * config.batch },
+    // Items from the shapes fed, not config.batch: a model with its batch fixed at 1 runs batch 1 whatever was asked.
+    throughput: throughputOf(timed.samplesMs.length, timed.measureMs, timed.inputs),
     resources: {
       rssBeforeCreateBytes: timed.rssBeforeCreateBytes,
       rssAfterCreateBytes: timed.rssAfterCreateBytes,

@@ -113,6 +113,8 @@ export const ResolvedInputSchema = z.object({
   type: z.string(),
   shape: z.array(z.number().int().nonnegative()),
   source: z.enum(['random', 'user']),
+  /** The run's batch size set this input's first axis (symbolic, not a named dim): its fed size is the items one run answers. */
+  batchAxis: z.boolean(),
 });
 
 export const BenchMeasurementSchema = z.object({
@@ -167,3 +169,27 @@ export const BenchMeasurementSchema = z.object({
   placementError: z.string().nullable(),
 });
 export type BenchMeasurement = z.infer<typeof BenchMeasurementSchema>;
+
+/** An input as it was fed: its concrete shape, and whether the run's batch size set its first axis. */
+export interface FedShape {
+  shape: readonly number[];
+  /** The first fed dimension is the batch (absent in documents from before it was kept). */
+  batchAxis?: boolean;
+}
+
+/**
+ * Items one run answers: the first fed dimension of the inputs whose first axis the batch set, never
+ * the batch asked for (a model with its batch fixed at 1 runs batch 1 whatever the plan says; a user's
+ * tensor brings its own batch). Should they disagree, the smallest, so throughput is never overstated.
+ * A model with no batch axis answers one item per run.
+ */
+export function itemsPerRun(fed: readonly FedShape[]): number {
+  const batches = fed.filter((input) => input.batchAxis === true && input.shape.length > 0).map((input) => input.shape[0] as number);
+  return batches.length > 0 ? Math.min(...batches) : 1;
+}
+
+/** Runs and items per second over the measuring time, items counted from the shapes fed. */
+export function throughputOf(runs: number, measureMs: number, fed: readonly FedShape[]): { runsPerSec: number; itemsPerSec: number } {
+  const runsPerSec = measureMs > 0 ? (runs / measureMs) * 1000 : 0;
+  return { runsPerSec, itemsPerSec: runsPerSec * itemsPerRun(fed) };
+}

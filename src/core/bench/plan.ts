@@ -1,5 +1,7 @@
 import type { ModelInfo } from '../../shared/domain/model';
 import type { BenchPlan } from '../../shared/domain/plan';
+import { batchRefusal, type NamedDims } from '../../shared/domain/batch';
+import { InferscopeError } from '../../shared/errors';
 import { assertFits, tensorNeed } from '../budget';
 import { resolveInputShape } from './inputs';
 import { DEFAULT_SYMBOLIC_DIM, type UserTensor } from './measurement';
@@ -41,6 +43,17 @@ export function expandPlan(plan: BenchPlan, eps: readonly string[]): PlannedConf
     }
   }
   return configs;
+}
+
+/**
+ * Refuses a plan asking for batch sizes above 1 that no input's first axis takes, before anything
+ * runs (it would run the model's own batch and misreport items per second): BATCH_UNSUPPORTED when
+ * the model fixes those axes (naming the input, its shape and the axis), PLAN_INVALID when the plan's
+ * own dimensions set them. `dims` are the run's named dimensions, as the worker gets them.
+ */
+export function assertBatchesSupported(info: Pick<ModelInfo, 'inputs'>, batches: readonly number[], dims: NamedDims): void {
+  const refusal = batchRefusal(info.inputs, batches, dims);
+  if (refusal) throw new InferscopeError(refusal.code, refusal.message);
 }
 
 /** The most configurations one plan may expand to: beyond this a plan is a mistake, not a benchmark. */

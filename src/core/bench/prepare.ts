@@ -22,7 +22,7 @@ import { readNoiseSnapshot, type NoiseSnapshot } from '../hardware/noise';
 import { sha256File } from '../store/files';
 import { newRunId } from '../store/runs';
 import type { UserTensor } from './measurement';
-import { MAX_CONFIGS, ORIGINAL, checkPlanMemory, expandPlan, type PlannedConfig } from './plan';
+import { MAX_CONFIGS, ORIGINAL, assertBatchesSupported, checkPlanMemory, expandPlan, type PlannedConfig } from './plan';
 import { pendingConfig } from './results';
 import { readTensorFolder } from './tensor-files';
 
@@ -68,7 +68,7 @@ export const METHOD_TEXT = (plan: BenchPlan): RunDocument['method'] => ({
     'is all runs over the measuring time.',
 });
 
-/** Validates the plan and prepares the run; refusals (PLAN_INVALID, EP_UNAVAILABLE, …) come before anything is saved. */
+/** Validates the plan and prepares the run; refusals (PLAN_INVALID, BATCH_UNSUPPORTED, EP_UNAVAILABLE, …) come before anything is saved. */
 export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): Promise<PreparedRun> {
   const plan = parsePlan(planInput);
   const model = await deps.resolveModel(plan.model);
@@ -121,6 +121,8 @@ function planConfigs(plan: BenchPlan, hardware: HardwareProfile, info: ModelInfo
   const ready = hardware.providers.filter((p) => p.status === 'ready').map((p) => p.name);
   const eps = plan.eps.length > 0 ? plan.eps : ready;
   if (eps.length === 0) throw new InferscopeError('EP_UNAVAILABLE', 'No execution provider is ready on this machine.');
+  // A batch the model cannot take would run its own batch and misreport items per second: refused before anything runs.
+  assertBatchesSupported(info, plan.batches, { ...runDims(info), ...plan.dims });
   const planned = expandPlan(plan, eps);
   if (planned.length > MAX_CONFIGS) {
     throw new InferscopeError('PLAN_INVALID', `This plan expands to ${planned.length} configurations; at most ${MAX_CONFIGS} are allowed.`);
@@ -211,9 +213,14 @@ async function runModel(model: ResolvedModel, info: ModelInfo): Promise<RunModel
     parameters: info.parameters.total,
     macs: info.macs,
     nodeCount: info.nodeCount,
-    dims: Object.fromEntries(
-      info.dims.filter((d) => d.value !== null && d.source !== 'batch-default').map((d) => [d.name, d.value as number]),
-    ),
+    dims: runDims(info),
     variant: 'fp32',
   };
+}
+
+/** Symbolic dims the run sets by name: the user's and the stated defaults, never the batch (each configuration sets that). */
+function runDims(info: ModelInfo): Record<string, number> {
+  return Object.fromEntries(
+    info.dims.filter((d) => d.value !== null && d.source !== 'batch-default').map((d) => [d.name, d.value as number]),
+  );
 }

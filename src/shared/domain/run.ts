@@ -113,8 +113,16 @@ export const ConfigResultSchema = z.object({
       powerDrawWatts: z.number().nonnegative().nullable(),
     })
     .nullable(),
+  /** The inputs as fed: items per second counts the first dimension of those with a batch axis (one item per run if none). */
   inputs: z.array(
-    z.object({ name: z.string(), type: z.string(), shape: z.array(z.number().int().nonnegative()), source: z.enum(['random', 'user']) }),
+    z.object({
+      name: z.string(),
+      type: z.string(),
+      shape: z.array(z.number().int().nonnegative()),
+      source: z.enum(['random', 'user']),
+      /** The run's batch size set this input's first axis, so it counts the items (absent in documents from before it was kept). */
+      batchAxis: z.boolean().optional(),
+    }),
   ),
   placement: PlacementSchema.nullable(),
   placementError: z.string().nullable(),

@@ -47,7 +47,7 @@ describe('bench on the CPU EP', () => {
     const wallMs = performance.now() - started;
 
     expect(r.provider).toBe('CPUExecutionProvider');
-    expect(r.inputs).toEqual([{ name: 'features', type: 'float32', shape: [1, 256], source: 'random' }]);
+    expect(r.inputs).toEqual([{ name: 'features', type: 'float32', shape: [1, 256], source: 'random', batchAxis: true }]);
     expect(r.outputs).toEqual(['logits']);
     expect(r.modelBytes).toBeGreaterThan(1_000_000);
     for (const ms of [r.loadMs, r.sessionCreateMs, r.firstRunMs]) expect(ms).toBeGreaterThan(0);
@@ -119,7 +119,9 @@ describe('bench on the CPU EP', () => {
       maxTimeMs: 300,
       inputs: { tensors: [{ name: 'features', type: 'float32', dims: [2, 256], data }] },
     });
-    expect(r.inputs).toEqual([{ name: 'features', type: 'float32', shape: [2, 256], source: 'user' }]);
+    expect(r.inputs).toEqual([{ name: 'features', type: 'float32', shape: [2, 256], source: 'user', batchAxis: true }]);
+    // Items per second count the batch fed (the tensor's 2), not the configuration's batch of 1.
+    expect(r.throughput.itemsPerSec).toBeCloseTo(r.throughput.runsPerSec * 2, 6);
     const wrong = await outcome(bench({ inputs: { tensors: [{ name: 'features', type: 'float32', dims: [3, 256], data }] } }));
     expect(wrong).toBe('INPUT_INVALID');
   });

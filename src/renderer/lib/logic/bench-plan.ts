@@ -1,5 +1,6 @@
 import type { ModelSource } from '../../../shared/domain/app';
 import type { ProviderStatus } from '../../../shared/domain/hardware';
+import { batchRefusal, fixedBatchReason, takesBatches, type DeclaredInput } from '../../../shared/domain/batch';
 import type { SymbolicDim } from '../../../shared/domain/model';
 import { concurrencyRefusal, type BenchPlanInput, type GraphOptimizationLevel } from '../../../shared/domain/plan';
 import { DEFAULT_CI_TARGET_REL, DEFAULT_MAX_TIME_MS, DEFAULT_MIN_ITERATIONS, DEFAULT_MIN_TIME_MS } from '../../../shared/stats/constants';
@@ -100,11 +101,24 @@ export type PlanBuild =
     }
   | { ok: false; errors: Partial<Record<DraftField, string>> };
 
+/** The batch field's hint for a model with no batch axis ("… this model takes batch 1 only"); null when it takes any batch. */
+export function fixedBatchHint(inputs: readonly DeclaredInput[] | null): string | null {
+  if (!inputs || takesBatches(inputs)) return null;
+  const reason = fixedBatchReason(inputs);
+  return reason.charAt(0).toUpperCase() + reason.slice(1);
+}
+
 /**
  * The whole form as a plan for 'bench.start'. Every provider is listed explicitly (never the
- * schema's "empty = every ready one"), so the plan says exactly what the person ticked.
+ * schema's "empty = every ready one"), so the plan says exactly what the person ticked. `inputs`
+ * (the chosen model's, once inspected) refuse batch sizes the model cannot take, as the host would.
  */
-export function buildPlan(draft: BenchDraft, model: ModelSource | null, eps: readonly string[]): PlanBuild {
+export function buildPlan(
+  draft: BenchDraft,
+  model: ModelSource | null,
+  eps: readonly string[],
+  inputs: readonly DeclaredInput[] | null = null,
+): PlanBuild {
   const errors: Partial<Record<DraftField, string>> = {};
   if (!model) errors.model = 'Choose a model to measure';
   if (eps.length === 0) errors.eps = 'Tick at least one execution provider';
@@ -179,6 +193,9 @@ export function buildPlan(draft: BenchDraft, model: ModelSource | null, eps: rea
       else intRange = { min, max };
     }
   }
+
+  const refusal = inputs && !errors.batches ? batchRefusal(inputs, batches, dims) : null;
+  if (refusal) errors.batches = refusal.code === 'BATCH_UNSUPPORTED' ? `${fixedBatchHint(inputs)}. Enter 1` : refusal.message;
 
   if (Object.keys(errors).length > 0 || !model) return { ok: false, errors };
 

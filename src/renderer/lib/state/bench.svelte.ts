@@ -78,7 +78,7 @@ export class BenchController {
     return choices;
   });
 
-  plan = $derived(buildPlan({ ...this.draft, dims: this.dims }, this.source, this.eps));
+  plan = $derived(buildPlan({ ...this.draft, dims: this.dims }, this.source, this.eps, this.info?.inputs ?? null));
   errors: Partial<Record<DraftField, string>> = $derived(this.submitted && !this.plan.ok ? this.plan.errors : {});
 
   // --- the run

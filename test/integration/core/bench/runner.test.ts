@@ -9,6 +9,7 @@ import type { BenchPlanInput } from '../../../../src/shared/domain/plan';
 import { RunStore } from '../../../../src/core/store/runs';
 import { InferscopeError } from '../../../../src/shared/errors';
 import { repoRoot } from '../../../support/build';
+import { buildModelBytes, GraphBuilder, type Dim } from '../../../../src/core/onnx/build';
 
 // The worker honours its crash trigger only with test hooks on; it inherits this environment.
 process.env.INFERSCOPE_TEST_HOOKS = '1';
@@ -173,6 +174,39 @@ describe('benchmark runner', () => {
       context as never,
     );
     await expect(attempt).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+  });
+
+  it('refuses batch sizes a model with its batch axis fixed at 1 cannot take, and counts items from the batch fed', async () => {
+    /** x[shape] · W[16×16], as a model file of its own. */
+    const model = (name: string, shape: Dim[]): string => {
+      const g = new GraphBuilder(name);
+      const x = g.input('x', 'float32', shape);
+      const weights = Float32Array.from({ length: 256 }, (_, i) => ((i % 7) - 3) / 8);
+      g.output(g.op('MatMul', [x, g.initializer('W', weights, [16, 16])]), 'float32', [shape[0] ?? 1, 16]);
+      const file = path.join(dir, `${name}.onnx`);
+      writeFileSync(file, buildModelBytes(g));
+      return file;
+    };
+    const fixed = model('fixed-batch', [1, 16]);
+    const refused = services.handlers['bench.start'](
+      { plan: { model: { kind: 'path', path: fixed }, eps: ['cpu'], batches: [1, 4], ...quick } as never },
+      context as never,
+    );
+    await expect(refused).rejects.toMatchObject({
+      code: 'BATCH_UNSUPPORTED',
+      message: expect.stringContaining("input 'x' [1, 16] has its first axis fixed at 1: this model takes batch 1 only"),
+    });
+    const one = await runToEnd({ model: { kind: 'path', path: fixed }, eps: ['cpu'], batches: [1], profile: false, ...quick });
+    expect(one.configs[0]?.inputs).toEqual([{ name: 'x', type: 'float32', shape: [1, 16], source: 'random', batchAxis: false }]);
+    expect(one.configs[0]?.throughput?.itemsPerSec).toBeCloseTo(one.configs[0]!.throughput!.runsPerSec, 6);
+
+    const dynamic = model('dynamic-batch', ['N', 16]);
+    const doc = await runToEnd({ model: { kind: 'path', path: dynamic }, eps: ['cpu'], batches: [4], profile: false, ...quick });
+    const c = doc.configs[0]!;
+    expect(c.status).toBe('done');
+    expect(c.inputs[0]).toMatchObject({ shape: [4, 16], batchAxis: true });
+    expect(c.throughput!.runsPerSec).toBeCloseTo((c.samples.length / c.measureMs!) * 1000, 6);
+    expect(c.throughput!.itemsPerSec).toBeCloseTo(4 * c.throughput!.runsPerSec, 6);
   });
 
   it('marks a run left "running" by a process that is gone as interrupted, keeping its finished configurations', async () => {

@@ -5,6 +5,7 @@ import {
   buildPlan,
   defaultDraft,
   dimsDraft,
+  fixedBatchHint,
   parseIntList,
   planDims,
   readyProviders,
@@ -106,6 +107,22 @@ describe('plan form', () => {
     expect(Object.keys(built.errors).sort()).toEqual(
       ['batches', 'ciTargetPct', 'dim:sequence', 'eps', 'intMax', 'maxTimeS', 'model'].sort(),
     );
+  });
+
+  it('says when the model takes batch 1 only, and refuses other batch sizes before sending', () => {
+    const fixed = [{ name: 'x', shape: [1, 4] }];
+    expect(fixedBatchHint(fixed)).toBe("Input 'x' [1, 4] has its first axis fixed at 1: this model takes batch 1 only");
+    expect(fixedBatchHint([{ name: 'x', shape: ['N', 4] }])).toBeNull();
+    expect(fixedBatchHint(null)).toBeNull();
+    expect(buildPlan(defaultDraft(), sample, ['cpu'], fixed).ok).toBe(true);
+    const refused = buildPlan({ ...defaultDraft(), batches: '1, 4' }, sample, ['cpu'], fixed);
+    expect(refused.ok).toBe(false);
+    if (refused.ok) return;
+    expect(refused.errors.batches).toBe("Input 'x' [1, 4] has its first axis fixed at 1: this model takes batch 1 only. Enter 1");
+    expect(buildPlan({ ...defaultDraft(), batches: '1, 4' }, sample, ['cpu'], [{ name: 'x', shape: ['N', 4] }]).ok).toBe(true);
+    // A dim the person set on the batch axis leaves the batch sizes nothing to set.
+    const pinned = buildPlan({ ...defaultDraft(), batches: '4', dims: { N: '2' } }, sample, ['cpu'], [{ name: 'x', shape: ['N', 4] }]);
+    expect(!pinned.ok && pinned.errors.batches).toMatch(/first axis 'N' set to 2/);
   });
 
   it('sends the integer range, the tensor folder and the dims the person filled', () => {
