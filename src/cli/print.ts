@@ -6,6 +6,39 @@ import { renderPairs, renderTable } from './table';
 
 const shape = (t: TensorInfo): string => (t.shape === null ? 'unknown rank' : `[${t.shape.join(', ')}]`);
 
+/** " — 2.05 K made by 1 ConstantOfShape node": parameters that nodes make rather than store. */
+function producedNote(info: ModelInfo): string {
+  const made = Object.entries(info.parameters.fromNodes ?? {}).filter(([op, p]) => op !== 'Constant' && p.count > 0);
+  if (made.length === 0) return '';
+  const parts = made.map(([op, p]) => `${formatCount(p.count)} made by ${p.nodes} ${op} node${p.nodes === 1 ? '' : 's'}`);
+  return `, including ${parts.join(', ')}`;
+}
+
+function macsLine(info: ModelInfo): string {
+  if (info.macs === null) return `unknown — ${info.macsReason ?? 'shapes not known'}`;
+  const counted = `${formatCount(info.macs)} (${formatCount(info.flops ?? 2 * info.macs)} FLOPs)`;
+  const range = info.macsRange;
+  return range
+    ? `${counted}, the larger If branches; ${formatCount(range.min)}–${formatCount(range.max)} depending on the branches taken`
+    : counted;
+}
+
+/** How control flow was counted, and what keeps MACs unknown: dims to set, nodes to look at. */
+function macsDetails(info: ModelInfo): string[] {
+  const lines: string[] = [];
+  const blocked = info.macsUnknown;
+  if (blocked) {
+    lines.push('', `MACs blocked (${blocked.reason})`);
+    if (blocked.dims.length > 0) lines.push(`  dims without a value: ${blocked.dims.join(', ')}`);
+    for (const n of blocked.nodes)
+      lines.push(`  ${n.op} ${n.node ? `"${n.node}"` : '(unnamed)'}: ${n.detail}${n.dims.length ? ` (${n.dims.join(', ')})` : ''}`);
+    if (blocked.nodeCount > blocked.nodes.length) lines.push(`  … and ${blocked.nodeCount - blocked.nodes.length} more nodes`);
+  }
+  const flow = info.macsControlFlow ?? [];
+  if (flow.length > 0) lines.push('', 'MACs through control flow', ...flow.map((f) => `  · ${f.note}`));
+  return lines;
+}
+
 export function printModel(info: ModelInfo): string {
   const lines: string[] = [];
   lines.push(
@@ -19,16 +52,12 @@ export function printModel(info: ModelInfo): string {
       ['IR version', info.irVersion],
       ['Opsets', info.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')],
       ['Precision', `${info.precision}${info.quantized ? ` (quantized: ${info.quantization.join(', ')})` : ''}`],
-      ['Parameters', `${formatCount(info.parameters.total)} (${formatBytes(info.parameters.bytes)})`],
+      ['Parameters', `${formatCount(info.parameters.total)} (${formatBytes(info.parameters.bytes)})${producedNote(info)}`],
       ['Nodes', info.nodeCount],
-      [
-        'MACs',
-        info.macs === null
-          ? `unknown — ${info.macsReason ?? 'shapes not known'}`
-          : `${formatCount(info.macs)} (${formatCount(info.flops ?? 2 * info.macs)} FLOPs)`,
-      ],
+      ['MACs', macsLine(info)],
     ]),
   );
+  lines.push(...macsDetails(info));
   if (info.dims.length) {
     lines.push('', 'Symbolic dimensions');
     lines.push(

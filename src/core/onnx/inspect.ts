@@ -4,14 +4,24 @@
  * inspects in well under a second.
  */
 import { basename } from 'node:path';
-import type { ModelInfo, Precision, QuantizationKind, SymbolicDim, TensorInfo } from '../../shared/domain/model';
+import type {
+  MacsUnknown,
+  ModelInfo,
+  Precision,
+  ProducedParameters,
+  QuantizationKind,
+  SymbolicDim,
+  TensorInfo,
+} from '../../shared/domain/model';
 import { InferscopeError } from '../../shared/errors';
 import { attrInt, findAttribute } from './attributes';
 import { DataType, int64ToNumber, type GraphProto, type Int64, type ModelProto, type TypeProto, type ValueInfoProto } from './codec';
 import { dtypeName, dtypeStorageBytes } from './dtypes';
 import { countMacs, opKey, type MacSummary } from './macs';
+import { explainUnknownMacs } from './macs-reason';
+import { producedTensors } from './produced';
 import { readModel, type LoadedModel, type ReadModelOptions } from './read';
-import { inferShapes, type Dim } from './shapes';
+import { inferShapes, type Dim, type GraphShapes } from './shapes';
 import { tensorElementCount } from './tensor';
 import { graphAndSubgraphs, tensorsOf } from './walk';
 
@@ -128,10 +138,8 @@ function planDims(graph: GraphProto, inputs: ValueInfoProto[], userDims: Record<
   return {
     dims: [...found.values()],
     resolveParam: value,
-    resolveUnnamed: (input, axis) => {
-      const v = value(unnamedDimName(input, axis));
-      return typeof v === 'number' ? v : null;
-    },
+    // An unset unnamed dim travels under its display name ("x[1]"), so what it blocks can name it.
+    resolveUnnamed: (input, axis) => value(unnamedDimName(input, axis)),
     unusedUserDims,
   };
 }
@@ -143,6 +151,8 @@ interface WeightStats {
   total: number;
   bytes: number;
   byDtype: Record<string, { count: number; bytes: number }>;
+  /** op type → what nodes of that type make (Constant, ConstantOfShape, ...). */
+  fromNodes: Record<string, ProducedParameters>;
   /** Precision bucket → bytes, for the precision verdict. */
   buckets: Map<string, number>;
 }
@@ -205,8 +215,14 @@ function usageBuckets(model: ModelProto): Map<string, string> {
   return buckets;
 }
 
-function weightStats(model: ModelProto): WeightStats {
-  const stats: WeightStats = { total: 0, bytes: 0, byDtype: {}, buckets: new Map() };
+function weightStats(model: ModelProto, shapes: GraphShapes | null): WeightStats {
+  const stats: WeightStats = { total: 0, bytes: 0, byDtype: {}, fromNodes: {}, buckets: new Map() };
+  const byNode = (op: string, count: number, bytes: number, nodes: number) => {
+    const entry = (stats.fromNodes[op] ??= { nodes: 0, count: 0, bytes: 0 });
+    entry.nodes += nodes;
+    entry.count += count;
+    entry.bytes += bytes;
+  };
   const usage = usageBuckets(model);
   const add = (dataType: number, count: number, bytes: number, name: string | undefined) => {
     const key = dtypeName(dataType);
@@ -235,20 +251,26 @@ function weightStats(model: ModelProto): WeightStats {
       continue;
     }
     add(dataType, count, bytes, tensor.name ?? undefined);
+    if (node?.op_type === 'Constant') byNode('Constant', count, bytes, 1);
   }
   // Constant nodes holding plain numbers in value_float(s) / value_int(s).
   if (model.graph) {
     for (const { graph } of graphAndSubgraphs(model.graph)) {
       for (const node of graph.node ?? []) {
         if (node.op_type !== 'Constant') continue;
-        if (findAttribute(node, 'value_float')) add(DataType.FLOAT, 1, 4, undefined);
-        const floats = findAttribute(node, 'value_floats')?.floats;
-        if (floats) add(DataType.FLOAT, floats.length, floats.length * 4, undefined);
-        if (findAttribute(node, 'value_int')) add(DataType.INT64, 1, 8, undefined);
-        const ints = findAttribute(node, 'value_ints')?.ints;
-        if (ints) add(DataType.INT64, ints.length, ints.length * 8, undefined);
+        const floats = findAttribute(node, 'value_float') ? 1 : (findAttribute(node, 'value_floats')?.floats?.length ?? 0);
+        const ints = findAttribute(node, 'value_int') ? 1 : (findAttribute(node, 'value_ints')?.ints?.length ?? 0);
+        if (floats > 0) add(DataType.FLOAT, floats, floats * 4, undefined);
+        if (ints > 0) add(DataType.INT64, ints, ints * 8, undefined);
+        if (floats + ints > 0) byNode('Constant', floats + ints, floats * 4 + ints * 8, 1);
       }
     }
+  }
+  // Weights made from constants by ConstantOfShape and the like: in memory once the model runs.
+  for (const produced of shapes ? producedTensors(shapes) : []) {
+    const bytes = dtypeStorageBytes(produced.dtype, produced.count) ?? 0;
+    add(produced.dtype, produced.count, bytes, undefined);
+    byNode(produced.op, produced.count, bytes, 1);
   }
   return stats;
 }
@@ -303,18 +325,25 @@ function listFormat(counts: Record<string, number>): string {
 
 interface ComputeFacts {
   macs: MacSummary;
-  /** Why MACs are unknown, in words; null when they are known. */
+  /** Why MACs are unknown, in words and for programs; null when they are known. */
   macsReason: string | null;
+  macsUnknown: MacsUnknown | null;
+  /** Propagated shapes; null when propagation failed. */
+  shapes: GraphShapes | null;
 }
+
+const NO_MACS: MacSummary = { macs: null, byOp: {}, unknown: {}, notModelled: {}, blockers: [], range: null, controlFlow: [], issues: [] };
 
 /**
  * MACs from propagated shapes, and the warnings that go with them: why they are unknown, what
  * they leave out, which dimensions still need a value.
  */
 function countCompute(graph: GraphProto, plan: DimPlan, defaultOpset: number | undefined, warnings: string[]): ComputeFacts {
-  let macs: MacSummary;
+  let macs: MacSummary = NO_MACS;
+  let shapes: GraphShapes | null = null;
+  let failure: string | undefined;
   try {
-    const shapes = inferShapes(graph, {
+    shapes = inferShapes(graph, {
       resolveParam: plan.resolveParam,
       resolveUnnamed: plan.resolveUnnamed,
       ...(defaultOpset !== undefined ? { opset: defaultOpset } : {}),
@@ -324,21 +353,13 @@ function countCompute(graph: GraphProto, plan: DimPlan, defaultOpset: number | u
     // A model our rules trip over still gets every other fact; compute is just unknown. One that
     // breaks ONNX's rules (a zero stride: infinite MACs) is refused, naming the node.
     if (error instanceof InferscopeError && error.code === 'MODEL_INVALID') throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    macs = { macs: null, byOp: {}, unknown: {}, notModelled: {}, issues: [`shape propagation failed (${message})`] };
+    failure = error instanceof Error ? error.message : String(error);
   }
-  let macsReason: string | null = null;
   const unset = plan.dims.filter((d) => d.value === null).map((d) => d.name);
+  let explained: { reason: string; unknown: MacsUnknown } | null = null;
   if (macs.macs === null) {
-    const parts: string[] = [];
-    if (Object.keys(macs.unknown).length > 0) parts.push(`the shapes of ${listFormat(macs.unknown)} could not be determined`);
-    parts.push(...macs.issues);
-    let reason = `MACs unknown: ${parts.join('; ')}.`;
-    if (unset.length > 0) {
-      reason += ` Set ${unset.map((n) => `"${n}"`).join(', ')} (e.g. --dim ${unset[0]}=128) to count them.`;
-    }
-    macsReason = reason;
-    warnings.push(reason);
+    explained = explainUnknownMacs(macs, unset, failure);
+    warnings.push(explained.reason);
   }
   if (Object.keys(macs.notModelled).length > 0) {
     warnings.push(`MACs leave out ${listFormat(macs.notModelled)} (attention kernels are not modelled).`);
@@ -349,7 +370,7 @@ function countCompute(graph: GraphProto, plan: DimPlan, defaultOpset: number | u
         `no value; set ${unset.length === 1 ? 'it' : 'them'} with --dim to benchmark.`,
     );
   }
-  return { macs, macsReason };
+  return { macs, macsReason: explained?.reason ?? null, macsUnknown: explained?.unknown ?? null, shapes };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,10 +454,10 @@ export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {})
     );
   }
 
-  const { macs, macsReason } = countCompute(graph, plan, defaultOpset, warnings);
+  const { macs, macsReason, macsUnknown, shapes } = countCompute(graph, plan, defaultOpset, warnings);
 
   // Weights and precision.
-  const stats = weightStats(model);
+  const stats = weightStats(model, shapes);
   const precision = precisionOf(stats, inputs);
   const quantization = [...kinds].sort();
   const quantized = quantization.length > 0 || precision === 'int8' || precision === 'int4';
@@ -458,7 +479,7 @@ export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {})
     graphName: graph.name ?? '',
     inputs,
     outputs,
-    parameters: { total: stats.total, bytes: stats.bytes, byDtype: stats.byDtype },
+    parameters: { total: stats.total, bytes: stats.bytes, byDtype: stats.byDtype, fromNodes: stats.fromNodes },
     opHistogram,
     nodeCount,
     externalData: loaded.externalData.map((f) => ({ location: f.location, bytes: f.bytes, tensors: f.tensors })),
@@ -468,6 +489,17 @@ export function inspectLoaded(loaded: LoadedModel, options: InspectOptions = {})
     metadata,
     macs: macs.macs,
     macsReason,
+    macsUnknown,
+    macsRange: macs.range,
+    macsControlFlow: macs.controlFlow.map(({ node, op, counted, basis, branches, iterations, note }) => ({
+      node,
+      op,
+      counted,
+      basis,
+      branches,
+      iterations,
+      note,
+    })),
     macsByOp: macs.byOp,
     flops: macs.macs === null ? null : 2 * macs.macs,
     dims: plan.dims,

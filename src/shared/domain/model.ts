@@ -23,12 +23,22 @@ export type Opset = z.infer<typeof OpsetSchema>;
 export const DtypeTotalsSchema = z.object({ count: z.number(), bytes: z.number() });
 export type DtypeTotals = z.infer<typeof DtypeTotalsSchema>;
 
+/** Values made by nodes rather than stored in initializers: how many nodes of one op type, and what they hold. */
+export const ProducedParametersSchema = z.object({ nodes: z.number(), count: z.number(), bytes: z.number() });
+export type ProducedParameters = z.infer<typeof ProducedParametersSchema>;
+
 export const ParameterSummarySchema = z.object({
-  /** Number of stored values across initializers and Constant nodes, subgraphs included. */
+  /**
+   * Number of values across initializers, Constant nodes and constant generators (ConstantOfShape,
+   * RandomNormal, ... whose inputs are constants), subgraphs included.
+   */
   total: z.number(),
+  /** Bytes those values take (generated ones once made in memory). */
   bytes: z.number(),
   /** Keyed by element type ("float32", "int8", ...). */
   byDtype: z.record(z.string(), DtypeTotalsSchema),
+  /** op type ("Constant", "ConstantOfShape") → the part of the totals above made by nodes of that type. */
+  fromNodes: z.record(z.string(), ProducedParametersSchema).optional(),
 });
 export type ParameterSummary = z.infer<typeof ParameterSummarySchema>;
 
@@ -66,6 +76,53 @@ export const SymbolicDimSchema = z.object({
 });
 export type SymbolicDim = z.infer<typeof SymbolicDimSchema>;
 
+/** A node that keeps MACs from being counted, and the symbolic dims without a value in its shapes. */
+export const MacsBlockerSchema = z.object({
+  /** Node name; "" when the model leaves it unnamed. */
+  node: z.string(),
+  /** Op type, other domains prefixed ("com.microsoft.MatMulNBits"). */
+  op: z.string(),
+  dims: z.array(z.string()),
+  /** What is unknown about it, in words ("input shapes unknown", "trip count unknown"). */
+  detail: z.string(),
+});
+export type MacsBlocker = z.infer<typeof MacsBlockerSchema>;
+
+/**
+ * Why `macs` is null. "unset-dims": symbolic dims without a value (named in `dims`) leave shapes
+ * open; "unknown-shapes": shapes of the `nodes` could not be derived; "unknown-trip-count": a
+ * Loop/Scan runs its body a number of times known only at run time; "too-large": the count is past
+ * what a number holds; "shape-propagation-failed": our shape rules tripped over the model.
+ */
+export const MacsUnknownSchema = z.object({
+  reason: z.enum(['unset-dims', 'unknown-shapes', 'unknown-trip-count', 'too-large', 'shape-propagation-failed']),
+  dims: z.array(z.string()),
+  /** The blocking nodes, at most 20, subgraphs included. */
+  nodes: z.array(MacsBlockerSchema),
+  /** How many nodes block in all. */
+  nodeCount: z.number(),
+});
+export type MacsUnknown = z.infer<typeof MacsUnknownSchema>;
+
+/**
+ * How an If, Loop or Scan with compute in its subgraphs was counted. An If whose condition is a
+ * constant counts the branch that runs ("constant-condition"); one decided at run time counts the
+ * larger branch ("larger-branch": `macs` is then an upper bound and `macsRange` gives both ends).
+ */
+export const MacsControlFlowSchema = z.object({
+  node: z.string(),
+  op: z.string(),
+  /** "then_branch" / "else_branch" for If ("neither" when a branch's count is unknown), "body" for Loop and Scan. */
+  counted: z.string(),
+  basis: z.enum(['constant-condition', 'larger-branch', 'equal-branches', 'branch-unknown', 'trip-count']),
+  /** MACs of each branch (or of one run of the body); null where unknown. */
+  branches: z.record(z.string(), z.number().nullable()),
+  iterations: z.number().nullable(),
+  /** The same in words. */
+  note: z.string(),
+});
+export type MacsControlFlow = z.infer<typeof MacsControlFlowSchema>;
+
 export const ModelInfoSchema = z.object({
   /** File name. */
   name: z.string(),
@@ -89,9 +146,19 @@ export const ModelInfoSchema = z.object({
   quantization: z.array(QuantizationKindSchema),
   precision: PrecisionSchema,
   metadata: z.record(z.string(), z.string()),
-  /** Multiply-accumulates for one run at the dims used; null when some counted operation's shapes are unknown. */
+  /**
+   * Multiply-accumulates for one run at the dims used; null when some counted operation's shapes
+   * are unknown (`macsUnknown` says which). With an If decided at run time: the larger branch's.
+   */
   macs: z.number().nullable(),
+  /** Why MACs are unknown, in words; null when they are known. */
   macsReason: z.string().nullable(),
+  /** Why MACs are unknown, for programs; null when they are known. */
+  macsUnknown: MacsUnknownSchema.nullable().optional(),
+  /** Set when MACs depend on If branches taken at run time: the smallest and largest counts. */
+  macsRange: z.object({ min: z.number(), max: z.number() }).nullable().optional(),
+  /** How control flow was counted: one entry per If/Loop/Scan with compute in its subgraphs. */
+  macsControlFlow: z.array(MacsControlFlowSchema).optional(),
   /** op type → MACs, for the op types whose every node could be counted. */
   macsByOp: z.record(z.string(), z.number()),
   /** 2 × MACs. */

@@ -222,10 +222,14 @@ describe('histogram and subgraphs', () => {
     expect(info.nodeCount).toBe(5);
   });
 
-  it('MACs that depend on the branch taken are unknown, with both branches named', async () => {
+  it('MACs that depend on the branch taken count the larger branch, with both branches named', async () => {
     const info = await inspect(ifModel('input'));
-    expect(info.macs).toBeNull();
-    expect(info.macsReason).toMatch(/then_branch 16 MACs, else_branch 0 MACs/);
+    expect(info.macs).toBe(16);
+    expect(info.macsRange).toEqual({ min: 0, max: 16 });
+    expect(info.macsReason).toBeNull();
+    expect(info.macsControlFlow?.[0]?.note).toMatch(
+      /counted the then_branch \(16 MACs, the larger\); the else_branch would count 16 fewer/,
+    );
   });
 
   it('a constant If condition picks the branch', async () => {
@@ -263,7 +267,12 @@ describe('model facts', () => {
     expect(info.irVersion).toBe(8);
     expect(info.metadata).toEqual({ license: 'MIT' });
     const params = 4 * 9 + 4 + 10 * 64 + 10 + 5;
-    expect(info.parameters).toEqual({ total: params, bytes: params * 4, byDtype: { float32: { count: params, bytes: params * 4 } } });
+    expect(info.parameters).toEqual({
+      total: params,
+      bytes: params * 4,
+      byDtype: { float32: { count: params, bytes: params * 4 } },
+      fromNodes: { Constant: { nodes: 1, count: 5, bytes: 20 } },
+    });
     expect(info.precision).toBe('fp32');
     expect(info.quantized).toBe(false);
     expect(info.quantization).toEqual([]);
