@@ -25,7 +25,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/corpus/**/*.test.ts'],
           // Builds the CLI and worker bundles once: integration tests fork the real worker.
           globalSetup: ['test/support/setup-build.ts'],
           environment: 'node',
