@@ -9,7 +9,7 @@ import {
   compareConfigurations,
   compareRuns,
   formatJoules,
-  formatMsRange,
+  formatMedianCi,
   formatRps,
   formatUsd,
   noisyRuns,
@@ -278,7 +278,7 @@ export function printComparisons(comparisons: readonly Comparison[]): string {
         c.entries.map((e) => [
           e.label,
           e.medianMs === null ? '—' : formatMs(e.medianMs),
-          e.ciLowMs === null || e.ciHighMs === null ? '—' : formatMsRange(e.ciLowMs, e.ciHighMs),
+          e.medianMs === null ? '—' : formatMedianCi(e.ciLowMs, e.ciHighMs),
           e.p95Ms === null ? '—' : formatMs(e.p95Ms),
           e.throughputRps === null ? '—' : formatCount(e.throughputRps),
           e.statement,

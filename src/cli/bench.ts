@@ -3,6 +3,7 @@ import type { Handlers } from '../shared/contract';
 import { benchToEnd, call, writeOutput } from './run';
 import { ProgressLine } from './progress';
 import type { BenchPlanInput } from '../shared/domain/plan';
+import { formatInputValue, type InputValues } from '../shared/domain/input-values';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
 import {
   DEFAULT_CI_TARGET_REL,
@@ -12,7 +13,9 @@ import {
   formatMs,
   formatPercent,
   formatRate,
+  NO_CI_TEXT,
 } from '../shared/stats';
+import { formatMedianCi } from '../shared/advice/format';
 import { renderTable } from './table';
 import { parseIntList } from '../shared/parse/lists';
 
@@ -64,6 +67,7 @@ export function benchCommand(plan: BenchPlanInput): string {
   if (plan.inputs?.dir) words.push('--inputs', plan.inputs.dir);
   if (plan.inputs?.seed) words.push('--seed', String(plan.inputs.seed));
   if (plan.inputs?.intRange) words.push('--int-range', `${plan.inputs.intRange.min}..${plan.inputs.intRange.max}`);
+  for (const [name, value] of Object.entries(plan.inputs?.values ?? {})) words.push('--input', `${name}=${formatInputValue(value)}`);
   if (plan.graphOptimizationLevel && plan.graphOptimizationLevel !== 'all') words.push('--optimization', plan.graphOptimizationLevel);
   if (plan.minIterations !== undefined && plan.minIterations !== DEFAULT_MIN_ITERATIONS)
     words.push('--min-iterations', String(plan.minIterations));
@@ -92,12 +96,14 @@ function progressText(p: BenchProgressEvent): string {
   );
 }
 
+function medianCiText(l: { ciLow: number | null; ciHigh: number | null }): string {
+  return l.ciLow === null || l.ciHigh === null ? NO_CI_TEXT : `95 % CI ${formatMedianCi(l.ciLow, l.ciHigh)}`;
+}
+
 function configLine(c: ConfigResult): string {
   if (c.status !== 'done' || !c.latencyMs) return `${c.id}: ${c.status}${c.error ? ` — ${c.error.code}: ${c.error.message}` : ''}`;
-  return (
-    `${c.id}: median ${formatMs(c.latencyMs.median)} (95 % CI ` +
-    `${formatMs(c.latencyMs.ciLow)}–${formatMs(c.latencyMs.ciHigh)}), ${formatRate(c.throughput?.itemsPerSec ?? 0, 'items')}`
-  );
+  const rate = formatRate(c.throughput?.itemsPerSec ?? 0, 'items');
+  return `${c.id}: median ${formatMs(c.latencyMs.median)} (${medianCiText(c.latencyMs)}), ${rate}`;
 }
 
 export function printRun(doc: RunDocument): string {
@@ -113,7 +119,7 @@ export function printRun(doc: RunDocument): string {
       c.id,
       c.status === 'done' ? (c.stable ? 'done' : 'done (not stable)') : c.status,
       l ? formatMs(l.median) : '—',
-      l ? `${formatMs(l.ciLow)}–${formatMs(l.ciHigh)}` : '—',
+      l ? formatMedianCi(l.ciLow, l.ciHigh) : '—',
       l ? formatMs(l.p95) : '—',
       c.throughput ? formatCount(c.throughput.itemsPerSec) : '—',
       c.sessionCreateMs !== null ? formatMs(c.sessionCreateMs) : '—',
@@ -130,6 +136,15 @@ export function printRun(doc: RunDocument): string {
       rows,
     ),
   ];
+  const fed = doc.configs.find((c) => c.inputs.length > 0)?.inputs ?? [];
+  if (fed.length > 0) {
+    const what = (i: (typeof fed)[number]): string =>
+      i.source === 'random' ? 'seeded random' : i.source === 'user' ? 'your tensor' : (i.value ?? i.source);
+    lines.push(
+      '',
+      `Inputs fed (first configuration): ${fed.map((i) => `${i.name} ${i.type}[${i.shape.join(', ')}] ${what(i)}`).join('; ')}`,
+    );
+  }
   const failed = doc.configs.filter((c) => c.error);
   if (failed.length) lines.push('', ...failed.map((c) => `  ${c.id}: ${c.error?.code}: ${c.error?.message}`));
   const fallbacks = doc.configs.filter((c) => c.ep !== 'cpu' && (c.placement?.fallbackNodes.length ?? 0) > 0);
@@ -162,6 +177,8 @@ export interface BenchCliOptions {
   inputs?: string;
   seed?: number;
   intRange?: { min: number; max: number };
+  /** --input NAME=VALUE: data for named inputs. */
+  input?: InputValues;
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   profile: boolean;
   /** true: sweep until saturation; a target: until the percentile passes it too. */
@@ -188,7 +205,12 @@ export function benchPlan(model: BenchPlanInput['model'], opts: BenchCliOptions)
       : [],
     dims: opts.dim,
     profile: opts.profile,
-    inputs: { seed: opts.seed ?? 0, ...(opts.inputs ? { dir: opts.inputs } : {}), ...(opts.intRange ? { intRange: opts.intRange } : {}) },
+    inputs: {
+      seed: opts.seed ?? 0,
+      ...(opts.inputs ? { dir: opts.inputs } : {}),
+      ...(opts.intRange ? { intRange: opts.intRange } : {}),
+      ...(opts.input && Object.keys(opts.input).length > 0 ? { values: opts.input } : {}),
+    },
     ...(opts.batch ? { batches: opts.batch } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),

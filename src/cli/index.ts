@@ -10,6 +10,7 @@ import { startServer } from '../server';
 import { headlessHostHandlers } from '../server/host-handlers';
 import type { Handlers } from '../shared/contract';
 import type { ModelSource } from '../shared/domain/app';
+import { parseInputAssignment, type InputValues } from '../shared/domain/input-values';
 import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError, toErrorInfo } from '../shared/errors';
 import { call } from './run';
@@ -90,6 +91,15 @@ function collectDim(value: string, previous: Record<string, number>): Record<str
   return { ...previous, [match[1]]: size };
 }
 
+/** --input NAME=VALUE, repeatable: a number, zeros, ones, range, LO..HI or a .npy/.pb file. */
+function collectInput(value: string, previous: InputValues): InputValues {
+  const parsed = parseInputAssignment(value);
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.error);
+  return { ...previous, [parsed.name]: parsed.value };
+}
+
+const INPUT_HELP = 'data for an input (repeatable): a number, zeros, ones, range, LO..HI or a .npy/.pb file, e.g. --input sr=16000';
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number 0–65535');
@@ -118,10 +128,11 @@ program
   .argument('<model>', 'path to a .onnx file, or sample:NAME (see `inferscope samples`)')
   .option('--json', 'print the model information as JSON')
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable), e.g. --dim batch=8', collectDim, {})
-  .action(async (model: string, opts: { json?: boolean; dim: Record<string, number> }) => {
+  .option('--input <name=value>', INPUT_HELP, collectInput, {})
+  .action(async (model: string, opts: { json?: boolean; dim: Record<string, number>; input: InputValues }) => {
     const info = await call(handlers(), 'model.inspect', { source: parseModelArgument(model), dims: opts.dim });
     if (opts.json) console.log(JSON.stringify(info, null, 2));
-    else console.log(printModel(info));
+    else console.log(printModel(info, opts.input));
   });
 
 program
@@ -148,6 +159,7 @@ program
   )
   .option('--concurrency <list>', 'requests in flight, e.g. 1,4 (default 1)', intListOption())
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable)', collectDim, {})
+  .option('--input <name=value>', INPUT_HELP, collectInput, {})
   .option('--min-time <duration>', 'measure at least this long (default 2s)', parseDuration)
   .option('--max-time <duration>', 'measure at most this long per configuration (default 20s)', parseDuration)
   .option('--min-iterations <n>', 'measure at least this many runs (default 30)', parsePositiveInt)
@@ -251,6 +263,7 @@ program
   .option('--seed <n>', 'seed of random calibration inputs (default 1)', Number)
   .option('--int-range <min..max>', 'range of random integer inputs, e.g. token ids 0..30521', parseRange)
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable), e.g. --dim sequence=128', collectDim, {})
+  .option('--input <name=value>', INPUT_HELP, collectInput, {})
   .option('--json <file>', 'write the report (JSON) to a file, or - for stdout')
   .action(async (model: string, opts: QuantizeCliOptions) => {
     await quantizeCommand(handlers(), model, opts);

@@ -1,3 +1,4 @@
+import { chooseInputValue, formatInputValue, type InputValues } from '../shared/domain/input-values';
 import type { HardwareProfile } from '../shared/domain/hardware';
 import type { ModelInfo, TensorInfo } from '../shared/domain/model';
 import type { SampleInfo } from '../shared/domain/sample';
@@ -39,7 +40,17 @@ function macsDetails(info: ModelInfo): string[] {
   return lines;
 }
 
-export function printModel(info: ModelInfo): string {
+/** What each input will be fed (--input values, stated defaults, random), and the ones that need a value. */
+function inputData(info: ModelInfo, values: InputValues): string[] {
+  return info.inputs.map((t) => {
+    const chosen = chooseInputValue(t.name, t.type, t.shape ? t.shape.length : null, values);
+    if ('required' in chosen) return `needs a value: --input ${t.name}=VALUE`;
+    if (!chosen.value) return 'seeded random';
+    return chosen.stated ? `default ${chosen.stated}` : formatInputValue(chosen.value);
+  });
+}
+
+export function printModel(info: ModelInfo, values: InputValues = {}): string {
   const lines: string[] = [];
   lines.push(
     `${info.name}  ` +
@@ -69,10 +80,11 @@ export function printModel(info: ModelInfo): string {
     );
   }
   lines.push('', 'Inputs');
+  const data = inputData(info, values);
   lines.push(
     renderTable(
-      ['name', 'type', 'shape'],
-      info.inputs.map((t) => [t.name, t.type, shape(t)]),
+      ['name', 'type', 'shape', 'data'],
+      info.inputs.map((t, i) => [t.name, t.type, shape(t), data[i] as string]),
       { indent: '  ' },
     ),
   );

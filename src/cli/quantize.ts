@@ -17,6 +17,7 @@ import {
 } from '../shared/domain/quantize';
 import { parseNameList as parseNames } from '../shared/parse/lists';
 import type { CalibrationSpecInput, QuantizeProgress, QuantizeRequestInput, Variant } from '../shared/domain/variant';
+import type { InputValues } from '../shared/domain/input-values';
 import { InferscopeError } from '../shared/errors';
 import { formatBytes, formatMs, formatPercent, formatSignificant } from '../shared/stats';
 import { ANY_INPUT } from '../core/quantize/data';
@@ -53,6 +54,8 @@ export interface QuantizeCliOptions {
   seed?: number;
   intRange?: { min: number; max: number };
   dim?: Record<string, number>;
+  /** --input NAME=VALUE: data for named inputs of random samples. */
+  input?: InputValues;
   /** A file for the report JSON, or '-' for stdout (then no human summary). */
   json?: string;
 }
@@ -217,6 +220,7 @@ export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts:
     ...(opts.dim && Object.keys(opts.dim).length > 0 ? { dims: opts.dim } : {}),
     // The user's range applies to every integer input but masks and token types.
     ...(opts.intRange ? { intRanges: { [ANY_INPUT]: opts.intRange } } : {}),
+    ...(opts.input && Object.keys(opts.input).length > 0 ? { inputValues: opts.input } : {}),
     jobId: `cli-${process.pid}-${Date.now().toString(36)}`,
   };
   const line = new ProgressLine(opts.json === '-');
@@ -317,6 +321,10 @@ export function printQuantizeSummary(variant: Variant, output: string | null): s
           `${variant.evaluation.samples} ${variant.evaluation.source === 'random' ? 'seeded random' : 'held-out'} samples, ` +
             `compared with the original`,
         ],
+        ...(variant.evaluation.inputs ?? []).map((i): [string, string] => [
+          `  ${i.name}`,
+          `${i.type}[${i.shape.join(', ')}] ${i.source === 'random' ? 'seeded random' : (i.value ?? i.source)}`,
+        ]),
         ['took', formatMs(variant.durationMs)],
       ],
       '  ',

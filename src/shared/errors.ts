@@ -21,6 +21,10 @@ export const ERROR_CODES = [
   'PLAN_INVALID',
   /** A batch size above 1 for a model whose inputs have no batch axis to set (their first axis is a fixed number). */
   'BATCH_UNSUPPORTED',
+  /** A symbolic dimension (other than a leading batch) has no value: the user must set it (--dim NAME=VALUE). */
+  'DIMS_REQUIRED',
+  /** An input that random data would get wrong (an integer scalar such as a sample rate) has no value (--input NAME=VALUE). */
+  'INPUT_REQUIRED',
   // execution providers and the worker
   'EP_UNAVAILABLE',
   'EP_FAILED',

@@ -64,11 +64,12 @@ export async function runBenchThread(data: BenchThreadData): Promise<void> {
     const sessionCreateMs = nowMs() - createStarted;
     const { feeds, inputs } = benchFeeds(session, config.inputs, config.batch);
     post({ kind: 'created', sessionCreateMs, inputs, outputs: [...session.outputNames] });
-    post({ kind: 'first-run', firstRunMs: await firstRun(session, feeds, config.ep) });
+    const firstRunMs = await firstRun(session, feeds, config.ep);
+    post({ kind: 'first-run', firstRunMs });
     const live = session;
 
-    const warmup = new Warmup(nowMs(), config.warmupMaxMs);
-    if (config.warmupMaxMs > 0 && !aborted()) {
+    const warmup = new Warmup(nowMs(), config.warmupMaxMs, { maxTimeMs: config.maxTimeMs, firstRunMs });
+    if (!warmup.skipped && !aborted()) {
       await runBackToBack(live, feeds, (ms, endMs) => aborted() || warmup.add(ms, endMs), watch);
     }
     post({ kind: 'warm', warmup: warmup.outcome() });

@@ -263,6 +263,7 @@ function timedPhases(
       ms: Math.max(...warmups.map((w) => w.ms)),
       stable: warmups.every((w) => w.stable),
       windowMedians: warmups[0]?.windowMedians ?? [],
+      cut: warmups.find((w) => w.cut === 'skipped')?.cut ?? warmups.find((w) => w.cut !== null)?.cut ?? null,
     },
     samplesMs: threads.flatMap((t) => t.samples),
     samplesPerThread: threads.map((t) => t.samples.length),

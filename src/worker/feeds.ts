@@ -6,18 +6,22 @@ import {
   randomInputData,
   resolveInputShape,
   userInputData,
+  valueInputData,
   zeroInputData,
   type InputData,
   type ShapeRules,
 } from '../core/bench/inputs';
 import type { InputSpec } from '../core/bench/measurement';
 import { batchSetsAxis } from '../shared/domain/batch';
+import { chooseInputValue, formatInputValue, inputRequiredMessage, type InputSource } from '../shared/domain/input-values';
 
 export interface ResolvedInput {
   name: string;
   type: string;
   shape: number[];
-  source: 'random' | 'user';
+  source: InputSource;
+  /** The value given or the stated default ("16000", "zeros (a recurrent state starts at zero)"). */
+  value?: string;
   /** The run's batch size set this input's first axis (symbolic, not a named dim): its fed size is the items one run answers. */
   batchAxis: boolean;
 }
@@ -47,7 +51,7 @@ export function zeroFeeds(session: ort.InferenceSession): Record<string, ort.Ten
   return feeds;
 }
 
-/** The benchmark's inputs: the user's tensors where given, seeded random data elsewhere. */
+/** The benchmark's inputs: the user's tensors where given, given values and stated defaults, seeded random data elsewhere. */
 export function benchFeeds(
   session: ort.InferenceSession,
   spec: InputSpec,
@@ -56,34 +60,36 @@ export function benchFeeds(
   const rules: ShapeRules = { batch, dims: spec.dims, defaultDim: spec.defaultDim };
   const given = new Map(spec.tensors.map((t) => [t.name, t]));
   const known = new Set(session.inputNames);
-  for (const name of given.keys()) {
+  for (const name of [...given.keys(), ...Object.keys(spec.values)]) {
     if (!known.has(name))
       throw new InferscopeError('INPUT_INVALID', `The model has no input named ${name} (inputs: ${session.inputNames.join(', ')}).`);
   }
   const feeds: Record<string, ort.Tensor> = {};
   const inputs: ResolvedInput[] = [];
   for (const input of tensorInputs(session)) {
+    const batchAxis = batchSetsAxis(input.shape, spec.dims);
     const user = given.get(input.name);
     if (user) {
       if (user.type !== input.type) {
         throw new InferscopeError('INPUT_INVALID', `Input ${input.name} takes ${input.type}; the tensor given is ${user.type}.`);
       }
       feeds[input.name] = toTensor(input.type, userInputData(user.type, user.dims, user.data, user.name), [...user.dims]);
-      inputs.push({
-        name: input.name,
-        type: input.type,
-        shape: [...user.dims],
-        source: 'user',
-        batchAxis: batchSetsAxis(input.shape, spec.dims),
-      });
+      const file = spec.values[input.name];
+      const source = file?.kind === 'file' ? { source: 'file' as const, value: formatInputValue(file) } : { source: 'user' as const };
+      inputs.push({ name: input.name, type: input.type, shape: [...user.dims], ...source, batchAxis });
+      continue;
+    }
+    const shape = resolveInputShape(input.shape, rules, input.name);
+    const rng = inputRng(spec.seed, input.name);
+    const chosen = chooseInputValue(input.name, input.type, input.shape.length, spec.values);
+    if ('required' in chosen) throw new InferscopeError('INPUT_REQUIRED', inputRequiredMessage([input.name]));
+    if (chosen.value) {
+      feeds[input.name] = toTensor(input.type, valueInputData(input.type, shape, chosen.value, rng, input.name), shape);
+      const value = chosen.stated ?? formatInputValue(chosen.value);
+      inputs.push({ name: input.name, type: input.type, shape, source: chosen.value.kind, value, batchAxis });
     } else {
-      const shape = resolveInputShape(input.shape, rules);
-      feeds[input.name] = toTensor(
-        input.type,
-        randomInputData(input.type, shape, inputRng(spec.seed, input.name), spec.intRange, input.name),
-        shape,
-      );
-      inputs.push({ name: input.name, type: input.type, shape, source: 'random', batchAxis: batchSetsAxis(input.shape, spec.dims) });
+      feeds[input.name] = toTensor(input.type, randomInputData(input.type, shape, rng, spec.intRange, input.name), shape);
+      inputs.push({ name: input.name, type: input.type, shape, source: 'random', batchAxis });
     }
   }
   return { feeds, inputs };

@@ -14,6 +14,14 @@ import type { RunWatch } from './watch';
 export const WARMUP_WINDOW_MIN_RUNS = 5;
 /** ... and lasts at least this long, so windows of a very fast model are not just a few microseconds of noise. */
 export const WARMUP_WINDOW_MIN_MS = 100;
+/**
+ * Slow models (docs/measurement.md#warm-up): the maximum measuring time wins over warm-up too. A first run that
+ * takes at least WARMUP_SKIP_SHARE of the maximum time skips warm-up; any run (the first or a warm-up run) of at
+ * least WARMUP_SLOW_RUN_SHARE of it cuts the warm-up cap to WARMUP_SLOW_CAP_SHARE of it.
+ */
+export const WARMUP_SKIP_SHARE = 0.5;
+export const WARMUP_SLOW_RUN_SHARE = 0.1;
+export const WARMUP_SLOW_CAP_SHARE = 0.25;
 /** Progress messages at most this often (≤ 20 per second). */
 export const PROGRESS_INTERVAL_MS = 50;
 /** RSS is read between runs at most this often. */
@@ -61,12 +69,24 @@ export interface WarmupOutcome {
   ms: number;
   stable: boolean;
   windowMedians: number[];
+  /** Why warm-up ended before its cap without being stable: one run is a large share of the maximum time. */
+  cut: 'shortened' | 'skipped' | null;
+}
+
+/** What a slow model leaves of the warm-up (see WARMUP_SKIP_SHARE): the cap to use and why it was cut. */
+export function warmupBudget(capMs: number, maxTimeMs: number, runMs: number): { capMs: number; cut: WarmupOutcome['cut'] } {
+  if (capMs <= 0) return { capMs: 0, cut: null };
+  if (runMs >= WARMUP_SKIP_SHARE * maxTimeMs) return { capMs: 0, cut: 'skipped' };
+  const slowCap = WARMUP_SLOW_CAP_SHARE * maxTimeMs;
+  if (runMs >= WARMUP_SLOW_RUN_SHARE * maxTimeMs && slowCap < capMs) return { capMs: slowCap, cut: 'shortened' };
+  return { capMs, cut: null };
 }
 
 /**
  * Warm-up bookkeeping (docs/measurement.md#warm-up): samples go into windows; the warm-up is
  * over when the last STABILITY_WINDOWS window medians agree within STABILITY_TOLERANCE
- * (isStable), or when `maxMs` has passed (then not stable).
+ * (isStable), or when `maxMs` has passed (then not stable). With `slow` (the maximum measuring time and the
+ * first run's time) the cap shrinks, or warm-up is skipped (`skipped`: run no warm-up loop), for a slow model.
  */
 export class Warmup {
   private window: number[] = [];
@@ -75,17 +95,36 @@ export class Warmup {
   private iterations = 0;
   private stable = false;
   private endMs: number;
+  private maxMs: number;
+  private cut: WarmupOutcome['cut'] = null;
 
   constructor(
     private readonly startMs: number,
-    private readonly maxMs: number,
+    maxMs: number,
+    private readonly slow?: { maxTimeMs: number; firstRunMs: number },
   ) {
     this.windowStartMs = startMs;
     this.endMs = startMs;
+    this.maxMs = maxMs;
+    if (slow) this.budget(slow.firstRunMs);
+  }
+
+  /** True when no warm-up loop should run at all (a cap of 0, or skipped for a slow model). */
+  get skipped(): boolean {
+    return this.maxMs <= 0;
+  }
+
+  private budget(runMs: number): void {
+    if (!this.slow) return;
+    const next = warmupBudget(this.maxMs, this.slow.maxTimeMs, runMs);
+    if (next.cut === null) return;
+    this.maxMs = next.capMs;
+    this.cut = next.cut;
   }
 
   /** True when warm-up is over. */
   add(sampleMs: number, endMs: number): boolean {
+    this.budget(sampleMs);
     this.iterations++;
     this.endMs = endMs;
     this.window.push(sampleMs);
@@ -115,6 +154,8 @@ export class Warmup {
       ms: this.endMs - this.startMs,
       stable: this.stable,
       windowMedians: [...this.windowMedians],
+      // A warm-up that became stable anyway was not cut short.
+      cut: this.stable ? null : this.cut,
     };
   }
 }

@@ -24,6 +24,8 @@ import { stopWatching, watchRuns } from './heartbeat';
 import type { RunWatch } from './watch';
 
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+/** The placement profiling pass stops starting runs once it has used this share of the maximum measuring time. */
+export const PROFILE_MAX_TIME_SHARE = 0.25;
 
 export async function bench(config: BenchConfig, context: BenchContext): Promise<BenchMeasurement> {
   const known = runtimeBackends();
@@ -185,8 +187,8 @@ async function measureOnThisThread(config: BenchConfig, context: BenchContext, r
 
     const throttle = new ProgressThrottle();
     const warmupStarted = nowMs();
-    const warmup = new Warmup(warmupStarted, config.warmupMaxMs);
-    if (config.warmupMaxMs > 0) {
+    const warmup = new Warmup(warmupStarted, config.warmupMaxMs, { maxTimeMs: config.maxTimeMs, firstRunMs });
+    if (!warmup.skipped) {
       await runBackToBack(
         session,
         feeds,
@@ -243,8 +245,11 @@ async function profilePass(config: BenchConfig, signal: AbortSignal): Promise<Pl
   );
   try {
     const { feeds } = benchFeeds(profiled.session, config.inputs, config.batch);
+    const started = nowMs();
     for (let i = 0; i < config.profileRuns; i++) {
       throwIfCancelled(signal);
+      // A slow model profiles fewer runs: the pass stays within PROFILE_MAX_TIME_SHARE of the maximum time after its first run.
+      if (i > 0 && nowMs() - started >= PROFILE_MAX_TIME_SHARE * config.maxTimeMs) break;
       await profiled.session.run(feeds);
     }
     return summarizePlacement(await profiled.takeTrace(config.traceFile), config.ep);

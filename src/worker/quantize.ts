@@ -17,6 +17,7 @@ export function quantize(request: RequestOf<'quantize'>, context: RequestContext
       evaluationSamples: request.evaluationSamples,
       dims: request.dims,
       intRanges: request.intRanges,
+      inputValues: request.inputValues,
       layerReport: request.layerReport,
     },
     { signal: context.signal, onProgress: (progress) => context.progress(progress) },

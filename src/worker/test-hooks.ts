@@ -59,21 +59,33 @@ export function crashIfAsked(epOptions: Record<string, unknown>): void {
  */
 export const TEST_HANG_OPTION = 'inferscope.testHangAfterRuns';
 
+/**
+ * A model made slow on purpose: epOptions {"inferscope.testSlowRunMs": N} makes every run of the next session
+ * created on the main thread block its thread N ms longer, as a heavy native kernel would. Test hooks only.
+ */
+export const TEST_SLOW_OPTION = 'inferscope.testSlowRunMs';
+
 let hangAfterRuns: number | undefined;
+let slowRunMs: number | undefined;
 
 export function armHangIfAsked(epOptions: Record<string, unknown>): void {
   const runs = epOptions[TEST_HANG_OPTION];
   hangAfterRuns = TEST_HOOKS_ENABLED && typeof runs === 'number' && runs >= 0 ? runs : undefined;
+  const slow = epOptions[TEST_SLOW_OPTION];
+  slowRunMs = TEST_HOOKS_ENABLED && typeof slow === 'number' && slow > 0 ? slow : undefined;
 }
 
-/** The session itself, whose run blocks forever after the armed number of runs (once armed, for one session). */
+/** The session itself, whose run is slowed or blocks forever after the armed number of runs (once armed, for one session). */
 export function hangIfArmed<S extends { run: (...args: never[]) => Promise<unknown> }>(session: S): S {
-  const after = hangAfterRuns;
+  const after = hangAfterRuns ?? Infinity;
+  const slow = slowRunMs;
   hangAfterRuns = undefined;
-  if (after === undefined) return session;
+  slowRunMs = undefined;
+  if (after === Infinity && slow === undefined) return session;
   const run = session.run.bind(session);
   let runs = 0;
   session.run = ((...args: Parameters<S['run']>) => {
+    if (slow !== undefined) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slow);
     if (runs++ >= after) {
       process.stderr.write(`inferscope worker: blocking inside run ${runs} on request\n`);
       // Sleeps the thread for good, like a native call that never returns: nothing else runs on it.
@@ -84,7 +96,7 @@ export function hangIfArmed<S extends { run: (...args: never[]) => Promise<unkno
   return session;
 }
 
-const TEST_OPTIONS = [TEST_CRASH_OPTION, TEST_HANG_OPTION];
+const TEST_OPTIONS = [TEST_CRASH_OPTION, TEST_HANG_OPTION, TEST_SLOW_OPTION];
 
 /** epOptions without the test-only keys, as onnxruntime must see them. */
 export function withoutTestOptions<T extends Record<string, unknown>>(epOptions: T): T {

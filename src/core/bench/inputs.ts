@@ -6,6 +6,7 @@
  */
 import { InferscopeError } from '../../shared/errors';
 import { createRng, type Rng } from '../../shared/stats/random';
+import type { InputValue } from '../../shared/domain/input-values';
 import { assertFits, tensorNeed } from '../budget';
 
 /**
@@ -45,12 +46,15 @@ export interface ShapeRules {
 /**
  * A model's declared input shape made concrete. A leading dimension that is not a fixed
  * number is the batch; other symbolic dimensions come from `dims` by name, else `defaultDim`.
- * A leading dimension the user named in `dims` keeps the user's value.
+ * A leading dimension the user named in `dims` keeps the user's value; an unnamed one is set as "input[axis]".
  */
-export function resolveInputShape(shape: ReadonlyArray<number | string>, rules: ShapeRules): number[] {
+export function resolveInputShape(shape: ReadonlyArray<number | string>, rules: ShapeRules, inputName = ''): number[] {
   return shape.map((d, axis) => {
     if (typeof d === 'number' && Number.isInteger(d) && d >= 0) return d;
     if (typeof d === 'string' && d !== '' && rules.dims[d] !== undefined) return rules.dims[d];
+    // An unnamed dimension is set by its display name, "x[1]" (src/core/onnx/inspect.ts unnamedDimName).
+    const unnamed = rules.dims[`${inputName}[${axis}]`];
+    if (inputName !== '' && unnamed !== undefined) return unnamed;
     return axis === 0 ? rules.batch : rules.defaultDim;
   });
 }
@@ -223,4 +227,66 @@ export function inputRng(seed: number, inputName: string): Rng {
   let h = seed | 0;
   for (let i = 0; i < inputName.length; i++) h = Math.imul(h ^ inputName.charCodeAt(i), 0x01000193);
   return createRng(h);
+}
+
+/**
+ * Data for an input given a value (--input NAME=VALUE) or a stated default: a number everywhere,
+ * zeros, ones, 0..n−1 along the last axis, or seeded uniform in [low, high] (integers inclusive).
+ * `file` values are read by the host and arrive as tensors, never here.
+ */
+export function valueInputData(type: string, shape: readonly number[], value: InputValue, rng: Rng, name: string): InputData {
+  if (value.kind === 'file') throw new InferscopeError('INTERNAL', `Input ${name}: a file value must be read before it is fed.`);
+  if (value.kind === 'zeros') return zeroInputData(type, shape, name);
+  if (type === 'string' || BYTES_PER_ELEMENT[type] === undefined) {
+    throw new InferscopeError('INPUT_INVALID', `Input ${name}: a ${value.kind} value cannot fill a ${type} tensor.`);
+  }
+  const data = zeroInputData(type, shape, name) as Exclude<InputData, string[]>;
+  const last = shape.length > 0 ? (shape[shape.length - 1] as number) : 1;
+  const float = type.startsWith('float');
+  const draw = (i: number): number => {
+    switch (value.kind) {
+      case 'number':
+        return value.value;
+      case 'ones':
+        return 1;
+      case 'range':
+        return last > 0 ? i % last : 0;
+      default:
+        if (float) return value.low + (value.high - value.low) * rng.next();
+        return rng.nextInt(Math.ceil(value.low), Math.max(Math.ceil(value.low), Math.floor(value.high)) + 1);
+    }
+  };
+  for (let i = 0; i < data.length; i++) {
+    const v = draw(i);
+    if (data instanceof BigInt64Array || data instanceof BigUint64Array) data[i] = BigInt(Math.trunc(v));
+    else if (type === 'float16') data[i] = toFloat16Bits(v);
+    else data[i] = v;
+  }
+  return data;
+}
+
+/** A symbolic dimension an input needs and nothing sets: the input, the axis and the name to set it by. */
+export interface MissingDim {
+  name: string;
+  input: string;
+  axis: number;
+}
+
+/**
+ * DIMS_REQUIRED, naming each dimension and how to set it: only a leading batch may default to 1,
+ * any other unset size would run the model on a shape nobody asked for ([1,3,1,1] for an image).
+ */
+export function dimsRequired(missing: readonly MissingDim[]): InferscopeError {
+  const names = [...new Set(missing.map((m) => m.name))];
+  const where = names.map((n) => {
+    const uses = missing.filter((m) => m.name === n).map((m) => `${m.input} axis ${m.axis}`);
+    return `"${n}" (${uses.join(', ')})`;
+  });
+  const set = names.map((n) => `--dim ${n}=VALUE`).join(' ');
+  return new InferscopeError(
+    'DIMS_REQUIRED',
+    `Dimension${names.length === 1 ? '' : 's'} ${where.join(', ')} ha${names.length === 1 ? 's' : 've'} no value, and only a ` +
+      `leading batch dimension defaults to 1: set ${names.length === 1 ? 'it' : 'them'} in the dimensions form (app) or with ${set} (CLI).`,
+    { detail: names.join(',') },
+  );
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { LatencyStatsSchema } from '../../shared/stats/schema';
 import { DEFAULT_CI_TARGET_REL, DEFAULT_MAX_TIME_MS, DEFAULT_MIN_ITERATIONS, DEFAULT_MIN_TIME_MS } from '../../shared/stats/constants';
 import { DEFAULT_WARMUP_MAX_MS, GraphOptimizationLevelSchema } from '../../shared/domain/plan';
+import { InputSourceSchema, InputValuesSchema } from '../../shared/domain/input-values';
 import { PlacementSummarySchema } from './placement';
 import { DEFAULT_INT_RANGE } from './inputs';
 
@@ -48,6 +49,8 @@ export const InputSpecSchema = z.object({
     .default(DEFAULT_INT_RANGE),
   /** The user's own tensors, by input name; the other inputs are generated. */
   tensors: z.array(UserTensorSchema).default([]),
+  /** Data for named inputs (numbers, zeros, ones, ranges; `file` ones arrive as `tensors`); well-known names get defaults. */
+  values: InputValuesSchema.default({}),
 });
 export type InputSpec = z.infer<typeof InputSpecSchema>;
 
@@ -68,7 +71,14 @@ export const BenchConfigSchema = z
      * all runs over the common measuring time.
      */
     concurrency: z.number().int().positive().default(1),
-    inputs: InputSpecSchema.default({ seed: 0, dims: {}, defaultDim: DEFAULT_SYMBOLIC_DIM, intRange: DEFAULT_INT_RANGE, tensors: [] }),
+    inputs: InputSpecSchema.default({
+      seed: 0,
+      dims: {},
+      defaultDim: DEFAULT_SYMBOLIC_DIM,
+      intRange: DEFAULT_INT_RANGE,
+      tensors: [],
+      values: {},
+    }),
     graphOptimizationLevel: GraphOptimizationLevelSchema.default('all'),
     minIterations: z.number().int().positive().default(DEFAULT_MIN_ITERATIONS),
     minTimeMs: z.number().nonnegative().default(DEFAULT_MIN_TIME_MS),
@@ -112,7 +122,9 @@ export const ResolvedInputSchema = z.object({
   name: z.string(),
   type: z.string(),
   shape: z.array(z.number().int().nonnegative()),
-  source: z.enum(['random', 'user']),
+  source: InputSourceSchema,
+  /** The value given or the stated default ("16000", "zeros (a recurrent state starts at zero)"). */
+  value: z.string().optional(),
   /** The run's batch size set this input's first axis (symbolic, not a named dim): its fed size is the items one run answers. */
   batchAxis: z.boolean(),
 });
@@ -136,6 +148,8 @@ export const BenchMeasurementSchema = z.object({
     /** False when warmupMaxMs ran out before the last window medians agreed. */
     stable: z.boolean(),
     windowMedians: z.array(z.number()),
+    /** Why warm-up was cut short of its cap: one run is a large share of the maximum measuring time (docs/measurement.md#warm-up). */
+    cut: z.enum(['shortened', 'skipped']).nullable().default(null),
   }),
   /** Step 5: every sample in ms, in the order measured (with concurrency: thread by thread). */
   samplesMs: z.array(z.number().nonnegative()),

@@ -22,9 +22,17 @@ import { readNoiseSnapshot, type NoiseSnapshot } from '../hardware/noise';
 import { sha256File } from '../store/files';
 import { newRunId } from '../store/runs';
 import type { UserTensor } from './measurement';
-import { MAX_CONFIGS, ORIGINAL, assertBatchesSupported, checkPlanMemory, expandPlan, type PlannedConfig } from './plan';
+import {
+  MAX_CONFIGS,
+  ORIGINAL,
+  assertBatchesSupported,
+  assertInputsResolvable,
+  checkPlanMemory,
+  expandPlan,
+  type PlannedConfig,
+} from './plan';
 import { pendingConfig } from './results';
-import { readTensorFolder } from './tensor-files';
+import { readTensorFile, readTensorFolder } from './tensor-files';
 
 /** What preparing a run asks of the host: the model, its inspection, the machine, the variants. */
 export interface PrepareDeps {
@@ -74,12 +82,12 @@ export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): 
   const model = await deps.resolveModel(plan.model);
   const info = await deps.inspect(model.path, plan.dims);
   const hardware = await deps.hardware();
-  const tensors = plan.inputs.dir
-    ? await readTensorFolder(
-        plan.inputs.dir,
-        info.inputs.map((i) => i.name),
-      )
-    : [];
+  const tensors = await readUserTensors(plan, info);
+  assertInputsResolvable(
+    info,
+    plan,
+    tensors.map((t) => t.name),
+  );
   const planned = planConfigs(plan, hardware, info, tensors);
   const runModelInfo = await runModel(model, info);
   const variants = await collectVariants(plan, model, info, runModelInfo, deps);
@@ -104,6 +112,17 @@ export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): 
   for (const config of doc.configs) skipIfUnrunnable(config, hardware);
   doc.warnings.push(...noiseWarnings(await readNoiseSnapshot()));
   return { doc, planned, tensors };
+}
+
+/** The inputs folder's tensors, then the tensor files given as values (--input state=state.npy), which replace them. */
+async function readUserTensors(plan: BenchPlan, info: ModelInfo): Promise<UserTensor[]> {
+  const names = info.inputs.map((i) => i.name);
+  const folder = plan.inputs.dir ? await readTensorFolder(plan.inputs.dir, names) : [];
+  const files: UserTensor[] = [];
+  for (const [name, value] of Object.entries(plan.inputs.values)) {
+    if (value.kind === 'file' && names.includes(name)) files.push(await readTensorFile(value.path, name));
+  }
+  return [...folder.filter((t) => !files.some((f) => f.name === t.name)), ...files];
 }
 
 function parsePlan(planInput: BenchPlanInput): BenchPlan {

@@ -5,7 +5,7 @@
  */
 import type { ConfigResult, RunDocument, RunWarning } from '../../shared/domain/run';
 import { toErrorInfo } from '../../shared/errors';
-import { THERMAL_TREND_WARN_RATIO } from '../../shared/stats';
+import { formatMs, THERMAL_TREND_WARN_RATIO } from '../../shared/stats';
 import type { BenchMeasurement } from './measurement';
 import type { PlannedConfig } from './plan';
 
@@ -109,16 +109,13 @@ export function configWarnings(doc: RunDocument, c: ConfigResult, otherLoad: num
       `${provider.displayName} ran on a software adapter (${provider.adapter ?? 'no GPU'}): these timings say nothing about a GPU.`,
     );
   }
-  if (c.warmup && !c.warmup.stable)
+  const cut = warmupCutWarning(doc, c);
+  if (cut) warnings.push(cut);
+  else if (c.warmup && !c.warmup.stable)
     warnings.push(
       `Warm-up never became stable within ${(doc.plan.warmupMaxMs / 1000).toFixed(0)} s: the first samples may still be settling.`,
     );
-  if (c.stopReason === 'max-time' && c.latencyMs && c.latencyMs.ciHalfWidthRel > doc.plan.ciTargetRel) {
-    warnings.push(
-      `The 95 % CI of the median reached ±${(c.latencyMs.ciHalfWidthRel * 100).toFixed(1)} %, not the ` +
-        `±${(doc.plan.ciTargetRel * 100).toFixed(1)} % asked for, before the time limit.`,
-    );
-  }
+  warnings.push(...stopWarnings(doc, c));
   if (c.trendRatio !== null && c.trendRatio > THERMAL_TREND_WARN_RATIO) {
     warnings.push(
       `The last quarter of samples was ${((c.trendRatio - 1) * 100).toFixed(0)} % slower than the first: thermal throttling or ` +
@@ -137,6 +134,40 @@ export function configWarnings(doc: RunDocument, c: ConfigResult, otherLoad: num
   return warnings;
 }
 
+/** A warm-up cut short because one run is a large share of the maximum time (docs/measurement.md#warm-up). */
+function warmupCutWarning(doc: RunDocument, c: ConfigResult): string | null {
+  const cut = c.warmup?.cut ?? null;
+  if (!c.warmup || cut === null) return null;
+  const run = c.firstRunMs !== null ? `one run (the first took ${formatMs(c.firstRunMs)})` : 'one run';
+  const max = formatMs(doc.plan.maxTimeMs);
+  if (cut === 'skipped') return `Warm-up skipped: ${run} is a large share of the ${max} max time; the first samples may still be settling.`;
+  const n = c.warmup.iterations;
+  return (
+    `Warm-up shortened to ${n} run${n === 1 ? '' : 's'} (${formatMs(c.warmup.ms)}): ${run} is a large share of the ${max} max time; ` +
+    `the first samples may still be settling.`
+  );
+}
+
+/** Warnings about where the stopping rule left the configuration: the time limit before the minimum runs or the CI target. */
+function stopWarnings(doc: RunDocument, c: ConfigResult): string[] {
+  if (c.stopReason !== 'max-time' || !c.latencyMs) return [];
+  const warnings: string[] = [];
+  const n = c.latencyMs.count;
+  if (n < doc.plan.minIterations) {
+    warnings.push(`Max time reached before the minimum ${doc.plan.minIterations} runs: ${n} run${n === 1 ? ' was' : 's were'} measured.`);
+  }
+  const target = `±${(doc.plan.ciTargetRel * 100).toFixed(1)} %`;
+  if (c.latencyMs.ciHalfWidthRel === null) {
+    warnings.push(`The 95 % CI of the median was not reached (${target} asked for): too few runs for a CI before the time limit.`);
+  } else if (c.latencyMs.ciHalfWidthRel > doc.plan.ciTargetRel) {
+    warnings.push(
+      `The 95 % CI of the median reached ±${(c.latencyMs.ciHalfWidthRel * 100).toFixed(1)} %, not the ${target} asked for, ` +
+        `before the time limit.`,
+    );
+  }
+  return warnings;
+}
+
 /** Replaces the run's warnings about `config` with the ones it has now. */
 export function collectConfigWarnings(doc: RunDocument, config: ConfigResult): void {
   const others = doc.warnings.filter((w) => w.configId !== config.id);
@@ -146,15 +177,19 @@ export function collectConfigWarnings(doc: RunDocument, config: ConfigResult): v
 function warningFor(configId: string, message: string): RunWarning {
   const code: RunWarning['code'] = /software adapter/.test(message)
     ? 'software-adapter'
-    : /never became stable/.test(message)
-      ? 'not-stable'
-      : /CI of the median/.test(message)
-        ? 'ci-not-reached'
-        : /slower than the first/.test(message)
-          ? 'throttling'
-          : /Other processes/.test(message)
-            ? 'other-load'
-            : 'fallback-nodes';
+    : /^Warm-up (skipped|shortened)/.test(message)
+      ? 'warmup-shortened'
+      : /^Max time reached before the minimum/.test(message)
+        ? 'too-few-runs'
+        : /never became stable/.test(message)
+          ? 'not-stable'
+          : /CI of the median/.test(message)
+            ? 'ci-not-reached'
+            : /slower than the first/.test(message)
+              ? 'throttling'
+              : /Other processes/.test(message)
+                ? 'other-load'
+                : 'fallback-nodes';
   return { code, configId, message };
 }
 

@@ -17,7 +17,7 @@ import type { RunStore } from '../store/runs';
 import type { WorkerSupervisor } from '../worker-host/supervisor';
 import { startGpuPolling } from './gpu-polling';
 import type { BenchConfigInput, UserTensor } from './measurement';
-import type { PlannedConfig } from './plan';
+import { explainGeneratedInputs, type PlannedConfig } from './plan';
 import { prepareRun, type PrepareDeps } from './prepare';
 import { ProgressForwarder } from './progress';
 import {
@@ -186,7 +186,8 @@ export class BenchRunner {
       if (config.placement) config.placement.traceFile = (await fileExists(tracePath)) ? traceFileName(config.id) : null;
       config.warnings = configWarnings(doc, config, measurement.resources.otherLoadShare);
     } catch (error) {
-      recordFailure(config, error, received);
+      const given = job.tensors.map((t) => t.name);
+      recordFailure(config, explainGeneratedInputs(error, doc.model.inputs, doc.plan, given), received);
     } finally {
       gpuPoll?.stop();
       progress.stop();
@@ -234,6 +235,7 @@ function benchConfig(doc: RunDocument, planned: PlannedConfig, tensors: UserTens
       dims: resolvedDims(doc),
       defaultDim: 1,
       tensors,
+      values: doc.plan.inputs.values ?? {},
       ...(doc.plan.inputs.intRange ? { intRange: doc.plan.inputs.intRange } : {}),
     },
     minIterations: doc.plan.minIterations,

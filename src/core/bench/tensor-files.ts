@@ -121,3 +121,15 @@ export async function readTensorFolder(dir: string, inputNames: readonly string[
   }
   return tensors;
 }
+
+/** One tensor file given as an input's value (--input state=state.npy): the tensor, named after that input. */
+export async function readTensorFile(file: string, inputName: string): Promise<UserTensor> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await fs.readFile(file));
+  } catch (error) {
+    throw new InferscopeError('INPUT_INVALID', `Cannot read ${file} for input ${inputName}: ${(error as Error).message}`, { detail: file });
+  }
+  const tensor = file.toLowerCase().endsWith('.npy') ? parseNpy(bytes, file, inputName) : parseTensorProto(bytes, file, inputName);
+  return { ...tensor, name: inputName };
+}

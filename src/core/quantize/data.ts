@@ -12,12 +12,30 @@ import type { DimValues } from '../../shared/domain/app';
 import type { CalibrationSpec, Variant } from '../../shared/domain/variant';
 import { InferscopeError } from '../../shared/errors';
 import { assertFits, tensorNeed } from '../budget';
-import { DEFAULT_INT_RANGE, elementCount, inputRng, randomInputData, userInputData, type IntRange } from '../bench/inputs';
+import {
+  DEFAULT_INT_RANGE,
+  dimsRequired,
+  elementCount,
+  inputRng,
+  randomInputData,
+  userInputData,
+  valueInputData,
+  type IntRange,
+  type MissingDim,
+} from '../bench/inputs';
 import type { UserTensor } from '../bench/measurement';
-import { parseNpy, parseTensorProto } from '../bench/tensor-files';
+import { parseNpy, parseTensorProto, readTensorFile } from '../bench/tensor-files';
 import { int64ToNumber, type ModelProto } from '../onnx/codec';
 import { dtypeName } from '../onnx/dtypes';
-import { DEFAULT_SEQUENCE_LENGTH } from '../onnx/inspect';
+import { DEFAULT_SEQUENCE_LENGTH, unnamedDimName } from '../onnx/inspect';
+import {
+  chooseInputValue,
+  formatInputValue,
+  inputRequiredMessage,
+  type InputSource,
+  type InputValue,
+  type InputValues,
+} from '../../shared/domain/input-values';
 import { decodeImage, IMAGE_EXTENSIONS, imageToTensor, type ImageLayout } from './images';
 import type { InputRecord, InputTensor } from './types';
 
@@ -80,15 +98,38 @@ export function resolveInputs(inputs: readonly ModelInput[], dims: DimValues = {
   return inputs.map((input) => ({
     name: input.name,
     type: input.type,
-    shape: (input.shape ?? []).map((d, axis) => chosenSize(d, axis, dims) ?? 1),
+    shape: (input.shape ?? []).map((d, axis) => chosenSize(d, axis, dims, input.name) ?? 1),
   }));
 }
 
+/**
+ * resolveInputs for inputs the job generates: a dimension no rule sizes (not a leading batch, not
+ * sequence-like, not given) refuses the job with DIMS_REQUIRED instead of becoming 1.
+ */
+export function requireInputShapes(inputs: readonly ModelInput[], dims: DimValues = {}): ResolvedInput[] {
+  const missing: MissingDim[] = [];
+  const resolved = inputs.map((input) => ({
+    name: input.name,
+    type: input.type,
+    shape: (input.shape ?? []).map((d, axis) => {
+      const size = chosenSize(d, axis, dims, input.name);
+      if (size === undefined)
+        missing.push({ name: typeof d === 'string' && d ? d : unnamedDimName(input.name, axis), input: input.name, axis });
+      return size ?? 1;
+    }),
+  }));
+  if (missing.length > 0) throw dimsRequired(missing);
+  return resolved;
+}
+
 /** The size resolveInputs gives a declared dimension by rule, or undefined where it only falls back to 1. */
-export function chosenSize(d: number | string | null, axis: number, dims: DimValues = {}): number | undefined {
+export function chosenSize(d: number | string | null, axis: number, dims: DimValues = {}, input = ''): number | undefined {
   if (typeof d === 'number' && Number.isInteger(d) && d >= 0) return d;
   const name = typeof d === 'string' ? d : '';
   if (name && dims[name] !== undefined) return dims[name];
+  // An unnamed dimension is set by its display name, "x[1]", as the inspection shows it.
+  const unnamed = dims[unnamedDimName(input, axis)];
+  if (!name && input && unnamed !== undefined) return unnamed;
   if (axis === 0 && (!name || BATCH_NAMES.test(name))) return 1;
   if (BATCH_NAMES.test(name)) return 1;
   if (name && axis > 0 && SEQUENCE_NAMES.test(name)) return DEFAULT_SEQUENCE_LENGTH;
@@ -128,6 +169,8 @@ export interface BuildDataOptions {
   dims?: DimValues | undefined;
   /** Inclusive ranges of random integer inputs by input name (token ids inside the vocabulary). */
   intRanges?: Readonly<Record<string, IntRange>> | undefined;
+  /** Data for named inputs of random samples; well-known names get stated defaults. */
+  inputValues?: InputValues | undefined;
   signal?: AbortSignal | undefined;
   /** Called before each calibration batch is produced (done of total), and once at the end. */
   onCalibrationBatch?: ((done: number, total: number) => void) | undefined;
@@ -164,7 +207,7 @@ async function loadAll(samples: readonly Sample[], signal: AbortSignal | undefin
 export async function buildQuantizeData(options: BuildDataOptions): Promise<QuantizeData> {
   const { spec } = options;
   if (spec.kind === 'random') {
-    const resolved = resolveInputs(options.inputs, options.dims);
+    const resolved = await planRandomInputs(options.inputs, options.dims, options.inputValues);
     const calibration = options.calibrate ? randomSamples(resolved, spec.samples, spec.seed, options.intRanges) : [];
     const evaluation = randomSamples(resolved, options.evaluationSamples, spec.seed + EVALUATION_SEED_OFFSET, options.intRanges);
     return {
@@ -173,7 +216,7 @@ export async function buildQuantizeData(options: BuildDataOptions): Promise<Quan
       calibrationInfo: options.calibrate
         ? { kind: 'random', samples: calibration.length, note: RANDOM_CALIBRATION_NOTE }
         : { kind: 'none', samples: 0, note: 'this mode needs no calibration' },
-      evaluationInfo: { samples: evaluation.length, source: 'random' },
+      evaluationInfo: { samples: evaluation.length, source: 'random', inputs: resolved.map(fedInput) },
     };
   }
   const all =
@@ -238,8 +281,58 @@ function sampleSeed(seed: number, index: number): number {
   return (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) | 0;
 }
 
+/** A generated input: its shape, and its value when not random (given, or a well-known name's stated default). */
+export interface PlannedInput extends ResolvedInput {
+  value?: InputValue | null;
+  /** Why the value was chosen unasked, or the note on a defaulted batch. */
+  stated?: string | null;
+  /** A tensor file given as its value: fed as it is to every sample. */
+  tensor?: InputTensor;
+}
+
+/**
+ * The inputs random samples are made of: shapes (DIMS_REQUIRED where a dimension has no value), values
+ * given or stated, tensor files read. An integer scalar without a value is refused (INPUT_REQUIRED).
+ */
+export async function planRandomInputs(
+  inputs: readonly ModelInput[],
+  dims: DimValues = {},
+  values: InputValues = {},
+): Promise<PlannedInput[]> {
+  for (const name of Object.keys(values)) {
+    if (!inputs.some((i) => i.name === name)) {
+      const list = inputs.map((i) => i.name).join(', ');
+      throw new InferscopeError('INPUT_INVALID', `--input ${name}=…: the model has no input named ${name} (inputs: ${list}).`);
+    }
+  }
+  const generated = inputs.filter((i) => values[i.name]?.kind !== 'file');
+  const shapes = new Map(requireInputShapes(generated, dims).map((r) => [r.name, r.shape]));
+  const required: string[] = [];
+  const planned: PlannedInput[] = [];
+  for (const input of inputs) {
+    const value = values[input.name];
+    if (value?.kind === 'file') {
+      const tensor = toInputTensor(await readTensorFile(value.path, input.name), input, value.path);
+      planned.push({ name: input.name, type: input.type, shape: [...tensor.dims], value, stated: null, tensor });
+      continue;
+    }
+    const chosen = chooseInputValue(input.name, input.type, input.shape ? input.shape.length : null, values);
+    if ('required' in chosen) required.push(input.name);
+    else planned.push({ name: input.name, type: input.type, shape: shapes.get(input.name) ?? [], ...chosen });
+  }
+  if (required.length > 0) throw new InferscopeError('INPUT_REQUIRED', inputRequiredMessage(required), { detail: required.join(',') });
+  return planned;
+}
+
+/** What the variant records about a fed input: shape, source and the value given or stated. */
+function fedInput(input: PlannedInput): NonNullable<Variant['evaluation']['inputs']>[number] {
+  const source: InputSource = input.value ? input.value.kind : 'random';
+  const value = input.stated ?? (input.value ? formatInputValue(input.value) : undefined);
+  return { name: input.name, type: input.type, shape: input.shape, source, ...(value !== undefined ? { value } : {}) };
+}
+
 export function randomSamples(
-  inputs: readonly ResolvedInput[],
+  inputs: readonly PlannedInput[],
   count: number,
   seed: number,
   intRanges: Readonly<Record<string, IntRange>> = {},
@@ -249,8 +342,14 @@ export function randomSamples(
     load: async () => {
       const record: InputRecord = {};
       for (const input of inputs) {
+        if (input.tensor) {
+          record[input.name] = input.tensor;
+          continue;
+        }
         const rng = inputRng(sampleSeed(seed, index), input.name);
-        const data = randomInputData(input.type, input.shape, rng, intRangeFor(input.name, intRanges), input.name);
+        const data = input.value
+          ? valueInputData(input.type, input.shape, input.value, rng, input.name)
+          : randomInputData(input.type, input.shape, rng, intRangeFor(input.name, intRanges), input.name);
         record[input.name] = { type: input.type, dims: input.shape, data: data as InputTensor['data'] };
       }
       return record;

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { DimValues } from '../../shared/domain/app';
 import { QuantizeOptionsSchema, type QuantizeOptions, type QuantizeReport } from '../../shared/domain/quantize';
 import type { CalibrationSpec, QuantizeProgress, Variant } from '../../shared/domain/variant';
+import type { InputValues } from '../../shared/domain/input-values';
 import { InferscopeError } from '../../shared/errors';
 import { formatBytes } from '../../shared/stats/format';
 import type { IntRange } from '../bench/inputs';
@@ -50,6 +51,7 @@ export interface QuantizeFileRequest {
   evaluationSamples: number;
   dims?: DimValues | undefined;
   intRanges?: Readonly<Record<string, IntRange>> | undefined;
+  inputValues?: InputValues | undefined;
   layerReport?: 'auto' | 'always' | 'never' | undefined;
 }
 
@@ -225,6 +227,7 @@ async function prepareInputs(
     evaluationSamples: request.evaluationSamples,
     dims: request.dims,
     intRanges: request.intRanges,
+    inputValues: request.inputValues,
     signal,
     onCalibrationBatch: (done, total) =>
       progress.emit(

@@ -62,6 +62,7 @@ export async function runQuantizeJob(input: QuantizeJobInput): Promise<Variant> 
         evaluationSamples: request.evaluationSamples,
         ...(request.dims ? { dims: request.dims } : {}),
         ...(request.intRanges ? { intRanges: request.intRanges } : {}),
+        ...(request.inputValues ? { inputValues: request.inputValues } : {}),
         layerReport: request.layerReport,
       },
       {

@@ -6,6 +6,7 @@ import {
   compareRuns,
   deviceClassOf,
   formatJoules,
+  formatMedianCi,
   formatMsRange,
   formatRps,
   formatTarget,
@@ -28,6 +29,7 @@ import {
   formatRatio,
   formatSignificant,
   histogram,
+  NO_CI_TEXT,
   PERCENTILE_METHOD,
   quantileSorted,
   sortSamples,
@@ -300,7 +302,7 @@ export function resultsSection(ctx: SectionContext): string {
       rows.push([
         configLabel(ctx, i, c.id),
         c.status === 'done' ? (c.stable ? 'done' : 'done, not stable') : `${c.status}${c.error ? `: ${c.error.code}` : ''}`,
-        l ? `${formatMs(l.median)} (${formatMsRange(l.ciLow, l.ciHigh)})` : '—',
+        l ? `${formatMs(l.median)} (${formatMedianCi(l.ciLow, l.ciHigh)})` : '—',
         l ? formatMs(l.p90) : '—',
         l ? formatMs(l.p95) : '—',
         l ? formatMs(l.p99) : '—',
@@ -615,7 +617,7 @@ export function comparisonSection(ctx: SectionContext): string {
         ['Entry', 'Median (95 % CI)', 'p95', 'items/s', 'Throughput ratio', 'Against the baseline'],
         cmp.entries.map((e) => [
           e.label,
-          e.medianMs === null ? '—' : `${formatMs(e.medianMs)} (${formatMsRange(e.ciLowMs, e.ciHighMs)})`,
+          e.medianMs === null ? '—' : `${formatMs(e.medianMs)} (${formatMedianCi(e.ciLowMs, e.ciHighMs)})`,
           e.p95Ms === null ? '—' : formatMs(e.p95Ms),
           e.throughputRps === null ? '—' : formatCount(e.throughputRps),
           e.throughputRatio === null ? '—' : formatRatio(e.throughputRatio),
@@ -655,8 +657,10 @@ export function appendixSection(ctx: SectionContext): string {
         ['mean ± sd', `${formatMs(l.mean)} ± ${formatMs(l.stdev)} (cv ${formatPercent(l.cv)})`],
         [
           'median (95 % CI)',
-          `${formatMs(l.median)} (${formatMsRange(l.ciLow, l.ciHigh)}, ±${formatPercent(l.ciHalfWidthRel, { digits: 2 })}, ` +
-            `${l.ciMethod}, coverage ${formatPercent(l.ciCoverage)})`,
+          l.ciLow === null || l.ciHigh === null || l.ciHalfWidthRel === null
+            ? `${formatMs(l.median)} (${NO_CI_TEXT}: ${l.count} sample${l.count === 1 ? '' : 's'})`
+            : `${formatMs(l.median)} (${formatMsRange(l.ciLow, l.ciHigh)}, ±${formatPercent(l.ciHalfWidthRel, { digits: 2 })}, ` +
+              `${l.ciMethod}, coverage ${formatPercent(l.ciCoverage)})`,
         ],
         ['q1 / q3', `${formatMs(l.q1)} / ${formatMs(l.q3)}`],
         ['p90 / p95 / p99', `${formatMs(l.p90)} / ${formatMs(l.p95)} / ${formatMs(l.p99)}`],

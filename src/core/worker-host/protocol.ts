@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import { ErrorInfoSchema } from '../../shared/contract/error';
 import { DimValuesSchema } from '../../shared/domain/app';
+import { InputValuesSchema } from '../../shared/domain/input-values';
 import { QuantizeOptionsSchema, QuantizeReportSchema } from '../../shared/domain/quantize';
 import { CalibrationSpecSchema, QuantizeProgressSchema, VariantSchema } from '../../shared/domain/variant';
 import { BenchConfigSchema, BenchMeasurementSchema, BenchProgressSchema, EpOptionsSchema } from '../bench/measurement';
@@ -97,6 +98,8 @@ export const QuantizeJobRequestSchema = z.object({
   dims: DimValuesSchema.optional(),
   /** Inclusive ranges of random integer inputs by input name (token ids inside the vocabulary). */
   intRanges: z.record(z.string(), IntRangeSchema).optional(),
+  /** Data for named inputs of random samples (sr=16000, state=zeros); well-known names get stated defaults. */
+  inputValues: InputValuesSchema.optional(),
   layerReport: z.enum(['auto', 'always', 'never']).default('auto'),
 });
 

@@ -1,6 +1,6 @@
 /** Wording shared by the verdict, the CLI and the report, so a number reads the same everywhere. */
 import type { LatencyPercentile, LatencyTarget } from '../domain/advice';
-import { formatMs, formatSignificant } from '../stats';
+import { formatMs, formatSignificant, NO_CI_TEXT } from '../stats';
 
 export const PERCENTILE_FRACTION: Readonly<Record<LatencyPercentile, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
 
@@ -31,6 +31,11 @@ export function formatRps(rps: number): string {
 /** "p95 ≤ 50 ms". */
 export function formatTarget(target: LatencyTarget): string {
   return `${target.percentile} ≤ ${formatMs(target.ms)}`;
+}
+
+/** A median's CI as "9.5–10.2 ms", or NO_CI_TEXT when there are too few samples for one (either end null). */
+export function formatMedianCi(low: number | null, high: number | null): string {
+  return low === null || high === null ? NO_CI_TEXT : formatMsRange(low, high);
 }
 
 /** "9.5–10.2 ms" for two values in ms, with "≥ x" / "≤ x" where an end is unbounded. */

@@ -60,4 +60,4 @@ export {
   variantQualityText,
   type Setup,
 } from './setups';
-export { formatJoules, formatMsRange, formatRps, formatTarget, formatUsd, PERCENTILE_FRACTION } from './format';
+export { formatJoules, formatMedianCi, formatMsRange, formatRps, formatTarget, formatUsd, PERCENTILE_FRACTION } from './format';

@@ -6,7 +6,7 @@
 import type { Verdict } from '../domain/advice';
 import type { BenchPlanInput } from '../domain/plan';
 import type { RunDocument } from '../domain/run';
-import { VERDICT_MAX_CI_HALF_WIDTH } from './rows';
+import { ciWithinVerdict } from './rows';
 
 /** A measurement too uncertain for a verdict is repeated this many times longer ... */
 export const REMEASURE_FACTOR = 2;
@@ -25,7 +25,7 @@ export function noisyRuns(verdict: Pick<Verdict, 'rows'>): string[] {
   const runs: string[] = [];
   for (const row of verdict.rows) {
     if (!row.eligible || row.reliable || runs.includes(row.runId)) continue;
-    if (row.points.some((point) => !point.stable || point.ciHalfWidthRel > VERDICT_MAX_CI_HALF_WIDTH)) runs.push(row.runId);
+    if (row.points.some((point) => !point.stable || !ciWithinVerdict(point.ciHalfWidthRel))) runs.push(row.runId);
   }
   return runs;
 }

@@ -5,7 +5,7 @@
  */
 import type { CapacityPoint, LatencyPercentile, Requirement, ResolvedPrices, TargetStatus, VerdictRow } from '../domain/advice';
 import type { ConfigResult } from '../domain/run';
-import { formatMs, quantileSorted, sortSamples } from '../stats';
+import { formatMs, NO_CI_TEXT, quantileSorted, sortSamples } from '../stats';
 import { batchWaitMs, capacityOf, meetsAtLoad, throughputFrontier, type CapacityOptions, type CurvePoint } from './capacity';
 import { costPerMillion, electricityPerMillion, energyPerInferenceJ, instancePrice, instancesFor } from './cost';
 import { PERCENTILE_FRACTION, formatRps } from './format';
@@ -73,7 +73,12 @@ function percentileOf(
   // Documents without samples keep only statistics: scale the median's relative CI, the best left.
   const value = percentile === 'p50' ? stats.median : stats[percentile];
   const scale = stats.median > 0 ? value / stats.median : 1;
-  return { value, low: stats.ciLow * scale, high: stats.ciHigh * scale, fromSamples: false };
+  return {
+    value,
+    low: stats.ciLow === null ? null : stats.ciLow * scale,
+    high: stats.ciHigh === null ? null : stats.ciHigh * scale,
+    fromSamples: false,
+  };
 }
 
 function pointStatus(estimate: PercentileEstimate, waitMs: number, options: CapacityOptions): TargetStatus | null {
@@ -225,7 +230,9 @@ function reliabilityOf(setup: Setup, requirement: Requirement, points: CapacityP
   const operating = points.find((p) => p.concurrency === (capacity.concurrency?.[0] ?? points[0]?.concurrency)) ?? points[0];
   for (const p of used) {
     if (!p.stable) issues.push(`${p.configId} never became stable during warm-up.`);
-    if (p.ciHalfWidthRel > VERDICT_MAX_CI_HALF_WIDTH) {
+    if (p.ciHalfWidthRel === null) {
+      issues.push(`${p.configId}: ${NO_CI_TEXT} (fewer than 6 samples): measure longer (--max-time).`);
+    } else if (p.ciHalfWidthRel > VERDICT_MAX_CI_HALF_WIDTH) {
       issues.push(
         `${p.configId}: the median's 95 % CI reaches ±${(p.ciHalfWidthRel * 100).toFixed(1)} % (more than ` +
           `±${VERDICT_MAX_CI_HALF_WIDTH * 100} %): measure longer (--max-time).`,
@@ -239,7 +246,7 @@ function reliabilityOf(setup: Setup, requirement: Requirement, points: CapacityP
         `more runs (--min-iterations).`,
     );
   }
-  const reliable = used.length > 0 && used.every((p) => p.stable && p.ciHalfWidthRel <= VERDICT_MAX_CI_HALF_WIDTH) && percentileBounded;
+  const reliable = used.length > 0 && used.every((p) => p.stable && ciWithinVerdict(p.ciHalfWidthRel)) && percentileBounded;
   if (operating && !operating.percentileCiFromSamples)
     issues.push('The run kept no samples: the percentile CI is scaled from the median CI.');
   const percentileStable =
@@ -328,4 +335,9 @@ export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
 
 function countOf(setup: Setup, configId: string): number {
   return setup.configs.find((c) => c.id === configId)?.latencyMs?.count ?? 0;
+}
+
+/** A median CI narrow enough for a verdict; no CI at all (too few samples) never is. */
+export function ciWithinVerdict(ciHalfWidthRel: number | null): boolean {
+  return ciHalfWidthRel !== null && ciHalfWidthRel <= VERDICT_MAX_CI_HALF_WIDTH;
 }

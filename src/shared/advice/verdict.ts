@@ -16,9 +16,9 @@ import {
   type VerdictStatus,
 } from '../domain/advice';
 import type { RunDocument } from '../domain/run';
-import { formatMs, formatPercent, formatRatio, PERCENTILE_METHOD } from '../stats';
+import { formatMs, formatPercent, formatRatio, NO_CI_TEXT, PERCENTILE_METHOD } from '../stats';
 import { breakEven as breakEvenNumbers, resolvePrices } from './cost';
-import { formatJoules, formatMsRange, formatRps, formatTarget, formatUsd } from './format';
+import { formatJoules, formatMedianCi, formatMsRange, formatRps, formatTarget, formatUsd } from './format';
 import { buildRow, PERCENTILE_STABLE_REL, VERDICT_MAX_CI_HALF_WIDTH, watchedPercentile } from './rows';
 import {
   groupSetups,
@@ -316,7 +316,9 @@ function evidenceFor(row: VerdictRow, requirement: Requirement): string[] {
     ? row.points.filter((p) => p.concurrency === cap.concurrency?.[0] || p.concurrency === cap.concurrency?.[1])
     : row.points.slice(0, 1);
   for (const p of bracket) {
-    const median = `median ${formatMs(p.medianMs)} (95 % CI ${formatMsRange(p.medianCiLowMs, p.medianCiHighMs)})`;
+    const ci =
+      p.medianCiLowMs === null || p.medianCiHighMs === null ? NO_CI_TEXT : `95 % CI ${formatMedianCi(p.medianCiLowMs, p.medianCiHighMs)}`;
+    const median = `median ${formatMs(p.medianMs)} (${ci})`;
     const stable = p.stable ? '' : ', not stable';
     if (requirement.latency === null) {
       lines.push(`${row.label} at concurrency ${p.concurrency}: ${median}, ${formatRps(p.throughputRps)}${stable}.`);

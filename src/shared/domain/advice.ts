@@ -89,8 +89,9 @@ export const CapacityPointSchema = z.object({
   /** The CI came from the samples (true) or was scaled from the median's CI (stored statistics only). */
   percentileCiFromSamples: z.boolean(),
   medianMs: z.number().nonnegative(),
-  medianCiLowMs: z.number(),
-  medianCiHighMs: z.number(),
+  /** null when the samples are too few for a CI of the median. */
+  medianCiLowMs: z.number().nullable(),
+  medianCiHighMs: z.number().nullable(),
   /** Waiting for a batch to fill at this throughput: (batch − 1) / throughput. */
   batchWaitMs: z.number().nonnegative(),
   /** This level on its own against the latency target (percentile + batch wait). */
@@ -98,8 +99,8 @@ export const CapacityPointSchema = z.object({
   /** Cost per million inferences if the deployment ran at this level (null when it misses the target). */
   costPerMillion: z.number().nonnegative().nullable(),
   stable: z.boolean(),
-  /** Relative half-width of the median's CI. */
-  ciHalfWidthRel: z.number().nonnegative(),
+  /** Relative half-width of the median's CI; null when the samples are too few for one. */
+  ciHalfWidthRel: z.number().nonnegative().nullable(),
   /** GPU power draw during the measurement (nvidia-smi), W. */
   powerWatts: z.number().nonnegative().nullable(),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ModelSourceSchema } from './app';
+import { InputValuesSchema } from './input-values';
 import {
   DEFAULT_CI_TARGET_REL,
   DEFAULT_MAX_TIME_MS,
@@ -54,8 +55,10 @@ export const BenchPlanSchema = z.object({
         .optional(),
       /** A folder of the user's own tensors (.npy or ONNX TensorProto .pb), named after the inputs. */
       dir: z.string().min(1).optional(),
+      /** Data for named inputs (sr=16000, state=zeros); well-known names get stated defaults (docs/measurement.md#inputs). */
+      values: InputValuesSchema.default({}),
     })
-    .default({ seed: 0 }),
+    .default({ seed: 0, values: {} }),
   graphOptimizationLevel: GraphOptimizationLevelSchema.default('all'),
   minIterations: z.number().int().positive().default(DEFAULT_MIN_ITERATIONS),
   minTimeMs: z.number().nonnegative().default(DEFAULT_MIN_TIME_MS),

@@ -10,6 +10,7 @@ import { ErrorInfoSchema } from '../contract/error';
 import { HardwareProfileSchema } from './hardware';
 import { TensorInfoSchema, PrecisionSchema } from './model';
 import { BenchPlanSchema } from './plan';
+import { InputSourceSchema } from './input-values';
 
 export const RUN_SCHEMA = 'inferscope.run';
 export const RUN_SCHEMA_VERSION = 1;
@@ -76,6 +77,8 @@ export const ConfigResultSchema = z.object({
       ms: z.number().nonnegative(),
       stable: z.boolean(),
       windowMedians: z.array(z.number()),
+      /** Why warm-up was cut short of its cap (one run is a large share of the maximum time); absent in older documents. */
+      cut: z.enum(['shortened', 'skipped']).nullable().default(null),
     })
     .nullable(),
   /** Warm-up reached the stability rule (and the run was not cut short). */
@@ -119,7 +122,10 @@ export const ConfigResultSchema = z.object({
       name: z.string(),
       type: z.string(),
       shape: z.array(z.number().int().nonnegative()),
-      source: z.enum(['random', 'user']),
+      /** random, user (the inputs folder), or the value given or stated: number, zeros, ones, range, uniform, file. */
+      source: InputSourceSchema,
+      /** The value given or the stated default, e.g. "16000", "zeros (a recurrent state starts at zero)". */
+      value: z.string().optional(),
       /** The run's batch size set this input's first axis, so it counts the items (absent in documents from before it was kept). */
       batchAxis: z.boolean().optional(),
     }),
@@ -139,6 +145,8 @@ export const RunWarningSchema = z.object({
     'not-stable',
     'software-adapter',
     'ci-not-reached',
+    'too-few-runs',
+    'warmup-shortened',
     'fallback-nodes',
     'debug-build',
     'sweep-limited',

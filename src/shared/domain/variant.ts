@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DimValuesSchema, ModelSourceSchema } from './app';
+import { InputSourceSchema, InputValuesSchema } from './input-values';
 import { QuantizeModeSchema, QuantizeOptionsSchema, QuantizeReportSchema } from './quantize';
 
 /** Where calibration inputs for int8-static come from. Real data is better than random. */
@@ -47,6 +48,8 @@ export const QuantizeRequestSchema = z.object({
    * every integer input not named. Masks default to all ones, token types to 0..1, the rest to 0..99.
    */
   intRanges: z.record(z.string(), z.object({ min: z.number().int(), max: z.number().int() })).optional(),
+  /** Data for named inputs of random samples (sr=16000, state=zeros, positions=range); well-known names get stated defaults. */
+  inputValues: InputValuesSchema.optional(),
   /**
    * Per-layer SQNR (runs both models again with every layer's output): 'auto' does it for models
    * up to LAYER_REPORT_AUTO_MAX_BYTES, where the extra memory stays small; 'always' / 'never' decide.
@@ -88,7 +91,23 @@ export const VariantSchema = z.object({
     /** e.g. "seeded random inputs — real data gives better scales". */
     note: z.string(),
   }),
-  evaluation: z.object({ samples: z.number().int().nonnegative(), source: z.enum(['random', 'held-out']) }),
+  evaluation: z.object({
+    samples: z.number().int().nonnegative(),
+    source: z.enum(['random', 'held-out']),
+    /** The inputs as fed (random samples): shapes, and where each one's data came from (absent in older variants). */
+    inputs: z
+      .array(
+        z.object({
+          name: z.string(),
+          type: z.string(),
+          shape: z.array(z.number().int().nonnegative()),
+          source: InputSourceSchema,
+          /** The value given or the stated default, e.g. "16000", "1 (a leading batch dimension defaults to 1)". */
+          value: z.string().optional(),
+        }),
+      )
+      .optional(),
+  }),
   durationMs: z.number().nonnegative(),
 });
 export type Variant = z.infer<typeof VariantSchema>;

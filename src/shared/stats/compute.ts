@@ -29,7 +29,7 @@ export function assertLatencySamples(samplesMs: ArrayLike<number>, what = 'laten
  * No samples is a caller bug (a run that measured nothing has no statistics),
  * so n = 0 throws InferscopeError('INTERNAL') rather than returning NaNs that
  * would not survive JSON. One sample gives that value everywhere, stdev 0 and
- * a 'too-few-samples' CI of coverage 0.
+ * no CI (ciLow, ciHigh and ciHalfWidthRel null, ciMethod 'too-few-samples').
  */
 export function computeStatistics(samplesMs: ArrayLike<number>, options: StatisticsOptions = {}): LatencyStats {
   const count = samplesMs.length;
@@ -65,6 +65,8 @@ export function computeStatistics(samplesMs: ArrayLike<number>, options: Statist
   while (outliersHigh < count && (sorted[count - 1 - outliersHigh] as number) > highFence) outliersHigh++;
 
   const ci = medianConfidenceIntervalSorted(sorted, options.confidence ?? CI_CONFIDENCE);
+  // Too few samples for the confidence asked for (n < 6 at 95 %): no interval rather than [min, max] posing as one.
+  const hasCi = ci.method !== 'too-few-samples';
 
   return {
     count,
@@ -79,12 +81,12 @@ export function computeStatistics(samplesMs: ArrayLike<number>, options: Statist
     p99: quantileSorted(sorted, 0.99),
     stdev,
     cv: mean > 0 ? stdev / mean : 0,
-    ciLow: ci.low,
-    ciHigh: ci.high,
+    ciLow: hasCi ? ci.low : null,
+    ciHigh: hasCi ? ci.high : null,
     ciConfidence: ci.confidence,
     ciCoverage: ci.coverage,
     ciMethod: ci.method,
-    ciHalfWidthRel: ciHalfWidthRelative(ci),
+    ciHalfWidthRel: hasCi ? ciHalfWidthRelative(ci) : null,
     outliersLow,
     outliersHigh,
   };

@@ -69,6 +69,9 @@ function withUnit(value: number, units: readonly Unit[]): string {
   return unit.symbol === '' ? number : `${number} ${unit.symbol}`;
 }
 
+/** Shown wherever a median's CI would be when the samples are too few for one (n < 6 at 95 %). */
+export const NO_CI_TEXT = 'too few runs for a CI';
+
 /**
  * A duration given in milliseconds: "842 µs", "12.3 ms", "1.25 s"; from one
  * minute on in minutes and seconds ("2 min 5 s"), from one hour on in hours

@@ -26,6 +26,7 @@ export {
   formatRate,
   formatRatio,
   formatSignificant,
+  NO_CI_TEXT,
   type PercentOptions,
 } from './format';
 export {

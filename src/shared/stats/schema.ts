@@ -5,7 +5,7 @@ import { z } from 'zod';
  * printed in the report. Every value is in the samples' unit (milliseconds in
  * Inferscope) unless it says otherwise; percentiles use PERCENTILE_METHOD.
  */
-export const LatencyStatsSchema = z.object({
+const LatencyStatsObject = z.object({
   count: z.number().int().positive(),
   min: z.number(),
   max: z.number(),
@@ -21,20 +21,31 @@ export const LatencyStatsSchema = z.object({
   stdev: z.number().nonnegative(),
   /** Coefficient of variation, stdev / mean (a fraction, not a percentage); 0 when the mean is 0. */
   cv: z.number().nonnegative(),
-  /** Confidence interval of the median from order statistics (see median-ci.ts). */
-  ciLow: z.number(),
-  ciHigh: z.number(),
+  /**
+   * Confidence interval of the median from order statistics (see median-ci.ts); null when there are too few
+   * samples for one (ciMethod 'too-few-samples': n < 6 at 95 %). Never a zero-width or min–max stand-in.
+   */
+  ciLow: z.number().nullable(),
+  ciHigh: z.number().nullable(),
   /** The confidence level asked for, e.g. 0.95. */
   ciConfidence: z.number().gt(0).lt(1),
-  /** The coverage the reported interval really has; below ciConfidence only when ciMethod is 'too-few-samples'. */
+  /**
+   * The coverage the reported interval really has. With 'too-few-samples' (no interval reported) it is what [min, max]
+   * would be worth, below ciConfidence.
+   */
   ciCoverage: z.number().min(0).max(1),
   ciMethod: z.enum(['exact-binomial', 'normal-approximation', 'too-few-samples']),
-  /** max(median − ciLow, ciHigh − median) / median: 0.01 means the interval lies within ±1 % of the median. */
-  ciHalfWidthRel: z.number().nonnegative(),
+  /** max(median − ciLow, ciHigh − median) / median: 0.01 means the interval lies within ±1 % of the median; null without an interval. */
+  ciHalfWidthRel: z.number().nonnegative().nullable(),
   /** Samples below Q1 − 3·IQR and above Q3 + 3·IQR. */
   outliersLow: z.number().int().nonnegative(),
   outliersHigh: z.number().int().nonnegative(),
 });
+
+/** Documents written before the CI became nullable held [min, max] for 'too-few-samples'; it reads back as no interval. */
+export const LatencyStatsSchema = LatencyStatsObject.transform((s) =>
+  s.ciMethod === 'too-few-samples' ? { ...s, ciLow: null, ciHigh: null, ciHalfWidthRel: null } : s,
+);
 
 export type LatencyStats = z.infer<typeof LatencyStatsSchema>;
 

@@ -52,7 +52,8 @@ export type StopDecision =
   | { stop: true; reason: 'ci-reached'; ciHalfWidthRel: number }
   | { stop: true; reason: 'max-time' | 'max-iterations'; ciHalfWidthRel: null }
   | { stop: false; reason: 'below-min-iterations' | 'below-min-time'; ciHalfWidthRel: null }
-  | { stop: false; reason: 'ci-not-reached'; ciHalfWidthRel: number };
+  /** ciHalfWidthRel null: too few samples for any interval yet. */
+  | { stop: false; reason: 'ci-not-reached'; ciHalfWidthRel: number | null };
 
 /**
  * docs/measurement.md#stopping-rules: stop at the maximum time (or iteration cap), or once
@@ -89,9 +90,10 @@ export function shouldStopMeasuring(criteria: StopCriteria): StopDecision {
   if (elapsedMs < minTimeMs) return { stop: false, reason: 'below-min-time', ciHalfWidthRel: null };
 
   const ci = medianConfidenceIntervalSorted(sortSamples(samples), confidence);
+  // Too few samples for an interval at the confidence asked for: nothing to compare with the target.
+  if (ci.method === 'too-few-samples') return { stop: false, reason: 'ci-not-reached', ciHalfWidthRel: null };
   const ciHalfWidthRel = ciHalfWidthRelative(ci);
-  // An interval that does not reach the confidence asked for cannot satisfy the target, however narrow.
-  if (ci.method !== 'too-few-samples' && ciHalfWidthRel <= ciTargetRel) {
+  if (ciHalfWidthRel <= ciTargetRel) {
     return { stop: true, reason: 'ci-reached', ciHalfWidthRel };
   }
   return { stop: false, reason: 'ci-not-reached', ciHalfWidthRel };

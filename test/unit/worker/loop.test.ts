@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Measurement, ProgressThrottle, Warmup, WARMUP_WINDOW_MIN_MS, WARMUP_WINDOW_MIN_RUNS } from '../../../src/worker/loop';
+import {
+  Measurement,
+  ProgressThrottle,
+  Warmup,
+  warmupBudget,
+  WARMUP_WINDOW_MIN_MS,
+  WARMUP_WINDOW_MIN_RUNS,
+} from '../../../src/worker/loop';
 
 /** Feeds samples of `ms` each, back to back from t = 0, until `add` says stop or `limit` samples. */
 function feed(target: { add(ms: number, endMs: number): boolean }, sample: (i: number) => number, limit = 100_000): number {
@@ -11,6 +18,36 @@ function feed(target: { add(ms: number, endMs: number): boolean }, sample: (i: n
   }
   return limit;
 }
+
+describe('Warmup of a slow model (max time wins over warm-up)', () => {
+  it('is skipped when the first run takes half the maximum time or more', () => {
+    expect(warmupBudget(10_000, 2_000, 1_200)).toEqual({ capMs: 0, cut: 'skipped' });
+    const warmup = new Warmup(0, 10_000, { maxTimeMs: 2_000, firstRunMs: 1_200 });
+    expect(warmup.skipped).toBe(true);
+    expect(warmup.outcome()).toMatchObject({ iterations: 0, stable: false, cut: 'skipped' });
+  });
+
+  it('is shortened to a quarter of the maximum time when a run takes a tenth of it or more', () => {
+    expect(warmupBudget(10_000, 2_000, 800)).toEqual({ capMs: 500, cut: 'shortened' });
+    const warmup = new Warmup(0, 10_000, { maxTimeMs: 2_000, firstRunMs: 800 });
+    expect(warmup.skipped).toBe(false);
+    expect(feed(warmup, () => 800)).toBe(1);
+    expect(warmup.outcome()).toMatchObject({ iterations: 1, ms: 800, stable: false, cut: 'shortened' });
+  });
+
+  it('shortens once a warm-up run turns out slow, even after a fast first run', () => {
+    const warmup = new Warmup(0, 10_000, { maxTimeMs: 3_000, firstRunMs: 5 });
+    expect(feed(warmup, (i) => (i < 3 ? 5 : 400))).toBe(5); // 15 ms, then 400 ms runs until ≥ 750 ms
+    expect(warmup.outcome().cut).toBe('shortened');
+  });
+
+  it('leaves fast models, a smaller cap and a cap of 0 alone', () => {
+    expect(warmupBudget(10_000, 20_000, 50)).toEqual({ capMs: 10_000, cut: null });
+    expect(warmupBudget(500, 2_000, 800)).toEqual({ capMs: 500, cut: null });
+    expect(warmupBudget(0, 2_000, 1_500)).toEqual({ capMs: 0, cut: null });
+    expect(new Warmup(0, 10_000, { maxTimeMs: 20_000, firstRunMs: 50 }).outcome().cut).toBeNull();
+  });
+});
 
 describe('Warmup', () => {
   it('ends once three windows agree within ±2 %', () => {

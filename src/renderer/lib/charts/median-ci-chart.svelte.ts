@@ -10,7 +10,7 @@ import {
   type Plugin,
 } from 'chart.js';
 import type { Attachment } from 'svelte/attachments';
-import { formatMs } from '../../../shared/stats/format';
+import { formatMs, NO_CI_TEXT } from '../../../shared/stats/format';
 import type { MedianBar } from '../logic/compare-items';
 import { chartAttachment } from './attach.svelte';
 import { categoryAxisLines, chartText, tooltipFonts, valueAxisLines, type ChartTheme } from './theme';
@@ -29,12 +29,13 @@ function cssColor(name: string, fallback: string): string {
 
 function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
   const accent = cssColor('--accent', '#4f46e5');
-  const top = Math.max(0, ...bars.map((bar) => bar.highMs)) * 1.08 || 1;
-  const bottom = Math.min(...bars.map((bar) => bar.lowMs).filter((ms) => ms > 0));
+  const top = Math.max(0, ...bars.map((bar) => bar.highMs ?? bar.medianMs)) * 1.08 || 1;
+  const bottom = Math.min(...bars.map((bar) => bar.lowMs ?? bar.medianMs).filter((ms) => ms > 0));
   const log = Number.isFinite(bottom) && top / bottom > LOG_SPREAD;
   const dataset: Config['data']['datasets'][number] & WithWhiskers = {
     data: bars.map((bar) => bar.medianMs),
-    whiskers: bars.map((bar) => ({ low: bar.lowMs, high: bar.highMs })),
+    // No whisker where there are too few runs for a CI: never a zero-width one.
+    whiskers: bars.map((bar) => (bar.lowMs === null || bar.highMs === null ? null : { low: bar.lowMs, high: bar.highMs })),
     whiskerColor: theme.line,
     // The baseline stands out; the rest share the ordinary bar colour.
     backgroundColor: bars.map((bar) => (bar.baseline ? accent : theme.bar)),
@@ -83,10 +84,8 @@ function configure(bars: readonly MedianBar[], theme: ChartTheme): Config {
             label: (item) => {
               const bar = bars[item.dataIndex];
               if (!bar) return '';
-              return (
-                `median ${formatMs(bar.medianMs)} (95 % CI ` +
-                `${formatMs(bar.lowMs)}–${formatMs(bar.highMs)})${bar.baseline ? ' · baseline' : ''}`
-              );
+              const ci = bar.lowMs === null || bar.highMs === null ? NO_CI_TEXT : `95 % CI ${formatMs(bar.lowMs)}–${formatMs(bar.highMs)}`;
+              return `median ${formatMs(bar.medianMs)} (${ci})${bar.baseline ? ' · baseline' : ''}`;
             },
           },
         },

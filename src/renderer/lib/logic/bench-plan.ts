@@ -1,3 +1,4 @@
+import { parseInputValues } from '../../../shared/domain/input-values';
 import type { ModelSource } from '../../../shared/domain/app';
 import type { ProviderStatus } from '../../../shared/domain/hardware';
 import { batchRefusal, fixedBatchReason, takesBatches, type DeclaredInput } from '../../../shared/domain/batch';
@@ -29,6 +30,8 @@ export interface BenchDraft {
   intMax: string;
   /** A folder on the machine that runs the models, not in this browser. */
   inputsDir: string;
+  /** "sr=16000, state=zeros": data for named inputs, as `--input NAME=VALUE` takes it. */
+  inputValues: string;
   graphOptimizationLevel: GraphOptimizationLevel;
   profile: boolean;
 }
@@ -52,6 +55,7 @@ export function defaultDraft(): BenchDraft {
     intMin: '',
     intMax: '',
     inputsDir: '',
+    inputValues: '',
     graphOptimizationLevel: 'all',
     profile: true,
   };
@@ -194,6 +198,9 @@ export function buildPlan(
     }
   }
 
+  const values = parseInputValues(draft.inputValues ?? '');
+  if (!values.ok) errors.inputValues = values.error;
+
   const refusal = inputs && !errors.batches ? batchRefusal(inputs, batches, dims) : null;
   if (refusal) errors.batches = refusal.code === 'BATCH_UNSUPPORTED' ? `${fixedBatchHint(inputs)}. Enter 1` : refusal.message;
 
@@ -207,7 +214,12 @@ export function buildPlan(
     threads,
     concurrency,
     dims,
-    inputs: { seed, ...(intRange ? { intRange } : {}), ...(inputsDir ? { dir: inputsDir } : {}) },
+    inputs: {
+      seed,
+      ...(intRange ? { intRange } : {}),
+      ...(inputsDir ? { dir: inputsDir } : {}),
+      ...(values.ok && Object.keys(values.values).length > 0 ? { values: values.values } : {}),
+    },
     graphOptimizationLevel: draft.graphOptimizationLevel,
     profile: draft.profile,
     ...(minTimeMs !== null ? { minTimeMs } : {}),

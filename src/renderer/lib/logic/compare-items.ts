@@ -167,8 +167,9 @@ export interface MedianBar {
   /** One line per array item: the configuration, then the run. */
   label: string[];
   medianMs: number;
-  lowMs: number;
-  highMs: number;
+  /** The median's 95 % CI; null (no whisker) when the entry has too few runs for one. */
+  lowMs: number | null;
+  highMs: number | null;
   baseline: boolean;
 }
 
@@ -181,8 +182,8 @@ export function medianBars(comparison: Pick<Comparison, 'entries'>): MedianBar[]
     bars.push({
       label: lines.run === null ? [lines.config] : [lines.config, lines.run],
       medianMs: entry.medianMs,
-      lowMs: entry.ciLowMs ?? entry.medianMs,
-      highMs: entry.ciHighMs ?? entry.medianMs,
+      lowMs: entry.ciLowMs,
+      highMs: entry.ciHighMs,
       baseline: index === 0,
     });
   });

@@ -57,17 +57,17 @@ export type SpeedVerdict = 'faster' | 'slower' | 'same';
 /** original median / variant median: above 1 the variant is faster. */
 export interface Speedup {
   ratio: number;
-  /** From the 95 % CIs of both medians: the smallest and largest ratio they allow. */
-  low: number;
-  high: number;
+  /** From the 95 % CIs of both medians: the smallest and largest ratio they allow; null when either side has too few runs for a CI. */
+  low: number | null;
+  high: number | null;
   /** Claimed only when the ratio's range excludes 1. */
   verdict: SpeedVerdict;
 }
 
 interface MedianWithCi {
   median: number;
-  ciLow: number;
-  ciHigh: number;
+  ciLow: number | null;
+  ciHigh: number | null;
 }
 
 /**
@@ -76,6 +76,10 @@ interface MedianWithCi {
  */
 export function speedupOf(original: MedianWithCi, variant: MedianWithCi): Speedup {
   const ratio = original.median / variant.median;
+  // Too few runs on either side for a CI: no range, and no claim.
+  if (original.ciLow === null || original.ciHigh === null || variant.ciLow === null || variant.ciHigh === null) {
+    return { ratio, low: null, high: null, verdict: 'same' };
+  }
   const low = variant.ciHigh > 0 ? original.ciLow / variant.ciHigh : ratio;
   const high = variant.ciLow > 0 ? original.ciHigh / variant.ciLow : ratio;
   const verdict: SpeedVerdict = low > 1 ? 'faster' : high < 1 ? 'slower' : 'same';

@@ -1,3 +1,4 @@
+import { parseInputValues } from '../../../shared/domain/input-values';
 import type { ModelSource } from '../../../shared/domain/app';
 import type { CpuInfo } from '../../../shared/domain/hardware';
 import type { CalibrationMethod, Int8Type, QuantizeMode, QuantizeOptions } from '../../../shared/domain/quantize';
@@ -286,7 +287,19 @@ export function modeFields(mode: QuantizeMode): ModeFields {
 }
 
 export type QuantizeField =
-  'percentile' | 'bins' | 'samples' | 'seed' | 'dir' | 'width' | 'height' | 'scale' | 'mean' | 'std' | 'evaluationSamples' | 'include';
+  | 'percentile'
+  | 'bins'
+  | 'samples'
+  | 'seed'
+  | 'dir'
+  | 'width'
+  | 'height'
+  | 'scale'
+  | 'mean'
+  | 'std'
+  | 'evaluationSamples'
+  | 'include'
+  | 'inputValues';
 
 export type RequestBuild =
   { ok: true; request: Omit<QuantizeRequestInput, 'jobId'> } | { ok: false; errors: Partial<Record<QuantizeField, string>> };
@@ -408,12 +421,16 @@ export function buildQuantizeRequest(input: {
   data: DataDraft;
   evaluationSamples: string;
   cpu: Pick<CpuInfo, 'arch' | 'flags'> | null;
+  /** "sr=16000, state=zeros", as `--input NAME=VALUE` takes it; empty: stated defaults and random data. */
+  inputValues?: string;
 }): RequestBuild {
   const { options, errors } = buildOptions(input.mode, input.draft, input.cpu);
   const built = buildCalibration(input.data);
   Object.assign(errors, built.errors);
   const evaluationSamples = readInt(input.evaluationSamples, 1, 1000);
   if (evaluationSamples === null) errors.evaluationSamples = 'A whole number from 1 to 1000';
+  const values = parseInputValues(input.inputValues ?? '');
+  if (!values.ok) errors.inputValues = values.error;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -422,6 +439,7 @@ export function buildQuantizeRequest(input: {
       options,
       calibration: built.calibration,
       evaluationSamples: evaluationSamples ?? DEFAULT_EVALUATION_SAMPLES,
+      ...(values.ok && Object.keys(values.values).length > 0 ? { inputValues: values.values } : {}),
     },
   };
 }

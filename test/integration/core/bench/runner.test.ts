@@ -10,6 +10,7 @@ import { RunStore } from '../../../../src/core/store/runs';
 import { InferscopeError } from '../../../../src/shared/errors';
 import { repoRoot } from '../../../support/build';
 import { buildModelBytes, GraphBuilder, type Dim } from '../../../../src/core/onnx/build';
+import { detectorModel, flaggedModel, speechModel } from '../../../support/input-models';
 
 // The worker honours its crash trigger only with test hooks on; it inherits this environment.
 process.env.INFERSCOPE_TEST_HOOKS = '1';
@@ -207,6 +208,53 @@ describe('benchmark runner', () => {
     expect(c.inputs[0]).toMatchObject({ shape: [4, 16], batchAxis: true });
     expect(c.throughput!.runsPerSec).toBeCloseTo((c.samples.length / c.measureMs!) * 1000, 6);
     expect(c.throughput!.itemsPerSec).toBeCloseTo(4 * c.throughput!.runsPerSec, 6);
+  });
+
+  it('feeds a sample rate and a state their stated defaults, and refuses an unexplained integer scalar (INPUT_REQUIRED)', async () => {
+    const speech = await runToEnd({ model: { kind: 'path', path: speechModel(dir) }, eps: ['cpu'], profile: false, ...quick });
+    const fed = speech.configs[0]!;
+    expect(fed.status).toBe('done');
+    expect(fed.inputs).toEqual([
+      { name: 'x', type: 'float32', shape: [1, 16], source: 'random', batchAxis: true },
+      { name: 'sr', type: 'int64', shape: [], source: 'number', value: '16000 (speech models take 16 kHz)', batchAxis: false },
+      {
+        name: 'state',
+        type: 'float32',
+        shape: [1, 16],
+        source: 'zeros',
+        value: 'zeros (a recurrent state starts at zero)',
+        batchAxis: false,
+      },
+    ]);
+    const flagged = flaggedModel(dir);
+    const refused = services.handlers['bench.start'](
+      { plan: { model: { kind: 'path', path: flagged }, eps: ['cpu'] } as never },
+      context as never,
+    );
+    await expect(refused).rejects.toMatchObject({ code: 'INPUT_REQUIRED', message: expect.stringContaining('--input flag=VALUE') });
+    const given = await runToEnd({
+      model: { kind: 'path', path: flagged },
+      eps: ['cpu'],
+      inputs: { values: { flag: { kind: 'number', value: 2 } } },
+      profile: false,
+      ...quick,
+    });
+    expect(given.configs[0]?.inputs[1]).toMatchObject({ name: 'flag', shape: [], source: 'number', value: '2' });
+  });
+
+  it('refuses [N,3,H,W] with H and W unset (DIMS_REQUIRED), and feeds [1,3,32,32] once they are set', async () => {
+    const detector = detectorModel(dir);
+    const refused = services.handlers['bench.start'](
+      { plan: { model: { kind: 'path', path: detector }, eps: ['cpu'] } as never },
+      context as never,
+    );
+    await expect(refused).rejects.toMatchObject({
+      code: 'DIMS_REQUIRED',
+      message: expect.stringMatching(/"H".*"W".*--dim H=VALUE --dim W=VALUE/),
+    });
+    const doc = await runToEnd({ model: { kind: 'path', path: detector }, eps: ['cpu'], dims: { H: 32, W: 32 }, profile: false, ...quick });
+    expect(doc.configs[0]?.status).toBe('done');
+    expect(doc.configs[0]?.inputs[0]).toMatchObject({ name: 'images', shape: [1, 3, 32, 32], source: 'random' });
   });
 
   it('marks a run left "running" by a process that is gone as interrupted, keeping its finished configurations', async () => {

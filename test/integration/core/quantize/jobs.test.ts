@@ -17,6 +17,7 @@ import { createRng } from '../../../../src/shared/stats/random';
 import type { QuantizeMode } from '../../../../src/shared/domain/quantize';
 import { VariantSchema, type QuantizeProgress, type QuantizeRequestInput, type Variant } from '../../../../src/shared/domain/variant';
 import { outcome, scratchDir, startSupervisor, type TestSupervisor } from '../../../support/worker';
+import { detectorModel, speechModel } from '../../../support/input-models';
 
 const scratch = scratchDir();
 let s: TestSupervisor;
@@ -95,7 +96,8 @@ describe('quantization jobs in the worker', () => {
       expect(logits!.elements).toBe(4 * 10);
       expect(logits!.sqnrDb).toBeGreaterThan(floors[mode]);
       expect(logits!.top1Agreement).toBeGreaterThanOrEqual(0.75);
-      expect(variant.evaluation).toEqual({ samples: 4, source: 'random' });
+      expect(variant.evaluation).toMatchObject({ samples: 4, source: 'random' });
+      expect(variant.evaluation.inputs).toEqual([{ name: 'input', type: 'float32', shape: [1, 1, 28, 28], source: 'random' }]);
       if (mode === 'int8-static') {
         expect(variant.calibration).toMatchObject({ kind: 'random', samples: 16 });
         expect(variant.calibration.note).toContain('real data gives better scales');
@@ -115,6 +117,34 @@ describe('quantization jobs in the worker', () => {
       expect(await store.get(variant.id)).toEqual(variant);
     },
   );
+
+  it('evaluates on stated defaults (sr 16000, state zeros) and a given value, recording the fed shapes', async () => {
+    const file = speechModel(scratch.dir);
+    const source = await describeSource(file);
+    const speech = { kind: 'path' as const, path: file };
+    const variant = await run(
+      request({ mode: 'fp16' }, { source: speech, inputValues: { x: { kind: 'uniform', low: -1, high: 1 } } }),
+      source,
+    );
+    expect(variant.evaluation.inputs).toEqual([
+      { name: 'x', type: 'float32', shape: [1, 16], source: 'uniform', value: '-1..1' },
+      { name: 'sr', type: 'int64', shape: [], source: 'number', value: '16000 (speech models take 16 kHz)' },
+      { name: 'state', type: 'float32', shape: [1, 16], source: 'zeros', value: 'zeros (a recurrent state starts at zero)' },
+    ]);
+    expect(variant.report.quality[0]!.name).toBe('y');
+  });
+
+  it('refuses [N,3,H,W] with H and W unset (DIMS_REQUIRED); with them set it evaluates on [1,3,32,32]', async () => {
+    const file = detectorModel(scratch.dir);
+    const source = await describeSource(file);
+    const detector = { kind: 'path' as const, path: file };
+    await expect(run(request({ mode: 'fp16' }, { source: detector }), source)).rejects.toMatchObject({
+      code: 'DIMS_REQUIRED',
+      message: expect.stringContaining('--dim H=VALUE --dim W=VALUE'),
+    });
+    const variant = await run(request({ mode: 'fp16' }, { source: detector, dims: { H: 32, W: 32 } }), source);
+    expect(variant.evaluation.inputs).toEqual([{ name: 'images', type: 'float32', shape: [1, 3, 32, 32], source: 'random' }]);
+  });
 
   it('lists every variant of the model, and the same request again replaces its variant', async () => {
     const before = await store.list(mnist.sha256);

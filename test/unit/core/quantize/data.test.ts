@@ -116,7 +116,7 @@ describe('random inputs', () => {
     expect(data.calibration?.count).toBe(5);
     expect(data.evaluation).toHaveLength(8);
     expect(data.calibrationInfo).toEqual({ kind: 'random', samples: 5, note: RANDOM_CALIBRATION_NOTE });
-    expect(data.evaluationInfo).toEqual({ samples: 8, source: 'random' });
+    expect(data.evaluationInfo).toMatchObject({ samples: 8, source: 'random' });
     expect(calibration[0]!.input!.dims).toEqual([1, 1, 4, 4]);
     // Samples differ from each other, and evaluation never repeats a calibration sample.
     const calibrationFirsts = new Set(calibration.map(sampleValue));

@@ -90,13 +90,38 @@ describe('computeStatistics', () => {
     }
   });
 
-  test('one sample: that value everywhere, no spread, a CI that is worth nothing', () => {
+  test('one sample: that value everywhere, no spread, no CI', () => {
     const s = computeStatistics([12.5]);
-    for (const key of ['min', 'max', 'mean', 'median', 'q1', 'q3', 'p90', 'p95', 'p99', 'ciLow', 'ciHigh'] as const) {
+    for (const key of ['min', 'max', 'mean', 'median', 'q1', 'q3', 'p90', 'p95', 'p99'] as const) {
       expect(s[key]).toBe(12.5);
     }
-    expect(s).toMatchObject({ count: 1, stdev: 0, cv: 0, ciMethod: 'too-few-samples', ciCoverage: 0, ciHalfWidthRel: 0 });
+    expect(s).toMatchObject({ count: 1, stdev: 0, cv: 0, ciMethod: 'too-few-samples', ciCoverage: 0 });
+    expect(s).toMatchObject({ ciLow: null, ciHigh: null, ciHalfWidthRel: null });
     expect(LatencyStatsSchema.parse(s)).toEqual(s);
+  });
+
+  test('n = 1..5 give no CI at 95 % (never [min, max] or a zero width); n = 6 gives [min, max] at 96.9 %', () => {
+    for (let n = 1; n <= 6; n++) {
+      const s = computeStatistics(Array.from({ length: n }, (_, i) => 10 + i));
+      if (n < 6) {
+        expect(s, `n = ${n}`).toMatchObject({ ciLow: null, ciHigh: null, ciHalfWidthRel: null, ciMethod: 'too-few-samples' });
+        expect(s.ciCoverage).toBeLessThan(0.95);
+      } else {
+        expect(s).toMatchObject({ ciLow: 10, ciHigh: 15, ciMethod: 'exact-binomial' });
+        expect(s.ciCoverage).toBeCloseTo(1 - 2 / 64, 12);
+        expect(s.ciHalfWidthRel).toBeCloseTo(2.5 / 12.5, 12);
+      }
+      expect(LatencyStatsSchema.parse(JSON.parse(JSON.stringify(s)))).toEqual(s);
+    }
+    // All-equal samples: still no zero-width "CI" below 6 runs.
+    expect(computeStatistics([5, 5, 5]).ciHalfWidthRel).toBeNull();
+  });
+
+  test('older documents with a [min, max] "CI" of too few samples read back without one', () => {
+    const old = { ...computeStatistics([1, 2, 3]), ciLow: 1, ciHigh: 3, ciHalfWidthRel: 0.5 };
+    expect(LatencyStatsSchema.parse(old)).toMatchObject({ ciLow: null, ciHigh: null, ciHalfWidthRel: null });
+    const real = computeStatistics([1, 2, 3, 4, 5, 6, 7]);
+    expect(LatencyStatsSchema.parse(real)).toEqual(real);
   });
 
   test('all-equal samples are exact, not rounded', () => {

@@ -90,7 +90,7 @@ describe('CI of the median covers the true median ≈ 95 % of the time', () => {
     for (let rep = 0; rep < repetitions; rep++) {
       const samples = Array.from({ length: n }, () => draw(rng));
       const s = computeStatistics(samples);
-      if (s.ciLow <= trueMedian && trueMedian <= s.ciHigh) covered++;
+      if (s.ciLow !== null && s.ciHigh !== null && s.ciLow <= trueMedian && trueMedian <= s.ciHigh) covered++;
     }
     return covered / repetitions;
   }

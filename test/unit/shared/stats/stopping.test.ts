@@ -79,7 +79,26 @@ describe('shouldStopMeasuring', () => {
 
   test('a zero-width interval from too few samples does not count as reached', () => {
     const d = shouldStopMeasuring({ ...base, minIterations: 1, samples: [5, 5, 5], elapsedMs: 2500 });
-    expect(d).toEqual({ stop: false, reason: 'ci-not-reached', ciHalfWidthRel: 0 });
+    expect(d).toEqual({ stop: false, reason: 'ci-not-reached', ciHalfWidthRel: null });
+  });
+
+  test('max time beats the minimum iterations and the minimum time: a slow model stops with what it has', () => {
+    // Runs of 800 ms against a 2 s maximum: the third run ends past it, long before 30 runs.
+    for (const [samples, elapsedMs, stop] of [
+      [[800], 800, false],
+      [[800, 800], 1600, false],
+      [[800, 800, 800], 2400, true],
+    ] as const) {
+      const d = shouldStopMeasuring({ samples, elapsedMs, minIterations: 30, minTimeMs: 2000, maxTimeMs: 2000 });
+      expect(d.stop, `${samples.length} runs`).toBe(stop);
+      expect(d.reason).toBe(stop ? 'max-time' : 'below-min-iterations');
+    }
+    // One run longer than the whole budget: one sample, stopped.
+    expect(shouldStopMeasuring({ samples: [5000], elapsedMs: 5000, minIterations: 30, minTimeMs: 0, maxTimeMs: 3000 })).toEqual({
+      stop: true,
+      reason: 'max-time',
+      ciHalfWidthRel: null,
+    });
   });
 
   test('defaults are docs/measurement.md’s: 30 iterations, 2 s, ±1 %', () => {

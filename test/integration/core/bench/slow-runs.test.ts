@@ -1,0 +1,104 @@
+/**
+ * A model whose single run is a large share of the maximum time (issue 9, item 7): the maximum time wins
+ * over the minimum iterations and warm-up, what was measured is kept, and the warnings say so. Runs are
+ * made slow by the worker's test hook (epOptions "inferscope.testSlowRunMs"), which blocks the thread
+ * inside each run like a heavy kernel.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServices, type Services } from '../../../../src/core/services';
+import { nodeForkLauncher } from '../../../../src/core/worker-host/launcher';
+import type { RunDocument } from '../../../../src/shared/domain/run';
+import type { BenchPlanInput } from '../../../../src/shared/domain/plan';
+import { repoRoot } from '../../../support/build';
+
+// The worker honours its test hooks only with this on; it inherits this environment.
+process.env.INFERSCOPE_TEST_HOOKS = '1';
+
+let dir: string;
+let services: Services;
+const events: { event: string; payload: unknown }[] = [];
+const context = { emit: (event: string, payload: unknown) => void events.push({ event, payload }) };
+
+async function runToEnd(plan: BenchPlanInput): Promise<RunDocument> {
+  const started = await services.handlers['bench.start']({ plan: plan as never }, context as never);
+  const deadline = Date.now() + 60_000;
+  while (!events.some((e) => e.event === 'bench.finished' && (e.payload as { runId: string }).runId === started.id)) {
+    if (Date.now() > deadline) throw new Error(`run ${started.id} never finished`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return services.handlers['runs.get']({ id: started.id }, context as never);
+}
+
+/** A plan of one CPU configuration whose runs each take `runMs` more; the default 30 minimum runs and 10 s warm-up cap. */
+function slowPlan(runMs: number, maxTimeMs: number): BenchPlanInput {
+  return {
+    model: { kind: 'sample', name: 'mnist-cnn' },
+    eps: ['cpu'],
+    epOptions: { cpu: { 'inferscope.testSlowRunMs': runMs } },
+    minTimeMs: 0,
+    maxTimeMs,
+    profile: false,
+  } as BenchPlanInput;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'inferscope-slow-'));
+  services = createServices({
+    host: 'cli',
+    userDataDir: dir,
+    workerEntry: path.join(repoRoot, 'out/node/worker.js'),
+    launcher: nodeForkLauncher,
+    versions: { electron: null, chromium: null },
+  });
+});
+
+afterAll(async () => {
+  await services?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a model whose one run is a large share of the maximum time', () => {
+  it('stops at max time + one run with its samples kept, warm-up shortened, and says so', async () => {
+    const started = Date.now();
+    const doc = await runToEnd(slowPlan(800, 2000));
+    const wallMs = Date.now() - started;
+    const c = doc.configs[0]!;
+    expect(c.status).toBe('done');
+    expect(c.stopReason).toBe('max-time');
+    // Runs of ≥ 0.8 s against 2 s: three samples, the last ending past the limit by less than one run.
+    expect(c.samples.length).toBeGreaterThanOrEqual(2);
+    expect(c.samples.length).toBeLessThan(30);
+    expect(c.measureMs!).toBeGreaterThanOrEqual(2000);
+    expect(c.measureMs!).toBeLessThan(2000 + Math.max(...c.samples) + 100);
+    // Warm-up cut to a quarter of the maximum time: one run, not the 10 s cap.
+    expect(c.warmup).toMatchObject({ cut: 'shortened', stable: false, iterations: 1 });
+    // Session, first run, one warm-up run, ~3 measured runs: nowhere near the 2 s + 10 s + 120 s timeout.
+    expect(wallMs).toBeLessThan(12_000);
+    expect(c.warnings.some((w) => w.startsWith('Warm-up shortened to 1 run'))).toBe(true);
+    expect(c.warnings).toContain(`Max time reached before the minimum 30 runs: ${c.samples.length} runs were measured.`);
+    expect(doc.warnings.map((w) => w.code)).toEqual(expect.arrayContaining(['warmup-shortened', 'too-few-runs']));
+    expect(c.latencyMs).toMatchObject({ count: c.samples.length, ciLow: null, ciHigh: null, ciHalfWidthRel: null });
+    expect(c.warnings.some((w) => /CI of the median was not reached .*too few runs for a CI/.test(w))).toBe(true);
+    console.info(
+      `slow run (0.8 s/run, max 2 s): measure ${Math.round(c.measureMs!)} ms, first run ${Math.round(c.firstRunMs!)} ms, ` +
+        `warm-up ${Math.round(c.warmup!.ms)} ms, whole run ${wallMs} ms, ${c.samples.length} samples`,
+    );
+  }, 60_000);
+
+  it('skips warm-up when the first run is half the maximum time or more', async () => {
+    const started = Date.now();
+    const doc = await runToEnd(slowPlan(1200, 2000));
+    const wallMs = Date.now() - started;
+    const c = doc.configs[0]!;
+    expect(c.status).toBe('done');
+    expect(c.stopReason).toBe('max-time');
+    expect(c.warmup).toMatchObject({ cut: 'skipped', iterations: 0, stable: false });
+    expect(c.warnings.some((w) => w.startsWith('Warm-up skipped'))).toBe(true);
+    expect(c.samples.length).toBe(2);
+    expect(wallMs).toBeLessThan(12_000);
+    console.info(`slow run (1.2 s/run, max 2 s): measure ${Math.round(c.measureMs!)} ms, whole run ${wallMs} ms`);
+  }, 60_000);
+});
