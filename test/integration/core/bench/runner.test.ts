@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { createServices, type Services } from '../../../../src/core/services';
-import { nodeForkLauncher } from '../../../../src/core/worker-host/launcher';
+import type { Services } from '../../../../src/core/services';
 import { RunDocumentSchema, type BenchProgressEvent, type RunDocument } from '../../../../src/shared/domain/run';
 import type { BenchPlanInput } from '../../../../src/shared/domain/plan';
 import { RunStore } from '../../../../src/core/store/runs';
 import { InferscopeError } from '../../../../src/shared/errors';
-import { repoRoot } from '../../../support/build';
+import { scratchServices, type ScratchServices } from '../../../support/services';
 import { buildModelBytes, GraphBuilder, type Dim } from '../../../../src/core/onnx/build';
 import { detectorModel, flaggedModel, speechModel } from '../../../support/input-models';
 
@@ -37,21 +35,14 @@ async function runToEnd(plan: BenchPlanInput): Promise<RunDocument> {
   return finishedRun(started.id);
 }
 
+let scratch: ScratchServices;
+
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'inferscope-runner-'));
-  services = createServices({
-    host: 'cli',
-    userDataDir: dir,
-    workerEntry: path.join(repoRoot, 'out/node/worker.js'),
-    launcher: nodeForkLauncher,
-    versions: { electron: null, chromium: null },
-  });
+  scratch = scratchServices('runner');
+  ({ dir, services } = scratch);
 });
 
-afterAll(async () => {
-  await services?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => scratch?.dispose());
 
 describe('benchmark runner', () => {
   it('measures every configuration of a plan and saves a complete, versioned run document', async () => {

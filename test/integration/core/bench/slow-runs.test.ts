@@ -5,31 +5,18 @@
  * inside each run like a heavy kernel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createServices, type Services } from '../../../../src/core/services';
-import { nodeForkLauncher } from '../../../../src/core/worker-host/launcher';
+import { benchToEnd } from '../../../../src/cli/run';
 import type { RunDocument } from '../../../../src/shared/domain/run';
 import type { BenchPlanInput } from '../../../../src/shared/domain/plan';
-import { repoRoot } from '../../../support/build';
+import { scratchServices, type ScratchServices } from '../../../support/services';
 
 // The worker honours its test hooks only with this on; it inherits this environment.
 process.env.INFERSCOPE_TEST_HOOKS = '1';
 
-let dir: string;
-let services: Services;
-const events: { event: string; payload: unknown }[] = [];
-const context = { emit: (event: string, payload: unknown) => void events.push({ event, payload }) };
+let scratch: ScratchServices;
 
 async function runToEnd(plan: BenchPlanInput): Promise<RunDocument> {
-  const started = await services.handlers['bench.start']({ plan: plan as never }, context as never);
-  const deadline = Date.now() + 60_000;
-  while (!events.some((e) => e.event === 'bench.finished' && (e.payload as { runId: string }).runId === started.id)) {
-    if (Date.now() > deadline) throw new Error(`run ${started.id} never finished`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return services.handlers['runs.get']({ id: started.id }, context as never);
+  return (await benchToEnd(scratch.handlers, plan)).doc;
 }
 
 /** A plan of one CPU configuration whose runs each take `runMs` more; the default 30 minimum runs and 10 s warm-up cap. */
@@ -45,20 +32,10 @@ function slowPlan(runMs: number, maxTimeMs: number): BenchPlanInput {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'inferscope-slow-'));
-  services = createServices({
-    host: 'cli',
-    userDataDir: dir,
-    workerEntry: path.join(repoRoot, 'out/node/worker.js'),
-    launcher: nodeForkLauncher,
-    versions: { electron: null, chromium: null },
-  });
+  scratch = scratchServices('slow');
 });
 
-afterAll(async () => {
-  await services?.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => scratch?.dispose());
 
 describe('a model whose one run is a large share of the maximum time', () => {
   it('stops at max time + one run with its samples kept, warm-up shortened, and says so', async () => {
