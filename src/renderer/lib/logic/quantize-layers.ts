@@ -2,6 +2,7 @@ import type { ModelSource } from '../../../shared/domain/app';
 import type { LayerQuality, QuantizeOptions, QuantizeReport } from '../../../shared/domain/quantize';
 import type { Variant } from '../../../shared/domain/variant';
 import { buildCalibration, DEFAULT_EVALUATION_SAMPLES, type DataDraft, type QuantizeField, type RequestBuild } from './quantize-options';
+import { parseInputValues } from '../../../shared/domain/input-values';
 
 /** How many of the worst layers a variant row lists. */
 export const WORST_LAYERS_SHOWN = 10;
@@ -61,6 +62,8 @@ export function requantizeRequest(input: {
   source: ModelSource;
   data: DataDraft;
   evaluationSamples: string;
+  /** The Quantize view's input values, so the new variant is fed as the first one was. */
+  inputValues?: string;
 }): RequestBuild {
   const errors: Partial<Record<QuantizeField, string>> = {};
   if (input.nodes.length === 0) return { ok: false, errors: { include: 'No transformed layer to exclude' } };
@@ -69,6 +72,8 @@ export function requantizeRequest(input: {
   const text = input.evaluationSamples.trim();
   const evaluationSamples = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(evaluationSamples >= 1 && evaluationSamples <= 1000)) errors.evaluationSamples = 'A whole number from 1 to 1000';
+  const values = parseInputValues(input.inputValues ?? '');
+  if (!values.ok) errors.inputValues = values.error;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -77,6 +82,7 @@ export function requantizeRequest(input: {
       options: optionsExcluding(input.variant.options, input.nodes),
       calibration: built.calibration,
       evaluationSamples: Number.isFinite(evaluationSamples) ? evaluationSamples : DEFAULT_EVALUATION_SAMPLES,
+      ...(values.ok && Object.keys(values.values).length > 0 ? { inputValues: values.values } : {}),
     },
   };
 }

@@ -57,6 +57,8 @@ export class QuantizeController {
   drafts = $state<Record<QuantizeMode, ModeDraft>>(defaultModeDrafts());
   data = $state<DataDraft>(defaultDataDraft());
   evaluationSamples = $state(String(DEFAULT_EVALUATION_SAMPLES));
+  /** NAME=VALUE, …: inputs that must not be random (a sample rate, a recurrent state), as `--input` in the CLI. */
+  inputValues = $state('');
   /** Field errors show once the person has tried to make a variant. */
   submitted = $state(false);
 
@@ -102,6 +104,7 @@ export class QuantizeController {
       draft: this.drafts[this.mode],
       data: this.data,
       evaluationSamples: this.evaluationSamples,
+      inputValues: this.inputValues,
       cpu: this.hardware.profile?.cpu ?? null,
     });
   });
@@ -247,7 +250,14 @@ export class QuantizeController {
     const source = this.source;
     if (!source || this.job) return;
     const nodes = worstToExclude(variant.report, count);
-    const built = requantizeRequest({ variant, nodes, source, data: this.data, evaluationSamples: this.evaluationSamples });
+    const built = requantizeRequest({
+      variant,
+      nodes,
+      source,
+      data: this.data,
+      evaluationSamples: this.evaluationSamples,
+      inputValues: this.inputValues,
+    });
     if (!built.ok) {
       // The form's data fields are what is wrong: show them marked.
       this.submitted = true;

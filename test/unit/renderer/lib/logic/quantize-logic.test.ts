@@ -519,3 +519,24 @@ describe('side by side', () => {
     ]);
   });
 });
+
+describe('input values in the Quantize view', () => {
+  const base = {
+    source: { kind: 'sample' as const, name: 'mlp' },
+    mode: 'fp16' as const,
+    draft: defaultModeDraft('fp16'),
+    data: defaultDataDraft(),
+    evaluationSamples: '8',
+    cpu: null,
+  };
+
+  it('go into the request as --input would, and a bad one is a field error', () => {
+    const built = buildQuantizeRequest({ ...base, inputValues: 'sr=16000, state=zeros' });
+    expect(built.ok && built.request.inputValues).toEqual({ sr: { kind: 'number', value: 16000 }, state: { kind: 'zeros' } });
+    const bad = buildQuantizeRequest({ ...base, inputValues: 'sr=fast' });
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.errors.inputValues).toMatch(/sr/);
+    const none = buildQuantizeRequest(base);
+    expect(none.ok && 'inputValues' in none.request).toBe(false);
+  });
+});
