@@ -1,3 +1,4 @@
+import { describeProfile, type InputProfile } from '../shared/domain/profile';
 import { InvalidArgumentError } from 'commander';
 import type { Handlers } from '../shared/contract';
 import { benchToEnd, call, writeOutput } from './run';
@@ -145,6 +146,7 @@ export function printRun(doc: RunDocument): string {
       `Inputs fed (first configuration): ${fed.map((i) => `${i.name} ${i.type}[${i.shape.join(', ')}] ${what(i)}`).join('; ')}`,
     );
   }
+  if (doc.inputProfile) lines.push(`Input profile ${profileOrigin(doc.inputProfile)}: ${describeProfile(doc.inputProfile)}`);
   const failed = doc.configs.filter((c) => c.error);
   if (failed.length) lines.push('', ...failed.map((c) => `  ${c.id}: ${c.error?.code}: ${c.error?.message}`));
   const fallbacks = doc.configs.filter((c) => c.ep !== 'cpu' && (c.placement?.fallbackNodes.length ?? 0) > 0);
@@ -260,4 +262,10 @@ export async function runBench(handlers: Handlers, model: BenchPlanInput['model'
   } finally {
     process.off('SIGINT', onSignal);
   }
+}
+
+/** "saved for this model (2026-12-05)" or "stated by the sample". */
+export function profileOrigin(profile: InputProfile): string {
+  if (profile.origin === 'sample') return 'stated by the sample';
+  return `saved for this model${profile.savedAt ? ` (${profile.savedAt.slice(0, 10)})` : ''}`;
 }

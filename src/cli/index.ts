@@ -129,10 +129,19 @@ program
   .option('--json', 'print the model information as JSON')
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable), e.g. --dim batch=8', collectDim, {})
   .option('--input <name=value>', INPUT_HELP, collectInput, {})
-  .action(async (model: string, opts: { json?: boolean; dim: Record<string, number>; input: InputValues }) => {
-    const info = await call(handlers(), 'model.inspect', { source: parseModelArgument(model), dims: opts.dim });
+  .option(
+    '--save-profile',
+    "keep these --dim and --input values as the model's input profile (bench, quantize and the app use it; none given clears it)",
+  )
+  .action(async (model: string, opts: { json?: boolean; dim: Record<string, number>; input: InputValues; saveProfile?: boolean }) => {
+    const info = await call(handlers(), 'model.inspect', {
+      source: parseModelArgument(model),
+      dims: opts.dim,
+      values: opts.input,
+      ...(opts.saveProfile ? { saveProfile: true } : {}),
+    });
     if (opts.json) console.log(JSON.stringify(info, null, 2));
-    else console.log(printModel(info, opts.input));
+    else console.log(printModel(info, { ...(info.profile?.values ?? {}), ...opts.input }));
   });
 
 program

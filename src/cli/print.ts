@@ -1,3 +1,4 @@
+import { describeProfile } from '../shared/domain/profile';
 import { chooseInputValue, formatInputValue, type InputValues } from '../shared/domain/input-values';
 import type { HardwareProfile } from '../shared/domain/hardware';
 import type { ModelInfo, TensorInfo } from '../shared/domain/model';
@@ -78,6 +79,10 @@ export function printModel(info: ModelInfo, values: InputValues = {}): string {
         { indent: '  ' },
       ),
     );
+  }
+  if (info.profile) {
+    const origin = info.profile.origin === 'sample' ? 'stated by the sample' : 'saved for this model';
+    lines.push('', `Input profile (${origin}): ${describeProfile(info.profile) || 'empty'}`);
   }
   lines.push('', 'Inputs');
   const data = inputData(info, values);

@@ -16,9 +16,10 @@ import { VariantStore } from './quantize/variants';
 import { NO_TELEMETRY_ENV } from './privacy';
 import { dataLayout } from './store/paths';
 import { RecentStore } from './store/recent';
+import { ProfileStore } from './store/profiles';
 import { RunStore } from './store/runs';
 import { UploadStore } from './store/uploads';
-import { resolveModel, type AppIdentity, type CoreContext } from './handlers/context';
+import { profileOf, resolveModel, type AppIdentity, type CoreContext } from './handlers/context';
 import { HardwareCache, hardwareHandlers } from './handlers/hardware';
 import { modelHandlers } from './handlers/model';
 import { benchHandlers } from './handlers/bench';
@@ -77,12 +78,14 @@ export function createServices(options: ServicesOptions): Services {
   });
   const hardware = new HardwareCache(supervisor);
   const variants = new VariantStore(layout.variants);
+  const profiles = new ProfileStore(layout.profilesFile);
   const runs: RunStore = new RunStore(layout.runs, (id) => runner.isActive(id));
   const runner: BenchRunner = new BenchRunner({
     supervisor,
     store: runs,
     resolveModel: (source) => resolveModel(layout, source),
     inspect: (file, dims) => inspectModel(file, { dims }),
+    profile: (file, sample) => profileOf({ profiles }, file, sample),
     variant: (id) => variantForBench(variants, id),
     hardware: () => hardware.get(),
     environment: { host: app.host, app: { version: app.version }, versions: app.versions },
@@ -91,6 +94,7 @@ export function createServices(options: ServicesOptions): Services {
     app,
     layout,
     recent: new RecentStore(layout.recentFile),
+    profiles,
     runs,
     variants,
     uploads: new UploadStore(layout.uploads),

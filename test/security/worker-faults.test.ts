@@ -6,6 +6,7 @@
  * stop as the user would want. Timed assertions here only catch hangs (the old path took
  * max-time + 130 s); the detection times are printed figures.
  */
+import { sha256File } from '../../src/core/store/files';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -66,6 +67,7 @@ function runnerFor(runsDir: string): { runner: BenchRunner; store: RunStore } {
     store,
     resolveModel: async () => ({ path: modelPath, sample: 'mnist-cnn' }),
     inspect: (file, dims) => inspectModel(file, { dims }),
+    profile: async (file) => ({ sha256: await sha256File(file), profile: null }),
     hardware: async () => hardware,
     variant: () => Promise.reject(new InferscopeError('PLAN_INVALID', 'These tests measure no variants.')),
     environment: {

@@ -286,7 +286,8 @@ export function dimsRequired(missing: readonly MissingDim[]): InferscopeError {
   return new InferscopeError(
     'DIMS_REQUIRED',
     `Dimension${names.length === 1 ? '' : 's'} ${where.join(', ')} ha${names.length === 1 ? 's' : 've'} no value, and only a ` +
-      `leading batch dimension defaults to 1: set ${names.length === 1 ? 'it' : 'them'} in the dimensions form (app) or with ${set} (CLI).`,
+      `leading batch dimension defaults to 1: set ${names.length === 1 ? 'it' : 'them'} in the model's input profile (Model view) ` +
+      `or the Benchmark form (app), or with ${set} (CLI).`,
     { detail: names.join(',') },
   );
 }

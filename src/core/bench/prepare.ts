@@ -5,6 +5,7 @@
  */
 import type { HardwareProfile } from '../../shared/domain/hardware';
 import type { ModelInfo } from '../../shared/domain/model';
+import { profileIsEmpty, withProfile, type InputProfile } from '../../shared/domain/profile';
 import { BenchPlanSchema, concurrencyRefusal, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
 import {
   RUN_SCHEMA,
@@ -19,7 +20,6 @@ import {
 import { InferscopeError } from '../../shared/errors';
 import { PERCENTILE_METHOD } from '../../shared/stats';
 import { readNoiseSnapshot, type NoiseSnapshot } from '../hardware/noise';
-import { sha256File } from '../store/files';
 import { newRunId } from '../store/runs';
 import type { UserTensor } from './measurement';
 import {
@@ -38,6 +38,8 @@ import { readTensorFile, readTensorFolder } from './tensor-files';
 export interface PrepareDeps {
   resolveModel: (source: BenchPlan['model']) => Promise<{ path: string; sample: string | null }>;
   inspect: (path: string, dims: Record<string, number>) => Promise<ModelInfo>;
+  /** The model file's sha256 and the input profile saved for it. */
+  profile: (path: string, sample: string | null) => Promise<{ sha256: string; profile: InputProfile | null }>;
   hardware: () => Promise<HardwareProfile>;
   /** A variant made by the Quantize view, by id; it must come from this model. */
   variant: (id: string) => Promise<RunVariant & { sourceSha256: string }>;
@@ -78,8 +80,12 @@ export const METHOD_TEXT = (plan: BenchPlan): RunDocument['method'] => ({
 
 /** Validates the plan and prepares the run; refusals (PLAN_INVALID, BATCH_UNSUPPORTED, EP_UNAVAILABLE, …) come before anything is saved. */
 export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): Promise<PreparedRun> {
-  const plan = parsePlan(planInput);
-  const model = await deps.resolveModel(plan.model);
+  const asked = parsePlan(planInput);
+  const model = await deps.resolveModel(asked.model);
+  // The model's saved profile fills what the plan leaves open; the plan's own dims and values win.
+  const { sha256, profile } = await deps.profile(model.path, model.sample);
+  const merged = withProfile(profile, { dims: asked.dims, values: asked.inputs.values });
+  const plan: BenchPlan = { ...asked, dims: merged.dims, inputs: { ...asked.inputs, values: merged.values } };
   const info = await deps.inspect(model.path, plan.dims);
   const hardware = await deps.hardware();
   const tensors = await readUserTensors(plan, info);
@@ -89,7 +95,7 @@ export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): 
     tensors.map((t) => t.name),
   );
   const planned = planConfigs(plan, hardware, info, tensors);
-  const runModelInfo = await runModel(model, info);
+  const runModelInfo = runModel(model, info, sha256);
   const variants = await collectVariants(plan, model, info, runModelInfo, deps);
 
   const doc: RunDocument = {
@@ -108,6 +114,7 @@ export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): 
     warnings: [],
     importedFrom: null,
     error: null,
+    inputProfile: profileIsEmpty(profile) ? null : profile,
   };
   for (const config of doc.configs) skipIfUnrunnable(config, hardware);
   doc.warnings.push(...noiseWarnings(await readNoiseSnapshot()));
@@ -218,13 +225,13 @@ function noiseWarnings(noise: NoiseSnapshot): RunWarning[] {
   return warnings;
 }
 
-async function runModel(model: ResolvedModel, info: ModelInfo): Promise<RunModel> {
+function runModel(model: ResolvedModel, info: ModelInfo, sha256: string): RunModel {
   return {
     name: model.sample ?? info.name,
     path: model.path,
     sample: model.sample,
     sizeBytes: info.sizeBytes + info.externalDataBytes,
-    sha256: await sha256File(model.path),
+    sha256,
     inputs: info.inputs,
     outputs: info.outputs,
     opsets: info.opsets,

@@ -9,10 +9,14 @@ import type { WorkerSupervisor } from '../worker-host/supervisor';
 import type { BenchRunner } from '../bench/runner';
 import type { DataLayout } from '../store/paths';
 import type { RecentStore } from '../store/recent';
+import type { ProfileStore } from '../store/profiles';
+import { sha256File } from '../store/files';
+import { statModelFile } from '../onnx/read';
+import type { InputProfile } from '../../shared/domain/profile';
 import type { RunStore } from '../store/runs';
 import type { UploadStore } from '../store/uploads';
 import type { VariantStore } from '../quantize/variants';
-import { ensureSample } from '../zoo';
+import { ensureSample, getSampleInfo } from '../zoo';
 import type { HardwareCache } from './hardware';
 
 export interface AppIdentity {
@@ -26,6 +30,7 @@ export interface CoreContext {
   app: AppIdentity;
   layout: DataLayout;
   recent: RecentStore;
+  profiles: ProfileStore;
   runs: RunStore;
   variants: VariantStore;
   uploads: UploadStore;
@@ -50,4 +55,23 @@ export interface ResolvedModel {
 export async function resolveModel(layout: DataLayout, source: ModelSource): Promise<ResolvedModel> {
   if (source.kind === 'sample') return { path: await ensureSample(source.name, layout.samples), sample: source.name };
   return { path: path.resolve(source.path), sample: null };
+}
+
+/**
+ * The model file's sha256 and its input profile: the one saved under it, else for a sample the sizes
+ * the sample states (its reference dims, e.g. sequence 128), else null.
+ */
+export async function profileOf(
+  ctx: Pick<CoreContext, 'profiles'>,
+  file: string,
+  sample: string | null = null,
+): Promise<{ sha256: string; profile: InputProfile | null }> {
+  // A coded refusal (missing, a folder, a device such as /dev/zero) before hashing reads a byte.
+  await statModelFile(file);
+  const sha256 = await sha256File(file);
+  const saved = await ctx.profiles.get(sha256);
+  if (saved || !sample) return { sha256, profile: saved };
+  // The batch is the plan's to choose, not the profile's.
+  const dims = Object.fromEntries(Object.entries(getSampleInfo(sample).referenceDims).filter(([name]) => name !== 'batch'));
+  return { sha256, profile: Object.keys(dims).length > 0 ? { dims, values: {}, savedAt: null, origin: 'sample' } : null };
 }

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { inspectModel } from '../onnx/inspect';
 import { listSamples } from '../zoo';
-import { resolveModel, type AreaHandlers, type CoreContext } from './context';
+import { withProfile } from '../../shared/domain/profile';
+import { profileOf, resolveModel, type AreaHandlers, type CoreContext } from './context';
 
 const fileExists = (file: string): Promise<boolean> =>
   fs.stat(file).then(
@@ -18,16 +19,20 @@ export function modelHandlers(
   return {
     'samples.list': async () => listSamples(),
 
-    // Only a file that inspects as a model goes into Recent.
+    // Only a file that inspects as a model goes into Recent; its profile is saved only once it does.
     'model.inspect': async (request) => {
       const model = await resolveModel(ctx.layout, request.source);
-      const info = await inspectModel(model.path, request.dims ? { dims: request.dims } : {});
+      const saved = await profileOf(ctx, model.path, model.sample);
+      const effective = request.saveProfile ? withProfile(null, request) : withProfile(saved.profile, request);
+      const info = await inspectModel(model.path, { dims: effective.dims });
       const size = await fs.stat(model.path).then(
         (s) => s.size,
         () => null,
       );
-      await recent.add({ path: model.path, name: model.sample ?? path.basename(model.path), sample: model.sample, sizeBytes: size });
-      return info;
+      const name = model.sample ?? path.basename(model.path);
+      const profile = request.saveProfile ? await ctx.profiles.save(saved.sha256, name, effective) : saved.profile;
+      await recent.add({ path: model.path, name, sample: model.sample, sizeBytes: size });
+      return { ...info, sha256: saved.sha256, profile };
     },
 
     'model.close': async (request) => {

@@ -7,7 +7,8 @@ import { runQuantizeJob } from '../quantize/job';
 import { describeSource, exportVariantFile, modeAvailability, quantizeCpu, type VariantStore } from '../quantize/variants';
 import { ensureDir, withDeadline } from '../store/safe-fs';
 import { getSampleInfo } from '../zoo';
-import { resolveModel, type AreaHandlers, type CoreContext } from './context';
+import { withProfile } from '../../shared/domain/profile';
+import { profileOf, resolveModel, type AreaHandlers, type CoreContext } from './context';
 
 type QuantizeCommands = 'quantize.modes' | 'quantize.run' | 'quantize.cancel' | 'variants.list' | 'variants.delete';
 
@@ -27,12 +28,21 @@ export function quantizeHandlers(ctx: CoreContext): AreaHandlers<QuantizeCommand
       const controller = new AbortController();
       quantizeJobs.set(jobId, controller);
       try {
-        const job = request.request;
+        const source = await describeSource(model.path, model.sample ?? path.basename(model.path));
+        // The model's saved input profile fills the dims and input values the request leaves open.
+        const asked = request.request;
+        const { profile } = await profileOf(ctx, model.path, model.sample);
+        const merged = withProfile(profile, { dims: asked.dims, values: asked.inputValues });
+        const job = {
+          ...asked,
+          ...(Object.keys(merged.dims).length > 0 ? { dims: merged.dims } : {}),
+          ...(Object.keys(merged.values).length > 0 ? { inputValues: merged.values } : {}),
+        };
         return await runQuantizeJob({
           supervisor: ctx.quantizeSupervisor,
           store: variants,
           request: job.intRanges === undefined && model.sample ? { ...job, intRanges: sampleIntRanges(model.sample) } : job,
-          source: await describeSource(model.path, model.sample ?? path.basename(model.path)),
+          source,
           cpu: job.options.mode === 'int8-static' ? await ctx.hardware.cpu() : undefined,
           onProgress: (progress) => context.emit('quantize.progress', progress),
           signal: controller.signal,

@@ -74,17 +74,6 @@ function tensorInfo(vi: ValueInfoProto): TensorInfo {
 
 const BATCH_NAMES = /^(n|b|bs|batch|batch_?size|batches|num_batches|nbatch)$/i;
 
-/**
- * Sequence-like dimensions get a stated default so a transformer can be counted and measured in
- * one click; the UI and CLI show it as a default the user can change (--dim sequence=512).
- */
-export const DEFAULT_SEQUENCE_LENGTH = 128;
-const SEQUENCE_NAMES = /(seq|sequence|token|length|^len$|^l$|^t$|^s$|past_?len|max_len)/i;
-
-function isSequenceLike(name: string, axis: number): boolean {
-  return axis > 0 && SEQUENCE_NAMES.test(name);
-}
-
 function isBatchLike(name: string, axis: number, named: boolean): boolean {
   if (/batch/i.test(name) || BATCH_NAMES.test(name)) return true;
   // Exporters leave the leading (batch) axis unnamed or call it unk__N / None.
@@ -108,7 +97,6 @@ function planDims(graph: GraphProto, inputs: ValueInfoProto[], userDims: Record<
     if (user !== undefined) found.set(name, { name, value: user, source: 'user' });
     else if (!existing || existing.source === 'unset') {
       if (isBatchLike(name, axis, named)) found.set(name, { name, value: 1, source: 'batch-default' });
-      else if (named && isSequenceLike(name, axis)) found.set(name, { name, value: DEFAULT_SEQUENCE_LENGTH, source: 'sequence-default' });
       else if (!existing) found.set(name, { name, value: null, source: 'unset' });
     }
   };

@@ -68,7 +68,8 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new InferscopeError('CANCELLED', 'Reading the model was cancelled.');
 }
 
-async function statModelFile(path: string): Promise<Stats> {
+/** The model file's stats, or a coded refusal: missing, a folder, not a regular file, empty, too large. */
+export async function statModelFile(path: string): Promise<Stats> {
   let info: Stats;
   try {
     info = await stat(path);

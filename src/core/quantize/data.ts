@@ -27,7 +27,7 @@ import type { UserTensor } from '../bench/measurement';
 import { parseNpy, parseTensorProto, readTensorFile } from '../bench/tensor-files';
 import { int64ToNumber, type ModelProto } from '../onnx/codec';
 import { dtypeName } from '../onnx/dtypes';
-import { DEFAULT_SEQUENCE_LENGTH, unnamedDimName } from '../onnx/inspect';
+import { unnamedDimName } from '../onnx/inspect';
 import {
   chooseInputValue,
   formatInputValue,
@@ -87,12 +87,11 @@ const TENSOR_FILE = /\.(npy|pb)$/i;
 const OUTPUT_FILE = /^output_\d+\.(npy|pb)$/i;
 /** Same rules as the inspection (src/core/onnx/inspect.ts) so the job runs the shapes the user saw. */
 const BATCH_NAMES = /batch|^(n|b|bs|batches|nbatch)$/i;
-const SEQUENCE_NAMES = /(seq|sequence|token|length|^len$|^l$|^t$|^s$|past_?len|max_len)/i;
 
 /**
  * Every dimension as a number: fixed sizes stay; named ones come from `dims`; batch-like ones
- * (and an unnamed leading one) are 1; sequence-like names get the inspection's default
- * length; anything else is 1.
+ * (and an unnamed leading one) are 1; anything else is 1 — only for estimates (memory), never
+ * for data a job feeds (requireInputShapes refuses there).
  */
 export function resolveInputs(inputs: readonly ModelInput[], dims: DimValues = {}): ResolvedInput[] {
   return inputs.map((input) => ({
@@ -103,8 +102,7 @@ export function resolveInputs(inputs: readonly ModelInput[], dims: DimValues = {
 }
 
 /**
- * resolveInputs for inputs the job generates: a dimension no rule sizes (not a leading batch, not
- * sequence-like, not given) refuses the job with DIMS_REQUIRED instead of becoming 1.
+ * resolveInputs for inputs the job generates: a dimension no rule sizes (not a batch, not given) refuses the job with DIMS_REQUIRED instead of becoming 1.
  */
 export function requireInputShapes(inputs: readonly ModelInput[], dims: DimValues = {}): ResolvedInput[] {
   const missing: MissingDim[] = [];
@@ -132,7 +130,6 @@ export function chosenSize(d: number | string | null, axis: number, dims: DimVal
   if (!name && input && unnamed !== undefined) return unnamed;
   if (axis === 0 && (!name || BATCH_NAMES.test(name))) return 1;
   if (BATCH_NAMES.test(name)) return 1;
-  if (name && axis > 0 && SEQUENCE_NAMES.test(name)) return DEFAULT_SEQUENCE_LENGTH;
   return undefined;
 }
 

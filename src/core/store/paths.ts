@@ -19,6 +19,8 @@ export interface DataLayout {
   runs: string;
   variants: string;
   recentFile: string;
+  /** Input profiles (symbolic dims and input values) by model sha256. */
+  profilesFile: string;
 }
 
 export function dataLayout(root: string): DataLayout {
@@ -29,5 +31,6 @@ export function dataLayout(root: string): DataLayout {
     runs: path.join(root, 'runs'),
     variants: path.join(root, 'variants'),
     recentFile: path.join(root, 'recent.json'),
+    profilesFile: path.join(root, 'profiles.json'),
   };
 }

@@ -9,6 +9,7 @@ import { AppInfoSchema, DimValuesSchema, ModelSourceSchema, RecentModelSchema } 
 import { ErrorInfoSchema } from './error';
 import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware';
 import { ModelInfoSchema } from '../domain/model';
+import { InputValuesSchema } from '../domain/input-values';
 import { SampleInfoSchema } from '../domain/sample';
 import { BenchPlanSchema } from '../domain/plan';
 import { ComparisonSchema, RequirementSchema, VerdictSchema } from '../domain/advice';
@@ -31,8 +32,19 @@ export const commands = {
     response: HardwareProfileSchema,
   },
   'samples.list': { request: empty, response: z.array(SampleInfoSchema) },
+  /**
+   * Explains a model at the dims given on top of its saved input profile. With `saveProfile`, the
+   * given dims and values become the model's profile (replacing it), which bench and quantize use too.
+   */
   'model.inspect': {
-    request: z.object({ source: ModelSourceSchema, dims: DimValuesSchema.optional() }).strict(),
+    request: z
+      .object({
+        source: ModelSourceSchema,
+        dims: DimValuesSchema.optional(),
+        values: InputValuesSchema.optional(),
+        saveProfile: z.boolean().optional(),
+      })
+      .strict(),
     response: ModelInfoSchema,
   },
   /**

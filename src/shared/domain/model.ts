@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InputProfileSchema } from './profile';
 
 /**
  * A graph input or output. `type` is the element type in onnxruntime's words ("float32",
@@ -65,9 +66,10 @@ export type Precision = z.infer<typeof PrecisionSchema>;
 
 /**
  * A symbolic dimension found on the graph inputs and the value used for counting:
- * "user" (given with --dim / the dims request), "batch-default" (batch-like, 1 unless given),
- * "sequence-default" (sequence-like, 128 unless given),
- * or "unset" (value null: operations depending on it are not counted).
+ * "user" (given with --dim / the dims request / the model's input profile), "batch-default"
+ * (batch-like, 1 unless given), or "unset" (value null: operations depending on it are not counted,
+ * and benchmarks and quantization refuse with DIMS_REQUIRED until it is set).
+ * "sequence-default" appears only in documents from versions that gave sequence-like dims 128.
  */
 export const SymbolicDimSchema = z.object({
   name: z.string(),
@@ -165,5 +167,9 @@ export const ModelInfoSchema = z.object({
   flops: z.number().nullable(),
   dims: z.array(SymbolicDimSchema),
   warnings: z.array(z.string()),
+  /** The model file's sha256 (its input profile is kept under it); set by the host's inspection. */
+  sha256: z.string().optional(),
+  /** The input profile saved for this model; null when none is. */
+  profile: InputProfileSchema.nullable().optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;

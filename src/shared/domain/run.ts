@@ -4,6 +4,7 @@
  * run opened a year later or imported from another machine still renders and compares.
  */
 import { z } from 'zod';
+import { InputProfileSchema } from './profile';
 import { PlainFileNameSchema } from './file-name';
 import { LatencyStatsSchema } from '../stats/schema';
 import { ErrorInfoSchema } from '../contract/error';
@@ -235,6 +236,8 @@ export const RunDocumentSchema = z.object({
   warnings: z.array(RunWarningSchema),
   /** Set when the run was imported from a file (another machine, the CLI). */
   importedFrom: z.string().nullable().default(null),
+  /** The input profile saved for the model that filled dims and values the plan left open (absent: none). */
+  inputProfile: InputProfileSchema.nullable().optional(),
   /**
    * Why the run stopped before measuring all it planned, where no configuration's own error says
    * it: DISK_FULL (with the path) when the document could not be saved.

@@ -16,7 +16,7 @@ export interface BenchDraft {
   /** "default" (or 0) is onnxruntime's own choice, one thread per physical core. */
   threads: string;
   concurrency: string;
-  /** Symbolic dims other than the batch; empty = the value the model was inspected with. */
+  /** Symbolic dims other than the batch, as typed (the model's input profile until changed); empty = not set. */
   dims: Record<string, string>;
   minTimeS: string;
   maxTimeS: string;
@@ -140,7 +140,11 @@ export function buildPlan(
   const dims: Record<string, number> = {};
   for (const [name, raw] of Object.entries(draft.dims)) {
     const text = raw.trim();
-    if (text === '') continue;
+    if (text === '') {
+      // Tensors from a folder bring their own shapes; generated ones need every size.
+      if (draft.inputsDir.trim() === '') errors[`dim:${name}`] = 'Required: the model leaves this size open';
+      continue;
+    }
     const value = wholeNumber(text);
     if (value === null || value < 1) errors[`dim:${name}`] = 'Enter a whole number of 1 or more';
     else dims[name] = value;

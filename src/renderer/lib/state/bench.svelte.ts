@@ -1,5 +1,7 @@
 import type { ModelSource } from '../../../shared/domain/app';
 import type { ModelInfo } from '../../../shared/domain/model';
+import { formatInputValues, type InputValues } from '../../../shared/domain/input-values';
+import { sameProfile } from '../../../shared/domain/profile';
 import type { BenchProgressEvent, RunDocument } from '../../../shared/domain/run';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
@@ -57,8 +59,10 @@ export class BenchController {
     this.modelKey !== null && this.modelKey === this.openKey ? this.model.info : this.chosenInfo,
   );
 
-  /** The symbolic dims as typed; follows the model whenever a different one is chosen. */
+  /** The symbolic dims as typed; follows the model (and its input profile) whenever a different one is chosen. */
   dims: Record<string, string> = $derived(dimsDraft(this.info?.dims ?? []));
+  /** Input values as typed (NAME=VALUE, …); the model's input profile until changed. */
+  inputValues: string = $derived(formatInputValues(this.info?.profile?.values ?? {}));
   /** The person's ticks; null until they change one (a detection finishing later must not undo them). */
   epChoice = $state.raw<string[] | null>(null);
   /** Ticked providers: every ready one until the person changes the ticks. */
@@ -78,7 +82,9 @@ export class BenchController {
     return choices;
   });
 
-  plan = $derived(buildPlan({ ...this.draft, dims: this.dims }, this.source, this.eps, this.info?.inputs ?? null));
+  plan = $derived(
+    buildPlan({ ...this.draft, dims: this.dims, inputValues: this.inputValues }, this.source, this.eps, this.info?.inputs ?? null),
+  );
   errors: Partial<Record<DraftField, string>> = $derived(this.submitted && !this.plan.ok ? this.plan.errors : {});
 
   // --- the run
@@ -183,7 +189,25 @@ export class BenchController {
   async start() {
     this.submitted = true;
     const built = this.plan;
-    if (built.ok) await this.follower.start(built.plan);
+    if (!built.ok) return;
+    await this.keepProfile(built.plan.dims ?? {}, built.plan.inputs?.values ?? {});
+    await this.follower.start(built.plan);
+  }
+
+  /** Sizes and values typed here become the model's input profile, so Quantize, the CLI and a reopened model use them too. */
+  private async keepProfile(dims: Record<string, number>, values: InputValues) {
+    const info = this.info;
+    const source = this.source;
+    if (!info || !source || sameProfile(info.profile ?? null, dims, values)) return;
+    const key = this.modelKey;
+    try {
+      const next = await this.backend.invoke('model.inspect', { source, dims, values, saveProfile: true });
+      if (key !== this.modelKey) return;
+      if (key === this.openKey) this.model.info = next;
+      else this.chosenInfo = next;
+    } catch {
+      // The run itself reports what is wrong with the model.
+    }
   }
 
   async cancel() {

@@ -1,5 +1,6 @@
 import type { DimValues, ModelSource, RecentModel } from '../../../shared/domain/app';
 import type { ModelInfo } from '../../../shared/domain/model';
+import type { InputValues } from '../../../shared/domain/input-values';
 import type { SampleInfo } from '../../../shared/domain/sample';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
@@ -64,10 +65,10 @@ export class ModelController {
     return this.inspect(source, undefined, labelOf(source));
   }
 
-  /** Re-reads the current model with the person's values for its symbolic dims. */
-  applyDims(dims: DimValues): Promise<void> {
+  /** Saves the person's input profile (symbolic dims and input values) for the model and re-reads it with those. */
+  applyProfile(profile: { dims: DimValues; values: InputValues }): Promise<void> {
     if (!this.source) return Promise.resolve();
-    return this.inspect(this.source, dims, null);
+    return this.inspect(this.source, profile, null);
   }
 
   async openPath(path: string) {
@@ -137,13 +138,13 @@ export class ModelController {
     this.error = null;
   }
 
-  private async inspect(source: ModelSource, dims: DimValues | undefined, label: string | null) {
+  private async inspect(source: ModelSource, profile: { dims: DimValues; values: InputValues } | undefined, label: string | null) {
     const seq = ++this.requestSeq;
     this.loading = true;
     this.opening = label;
     this.error = null;
     try {
-      const info = await this.backend.invoke('model.inspect', dims ? { source, dims } : { source });
+      const info = await this.backend.invoke('model.inspect', profile ? { source, ...profile, saveProfile: true } : { source });
       if (seq !== this.requestSeq) return;
       this.source = source;
       this.info = info;

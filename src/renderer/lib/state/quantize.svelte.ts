@@ -1,6 +1,8 @@
 import { untrack } from 'svelte';
 import type { ModelSource } from '../../../shared/domain/app';
 import type { QuantizeMode } from '../../../shared/domain/quantize';
+import { formatInputValues, type InputValues } from '../../../shared/domain/input-values';
+import { sameProfile } from '../../../shared/domain/profile';
 import type { ModeAvailability, QuantizeProgress, QuantizeRequestInput, Variant } from '../../../shared/domain/variant';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
@@ -58,7 +60,7 @@ export class QuantizeController {
   data = $state<DataDraft>(defaultDataDraft());
   evaluationSamples = $state(String(DEFAULT_EVALUATION_SAMPLES));
   /** NAME=VALUE, …: inputs that must not be random (a sample rate, a recurrent state), as `--input` in the CLI. */
-  inputValues = $state('');
+  inputValues: string = $derived.by(() => formatInputValues(this.model.info?.profile?.values ?? {}));
   /** Field errors show once the person has tried to make a variant. */
   submitted = $state(false);
 
@@ -238,7 +240,20 @@ export class QuantizeController {
     this.submitted = true;
     const built = this.request;
     if (!built?.ok || !this.modeUsable) return;
+    await this.keepValues(built.request.inputValues ?? {});
     await this.start(built.request);
+  }
+
+  /** Input values typed here become part of the model's input profile (kept with its dims), as Benchmark does. */
+  private async keepValues(values: InputValues) {
+    const info = this.model.info;
+    const source = this.source;
+    if (!info || !source || sameProfile(info.profile ?? null, info.profile?.dims ?? {}, values)) return;
+    try {
+      this.model.info = await this.backend.invoke('model.inspect', { source, dims: info.profile?.dims ?? {}, values, saveProfile: true });
+    } catch {
+      // The job itself reports what is wrong with the model.
+    }
   }
 
   /**

@@ -43,8 +43,11 @@ describe('DIMS_REQUIRED: only a leading batch defaults to 1', () => {
     const inputs = [{ name: 'images', type: 'float32', shape: ['N', 3, 'H', 'W'] }];
     expect(() => requireInputShapes(inputs)).toThrow(expect.objectContaining({ code: 'DIMS_REQUIRED', detail: 'H,W' }));
     expect(requireInputShapes(inputs, { H: 32, W: 32 })[0]!.shape).toEqual([1, 3, 32, 32]);
-    // Sequence-like names keep their stated default; an unnamed later axis is set as "input[axis]".
-    expect(requireInputShapes([{ name: 'ids', type: 'int64', shape: [null, 'sequence'] }])[0]!.shape).toEqual([1, 128]);
+    // A sequence length is never invented either; an unnamed later axis is set as "input[axis]".
+    expect(() => requireInputShapes([{ name: 'ids', type: 'int64', shape: [null, 'sequence'] }])).toThrow(
+      expect.objectContaining({ code: 'DIMS_REQUIRED', detail: 'sequence' }),
+    );
+    expect(requireInputShapes([{ name: 'ids', type: 'int64', shape: [null, 'sequence'] }], { sequence: 64 })[0]!.shape).toEqual([1, 64]);
     expect(() => requireInputShapes([{ name: 'x', type: 'float32', shape: [null, null] }])).toThrow(
       expect.objectContaining({ code: 'DIMS_REQUIRED', message: expect.stringContaining('--dim x[1]=VALUE') }),
     );

@@ -126,7 +126,7 @@ describe('MACs on small graphs with known counts', () => {
     expect(four.dims).toEqual([{ name: 'batch', value: 4, source: 'user' }]);
   });
 
-  it('sequence-like dims take the stated default of 128, which the user can override', async () => {
+  it('a sequence dim is never invented: unset until given, and MACs wait for it', async () => {
     const model = makeModel({
       inputs: [tensorValue('x', F, ['batch', 'sequence', 16])],
       outputs: [tensorValue('y', F)],
@@ -136,9 +136,10 @@ describe('MACs on small graphs with known counts', () => {
     const info = await inspect(model);
     expect(info.dims).toEqual([
       { name: 'batch', value: 1, source: 'batch-default' },
-      { name: 'sequence', value: 128, source: 'sequence-default' },
+      { name: 'sequence', value: null, source: 'unset' },
     ]);
-    expect(info.macs).toBe(128 * 16 * 32);
+    expect(info.macs).toBeNull();
+    expect(info.macsUnknown?.dims).toContain('sequence');
     expect((await inspect(model, { sequence: 7 })).macs).toBe(7 * 16 * 32);
   });
 
