@@ -1,3 +1,5 @@
+import { estimatePlanDuration, formatShort } from '../shared/domain/plan-duration';
+import { DEFAULT_MAX_TIME_MS, DEFAULT_MIN_TIME_MS, DEFAULT_WARMUP_MAX_MS } from '../shared/stats/constants';
 import { describeProfile, type InputProfile } from '../shared/domain/profile';
 import { InvalidArgumentError } from 'commander';
 import type { Handlers } from '../shared/contract';
@@ -246,6 +248,7 @@ export async function runBench(handlers: Handlers, model: BenchPlanInput['model'
     const { doc, finished } = await benchToEnd(handlers, plan, {
       onStarted: (id) => (runId = id),
       onEvent: (event, payload) => {
+        if (event === 'bench.started' && !opts.json) line.note(durationLine(plan, (payload as { configs: number }).configs));
         if (event === 'bench.progress') line.show((payload as BenchProgressEvent).fraction, progressText(payload as BenchProgressEvent));
         if (event === 'bench.config') line.note(configLine((payload as { config: ConfigResult }).config));
       },
@@ -268,4 +271,17 @@ export async function runBench(handlers: Handlers, model: BenchPlanInput['model'
 export function profileOrigin(profile: InputProfile): string {
   if (profile.origin === 'sample') return 'stated by the sample';
   return `saved for this model${profile.savedAt ? ` (${profile.savedAt.slice(0, 10)})` : ''}`;
+}
+
+/** "4 configurations: about 10 s – 1 min 30 s in all (from the plan's times; loading the model adds to each configuration)". */
+function durationLine(plan: BenchPlanInput, configs: number): string {
+  const d = estimatePlanDuration({
+    configs,
+    minTimeMs: plan.minTimeMs ?? DEFAULT_MIN_TIME_MS,
+    maxTimeMs: plan.maxTimeMs ?? DEFAULT_MAX_TIME_MS,
+    warmupMaxMs: plan.warmupMaxMs ?? DEFAULT_WARMUP_MAX_MS,
+    minIterations: plan.minIterations ?? DEFAULT_MIN_ITERATIONS,
+    profile: plan.profile ?? true,
+  });
+  return `${configs} configuration${configs === 1 ? '' : 's'}: about ${formatShort(d.lowMs)} – ${formatShort(d.highMs)} in all (from ${d.basis})`;
 }

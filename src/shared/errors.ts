@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   // transformations
   'QUANTIZE_UNSUPPORTED',
   'QUANTIZE_FAILED',
+  /** An operator of an old opset that Inferscope cannot rewrite for opset 13 without changing what it computes. */
+  'UPGRADE_UNSUPPORTED',
   // storage and hosts
   'RUN_NOT_FOUND',
   'DISK_FULL',

@@ -17,6 +17,7 @@ import { benchFeeds } from './feeds';
 import { Measurement, nowMs, ProgressThrottle, RssPeak, runBackToBack, Warmup } from './loop';
 import { createProfiledSession } from './profiling';
 import { runtimeBackends } from './runtime';
+import { PROFILE_MAX_TIME_SHARE } from '../shared/stats/constants';
 import { messageOf, sessionOptions } from './session';
 import { measureConcurrently } from './concurrent';
 import { createSession, firstRun, phaseProgress, type BenchContext, type TimedPhases } from './steps';
@@ -24,8 +25,6 @@ import { stopWatching, watchRuns } from './heartbeat';
 import type { RunWatch } from './watch';
 
 const READ_CHUNK_BYTES = 4 * 1024 * 1024;
-/** The placement profiling pass stops starting runs once it has used this share of the maximum measuring time. */
-export const PROFILE_MAX_TIME_SHARE = 0.25;
 
 export async function bench(config: BenchConfig, context: BenchContext): Promise<BenchMeasurement> {
   const known = runtimeBackends();

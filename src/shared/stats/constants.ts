@@ -35,6 +35,8 @@ export const DEFAULT_MIN_TIME_MS = 2_000;
 export const DEFAULT_CI_TARGET_REL = 0.01;
 /** ... or when this much time has passed, reporting the interval actually reached. */
 export const DEFAULT_MAX_TIME_MS = 20_000;
+/** The placement profiling pass stops starting runs once it has used this share of the maximum measuring time. */
+export const PROFILE_MAX_TIME_SHARE = 0.25;
 
 /**
  * How often the measuring loop should ask shouldStopMeasuring: after every

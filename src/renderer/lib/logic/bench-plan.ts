@@ -4,7 +4,14 @@ import type { ProviderStatus } from '../../../shared/domain/hardware';
 import { batchRefusal, fixedBatchReason, takesBatches, type DeclaredInput } from '../../../shared/domain/batch';
 import type { SymbolicDim } from '../../../shared/domain/model';
 import { concurrencyRefusal, type BenchPlanInput, type GraphOptimizationLevel } from '../../../shared/domain/plan';
-import { DEFAULT_CI_TARGET_REL, DEFAULT_MAX_TIME_MS, DEFAULT_MIN_ITERATIONS, DEFAULT_MIN_TIME_MS } from '../../../shared/stats/constants';
+import {
+  DEFAULT_CI_TARGET_REL,
+  DEFAULT_MAX_TIME_MS,
+  DEFAULT_MIN_ITERATIONS,
+  DEFAULT_MIN_TIME_MS,
+  DEFAULT_WARMUP_MAX_MS,
+} from '../../../shared/stats/constants';
+import { estimatePlanDuration, type PlanDuration } from '../../../shared/domain/plan-duration';
 import { DEFAULT_THREADS_TEXT, parseIntList, type ListParse } from '../../../shared/parse/lists';
 
 /**
@@ -237,6 +244,23 @@ export function buildPlan(
     .filter((reason): reason is string => reason !== null);
   const skipped = refused.length > 0 ? { count: refused.length * batches.length * threads.length, reason: refused[0] as string } : null;
   return { ok: true, plan, configCount: eps.length * batches.length * threads.length * concurrency.length, skipped };
+}
+
+/** The plan's duration range before it starts (configurations that will be skipped left out); `runMs` from an earlier run. */
+export function planDuration(build: PlanBuild, runMs: number | null): PlanDuration | null {
+  if (!build.ok) return null;
+  const p = build.plan;
+  return estimatePlanDuration(
+    {
+      configs: build.configCount - (build.skipped?.count ?? 0),
+      minTimeMs: p.minTimeMs ?? DEFAULT_MIN_TIME_MS,
+      maxTimeMs: p.maxTimeMs ?? DEFAULT_MAX_TIME_MS,
+      warmupMaxMs: p.warmupMaxMs ?? DEFAULT_WARMUP_MAX_MS,
+      minIterations: p.minIterations ?? DEFAULT_MIN_ITERATIONS,
+      profile: p.profile ?? true,
+    },
+    runMs,
+  );
 }
 
 function wholeNumber(text: string): number | null {

@@ -7,6 +7,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
 import {
   buildPlan,
+  planDuration,
   defaultDraft,
   dimsDraft,
   readyProviders,
@@ -86,6 +87,14 @@ export class BenchController {
     buildPlan({ ...this.draft, dims: this.dims, inputValues: this.inputValues }, this.source, this.eps, this.info?.inputs ?? null),
   );
   errors: Partial<Record<DraftField, string>> = $derived(this.submitted && !this.plan.ok ? this.plan.errors : {});
+  /** One inference of this model as the last run here measured it (same file content), for the plan's duration. */
+  knownRunMs: number | null = $derived.by(() => {
+    const run = this.run;
+    if (!run || !this.info?.sha256 || run.model.sha256 !== this.info.sha256) return null;
+    const medians = run.configs.map((c) => c.latencyMs?.median ?? null).filter((m): m is number => m !== null);
+    return medians.length > 0 ? Math.max(...medians) : null;
+  });
+  duration = $derived(planDuration(this.plan, this.knownRunMs));
 
   // --- the run
   /** Follows the run being measured (or the last one measured). */
