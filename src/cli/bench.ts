@@ -283,5 +283,6 @@ function durationLine(plan: BenchPlanInput, configs: number): string {
     minIterations: plan.minIterations ?? DEFAULT_MIN_ITERATIONS,
     profile: plan.profile ?? true,
   });
-  return `${configs} configuration${configs === 1 ? '' : 's'}: about ${formatShort(d.lowMs)} – ${formatShort(d.highMs)} in all (from ${d.basis})`;
+  const range = `about ${formatShort(d.lowMs)} – ${formatShort(d.highMs)} in all`;
+  return `${configs} configuration${configs === 1 ? '' : 's'}: ${range} (from ${d.basis})`;
 }

@@ -102,7 +102,8 @@ export function resolveInputs(inputs: readonly ModelInput[], dims: DimValues = {
 }
 
 /**
- * resolveInputs for inputs the job generates: a dimension no rule sizes (not a batch, not given) refuses the job with DIMS_REQUIRED instead of becoming 1.
+ * resolveInputs for inputs the job generates: a dimension no rule sizes (not a batch, not given)
+ * refuses the job with DIMS_REQUIRED instead of becoming 1.
  */
 export function requireInputShapes(inputs: readonly ModelInput[], dims: DimValues = {}): ResolvedInput[] {
   const missing: MissingDim[] = [];

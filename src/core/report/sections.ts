@@ -21,6 +21,7 @@ import {
 } from '../../shared/advice';
 import type { Verdict, VerdictRow } from '../../shared/domain/advice';
 import type { ConfigResult, RunDocument } from '../../shared/domain/run';
+import { describeProfile } from '../../shared/domain/profile';
 import {
   formatBytes,
   formatCount,
@@ -232,6 +233,8 @@ export function modelSection(ctx: SectionContext): string {
             .map(([k, v]) => `${k} = ${v}`)
             .join(', ') || 'batch only',
         ],
+        ['Inputs fed', fedInputs(run)],
+        ...(run.inputProfile ? [['Input profile', profileText(run.inputProfile)] as [string, string]] : []),
       ]),
     );
     if (run.variants.some((v) => v.id !== ORIGINAL_VARIANT)) {
@@ -730,4 +733,17 @@ function capacityBracket(cap: { maxThroughputRps: number | null; lowRps: number 
 function resampleCount(fewest: number, most: number): string {
   if (!Number.isFinite(fewest)) return '';
   return `; ${fewest === most ? fewest : `${fewest} to ${most}`} resamples`;
+}
+
+/** The shapes and data the first configuration with inputs was fed: what every figure of the run rests on. */
+function fedInputs(run: RunDocument): string {
+  const fed = run.configs.find((c) => c.inputs.length > 0)?.inputs ?? [];
+  if (fed.length === 0) return 'not recorded';
+  const what = (i: (typeof fed)[number]): string =>
+    i.source === 'user' ? 'your tensor' : i.source === 'random' ? 'seeded random' : (i.value ?? i.source);
+  return fed.map((i) => `${i.name} ${i.type}[${i.shape.join(', ')}] ${what(i)}`).join('; ');
+}
+
+function profileText(profile: NonNullable<RunDocument['inputProfile']>): string {
+  return `${describeProfile(profile)} (${profile.origin === 'sample' ? 'stated by the sample' : 'saved for this model'})`;
 }

@@ -144,18 +144,7 @@ export function buildPlan(
   const threads = list('threads', true);
   const concurrency = list('concurrency');
 
-  const dims: Record<string, number> = {};
-  for (const [name, raw] of Object.entries(draft.dims)) {
-    const text = raw.trim();
-    if (text === '') {
-      // Tensors from a folder bring their own shapes; generated ones need every size.
-      if (draft.inputsDir.trim() === '') errors[`dim:${name}`] = 'Required: the model leaves this size open';
-      continue;
-    }
-    const value = wholeNumber(text);
-    if (value === null || value < 1) errors[`dim:${name}`] = 'Enter a whole number of 1 or more';
-    else dims[name] = value;
-  }
+  const dims = parseDims(draft, errors);
 
   const seconds = (field: 'minTimeS' | 'maxTimeS' | 'warmupMaxS', allowZero: boolean): number | null => {
     const text = draft[field].trim();
@@ -261,6 +250,23 @@ export function planDuration(build: PlanBuild, runMs: number | null): PlanDurati
     },
     runMs,
   );
+}
+
+/** The symbolic dims as typed; an empty one is required unless tensors from a folder bring their own shapes. */
+function parseDims(draft: BenchDraft, errors: Partial<Record<DraftField, string>>): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const [name, raw] of Object.entries(draft.dims)) {
+    const text = raw.trim();
+    if (text === '') {
+      // Tensors from a folder bring their own shapes; generated ones need every size.
+      if (draft.inputsDir.trim() === '') errors[`dim:${name}`] = 'Required: the model leaves this size open';
+      continue;
+    }
+    const value = wholeNumber(text);
+    if (value === null || value < 1) errors[`dim:${name}`] = 'Enter a whole number of 1 or more';
+    else dims[name] = value;
+  }
+  return dims;
 }
 
 function wholeNumber(text: string): number | null {
