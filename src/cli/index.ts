@@ -17,6 +17,7 @@ import { call } from './run';
 import { printHardware, printModel, printSamples } from './print';
 import { intListOption, parseDuration, parseRange, printRun, runBench, type BenchCliOptions } from './bench';
 import { renderTable } from './table';
+import { runUpgrade, type UpgradeCliOptions } from './upgrade';
 import {
   collectPrices,
   parseElectricity,
@@ -142,6 +143,18 @@ program
     });
     if (opts.json) console.log(JSON.stringify(info, null, 2));
     else console.log(printModel(info, { ...(info.profile?.values ?? {}), ...opts.input }));
+  });
+
+program
+  .command('upgrade')
+  .description('upgrade an old model (IR < 4 or opset < 13) to IR 8 / opset 13, checked against the original in onnxruntime')
+  .argument('<model>', 'path to a .onnx file')
+  .option('-o, --output <file>', "write the upgraded model here (it is always kept in Inferscope's data folder)")
+  .option('--json', 'print what was done as JSON')
+  .option('--dim <name=value>', 'value for a symbolic dimension of the check inputs (repeatable)', collectDim, {})
+  .option('--input <name=value>', INPUT_HELP, collectInput, {})
+  .action(async (model: string, opts: UpgradeCliOptions) => {
+    console.log(await runUpgrade(handlers(), parseModelArgument(model), opts));
   });
 
 program
@@ -338,6 +351,7 @@ program
     const running = await startServer({
       handlers: handlers('browser'),
       variantFile: (id) => getServices('browser').variantFile(id),
+      upgradedFile: (id) => getServices('browser').upgradedFile(id),
       staticDir: path.join(here, '../renderer'),
       uploadsDir: dataLayout(userDataDir).uploads,
       port: opts.port,

@@ -24,6 +24,7 @@ import { HardwareCache, hardwareHandlers } from './handlers/hardware';
 import { modelHandlers } from './handlers/model';
 import { benchHandlers } from './handlers/bench';
 import { runsHandlers } from './handlers/runs';
+import { upgradedFile, upgradeHandlers } from './handlers/upgrade';
 import { exportVariant, quantizeHandlers, variantFile, variantForBench, type ExportOptions } from './handlers/quantize';
 import { adviceHandlers } from './handlers/advice';
 import { renderReport, type RenderedReport, type ReportRequest } from './handlers/report';
@@ -46,6 +47,8 @@ export interface Services {
   /** For host commands: where a variant's model is, and copying it where the user chose. */
   exportVariant(id: string, target: string, options?: ExportOptions): Promise<{ path: string }>;
   variantFile(id: string): Promise<{ path: string; fileName: string }>;
+  /** An upgraded model by id (the browser host downloads it). */
+  upgradedFile(id: string): Promise<{ path: string; fileName: string }>;
   renderReport(request: ReportRequest): Promise<RenderedReport>;
   /** Ends the worker processes; call when the host shuts down. */
   dispose(): Promise<void>;
@@ -110,6 +113,7 @@ export function createServices(options: ServicesOptions): Services {
     ...benchHandlers(ctx),
     ...runsHandlers(ctx),
     ...quantizeHandlers(ctx),
+    ...upgradeHandlers(ctx),
     ...adviceHandlers(ctx),
   };
 
@@ -117,6 +121,7 @@ export function createServices(options: ServicesOptions): Services {
     handlers,
     exportVariant: (id, target, exportOptions) => exportVariant(variants, id, target, exportOptions),
     variantFile: (id) => variantFile(variants, id),
+    upgradedFile: (id) => upgradedFile(layout.upgraded, id),
     renderReport: (request) => renderReport(runs, app.version, request),
     dispose: async () => {
       for (const job of ctx.quantizeJobs.values()) job.abort();

@@ -17,6 +17,7 @@ export interface HttpDeps {
   uploads: UploadStore;
   allowedHosts: () => ReadonlySet<string>;
   variantFile?: (id: string) => Promise<{ path: string; fileName: string }>;
+  upgradedFile?: (id: string) => Promise<{ path: string; fileName: string }>;
 }
 
 const STATUS: Partial<Record<ErrorInfo['code'], number>> = {
@@ -132,6 +133,13 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
   const variant = /^\/api\/variants\/([A-Za-z0-9._-]+)\/model$/.exec(pathname);
   if (variant?.[1] && deps.variantFile) {
     await sendDownload(res, await deps.variantFile(variant[1]));
+    return;
+  }
+  const upgraded = /^\/api\/upgraded\/([0-9a-f]{16})\/model$/.exec(pathname);
+  if (upgraded?.[1] && deps.upgradedFile) {
+    const file = await deps.upgradedFile(upgraded[1]).catch(() => null);
+    if (file) await sendDownload(res, file);
+    else sendJson(res, 404, { error: { code: 'MODEL_NOT_FOUND', message: 'There is no such upgraded model on the host' } });
     return;
   }
   await serveStatic(deps.staticRoot, pathname, res);

@@ -34,6 +34,7 @@ export interface ServeOptions {
   maxMessageBytes?: number;
   /** Files the page may download: a variant's model by id (GET /api/variants/<id>/model). */
   variantFile?: (id: string) => Promise<{ path: string; fileName: string }>;
+  upgradedFile?: (id: string) => Promise<{ path: string; fileName: string }>;
 }
 
 export interface RunningServer {
@@ -71,6 +72,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       uploads,
       allowedHosts: () => allowedHosts,
       ...(options.variantFile ? { variantFile: options.variantFile } : {}),
+      ...(options.upgradedFile ? { upgradedFile: options.upgradedFile } : {}),
     }),
   );
   const socket = createContractSocket({

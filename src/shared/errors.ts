@@ -40,6 +40,8 @@ export const ERROR_CODES = [
   'QUANTIZE_FAILED',
   /** An operator of an old opset that Inferscope cannot rewrite for opset 13 without changing what it computes. */
   'UPGRADE_UNSUPPORTED',
+  /** The upgraded model's outputs differ from the original's by more than 1e-5 (relative): it is not used. */
+  'UPGRADE_MISMATCH',
   // storage and hosts
   'RUN_NOT_FOUND',
   'DISK_FULL',

@@ -6,6 +6,7 @@ import type { ProgressOf, RequestOf, RequestType, ResultOf } from '../core/worke
 import { probe } from './probe';
 import { bench } from './measure';
 import { quantize } from './quantize';
+import { upgradeFile } from '../core/quantize/upgrade';
 import { armHangIfAsked, crashForTest, crashIfAsked, withoutTestOptions } from './test-hooks';
 
 export interface RequestContext<T extends RequestType> {
@@ -26,5 +27,17 @@ export const handlers: Handlers = {
     return bench({ ...request.config, epOptions: withoutTestOptions(request.config.epOptions) }, context);
   },
   quantize: (request, context) => quantize(request, context),
+  upgrade: (request, { signal }) =>
+    upgradeFile(
+      {
+        modelPath: request.modelPath,
+        outputPath: request.outputPath,
+        samples: request.samples,
+        dims: request.dims,
+        intRanges: request.intRanges,
+        inputValues: request.inputValues,
+      },
+      signal,
+    ),
   'crash-for-test': (request, { signal }) => crashForTest(request, signal),
 };

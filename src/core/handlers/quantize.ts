@@ -69,7 +69,7 @@ export function quantizeHandlers(ctx: CoreContext): AreaHandlers<QuantizeCommand
  * A sample knows its own valid integer inputs (token ids inside its vocabulary). Masks keep the
  * all-ones default rather than random 0/1 padding.
  */
-function sampleIntRanges(sample: string): Record<string, { min: number; max: number }> | undefined {
+export function sampleIntRanges(sample: string): Record<string, { min: number; max: number }> | undefined {
   const ranges: Record<string, { min: number; max: number }> = {};
   for (const input of getSampleInfo(sample).inputs)
     if (input.valueRange && !/mask/i.test(input.name)) ranges[input.name] = input.valueRange;

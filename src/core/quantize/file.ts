@@ -22,7 +22,7 @@ import { formatBytes } from '../../shared/stats/format';
 import type { IntRange } from '../bench/inputs';
 import type { ModelProto } from '../onnx/codec';
 import { readModel, type LoadedModel } from '../onnx/read';
-import { writeModel, type WriteModelResult } from '../onnx/write';
+import { encodeModel, writeModel, type WriteModelResult } from '../onnx/write';
 import type { ExternalDataReader } from '../onnx/tensor';
 import { assertApplicable } from './common';
 import { buildQuantizeData, graphInputs, type QuantizeData } from './data';
@@ -31,6 +31,9 @@ import { assertJobFits } from './footprint';
 import { MAX_LAYER_MODEL_BYTES, measureLayers, planLayers, tooLargeNote, type LayerMeasurement, type LayerPlan } from './layers';
 import { bytesViewing, detachFromBuffer, releaseMemory } from './memory';
 import { transformationFor } from './registry';
+import { reportOf, shouldUpgrade, verifyUpgrade } from './upgrade';
+import { upgradeModel, type UpgradePlan } from '../onnx/upgrade';
+import { describeUpgrade, type UpgradeReport } from '../../shared/domain/upgrade';
 import type { QuantizeProgress as CoreProgress, Transformation, TransformResult } from './types';
 
 /** Above this an encoded variant goes to external data (protobuf's hard limit is 2 GiB). */
@@ -137,10 +140,15 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
 
   // 1. Read; refuse early; the inputs the job will run on.
   progress.emit({ stage: 'load', fraction: null, message: `reading ${path.basename(modelPath)}` }, true);
-  let loaded: LoadedModel | undefined = await readModel(modelPath, signal ? { signal } : {});
-  const sizeBefore = loaded.sizeBytes + loaded.externalData.reduce((sum, f) => sum + f.bytes, 0);
+  const read = await readModel(modelPath, signal ? { signal } : {});
+  const sizeBefore = read.sizeBytes + read.externalData.reduce((sum, f) => sum + f.bytes, 0);
+  // A legacy model the mode cannot take (IR 3, an old opset) is upgraded first, then checked on the evaluation inputs.
+  const legacy = shouldUpgrade(read.model, options) ? { original: read.model, ...upgradeModel(read.model) } : null;
+  // The upgraded model is plain properties, as every transformation's working copy is; only encoding reads it.
+  let loaded: LoadedModel | undefined = legacy ? { ...read, model: legacy.model as LoadedModel['model'] } : read;
   const data = await prepareInputs(request, options, transformation, loaded.model, signal, progress);
   checkAborted(signal);
+  const upgrade = legacy ? await checkUpgrade(loaded, legacy, data, signal, progress) : undefined;
 
   // 2. Transform.
   let transformed: TransformResult | undefined = await transformModel(transformation, options, loaded, data, signal, progress);
@@ -148,7 +156,9 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
   const transformReport = transformed.report;
   // Which layer outputs to compare is read off both graphs now, while they are in memory; only names are kept.
   const layerSkip = layerReportSkipped(request.layerReport ?? 'auto', sizeBefore);
-  const layerPlan: LayerPlan | null = layerSkip ? null : planLayers(loaded.model, transformed.model, transformReport, options.mode);
+  const planned: LayerPlan | null = layerSkip ? null : planLayers(loaded.model, transformed.model, transformReport, options.mode);
+  // Layers are compared against the original file: only tensors it has too.
+  const layerPlan = planned && legacy ? onlyOriginalTensors(planned, legacy.original) : planned;
   const source: WriteSource = { external: loaded.external, hadExternalData: loaded.externalData.length > 0 };
   // The variant still points into the file's bytes for every tensor the transformation left
   // alone. When that is little, copy it, so the file buffer (as large as the model) is gone
@@ -182,7 +192,10 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
       settings: transformReport.settings,
       skipped: transformReport.skipped,
       quality,
-      warnings: transformReport.warnings,
+      warnings: upgrade
+        ? [`Upgraded before the transformation: ${describeUpgrade(upgrade)}.`, ...transformReport.warnings]
+        : transformReport.warnings,
+      ...(upgrade ? { upgrade } : {}),
       ...(layers.layers.length > 0 ? { layers: layers.layers } : {}),
       layersNote: layers.note,
     },
@@ -192,6 +205,34 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
     evaluation: data.evaluationInfo,
     durationMs: performance.now() - started,
   };
+}
+
+/** Original and upgraded model on the job's evaluation inputs (UPGRADE_MISMATCH when they differ). */
+async function checkUpgrade(
+  loaded: LoadedModel,
+  legacy: { original: ModelProto; model: ModelProto; plan: UpgradePlan },
+  data: QuantizeData,
+  signal: AbortSignal | undefined,
+  progress: ProgressThrottle,
+): Promise<UpgradeReport> {
+  const { fromOpset, toOpset } = legacy.plan;
+  progress.emit({ stage: 'prepare', fraction: null, message: `checking the upgrade from opset ${fromOpset} to ${toOpset}` }, true);
+  const verification = await verifyUpgrade({
+    originalBytes: loaded.bytes,
+    folder: loaded.dir,
+    original: legacy.original,
+    upgraded: legacy.model,
+    upgradedBytes: encodeModel(legacy.model),
+    records: data.evaluation,
+    signal,
+  });
+  return reportOf(legacy.plan, verification);
+}
+
+function onlyOriginalTensors(plan: LayerPlan, original: ModelProto): LayerPlan {
+  const values = new Set<string>();
+  for (const node of original.graph?.node ?? []) for (const o of node.output ?? []) if (o) values.add(o);
+  return { ...plan, targets: plan.targets.filter((t) => values.has(t.output)) };
 }
 
 function parseOptions(input: QuantizeOptions): QuantizeOptions {

@@ -24,7 +24,9 @@ import { writeModel } from '../onnx/write';
 import { tensorDims } from '../onnx/tensor';
 import { ioError, writeFileAtomic } from '../store/atomic';
 import { EXTERNAL_TENSOR_THRESHOLD_BYTES } from './file';
-import { allGraphs, initializerMap } from './graph';
+import { allGraphs, initializerMap, irVersion, opsetVersion } from './graph';
+import { shouldUpgrade } from './legacy';
+import { upgradeModel } from '../onnx/upgrade';
 import { TRANSFORMATIONS } from './registry';
 
 export const MODEL_FILE = 'model.onnx';
@@ -490,12 +492,40 @@ function adviceFor(mode: QuantizeMode, traits: ModelTraits, cpu: QuantizeCpu | u
 /** Each mode: whether it applies to this model (and why not), and what to expect on this CPU. */
 export function modeAvailability(model: ModelProto, cpu?: QuantizeCpu): ModeAvailability[] {
   const traits = traitsOf(model);
+  const upgraded = lazyUpgrade(model);
   return TRANSFORMATIONS.map((t) => {
     const applicability = t.canApply(model);
-    return applicability.ok
-      ? { mode: t.mode, ok: true, reason: null, advice: adviceFor(t.mode, traits, cpu) }
-      : { mode: t.mode, ok: false, reason: applicability.reason, advice: [] };
+    if (applicability.ok) return { mode: t.mode, ok: true, reason: null, advice: adviceFor(t.mode, traits, cpu) };
+    // A legacy model the mode refuses is upgraded first (and checked) when the job runs.
+    if (shouldUpgrade(model, { mode: t.mode })) {
+      const after = upgraded();
+      if ('error' in after) return { mode: t.mode, ok: false, reason: `${applicability.reason} ${after.error}`, advice: [] };
+      if (t.canApply(after.model).ok) {
+        const advice = [`${upgradeNote(model)}, checked against the original before it is used.`, ...adviceFor(t.mode, traits, cpu)];
+        return { mode: t.mode, ok: true, reason: null, advice };
+      }
+    }
+    return { mode: t.mode, ok: false, reason: applicability.reason, advice: [] };
   });
+}
+
+function upgradeNote(model: ModelProto): string {
+  return `This model (IR ${irVersion(model)}, opset ${opsetVersion(model) ?? '?'}) is upgraded to IR 8 / opset 13 first`;
+}
+
+/** The upgraded model, made at most once and only when a mode asks (or why it cannot be). */
+function lazyUpgrade(model: ModelProto): () => { model: ModelProto } | { error: string } {
+  let result: { model: ModelProto } | { error: string } | undefined;
+  return () => {
+    if (!result) {
+      try {
+        result = { model: upgradeModel(model).model };
+      } catch (error) {
+        result = { error: `Upgrading it to opset 13 is not possible: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
+    return result;
+  };
 }
 
 /** The CPU as a variant records it: the architecture and only the flags that change int8 choices. */

@@ -18,6 +18,8 @@ export interface DataLayout {
   uploads: string;
   runs: string;
   variants: string;
+  /** Legacy models upgraded to opset 13, by the source's sha256. */
+  upgraded: string;
   recentFile: string;
   /** Input profiles (symbolic dims and input values) by model sha256. */
   profilesFile: string;
@@ -30,6 +32,7 @@ export function dataLayout(root: string): DataLayout {
     uploads: path.join(root, 'uploads'),
     runs: path.join(root, 'runs'),
     variants: path.join(root, 'variants'),
+    upgraded: path.join(root, 'upgraded'),
     recentFile: path.join(root, 'recent.json'),
     profilesFile: path.join(root, 'profiles.json'),
   };

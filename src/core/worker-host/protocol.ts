@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { ErrorInfoSchema } from '../../shared/contract/error';
 import { DimValuesSchema } from '../../shared/domain/app';
 import { InputValuesSchema } from '../../shared/domain/input-values';
+import { UpgradeReportSchema } from '../../shared/domain/upgrade';
 import { QuantizeOptionsSchema, QuantizeReportSchema } from '../../shared/domain/quantize';
 import { CalibrationSpecSchema, QuantizeProgressSchema, VariantSchema } from '../../shared/domain/variant';
 import { BenchConfigSchema, BenchMeasurementSchema, BenchProgressSchema, EpOptionsSchema } from '../bench/measurement';
@@ -116,6 +117,21 @@ export const QuantizeJobResultSchema = z.object({
 });
 export type QuantizeJobResult = z.infer<typeof QuantizeJobResultSchema>;
 
+// ---- upgrade: a legacy model → IR 8 / opset 13, checked against the original in onnxruntime
+
+export const UpgradeJobRequestSchema = z.object({
+  type: z.literal('upgrade'),
+  id: RequestId,
+  modelPath: z.string().min(1),
+  outputPath: z.string().min(1),
+  samples: z.number().int().positive().max(100).default(4),
+  dims: DimValuesSchema.optional(),
+  intRanges: z.record(z.string(), IntRangeSchema).optional(),
+  inputValues: InputValuesSchema.optional(),
+});
+
+export const UpgradeJobResultSchema = z.object({ report: UpgradeReportSchema, sizeBytes: z.number().int().nonnegative() });
+
 // ---- test hooks: make the worker fail the ways a broken EP does (honoured only with INFERSCOPE_TEST_HOOKS=1)
 
 export const CRASH_KINDS = [
@@ -143,6 +159,7 @@ export const REQUESTS = {
   probe: { request: ProbeRequestSchema, progress: z.never(), result: ProbeResultSchema },
   bench: { request: BenchRequestSchema, progress: BenchProgressSchema, result: BenchMeasurementSchema },
   quantize: { request: QuantizeJobRequestSchema, progress: QuantizeJobProgressSchema, result: QuantizeJobResultSchema },
+  upgrade: { request: UpgradeJobRequestSchema, progress: z.never(), result: UpgradeJobResultSchema },
   'crash-for-test': { request: CrashForTestRequestSchema, progress: z.never(), result: z.never() },
 } as const;
 
@@ -165,6 +182,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   ProbeRequestSchema,
   BenchRequestSchema,
   QuantizeJobRequestSchema,
+  UpgradeJobRequestSchema,
   CrashForTestRequestSchema,
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;

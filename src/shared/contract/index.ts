@@ -10,6 +10,7 @@ import { ErrorInfoSchema } from './error';
 import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware';
 import { ModelInfoSchema } from '../domain/model';
 import { InputValuesSchema } from '../domain/input-values';
+import { UpgradeReportSchema } from '../domain/upgrade';
 import { SampleInfoSchema } from '../domain/sample';
 import { BenchPlanSchema } from '../domain/plan';
 import { ComparisonSchema, RequirementSchema, VerdictSchema } from '../domain/advice';
@@ -52,6 +53,22 @@ export const commands = {
    * (and from Recent) then: uploads are not kept past their use.
    */
   'model.close': { request: z.object({ source: ModelSourceSchema }).strict(), response: z.object({ removed: z.boolean() }) },
+  /**
+   * Upgrades a legacy model (IR < 4 or opset < 13) to IR 8 / opset 13 into the data folder, verified
+   * against the original on inputs sized by its input profile; the result opens like any model.
+   */
+  'model.upgrade': {
+    request: z.object({ source: ModelSourceSchema, dims: DimValuesSchema.optional(), values: InputValuesSchema.optional() }).strict(),
+    response: z.object({
+      /** The upgraded model on the host (inside the data folder). */
+      path: z.string(),
+      fileName: z.string(),
+      /** Downloads it from the browser host: /api/upgraded/<id>/model. */
+      id: z.string(),
+      sizeBytes: z.number().int().nonnegative(),
+      report: UpgradeReportSchema,
+    }),
+  },
   'recent.list': { request: empty, response: z.array(RecentModelSchema) },
   'recent.remove': { request: z.object({ path: z.string() }).strict(), response: z.array(RecentModelSchema) },
   /**

@@ -9,6 +9,7 @@ export const COMMAND_NAME_LIST = [
   'samples.list',
   'model.inspect',
   'model.close',
+  'model.upgrade',
   'recent.list',
   'recent.remove',
   'dialog.openModel',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UpgradeReportSchema } from './upgrade';
 
 /**
  * The precision variants Inferscope can make of an fp32 model (docs/quantization.md):
@@ -144,5 +145,7 @@ export const QuantizeReportSchema = z.object({
   layers: z.array(LayerQualitySchema).optional(),
   /** What the per-layer figures measured, or why there are none. */
   layersNote: z.string().optional(),
+  /** Set when the model was upgraded (IR 8, opset 13) before the transformation, with the check that it computes the same. */
+  upgrade: UpgradeReportSchema.optional(),
 });
 export type QuantizeReport = z.infer<typeof QuantizeReportSchema>;

@@ -1,3 +1,4 @@
+import type { ModelSource } from '../../../shared/domain/app';
 import type { ModelInfo, TensorInfo } from '../../../shared/domain/model';
 
 export interface HistogramRow {
@@ -64,4 +65,14 @@ export function dtypeRows(parameters: ModelInfo['parameters']): { dtype: string;
   return Object.entries(parameters.byDtype)
     .map(([dtype, totals]) => ({ dtype, ...totals, share: parameters.bytes > 0 ? totals.bytes / parameters.bytes : 0 }))
     .sort((a, b) => b.bytes - a.bytes || a.dtype.localeCompare(b.dtype));
+}
+
+export function sameSource(a: ModelSource, b: ModelSource): boolean {
+  return a.kind === 'path' ? b.kind === 'path' && a.path === b.path : b.kind === 'sample' && a.name === b.name;
+}
+
+/** IR 3 or a default-domain opset below 13: the Model view offers the upgrade (Quantize does it by itself when needed). */
+export function needsUpgrade(info: Pick<ModelInfo, 'irVersion' | 'opsets'>): boolean {
+  const opset = info.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version;
+  return info.irVersion < 4 || (opset !== undefined && opset < 13);
 }

@@ -4,7 +4,9 @@ import type { InputValues } from '../../../shared/domain/input-values';
 import type { SampleInfo } from '../../../shared/domain/sample';
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
+import type { CommandResponse } from '../../../shared/contract';
 import { errorInfoOf } from './app.svelte';
+import { sameSource } from '../logic/model-summary';
 
 /** What the model view is showing: nothing yet, a model being read, a model, or why it could not be read. */
 export type ModelPhase = 'start' | 'loading' | 'ready' | 'error';
@@ -26,6 +28,11 @@ export class ModelController {
   samplesError = $state.raw<ErrorInfo | null>(null);
   recent = $state.raw<RecentModel[]>([]);
   recentError = $state.raw<ErrorInfo | null>(null);
+
+  /** Upgrading the open model to opset 13: running, the result (for the model it was made from), or why not. */
+  upgrading = $state(false);
+  upgraded = $state.raw<{ from: ModelSource; result: CommandResponse<'model.upgrade'> } | null>(null);
+  upgradeError = $state.raw<ErrorInfo | null>(null);
 
   phase: ModelPhase = $derived(this.loading && !this.info ? 'loading' : this.info ? 'ready' : this.error ? 'error' : 'start');
 
@@ -69,6 +76,22 @@ export class ModelController {
   applyProfile(profile: { dims: DimValues; values: InputValues }): Promise<void> {
     if (!this.source) return Promise.resolve();
     return this.inspect(this.source, profile, null);
+  }
+
+  /** Makes the upgraded (IR 8 / opset 13) copy of the open model, checked against it; the view then offers to open it. */
+  async upgrade() {
+    const source = this.source;
+    if (!source || this.upgrading) return;
+    this.upgrading = true;
+    this.upgradeError = null;
+    try {
+      const result = await this.backend.invoke('model.upgrade', { source });
+      this.upgraded = { from: source, result };
+    } catch (error) {
+      this.upgradeError = errorInfoOf(error);
+    } finally {
+      this.upgrading = false;
+    }
   }
 
   async openPath(path: string) {
@@ -170,8 +193,4 @@ export class ModelController {
 
 function labelOf(source: ModelSource): string {
   return source.kind === 'sample' ? source.name : (source.path.split(/[\\/]/).pop() ?? source.path);
-}
-
-function sameSource(a: ModelSource, b: ModelSource): boolean {
-  return a.kind === 'path' ? b.kind === 'path' && a.path === b.path : b.kind === 'sample' && a.name === b.name;
 }
