@@ -130,18 +130,22 @@ export function assertInputsResolvable(
 /**
  * A run that onnxruntime refused on inputs Inferscope made up says which inputs were generated and how
  * to give them: a wrong sample rate or a random flag fails deep inside the graph with a message about a node.
+ * Benchmarks and quantization jobs (whose evaluation inputs are generated unless the user's data is given) both use it.
  */
 export function explainGeneratedInputs(
   error: unknown,
   inputs: readonly { name: string; type: string; shape: readonly (number | string)[] | null }[],
-  plan: Pick<BenchPlan, 'inputs'>,
+  plan: { inputs: Pick<BenchPlan['inputs'], 'values'> },
   givenTensors: readonly string[],
 ): unknown {
   const info = toErrorInfo(error);
-  if (info.code !== 'SESSION_FAILED' || /could not create/.test(info.message)) return error;
+  const failedRun = (info.code === 'SESSION_FAILED' || info.code === 'QUANTIZE_FAILED') && /\bRunning\b|\brun\b/i.test(info.message);
+  if (!failedRun || /could not (create|load)/.test(info.message)) return error;
   const generated = inputs
-    .filter((i) => !givenTensors.includes(i.name) && !plan.inputs.values[i.name])
+    .filter((i) => !givenTensors.includes(i.name))
     .map((i) => {
+      const given = plan.inputs.values[i.name];
+      if (given) return `${i.name} (${formatInputValue(given)}, as given)`;
       const chosen = chooseInputValue(i.name, i.type, i.shape ? i.shape.length : null, {});
       return 'value' in chosen && chosen.value ? `${i.name} (${formatInputValue(chosen.value)}, a stated default)` : `${i.name} (random)`;
     });

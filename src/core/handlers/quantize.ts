@@ -4,6 +4,8 @@ import path from 'node:path';
 import { InferscopeError } from '../../shared/errors';
 import { readModel } from '../onnx/read';
 import { runQuantizeJob } from '../quantize/job';
+import { graphInputs } from '../quantize/data';
+import { explainGeneratedInputs } from '../bench/plan';
 import { describeSource, exportVariantFile, modeAvailability, quantizeCpu, type VariantStore } from '../quantize/variants';
 import { ensureDir, withDeadline } from '../store/safe-fs';
 import { getSampleInfo } from '../zoo';
@@ -46,6 +48,13 @@ export function quantizeHandlers(ctx: CoreContext): AreaHandlers<QuantizeCommand
           cpu: job.options.mode === 'int8-static' ? await ctx.hardware.cpu() : undefined,
           onProgress: (progress) => context.emit('quantize.progress', progress),
           signal: controller.signal,
+        }).catch(async (error: unknown) => {
+          // Seeded random evaluation inputs (no data of the user's): a run that fails says which inputs were made up.
+          if (job.calibration !== undefined && job.calibration.kind !== 'random') throw error;
+          const inputs = await readModel(model.path)
+            .then((loaded) => graphInputs(loaded.model).map((i) => ({ ...i, shape: i.shape ? i.shape.map((d) => d ?? '?') : null })))
+            .catch(() => []);
+          throw explainGeneratedInputs(error, inputs, { inputs: { values: merged.values } }, []);
         });
       } finally {
         quantizeJobs.delete(jobId);
