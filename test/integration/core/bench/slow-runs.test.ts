@@ -78,4 +78,25 @@ describe('a model whose one run is a large share of the maximum time', () => {
     expect(wallMs).toBeLessThan(12_000);
     console.info(`slow run (1.2 s/run, max 2 s): measure ${Math.round(c.measureMs!)} ms, whole run ${wallMs} ms`);
   }, 60_000);
+
+  it('a WebGPU configuration honours the maximum time too', async () => {
+    const plan = { ...slowPlan(800, 2000), eps: ['webgpu'], epOptions: { webgpu: { 'inferscope.testSlowRunMs': 800 } } } as BenchPlanInput;
+    const started = Date.now();
+    const doc = await runToEnd(plan);
+    const wallMs = Date.now() - started;
+    const c = doc.configs[0]!;
+    expect(c.ep).toBe('webgpu');
+    expect(c.status, c.error?.message).toBe('done');
+    expect(c.stopReason).toBe('max-time');
+    expect(c.samples.length).toBeGreaterThanOrEqual(2);
+    expect(c.measureMs!).toBeLessThan(2000 + Math.max(...c.samples) + 100);
+    // The first WebGPU run also compiles its shaders: warm-up is shortened or, past half the maximum time, skipped.
+    expect(['shortened', 'skipped']).toContain(c.warmup?.cut);
+    expect(c.warmup!.iterations).toBeLessThanOrEqual(1);
+    expect(wallMs).toBeLessThan(20_000);
+    console.info(
+      `slow WebGPU run (0.8 s/run, max 2 s): first run ${Math.round(c.firstRunMs!)} ms, warm-up ${c.warmup?.cut}, ` +
+        `measure ${Math.round(c.measureMs!)} ms, whole run ${wallMs} ms`,
+    );
+  }, 60_000);
 });
