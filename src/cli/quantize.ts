@@ -71,7 +71,7 @@ export interface QuantizeCliDeps {
 
 /** The report as `--json` writes it: the report's figures first, then the rest of the variant. */
 export type QuantizeJsonReport = Omit<Variant, 'report' | 'sizeBytes'> &
-  Pick<Variant['report'], 'mode' | 'sizeBytes' | 'nodesQuantized' | 'quality' | 'settings' | 'skipped' | 'warnings'> & {
+  Pick<Variant['report'], 'mode' | 'sizeBytes' | 'nodesQuantized' | 'quality' | 'settings' | 'skipped' | 'warnings' | 'upgrade'> & {
     variantSizeBytes: number;
     output: string | null;
   };
@@ -258,6 +258,7 @@ export function jsonReport(variant: Variant, output: string | null): QuantizeJso
     settings: report.settings,
     skipped: report.skipped,
     warnings: report.warnings,
+    ...(report.upgrade ? { upgrade: report.upgrade } : {}),
     ...rest,
     variantSizeBytes: sizeBytes,
     output,

@@ -1,9 +1,10 @@
 /**
  * Realistic inputs for the real-model corpus (scripts/corpus.mjs), made by code with fixed seeds:
  * speech-like audio for the voice models, mel frames and embeddings for the wake-word heads, and
- * rendered-looking text images normalized as PaddleOCR does for the OCR models. Each model gets the
- * symbolic-dimension values its inputs need and any number of input sets, written as .npy files
- * named after the inputs (the layout of `bench --inputs DIR` and `quantize --calibration DIR`).
+ * rendered-looking text images normalized as PaddleOCR does for the OCR models, handwritten-looking
+ * digits for the digit classifier. Each model gets the symbolic-dimension values its inputs need
+ * and any number of input sets, written as .npy files named after the inputs (the layout of
+ * `bench --inputs DIR` and `quantize --calibration DIR`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -232,7 +233,55 @@ function ocrClassifier(): CorpusInputs {
   };
 }
 
-/** Keyed by the corpus model ids of scripts/corpus.mjs. */
+/** The pen's path for each digit: x0, y0, x1, y1, … in a unit box (x right, y down). */
+const DIGIT_PATHS: readonly (readonly number[])[] = [
+  Array.from({ length: 17 }, (_, i) => [0.5 + 0.45 * Math.sin((i * Math.PI) / 8), 0.5 - 0.5 * Math.cos((i * Math.PI) / 8)]).flat(),
+  [0.25, 0.2, 0.55, 0, 0.55, 1],
+  [0.1, 0.25, 0.3, 0.03, 0.7, 0.03, 0.9, 0.25, 0.8, 0.5, 0.1, 1, 0.95, 1],
+  [0.1, 0.1, 0.5, 0, 0.85, 0.2, 0.5, 0.48, 0.9, 0.72, 0.55, 1, 0.1, 0.9],
+  [0.7, 1, 0.7, 0, 0.05, 0.7, 0.95, 0.7],
+  [0.9, 0, 0.2, 0, 0.15, 0.45, 0.6, 0.4, 0.9, 0.65, 0.6, 1, 0.1, 0.9],
+  [0.8, 0.05, 0.35, 0.2, 0.12, 0.6, 0.3, 0.97, 0.7, 0.95, 0.85, 0.7, 0.6, 0.5, 0.2, 0.6],
+  [0.05, 0, 0.95, 0, 0.4, 1],
+  [0.5, 0.48, 0.15, 0.25, 0.5, 0, 0.85, 0.25, 0.5, 0.48, 0.1, 0.75, 0.5, 1, 0.9, 0.75, 0.5, 0.48],
+  [0.85, 0.35, 0.5, 0.5, 0.15, 0.3, 0.5, 0, 0.85, 0.3, 0.8, 1],
+];
+
+/**
+ * A handwritten-looking digit as MNIST has them: a white pen stroke on black, the digit fitted in
+ * the middle 20×20 of a 28×28 image, each one a little differently sized, slanted and placed.
+ * Values 0…1, row-major.
+ */
+export function handwrittenDigit(digit: number, seed: number): Float32Array {
+  const next = random(seed);
+  const size = 28;
+  const ink = new Float32Array(size * size);
+  const height = 17 + 4 * next();
+  const width = height * (0.55 + 0.2 * next());
+  const slant = 0.25 * (next() - 0.5);
+  const [cx, cy] = [14 + 2 * (next() - 0.5), 14 + 2 * (next() - 0.5)];
+  const thickness = 1.8 + 0.9 * next();
+  const place = (x: number, y: number): [number, number] => {
+    const dy = (y - 0.5) * height;
+    return [cx + (x - 0.5) * width - slant * dy, cy + dy];
+  };
+  const points = DIGIT_PATHS[digit % 10] ?? [];
+  for (let i = 2; i + 1 < points.length; i += 2) {
+    const [x0, y0] = place(points[i - 2]!, points[i - 1]!);
+    const [x1, y1] = place(points[i]!, points[i + 1]!);
+    drawStroke(ink, size, size, [x0, y0, x1, y1], thickness);
+  }
+  return ink;
+}
+
+function legacyCnn(): CorpusInputs {
+  return {
+    dims: {},
+    sample: (index) => [float('Input3', [1, 1, 28, 28], handwrittenDigit(index, index + 81))],
+  };
+}
+
+/** Keyed by the corpus model ids of scripts/corpus.mjs and the code-built models of fixtures.ts. */
 export const CORPUS_INPUTS: Readonly<Record<string, CorpusInputs>> = {
   'silero-vad': sileroVad(),
   'oww-melspectrogram': owwMelspectrogram(),
@@ -242,6 +291,7 @@ export const CORPUS_INPUTS: Readonly<Record<string, CorpusInputs>> = {
   'ppocr-v4-det': ocrDetector(320, 320),
   'ppocr-v4-rec': ocrRecognizer(320),
   'ppocr-v2-cls': ocrClassifier(),
+  'legacy-cnn': legacyCnn(),
 };
 
 /** A NumPy .npy (format 1.0) file of the tensor. */
