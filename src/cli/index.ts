@@ -31,6 +31,7 @@ import {
 } from './advise';
 import { runReport, type ReportCliOptions } from './report';
 import {
+  FAIL_ON_CHOICES,
   QUANTIZE_MODES,
   parseBlockSize,
   parseByteSize,
@@ -255,9 +256,17 @@ program
   .option('-o, --output <file>', "also write the variant here (it is always kept with the model's variants)")
   .option(
     '--calibration <dir>',
-    'calibration data: sub-folders of .npy/.pb tensors (one per input), or one file per sample for a one-input model',
+    'calibration and evaluation data: sub-folders of .npy/.pb tensors (one per input), or one file per sample for a ' +
+      'one-input model; the last 20 % are held out of int8-static calibration and checked on',
   )
-  .option('--calibration-images <dir>', 'calibration data: .png/.jpg images for an image model')
+  .option('--calibration-images <dir>', 'calibration and evaluation data: .png/.jpg images for an image model')
+  .option(
+    '--calibration-audio <dir>',
+    'calibration and evaluation data: .wav files for a model with one audio input [N, samples], cut into windows of its length',
+  )
+  .option('--sample-rate <hz>', 'audio: resample to this rate (default 16000)', parsePositiveInt)
+  .addOption(new Option('--audio-scale <scale>', 'audio: float in [-1, 1] (default) or int16 units (±32768)').choices(['float', 'int16']))
+  .option('--hop <seconds>', 'audio: seconds between window starts (default: one window, no overlap)', parsePositive)
   .option('--mean <r,g,b>', 'images: mean subtracted per channel after scaling, e.g. 0.485,0.456,0.406', parseTriple)
   .option('--std <r,g,b>', 'images: standard deviation per channel, e.g. 0.229,0.224,0.225', parseTriple)
   .addOption(new Option('--layout <layout>', "images: the input's layout (default nchw)").choices(['nchw', 'nhwc']))
@@ -282,11 +291,13 @@ program
   .option('--evaluation-samples <n>', 'inputs the quality figures compare on (default 8)', parsePositiveInt)
   .option('--layer-report', 'measure per-layer SQNR whatever the model size (done unasked up to 64 MiB)')
   .option('--no-layer-report', 'skip the per-layer SQNR')
-  .option('--seed <n>', 'seed of random calibration inputs (default 1)', Number)
+  .option('--seed <n>', 'seed of generated inputs when no data is given: synthetic for samples, else random (default 1)', Number)
   .option('--int-range <min..max>', 'range of random integer inputs, e.g. token ids 0..30521', parseRange)
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable), e.g. --dim sequence=128', collectDim, {})
   .option('--input <name=value>', INPUT_HELP, collectInput, {})
   .option('--json <file>', 'write the report (JSON) to a file, or - for stdout')
+  .addOption(new Option('--fail-on <verdict>', 'exit 3 when the quality verdict is this or worse').choices(FAIL_ON_CHOICES))
+  .option('--auto-exclude', 'quantize again without the worst layers until the verdict is good (each attempt is kept as a variant)')
   .action(async (model: string, opts: QuantizeCliOptions) => {
     await quantizeCommand(handlers(), model, opts);
   });

@@ -16,7 +16,21 @@ import {
   type QuantizeOptions,
 } from '../shared/domain/quantize';
 import { parseNameList as parseNames } from '../shared/parse/lists';
-import type { CalibrationSpecInput, QuantizeProgress, QuantizeRequestInput, Variant } from '../shared/domain/variant';
+import {
+  isBroken,
+  isIdentical,
+  isZeroReference,
+  variantVerdict,
+  verdictFails,
+  type VariantJudgement,
+} from '../shared/domain/quality-verdict';
+import {
+  describeEvaluation,
+  type CalibrationSpecInput,
+  type QuantizeProgress,
+  type QuantizeRequestInput,
+  type Variant,
+} from '../shared/domain/variant';
 import type { InputValues } from '../shared/domain/input-values';
 import { InferscopeError } from '../shared/errors';
 import { formatBytes, formatMs, formatPercent, formatSignificant } from '../shared/stats';
@@ -31,9 +45,16 @@ export interface QuantizeCliOptions {
   mode: QuantizeMode;
   /** -o: also write the variant here. */
   output?: string;
-  /** A folder of tensor sets (or one tensor file per sample for a single-input model). */
+  /** A folder of tensor sets (or one tensor file per sample for a single-input model): calibration and evaluation data. */
   calibration?: string;
   calibrationImages?: string;
+  /** A folder of .wav files for a model with one audio input. */
+  calibrationAudio?: string;
+  /** Audio: the rate the model takes (default 16000). */
+  sampleRate?: number;
+  audioScale?: 'float' | 'int16';
+  /** Audio: seconds between window starts (default: one window). */
+  hop?: number;
   mean?: number[];
   std?: number[];
   layout?: 'nchw' | 'nhwc';
@@ -58,7 +79,15 @@ export interface QuantizeCliOptions {
   input?: InputValues;
   /** A file for the report JSON, or '-' for stdout (then no human summary). */
   json?: string;
+  /** Exit with FAIL_ON_EXIT_CODE when the verdict is this or worse. */
+  failOn?: 'unverified' | 'degraded' | 'unusable';
+  /** Quantize again without the worst layers until the verdict's figures say good (every attempt is kept). */
+  autoExclude?: boolean;
 }
+
+/** The exit code of `--fail-on` when the verdict is that or worse (1 stays for errors). */
+export const FAIL_ON_EXIT_CODE = 3;
+export const FAIL_ON_CHOICES = ['unverified', 'degraded', 'unusable'] as const;
 
 export interface QuantizeCliDeps {
   /** The contract's handlers: the command makes its variant exactly as the app does. */
@@ -69,9 +98,14 @@ export interface QuantizeCliDeps {
   signal?: AbortSignal;
 }
 
-/** The report as `--json` writes it: the report's figures first, then the rest of the variant. */
+/** The report as `--json` writes it: the verdict and the report's figures first, then the rest of the variant. */
 export type QuantizeJsonReport = Omit<Variant, 'report' | 'sizeBytes'> &
-  Pick<Variant['report'], 'mode' | 'sizeBytes' | 'nodesQuantized' | 'quality' | 'settings' | 'skipped' | 'warnings' | 'upgrade'> & {
+  Pick<
+    Variant['report'],
+    'mode' | 'sizeBytes' | 'nodesQuantized' | 'quality' | 'settings' | 'skipped' | 'warnings' | 'upgrade' | 'nonFiniteFrom'
+  > & {
+    verdict: VariantJudgement['verdict'];
+    verdictReason: string;
     variantSizeBytes: number;
     output: string | null;
   };
@@ -186,14 +220,29 @@ export function quantizeOptions(opts: QuantizeCliOptions): QuantizeOptions {
 }
 
 export function calibrationSpec(opts: QuantizeCliOptions): CalibrationSpecInput {
-  if (opts.calibration && opts.calibrationImages)
-    throw new InferscopeError('BAD_REQUEST', 'Give either --calibration (tensors) or --calibration-images, not both.');
+  if ([opts.calibration, opts.calibrationImages, opts.calibrationAudio].filter(Boolean).length > 1) {
+    throw new InferscopeError('BAD_REQUEST', 'Give one of --calibration (tensors), --calibration-images and --calibration-audio.');
+  }
   const imageFlags = ['mean', 'std', 'layout', 'size', 'channelOrder', 'scale'] as const;
   if (!opts.calibrationImages && imageFlags.some((f) => opts[f] !== undefined)) {
     throw new InferscopeError('BAD_REQUEST', '--mean, --std, --layout, --size, --channel-order and --scale describe --calibration-images.');
   }
+  const audioFlags = ['sampleRate', 'audioScale', 'hop'] as const;
+  if (!opts.calibrationAudio && audioFlags.some((f) => opts[f] !== undefined)) {
+    throw new InferscopeError('BAD_REQUEST', '--sample-rate, --audio-scale and --hop describe --calibration-audio.');
+  }
   const samples = opts.calibrationSamples !== undefined ? { samples: opts.calibrationSamples } : {};
   if (opts.calibration) return { kind: 'tensors', dir: path.resolve(opts.calibration), ...samples };
+  if (opts.calibrationAudio) {
+    return {
+      kind: 'audio',
+      dir: path.resolve(opts.calibrationAudio),
+      ...samples,
+      ...(opts.sampleRate !== undefined ? { sampleRate: opts.sampleRate } : {}),
+      ...(opts.audioScale ? { scale: opts.audioScale } : {}),
+      ...(opts.hop !== undefined ? { hopSeconds: opts.hop } : {}),
+    };
+  }
   if (opts.calibrationImages) {
     return {
       kind: 'images',
@@ -221,6 +270,7 @@ export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts:
     // The user's range applies to every integer input but masks and token types.
     ...(opts.intRange ? { intRanges: { [ANY_INPUT]: opts.intRange } } : {}),
     ...(opts.input && Object.keys(opts.input).length > 0 ? { inputValues: opts.input } : {}),
+    ...(opts.autoExclude ? { autoExclude: true } : {}),
     jobId: `cli-${process.pid}-${Date.now().toString(36)}`,
   };
   const line = new ProgressLine(opts.json === '-');
@@ -250,7 +300,10 @@ export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts:
 
 export function jsonReport(variant: Variant, output: string | null): QuantizeJsonReport {
   const { report, sizeBytes, mode, ...rest } = variant;
+  const judgement = variantVerdict(variant);
   return {
+    verdict: judgement.verdict,
+    verdictReason: judgement.reason,
     mode,
     sizeBytes: report.sizeBytes,
     nodesQuantized: report.nodesQuantized,
@@ -259,6 +312,7 @@ export function jsonReport(variant: Variant, output: string | null): QuantizeJso
     skipped: report.skipped,
     warnings: report.warnings,
     ...(report.upgrade ? { upgrade: report.upgrade } : {}),
+    ...(report.nonFiniteFrom !== undefined ? { nonFiniteFrom: report.nonFiniteFrom } : {}),
     ...rest,
     variantSizeBytes: sizeBytes,
     output,
@@ -279,29 +333,62 @@ const STAGE_LABEL: Record<QuantizeProgress['stage'], string> = {
 
 function number(value: number): string {
   if (value === 0) return '0';
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? '—' : '∞';
   return Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6 ? formatSignificant(value, 3) : value.toExponential(2);
+}
+
+function sqnrText(q: OutputQuality): string {
+  if (isBroken(q)) return '—';
+  if (isIdentical(q)) return 'identical';
+  if (q.sqnrDb !== null) return `${q.sqnrDb.toFixed(1)} dB`;
+  return isZeroReference(q) ? 'no signal' : '—';
 }
 
 /** The quality table: one row per output; a NaN/Inf column only when some output has them. */
 export function qualityTable(quality: readonly OutputQuality[]): { headers: string[]; rows: string[][] } {
-  const broken = quality.some((q) => q.nanCount + q.infCount > 0);
-  const headers = ['output', 'max |Δ|', 'mean |Δ|', 'SQNR', 'cosine', 'top-1', ...(broken ? ['NaN / Inf'] : [])];
+  const nonFinite = quality.some((q) => q.nanCount + q.infCount > 0);
+  const verdicts = quality.some((q) => q.verdict !== undefined);
+  const headers = [
+    'output',
+    ...(verdicts ? ['verdict'] : []),
+    'max |Δ|',
+    'mean |Δ|',
+    'SQNR',
+    'cosine',
+    'top-1',
+    ...(nonFinite ? ['NaN / Inf'] : []),
+  ];
   const rows = quality.map((q) => [
     q.name,
+    ...(verdicts ? [q.verdict ?? '—'] : []),
     number(q.maxAbsDiff),
     number(q.meanAbsDiff),
-    q.sqnrDb === null ? (q.maxAbsDiff === 0 ? 'identical' : '—') : `${q.sqnrDb.toFixed(1)} dB`,
-    q.cosine.toFixed(5),
+    sqnrText(q),
+    isBroken(q) ? '—' : q.cosine.toFixed(5),
     q.top1Agreement !== undefined ? formatPercent(q.top1Agreement, { digits: 0 }) : '—',
-    ...(broken ? [`${q.nanCount} / ${q.infCount}`] : []),
+    ...(nonFinite ? [`${q.nanCount} / ${q.infCount}`] : []),
   ]);
   return { headers, rows };
+}
+
+/** "Verdict: UNUSABLE — output boxes: 1844 NaN, 12 Inf where the original is finite (first at node Conv_17, Conv)". */
+export function verdictLine(variant: Pick<Variant, 'report' | 'evaluation'>): string {
+  const judgement = variantVerdict(variant);
+  return `Verdict: ${judgement.verdict.toUpperCase()} — ${judgement.reason}`;
+}
+
+/** The message `--fail-on` exits with, or null when the verdict passes. */
+export function failOnMessage(variant: Pick<Variant, 'report' | 'evaluation'>, failOn: QuantizeCliOptions['failOn']): string | null {
+  if (!failOn) return null;
+  const judgement = variantVerdict(variant);
+  if (!verdictFails(judgement.verdict, failOn)) return null;
+  return `inferscope: the variant's quality verdict is ${judgement.verdict} (--fail-on ${failOn}): ${judgement.reason}`;
 }
 
 export function printQuantizeSummary(variant: Variant, output: string | null): string {
   const { report } = variant;
   const { before, after } = report.sizeBytes;
-  const lines = [`${variant.label} of ${variant.source.name} — variant ${variant.id}`, ''];
+  const lines = [verdictLine(variant), `${variant.label} of ${variant.source.name} — variant ${variant.id}`, ''];
   lines.push(
     renderPairs(
       [
@@ -317,11 +404,7 @@ export function printQuantizeSummary(variant: Variant, output: string | null): s
             ? 'none (this mode needs none)'
             : `${variant.calibration.samples} samples — ${variant.calibration.note}`,
         ],
-        [
-          'evaluation',
-          `${variant.evaluation.samples} ${variant.evaluation.source === 'random' ? 'seeded random' : 'held-out'} samples, ` +
-            `compared with the original`,
-        ],
+        ['evaluation', `${describeEvaluation(variant.evaluation)}, compared with the original`],
         ...(variant.evaluation.inputs ?? []).map((i): [string, string] => [
           `  ${i.name}`,
           `${i.type}[${i.shape.join(', ')}] ${i.source === 'random' ? 'seeded random' : (i.value ?? i.source)}`,
@@ -343,7 +426,24 @@ export function printQuantizeSummary(variant: Variant, output: string | null): s
   if (report.warnings.length > 0) lines.push('', '  Warnings:', ...report.warnings.map((w) => `    ! ${w}`));
   lines.push('', `  Variant kept at ${variant.path}`);
   if (output) lines.push(`  Written to ${output}`);
+  if (variant.autoExclude) lines.push('', ...autoExcludeLines(variant.autoExclude));
   return lines.join('\n');
+}
+
+/** Each attempt of --auto-exclude: what it left in float, its verdict, worst cosine and size. */
+export function autoExcludeLines(auto: NonNullable<Variant['autoExclude']>): string[] {
+  const rows = auto.attempts.map((a, i) => [
+    String(i + 1),
+    a.variantId,
+    a.excluded.length === 0 ? '—' : `${a.excluded.length}: ${a.excluded.slice(-3).join(', ')}${a.excluded.length > 3 ? ', …' : ''}`,
+    a.verdict,
+    a.worstCosine === null ? '—' : a.worstCosine.toFixed(4),
+    formatBytes(a.sizeBytes),
+  ]);
+  return [
+    `  Auto-exclude: ${auto.reason} (every attempt is kept; \`bench MODEL --variants ID,…\` measures their speed side by side)`,
+    renderTable(['attempt', 'variant', 'left in float', 'verdict', 'worst cosine', 'size'], rows, { indent: '  ' }),
+  ];
 }
 
 /** The whole command for src/cli/index.ts: Ctrl+C cancels the job (nothing half-made is kept). */
@@ -355,7 +455,13 @@ export async function quantizeCommand(handlers: Handlers, modelArg: string, opts
   };
   process.once('SIGINT', onSigint);
   try {
-    return await runQuantize({ handlers, signal: controller.signal }, modelArg, opts);
+    const result = await runQuantize({ handlers, signal: controller.signal }, modelArg, opts);
+    const failure = failOnMessage(result.variant, opts.failOn);
+    if (failure) {
+      process.stderr.write(`${failure}\n`);
+      process.exitCode = FAIL_ON_EXIT_CODE;
+    }
+    return result;
   } finally {
     process.off('SIGINT', onSigint);
   }

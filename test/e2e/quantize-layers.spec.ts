@@ -78,3 +78,32 @@ test('lists the worst layers of a variant and re-quantizes without the worst one
   }
   await expect(list).toHaveAttribute('data-count', '0');
 });
+
+test('"Until good" makes the variant again without its worst layers until the verdict is good, keeping each attempt', async ({ app }) => {
+  await app.getByTestId('nav-model').click();
+  await app.getByTestId('sample-card-mlp').click();
+  await app.getByTestId('nav-quantize').click();
+  await expect(app.getByTestId('quantize-model')).toContainText('mlp');
+  await deleteVariants(app);
+  const rows = app.locator('[data-testid^="variant-row-"]');
+  await app.getByTestId('quantize-mode-int8-dynamic').click();
+  await app.getByTestId('quantize-run').click();
+  await expect(rows).toHaveCount(1, { timeout: 30_000 });
+  await expect(app.getByTestId('quantize-run')).toBeEnabled();
+  const id = ((await rows.first().getAttribute('data-testid')) ?? '').replace(/^variant-row-/, '');
+  // Every variant says its verdict first: the MLP sample is evaluated on synthetic table rows made by Inferscope.
+  await expect(app.getByTestId(`variant-verdict-${id}`)).toBeVisible();
+  await expect(rows.first()).toHaveAttribute('data-verdict', /good|degraded|unusable|unverified/);
+
+  const layers = app.getByTestId(`variant-layers-${id}`);
+  await layers.locator('summary').click();
+  await layers.getByTestId(`variant-auto-exclude-${id}`).click();
+  await expect(app.getByTestId('quantize-progress')).toBeVisible();
+  await expect(app.getByTestId('quantize-run')).toBeEnabled({ timeout: 60_000 });
+  await expect(app.getByTestId('quantize-make').getByTestId('error-panel')).toHaveCount(0);
+  // Each attempt is a variant of its own, with a verdict, ready to compare side by side.
+  const count = await rows.count();
+  expect(count).toBeGreaterThanOrEqual(1);
+  for (let i = 0; i < count; i++) await expect(rows.nth(i)).toHaveAttribute('data-verdict', /good|degraded|unusable|unverified/);
+  await deleteVariants(app);
+});

@@ -6,10 +6,12 @@ import { readModel } from '../onnx/read';
 import { runQuantizeJob } from '../quantize/job';
 import { graphInputs } from '../quantize/data';
 import { explainGeneratedInputs } from '../bench/plan';
+import { autoExclude } from './auto-exclude';
 import { describeSource, exportVariantFile, modeAvailability, quantizeCpu, type VariantStore } from '../quantize/variants';
 import { ensureDir, withDeadline } from '../store/safe-fs';
 import { getSampleInfo } from '../zoo';
 import { withProfile } from '../../shared/domain/profile';
+import { variantVerdict } from '../../shared/domain/quality-verdict';
 import { profileOf, resolveModel, type AreaHandlers, type CoreContext } from './context';
 
 type QuantizeCommands = 'quantize.modes' | 'quantize.run' | 'quantize.cancel' | 'variants.list' | 'variants.delete';
@@ -40,15 +42,21 @@ export function quantizeHandlers(ctx: CoreContext): AreaHandlers<QuantizeCommand
           ...(Object.keys(merged.dims).length > 0 ? { dims: merged.dims } : {}),
           ...(Object.keys(merged.values).length > 0 ? { inputValues: merged.values } : {}),
         };
-        return await runQuantizeJob({
-          supervisor: ctx.quantizeSupervisor,
-          store: variants,
-          request: job.intRanges === undefined && model.sample ? { ...job, intRanges: sampleIntRanges(model.sample) } : job,
-          source,
-          cpu: job.options.mode === 'int8-static' ? await ctx.hardware.cpu() : undefined,
-          onProgress: (progress) => context.emit('quantize.progress', progress),
-          signal: controller.signal,
-        }).catch(async (error: unknown) => {
+        const cpu = job.options.mode === 'int8-static' ? await ctx.hardware.cpu() : undefined;
+        const ranged = job.intRanges === undefined && model.sample ? { ...job, intRanges: sampleIntRanges(model.sample) } : job;
+        const make = (exclude?: readonly string[]) =>
+          runQuantizeJob({
+            supervisor: ctx.quantizeSupervisor,
+            store: variants,
+            request: exclude ? { ...ranged, layerReport: 'always', options: { ...ranged.options, exclude: [...exclude] } } : ranged,
+            source,
+            cpu,
+            onProgress: (progress) => context.emit('quantize.progress', progress),
+            signal: controller.signal,
+          });
+        const note = (message: string) => context.emit('quantize.progress', { jobId, stage: 'evaluate', fraction: null, message });
+        const made = job.autoExclude ? autoExclude(job.options.exclude ?? [], make, note) : make();
+        return await made.catch(async (error: unknown) => {
           // Seeded random evaluation inputs (no data of the user's): a run that fails says which inputs were made up.
           if (job.calibration !== undefined && job.calibration.kind !== 'random') throw error;
           const inputs = await readModel(model.path)
@@ -139,7 +147,7 @@ export async function variantForBench(variants: VariantStore, id: string) {
   const v = await variants.get(id);
   if (!v) throw new InferscopeError('PLAN_INVALID', `There is no variant ${id} (it may have been deleted).`);
   const quality = v.report.quality.map(
-    ({ name, maxAbsDiff, meanAbsDiff, sqnrDb, cosine, nanCount, infCount, top1Agreement, top5Overlap }) => ({
+    ({ name, maxAbsDiff, meanAbsDiff, sqnrDb, cosine, nanCount, infCount, top1Agreement, top5Overlap, broken, verdict }) => ({
       name,
       maxAbsDiff,
       meanAbsDiff,
@@ -149,8 +157,11 @@ export async function variantForBench(variants: VariantStore, id: string) {
       infCount,
       ...(top1Agreement !== undefined ? { top1Agreement } : {}),
       ...(top5Overlap !== undefined ? { top5Overlap } : {}),
+      ...(broken !== undefined ? { broken } : {}),
+      ...(verdict !== undefined ? { verdict } : {}),
     }),
   );
+  const judged = variantVerdict(v);
   return {
     id: v.id,
     label: v.label,
@@ -160,6 +171,8 @@ export async function variantForBench(variants: VariantStore, id: string) {
     precision: v.mode,
     quality,
     warnings: v.report.warnings,
+    verdict: judged.verdict,
+    verdictReason: judged.reason,
     sourceSha256: v.source.sha256,
   };
 }

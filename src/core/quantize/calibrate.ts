@@ -1,19 +1,19 @@
 /**
- * Calibration: run the float model, with the tensors to calibrate added as outputs, over the
- * user's input batches and reduce what flows through each tensor to a range
- * (MinMax, Percentile or Entropy; docs/quantization.md#int8-static-qdq).
+ * Calibration: run the float model, with the tensors to calibrate added as outputs (values inside
+ * If branches carried out to the main graph, subgraph-calibration.ts), over the user's input batches
+ * and reduce what flows through each tensor to a range (MinMax, Percentile or Entropy;
+ * docs/quantization.md#int8-static-qdq).
  */
 import type * as ort from 'onnxruntime-node';
 import type { CalibrationMethod } from '../../shared/domain/quantize';
 import { InferscopeError } from '../../shared/errors';
-import type { ModelProto, ValueInfoProto } from '../onnx/codec';
-import { cloneGraph } from './graph';
+import type { ModelProto } from '../onnx/codec';
 import { Histogram, MinMaxCollector, MovingAverageMinMaxCollector, type TensorRange } from './histogram';
 import { Scratch } from './scratch';
 import { iterate, runSession } from './session';
 import type { InputSource, ProgressCallback } from './types';
 import type { ExternalDataReader } from '../onnx/tensor';
-import { cloneMessage } from '../onnx/walk';
+import { exposeTensors } from './subgraph-calibration';
 
 export const DEFAULT_HISTOGRAM_BINS = 2048;
 export const DEFAULT_PERCENTILE = 99.999;
@@ -31,6 +31,11 @@ export interface CalibrationSettings {
 export interface CalibrationResult {
   ranges: Map<string, TensorRange>;
   batches: number;
+  /**
+   * Tensors of which at least one value was seen. A value in an If branch that no input took, or
+   * in a Loop or Scan body, is never seen: its range says nothing.
+   */
+  observed: Set<string>;
 }
 
 interface Collector {
@@ -60,8 +65,8 @@ function floatValues(tensor: ort.Tensor | undefined): ArrayLike<number> | undefi
 }
 
 /**
- * Ranges of `tensors` (names of float values of the main graph, graph inputs allowed) over
- * every batch of `data`. The model runs with optimizations off so every tensor exists.
+ * Ranges of `tensors` (names of float values of any graph, graph inputs allowed) over every batch
+ * of `data`. The model runs with optimizations off so every tensor exists.
  */
 export async function calibrate(
   model: ModelProto,
@@ -73,26 +78,19 @@ export async function calibrate(
   const graph = model.graph;
   if (!graph) throw new InferscopeError('MODEL_UNSUPPORTED', 'The model has no graph.');
   const inputNames = new Set((graph.input ?? []).map((i) => i.name ?? ''));
-  const augmented = cloneMessage(model);
-  const augmentedGraph = cloneGraph(graph);
-  augmented.graph = augmentedGraph;
-  const outputs = new Set((augmentedGraph.output ?? []).map((o) => o.name ?? ''));
-  const added: ValueInfoProto[] = [];
-  for (const name of tensors) {
-    if (!inputNames.has(name) && !outputs.has(name)) {
-      outputs.add(name);
-      added.push({ name });
-    }
-  }
-  augmentedGraph.output = [...(augmentedGraph.output ?? []), ...added];
-  const fetched = tensors.filter((n) => !inputNames.has(n));
+  const exposed = exposeTensors(
+    model,
+    tensors.filter((n) => !inputNames.has(n)),
+  );
   const collectors = new Map(tensors.map((n) => [n, collectorFor(settings)]));
+  const observed = new Set<string>();
   const scratch = options.scratch ?? new Scratch();
   let batches = 0;
   try {
-    const session = await scratch.session(augmented, options.external, 'the model for calibration', { optimization: 'disabled' });
+    const session = await scratch.session(exposed.model, options.external, 'the model for calibration', { optimization: 'disabled' });
     try {
-      batches = await runBatches(session, data, tensors, fetched, inputNames, collectors, options.onProgress);
+      const run = { tensors, outputFor: exposed.outputFor, inputNames, collectors, observed };
+      batches = await runBatches(session, data, run, options.onProgress);
     } finally {
       await session.release();
     }
@@ -102,24 +100,35 @@ export async function calibrate(
   if (batches === 0) throw new InferscopeError('INPUT_INVALID', 'Calibration needs at least one batch of inputs; none were given.');
   const ranges = new Map<string, TensorRange>();
   for (const [name, collector] of collectors) ranges.set(name, collector.range());
-  return { ranges, batches };
+  return { ranges, batches, observed };
+}
+
+interface CalibrationRun {
+  tensors: readonly string[];
+  /** The output each tensor's values come from (graph inputs come from the feed). */
+  outputFor: ReadonlyMap<string, string>;
+  inputNames: ReadonlySet<string>;
+  collectors: ReadonlyMap<string, Collector>;
+  observed: Set<string>;
 }
 
 async function runBatches(
   session: ort.InferenceSession,
   data: InputSource,
-  tensors: readonly string[],
-  fetched: readonly string[],
-  inputNames: ReadonlySet<string>,
-  collectors: ReadonlyMap<string, Collector>,
+  run: CalibrationRun,
   onProgress: ProgressCallback | undefined,
 ): Promise<number> {
+  const fetched = [...new Set(run.outputFor.values())];
   let batches = 0;
   for await (const record of iterate(data)) {
     const results = fetched.length > 0 ? await runSession(session, record, 'calibration', fetched) : {};
-    for (const name of tensors) {
-      const values = inputNames.has(name) ? floatInput(record[name]) : floatValues(results[name]);
-      if (values) collectors.get(name)?.add(values);
+    for (const name of run.tensors) {
+      const output = run.outputFor.get(name);
+      const values = run.inputNames.has(name) ? floatInput(record[name]) : output ? floatValues(results[output]) : undefined;
+      // An If branch that did not run hands out an empty tensor.
+      if (!values || values.length === 0) continue;
+      run.collectors.get(name)?.add(values);
+      run.observed.add(name);
     }
     batches++;
     onProgress?.({ stage: 'calibrate', message: `batch ${batches}` });

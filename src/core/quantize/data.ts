@@ -1,10 +1,12 @@
 /**
  * The inputs a quantization job runs the model on: calibration batches (int8-static scales) and
- * evaluation samples (the quality figures), from a CalibrationSpec — seeded random tensors, the
- * user's tensor files, or the user's images. With the user's data the last ⌈20 %⌉ of the samples
- * are held apart for evaluation and never calibrated on, so the quality figures are not
- * measured on the data the scales were fitted to. Samples are read lazily, one batch at a time,
- * so a large calibration folder never sits in memory at once.
+ * evaluation samples (the quality figures), from a CalibrationSpec — the user's tensor files,
+ * images or audio, else synthetic data for Inferscope's sample models and seeded random tensors
+ * for any other model. With the user's data the last ⌈20 %⌉ of the samples are held apart: int8
+ * static never calibrates on them and is evaluated on them, so its quality figures are not
+ * measured on the data its scales were fitted to; modes that calibrate nothing evaluate on the
+ * held-out samples first, then on the others. Samples are read lazily, one batch at a time, so a
+ * large folder never sits in memory at once.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +38,8 @@ import {
   type InputValue,
   type InputValues,
 } from '../../shared/domain/input-values';
+import { syntheticDataFor, SAMPLE_METADATA_KEY, type SyntheticData } from '../zoo/synthetic';
+import { AUDIO_EXTENSIONS, audioWindow, decodeWav, INT16_SCALE, readWavInfo, resample, resampledLength, windowStarts } from './audio';
 import { decodeImage, IMAGE_EXTENSIONS, imageToTensor, type ImageLayout } from './images';
 import type { InputRecord, InputTensor } from './types';
 
@@ -48,8 +52,21 @@ export interface ModelInput {
   shape: readonly (number | string | null)[] | null;
 }
 
+/**
+ * A model's run-time inputs. `sample` (not enumerable) names the Inferscope sample model the file is, as its
+ * metadata says: a job without the user's data feeds it that sample's synthetic data.
+ */
+export type GraphInputs = ModelInput[] & { readonly sample?: string };
+
 /** The main graph's inputs that are fed at run time (initializers listed as inputs are not). */
-export function graphInputs(model: ModelProto): ModelInput[] {
+export function graphInputs(model: ModelProto): GraphInputs {
+  const inputs = tensorInputs(model);
+  const sample = model.metadata_props?.find((p) => p.key === SAMPLE_METADATA_KEY)?.value;
+  if (sample && syntheticDataFor(sample)) Object.defineProperty(inputs, 'sample', { value: sample, enumerable: false });
+  return inputs;
+}
+
+function tensorInputs(model: ModelProto): ModelInput[] {
   const graph = model.graph;
   const initializers = new Set((graph?.initializer ?? []).map((t) => t.name ?? ''));
   return (graph?.input ?? [])
@@ -160,7 +177,8 @@ export interface QuantizeData {
 
 export interface BuildDataOptions {
   spec: CalibrationSpec;
-  inputs: readonly ModelInput[];
+  /** The model's inputs; `sample` (graphInputs) picks the sample's synthetic data over random data. */
+  inputs: readonly ModelInput[] & { readonly sample?: string | undefined };
   /** Whether the mode calibrates (int8-static); other modes read only the evaluation samples. */
   calibrate: boolean;
   evaluationSamples: number;
@@ -204,34 +222,49 @@ async function loadAll(samples: readonly Sample[], signal: AbortSignal | undefin
 /** The calibration and evaluation inputs for one job, with the counts and notes a Variant records. */
 export async function buildQuantizeData(options: BuildDataOptions): Promise<QuantizeData> {
   const { spec } = options;
-  if (spec.kind === 'random') {
-    const resolved = await planRandomInputs(options.inputs, options.dims, options.inputValues);
-    const calibration = options.calibrate ? randomSamples(resolved, spec.samples, spec.seed, options.intRanges) : [];
-    const evaluation = randomSamples(resolved, options.evaluationSamples, spec.seed + EVALUATION_SEED_OFFSET, options.intRanges);
-    return {
-      calibration: options.calibrate ? batches(calibration, options) : null,
-      evaluation: await loadAll(evaluation, options.signal),
-      calibrationInfo: options.calibrate
-        ? { kind: 'random', samples: calibration.length, note: RANDOM_CALIBRATION_NOTE }
-        : { kind: 'none', samples: 0, note: 'this mode needs no calibration' },
-      evaluationInfo: { samples: evaluation.length, source: 'random', inputs: resolved.map(fedInput) },
-    };
+  if (spec.kind === 'random') return generatedData(spec, options);
+  if (spec.kind === 'audio') {
+    const audio = await audioSamples(spec, options);
+    return folderData(spec, audio.samples, `audio windows (${audio.files} .wav files)`, options, audio.inputs);
   }
   const all =
     spec.kind === 'tensors' ? await tensorSamples(spec.dir, options.inputs) : await imageSamples(spec, options.inputs, options.dims);
+  return folderData(spec, all, spec.kind === 'tensors' ? 'tensor sets' : 'images', options);
+}
+
+type FedInputs = NonNullable<Variant['evaluation']['inputs']>;
+
+/**
+ * Samples of the user's folder: int8-static calibrates on the first ones and is evaluated on the last ⌈20 %⌉;
+ * other modes evaluate on those held-out samples first, then on the others (none was calibrated on).
+ */
+async function folderData(
+  spec: Exclude<CalibrationSpec, { kind: 'random' }>,
+  all: readonly Sample[],
+  what: string,
+  options: BuildDataOptions,
+  inputs?: FedInputs,
+): Promise<QuantizeData> {
+  const { dir } = spec;
   const { calibrate, held } = splitSamples(all.length, spec.samples);
   if (options.calibrate && calibrate === 0) {
     throw new InferscopeError(
       'INPUT_INVALID',
-      `${spec.dir} holds ${all.length} sample; calibration needs at least 2: one or more to calibrate on, and ${held} held ` +
+      `${dir} holds ${all.length} sample; calibration needs at least 2: one or more to calibrate on, and ${held} held ` +
         `apart to check the result on.`,
-      { detail: spec.dir },
+      { detail: dir },
     );
   }
+  const heldOut = all.slice(all.length - held);
   const calibrationSamples = options.calibrate ? all.slice(0, calibrate) : [];
-  const evaluationSamples = all.slice(all.length - held).slice(0, options.evaluationSamples);
-  const what = spec.kind === 'tensors' ? 'tensor sets' : 'images';
+  const evaluationSamples = (options.calibrate ? heldOut : [...heldOut, ...all.slice(0, all.length - held)]).slice(
+    0,
+    options.evaluationSamples,
+  );
   const unused = all.length - held - calibrationSamples.length;
+  const evaluated = options.calibrate
+    ? `${evaluationSamples.length} held-out of the ${all.length} ${what} in ${dir}`
+    : `${evaluationSamples.length} of the ${all.length} ${what} in ${dir}, the ${held} held apart from int8-static calibration first`;
   return {
     calibration: options.calibrate ? batches(calibrationSamples, options) : null,
     evaluation: await loadAll(evaluationSamples, options.signal),
@@ -240,15 +273,46 @@ export async function buildQuantizeData(options: BuildDataOptions): Promise<Quan
           kind: spec.kind,
           samples: calibrationSamples.length,
           note:
-            `${calibrationSamples.length} of ${all.length} ${what} in ${spec.dir}; the last ${held} held apart for ` +
+            `${calibrationSamples.length} of ${all.length} ${what} in ${dir}; the last ${held} held apart for ` +
             `evaluation${unused > 0 ? `, ${unused} not used (sample limit)` : ''}`,
         }
-      : {
-          kind: 'none',
-          samples: 0,
-          note: `this mode needs no calibration; ${held} of ${all.length} ${what} in ${spec.dir} used for evaluation`,
-        },
-    evaluationInfo: { samples: evaluationSamples.length, source: 'held-out' },
+      : { kind: 'none', samples: 0, note: `this mode needs no calibration; evaluated on ${evaluated}` },
+    evaluationInfo: {
+      samples: evaluationSamples.length,
+      source: options.calibrate ? 'held-out' : 'user',
+      dir,
+      available: all.length,
+      note: evaluated,
+      ...(inputs ? { inputs } : {}),
+    },
+  };
+}
+
+/** No data of the user's: a sample model's synthetic data, else seeded random inputs. */
+async function generatedData(spec: Extract<CalibrationSpec, { kind: 'random' }>, options: BuildDataOptions): Promise<QuantizeData> {
+  const planned = await planRandomInputs(options.inputs, options.dims, options.inputValues);
+  const synthetic = syntheticPlan(options.inputs.sample, planned);
+  const make = (count: number, seed: number): Sample[] =>
+    synthetic
+      ? syntheticSamples(planned, synthetic, count, seed, options.intRanges)
+      : randomSamples(planned, count, seed, options.intRanges);
+  const calibration = options.calibrate ? make(spec.samples, spec.seed) : [];
+  const evaluation = make(options.evaluationSamples, spec.seed + EVALUATION_SEED_OFFSET);
+  const note = synthetic ? syntheticNote(synthetic.data) : null;
+  return {
+    calibration: options.calibrate ? batches(calibration, options) : null,
+    evaluation: await loadAll(evaluation, options.signal),
+    calibrationInfo: !options.calibrate
+      ? { kind: 'none', samples: 0, note: 'this mode needs no calibration' }
+      : note
+        ? { kind: 'synthetic', samples: calibration.length, note }
+        : { kind: 'random', samples: calibration.length, note: RANDOM_CALIBRATION_NOTE },
+    evaluationInfo: {
+      samples: evaluation.length,
+      source: synthetic ? 'synthetic' : 'random',
+      ...(note ? { note } : {}),
+      inputs: planned.map((input) => (synthetic?.made.has(input.name) ? syntheticInput(input, synthetic.data) : fedInput(input))),
+    },
   };
 }
 
@@ -329,6 +393,16 @@ function fedInput(input: PlannedInput): NonNullable<Variant['evaluation']['input
   return { name: input.name, type: input.type, shape: input.shape, source, ...(value !== undefined ? { value } : {}) };
 }
 
+/** A generated input's data for sample `index`: the tensor file given, the value given or stated, else seeded random data. */
+function generatedTensor(input: PlannedInput, seed: number, index: number, intRanges: Readonly<Record<string, IntRange>>): InputTensor {
+  if (input.tensor) return input.tensor;
+  const rng = inputRng(sampleSeed(seed, index), input.name);
+  const data = input.value
+    ? valueInputData(input.type, input.shape, input.value, rng, input.name)
+    : randomInputData(input.type, input.shape, rng, intRangeFor(input.name, intRanges), input.name);
+  return { type: input.type, dims: input.shape, data: data as InputTensor['data'] };
+}
+
 export function randomSamples(
   inputs: readonly PlannedInput[],
   count: number,
@@ -337,18 +411,60 @@ export function randomSamples(
 ): Sample[] {
   return Array.from({ length: count }, (_, index) => ({
     label: `random #${index + 1}`,
+    load: async () => Object.fromEntries(inputs.map((input) => [input.name, generatedTensor(input, seed, index, intRanges)])),
+  }));
+}
+
+// ---- synthetic data of the sample models
+
+/** A sample model's synthetic data and the inputs it makes (the others are generated as for random samples). */
+export interface SyntheticPlan {
+  data: SyntheticData;
+  made: ReadonlySet<string>;
+}
+
+/**
+ * The inputs a sample's synthetic data makes: those of its kind that the user gave no value or file for (a stated
+ * default such as an all-ones mask gives way to it). Null when the model is not a sample, or its inputs are not the
+ * sample's any more (another element type: a variant with fp16 inputs), so random data is used instead.
+ */
+export function syntheticPlan(sample: string | undefined, planned: readonly PlannedInput[]): SyntheticPlan | null {
+  const data = sample ? syntheticDataFor(sample) : null;
+  if (!data) return null;
+  const made = new Set<string>();
+  for (const [name, type] of Object.entries(data.inputs)) {
+    const input = planned.find((p) => p.name === name);
+    if (!input || input.type !== type) return null;
+    const given = input.tensor !== undefined || (input.value && !input.stated);
+    if (!given) made.add(name);
+  }
+  return made.size > 0 ? { data, made } : null;
+}
+
+export function syntheticNote(data: SyntheticData): string {
+  return `synthetic ${data.kind} made by Inferscope`;
+}
+
+function syntheticInput(input: PlannedInput, data: SyntheticData): FedInputs[number] {
+  return { name: input.name, type: input.type, shape: input.shape, source: 'synthetic', value: syntheticNote(data) };
+}
+
+export function syntheticSamples(
+  inputs: readonly PlannedInput[],
+  plan: SyntheticPlan,
+  count: number,
+  seed: number,
+  intRanges: Readonly<Record<string, IntRange>> = {},
+): Sample[] {
+  const shapes = Object.fromEntries(inputs.map((input) => [input.name, input.shape]));
+  return Array.from({ length: count }, (_, index) => ({
+    label: `synthetic #${index + 1}`,
     load: async () => {
+      const made = plan.data.sample(shapes, sampleSeed(seed, index));
       const record: InputRecord = {};
       for (const input of inputs) {
-        if (input.tensor) {
-          record[input.name] = input.tensor;
-          continue;
-        }
-        const rng = inputRng(sampleSeed(seed, index), input.name);
-        const data = input.value
-          ? valueInputData(input.type, input.shape, input.value, rng, input.name)
-          : randomInputData(input.type, input.shape, rng, intRangeFor(input.name, intRanges), input.name);
-        record[input.name] = { type: input.type, dims: input.shape, data: data as InputTensor['data'] };
+        const data = plan.made.has(input.name) ? made[input.name] : undefined;
+        record[input.name] = data ? { type: input.type, dims: input.shape, data } : generatedTensor(input, seed, index, intRanges);
       }
       return record;
     },
@@ -571,4 +687,81 @@ export async function imageSamples(spec: ImageSpec, inputs: readonly ModelInput[
       },
     };
   });
+}
+
+// ---- audio
+
+type AudioSpec = Extract<CalibrationSpec, { kind: 'audio' }>;
+
+function describeInput(input: { name: string; type: string; shape: readonly (number | string | null)[] | null }): string {
+  return `${input.name} ${input.type}[${(input.shape ?? []).map((d) => d ?? '?').join(', ')}]`;
+}
+
+/**
+ * The input audio feeds: the one float32 input of shape [N, samples] or [samples] that has no value given or
+ * stated. Any other model is refused, saying which inputs work and how to settle between several.
+ */
+export function audioInputFor(planned: readonly PlannedInput[], inputs: readonly ModelInput[]): PlannedInput {
+  const candidates = planned.filter((p) => p.type === 'float32' && (p.shape.length === 1 || p.shape.length === 2) && !p.value);
+  const [only] = candidates;
+  if (candidates.length === 1 && only) return only;
+  const list = inputs.map(describeInput).join(', ');
+  throw new InferscopeError(
+    'INPUT_INVALID',
+    candidates.length === 0
+      ? `Audio feeds a model with one float32 input of shape [N, samples] or [samples]; this model's inputs are ${list}. ` +
+          `Use a folder of tensors instead.`
+      : `Audio feeds one float32 input of shape [N, samples] or [samples]; ${candidates.map((c) => c.name).join(', ')} all ` +
+          `have that shape. Give the others values (--input NAME=zeros, or a file), so one is left for the audio.`,
+  );
+}
+
+/** Windows of the folder's .wav files at the model's rate and length, with the other inputs generated as usual. */
+async function audioSamples(spec: AudioSpec, options: BuildDataOptions): Promise<{ samples: Sample[]; inputs: FedInputs; files: number }> {
+  const planned = await planRandomInputs(options.inputs, options.dims, options.inputValues);
+  const audio = audioInputFor(planned, options.inputs);
+  const rows = audio.shape.length === 2 ? (audio.shape[0] as number) : 1;
+  const length = audio.shape.at(-1) as number;
+  assertFits([tensorNeed({ name: audio.name, type: audio.type, dims: audio.shape })], 'Turning audio into inputs');
+  const files = (await listDir(spec.dir)).filter((e) => !e.isDirectory && AUDIO_EXTENSIONS.test(e.name));
+  if (files.length === 0) throw invalid(spec.dir, 'holds no .wav files.');
+  const hop = spec.hopSeconds !== undefined ? Math.max(1, Math.round(spec.hopSeconds * spec.sampleRate)) : length;
+  const windows: { file: string; start: number }[] = [];
+  for (const entry of files) {
+    const file = path.join(spec.dir, entry.name);
+    const info = await readWavInfo(file);
+    const resampled = resampledLength(info.frames, info.sampleRate, spec.sampleRate);
+    for (const start of windowStarts(resampled, length, hop)) windows.push({ file, start });
+  }
+  if (windows.length === 0) throw invalid(spec.dir, 'holds only empty .wav files.');
+  // Windows are taken in order, so one decoded and resampled file serves all of its windows.
+  let cached: { file: string; samples: Float32Array } | undefined;
+  const soundOf = async (file: string): Promise<Float32Array> => {
+    if (cached?.file !== file) {
+      const decoded = decodeWav(await readBytes(file), file);
+      cached = { file, samples: resample(decoded.samples, decoded.sampleRate, spec.sampleRate) };
+    }
+    return cached.samples;
+  };
+  const gain = spec.scale === 'int16' ? INT16_SCALE : 1;
+  const intRanges = options.intRanges ?? {};
+  const samples = Array.from({ length: Math.ceil(windows.length / rows) }, (_, index): Sample => {
+    const first = windows[index * rows] as { file: string; start: number };
+    return {
+      label: `${first.file} at ${(first.start / spec.sampleRate).toFixed(2)} s`,
+      load: async () => {
+        const data = new Float32Array(rows * length);
+        for (const [row, window] of windows.slice(index * rows, (index + 1) * rows).entries())
+          data.set(audioWindow(await soundOf(window.file), window.start, length, gain), row * length);
+        const record: InputRecord = {};
+        // The other inputs (a sample rate, a state) as random samples have them, seeded as the default random seed.
+        for (const input of planned)
+          record[input.name] = input === audio ? { type: 'float32', dims: audio.shape, data } : generatedTensor(input, 1, index, intRanges);
+        return record;
+      },
+    };
+  });
+  const value = `${spec.scale === 'int16' ? 'int16-scaled' : 'float'} audio at ${spec.sampleRate} Hz from ${spec.dir}`;
+  const inputs = planned.map((p) => (p === audio ? { ...fedInput(p), source: 'user' as const, value } : fedInput(p)));
+  return { samples, inputs, files: files.length };
 }

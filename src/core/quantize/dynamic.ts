@@ -7,11 +7,11 @@ import { attrInt } from '../onnx/attributes';
 import { DataType } from '../onnx/codec';
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/codec';
 import { tensorDims } from '../onnx/tensor';
+import { alreadyQuantizedReason, lowPrecisionFloatReason } from './already-quantized';
 import {
   assertApplicable,
   basicChecks,
   finish,
-  isFloat16Model,
   NodeSelection,
   OK,
   prepare,
@@ -41,6 +41,10 @@ const MIN_OPSET = 11;
 const PER_CHANNEL_DQ_OPSET = 13;
 
 const HANDLED = new Set(['MatMul', 'Gemm', 'Conv', 'Gather', 'LSTM']);
+/** Why Conv weights keep one scale with the per-channel option on (docs/quantization.md#conv). */
+const CONV_PER_TENSOR =
+  "Conv weights stay per-tensor in int8-dynamic: onnxruntime's ConvInteger takes a single weight zero point, so one scale " +
+  'per output channel needs symmetric int8 weights';
 /** com.microsoft, where DynamicQuantizeLSTM lives. */
 const CONTRIB_DOMAIN = 'com.microsoft';
 
@@ -111,6 +115,12 @@ class DynamicQuantizer {
   private readonly external: TransformOptions['external'];
   /** A com.microsoft op was written: the model must import that domain. */
   usesContribOps = false;
+  /** With the per-channel option: nodes whose weights got one scale per output channel. */
+  perChannelNodes = 0;
+  /** With the per-channel option: why weights stayed per-tensor → how many nodes. */
+  readonly perTensorBecause = new Map<string, number>();
+  /** Per-channel Conv weights: their scales shaped to broadcast over the output, and one zero point. */
+  private readonly convScales = new Map<string, { scale: string; zeroPoint: string }>();
 
   constructor(
     private readonly ws: Workspace,
@@ -121,6 +131,13 @@ class DynamicQuantizer {
     this.external = options.external;
     this.selection = new NodeSelection(options);
     this.perChannelGather = settings.perChannel && (opsetVersion(ws.model) ?? 0) >= PER_CHANNEL_DQ_OPSET;
+  }
+
+  /** Records whether a quantized node's weights got per-channel scales (only asked with the option on). */
+  private notePerChannel(applied: boolean, reason: string): void {
+    if (!this.settings.perChannel) return;
+    if (applied) this.perChannelNodes++;
+    else this.perTensorBecause.set(reason, (this.perTensorBecause.get(reason) ?? 0) + 1);
   }
 
   run(onProgress?: ProgressCallback): void {
@@ -198,6 +215,7 @@ class DynamicQuantizer {
       return false;
     }
     const weight = this.quantizeWeight(b.name, b.tensor, b.graph, false, this.settings.perChannel && rank === 2 ? 1 : undefined);
+    this.notePerChannel(rank === 2, 'MatMul weights of rank 3 or more stay per-tensor');
     this.emitMatMulInteger(node, quantizeActivation(a), weight, (node.output ?? [])[0] ?? '', out);
     return true;
   }
@@ -217,6 +235,7 @@ class DynamicQuantizer {
     }
     const transB = attrInt(node, 'transB', 0) === 1;
     const weight = this.quantizeWeight(b.name, b.tensor, b.graph, transB, this.settings.perChannel ? 1 : undefined);
+    this.notePerChannel(true, '');
     const y = (node.output ?? [])[0] ?? '';
     // Y = A·B' (+ C): the MatMul writes Y directly when there is no bias.
     const product = c ? this.ws.names.fresh(`${y}_matmul`) : y;
@@ -225,6 +244,12 @@ class DynamicQuantizer {
     return true;
   }
 
+  /**
+   * Conv → ConvInteger, Cast, and a multiplication by the input's and the weight's scales. ConvInteger
+   * takes a single weight zero point, so per-channel weights need the same zero point in every
+   * channel: symmetric int8 weights (zero point 0). Their scales then multiply the output channel by
+   * channel, shaped [M, 1, …] to broadcast over the spatial axes.
+   */
   private quantizeConv(entry: GraphEntry, node: NodeProto, quantizeActivation: ActivationQuantizer, out: NodeProto[]): boolean {
     const [x, wName, bias] = node.input ?? [];
     const w = constantFloatInput(entry, node, 1);
@@ -232,22 +257,24 @@ class DynamicQuantizer {
       skip(this.ws.report, node, 'the weight is computed at run time');
       return false;
     }
-    // ConvInteger takes one weight zero point, so Conv weights are always per-tensor.
-    const weight = this.quantizeWeight(w.name, w.tensor, w.graph, false, undefined);
+    const perChannel = this.settings.perChannel && this.settings.weightType === 'int8' && this.settings.symmetric;
+    const weight = this.quantizeWeight(w.name, w.tensor, w.graph, false, perChannel ? 0 : undefined);
+    this.notePerChannel(perChannel, CONV_PER_TENSOR);
+    const { scale: weightScale, zeroPoint: weightZeroPoint } = perChannel ? this.convChannelScales(weight, w.graph) : weight;
     const y = (node.output ?? [])[0] ?? '';
     const xq = quantizeActivation(x);
     const nodeName = node.name ?? 'Conv';
     const integerOut = this.ws.names.fresh(`${y}_output_quantized`);
     const convInteger = makeNode(
       'ConvInteger',
-      [xq.quantized, weight.quantized, xq.zeroPoint, weight.zeroPoint],
+      [xq.quantized, weight.quantized, xq.zeroPoint, weightZeroPoint],
       [integerOut],
       this.ws.names.fresh(`${nodeName}_quant`),
       (node.attribute ?? []).map((a) => ({ ...a })),
     );
     out.push(convInteger);
     const scaled = bias ? this.ws.names.fresh(`${y}_output_scale_mul_output`) : y;
-    this.emitRescale(nodeName, integerOut, xq.scale, weight.scale, scaled, out);
+    this.emitRescale(nodeName, integerOut, xq.scale, weightScale, scaled, out);
     if (bias) {
       const spatial = weight.dims.length - 2;
       const shapeName = this.ws.names.fresh(`${bias}_reshape_shape`);
@@ -262,6 +289,24 @@ class DynamicQuantizer {
     return true;
   }
 
+  /** A per-channel Conv weight's scales as [M, 1, …] and its single zero point (0), next to the weight. */
+  private convChannelScales(weight: QuantizedWeight, graph: GraphProto): { scale: string; zeroPoint: string } {
+    const known = this.convScales.get(weight.quantized);
+    if (known) return known;
+    const spatial = weight.dims.length - 2;
+    const made = {
+      scale: this.ws.names.fresh(`${weight.scale}_per_channel`),
+      zeroPoint: this.ws.names.fresh(`${weight.zeroPoint}_scalar`),
+    };
+    graph.initializer = [
+      ...(graph.initializer ?? []),
+      floatTensor(made.scale, [weight.scales.length, ...Array<number>(spatial).fill(1)], weight.scales),
+      zeroPointTensor(made.zeroPoint, 'int8', [0], []),
+    ];
+    this.convScales.set(weight.quantized, made);
+    return made;
+  }
+
   /** Embedding tables: the Gather reads the int8 table and a DequantizeLinear restores floats. */
   private quantizeGather(entry: GraphEntry, node: NodeProto, out: NodeProto[]): boolean {
     const table = constantFloatInput(entry, node, 0);
@@ -270,6 +315,8 @@ class DynamicQuantizer {
     if (!table || !indices) return false;
     const dims = tensorDims(table.tensor);
     const perChannel = this.perChannelGather && attrInt(node, 'axis', 0) === 0 && dims.length === 2;
+    if (this.perChannelGather) this.notePerChannel(perChannel, 'Gather tables other than 2-D lookups along axis 0 stay per-tensor');
+    else this.notePerChannel(false, `Gather tables stay per-tensor: per-channel DequantizeLinear needs opset ${PER_CHANNEL_DQ_OPSET}`);
     // Tables are looked up, not multiplied: uint8 asymmetric uses all 256 levels.
     const weight = this.weights.get({
       name: table.name,
@@ -323,6 +370,7 @@ class DynamicQuantizer {
       skip(this.ws.report, node, 'W or R is not 3-D');
       return false;
     }
+    this.notePerChannel(true, '');
     const wq = this.quantizeRecurrentWeight(w.name, w.tensor, w.graph);
     const rq = this.quantizeRecurrentWeight(r.name, r.tensor, r.graph);
     const inputs = node.input ?? [];
@@ -425,6 +473,20 @@ class DynamicQuantizer {
   }
 }
 
+/**
+ * What the per-channel option did: `perChannel` says whether any weight got per-channel scales,
+ * `perChannelNodes` how many nodes, and a warning says which stayed per-tensor and why.
+ */
+function reportPerChannel(ws: Workspace, settings: DynamicSettings, quantizer: DynamicQuantizer): void {
+  ws.report.settings.perChannel = quantizer.perChannelNodes > 0;
+  ws.report.settings.perChannelNodes = quantizer.perChannelNodes;
+  for (const [reason, count] of quantizer.perTensorBecause) {
+    const detail =
+      reason === CONV_PER_TENSOR ? ` (these are ${settings.weightType}, ${settings.symmetric ? 'symmetric' : 'asymmetric'})` : '';
+    ws.report.warnings.push(`${reason}${detail}; ${count} node${count === 1 ? ' keeps' : 's keep'} one scale per weight tensor.`);
+  }
+}
+
 export const int8Dynamic: Transformation = {
   mode: 'int8-dynamic',
   title: 'int8 (dynamic)',
@@ -432,9 +494,13 @@ export const int8Dynamic: Transformation = {
   canApply(model: ModelProto, options?: Partial<QuantizeOptions>): Applicability {
     const basic = basicChecks(model, MIN_OPSET, 'Dynamic int8 quantization (DynamicQuantizeLinear)');
     if (!basic.ok) return basic;
-    if (isFloat16Model(model)) {
-      return refuse('The model is already fp16: DynamicQuantizeLinear only takes float32 activations. Quantize the fp32 model instead.');
-    }
+    const quantized = alreadyQuantizedReason(model);
+    if (quantized) return refuse(quantized);
+    const lowPrecision = lowPrecisionFloatReason(
+      model,
+      'DynamicQuantizeLinear only takes float32 activations. Quantize the fp32 model instead.',
+    );
+    if (lowPrecision) return refuse(lowPrecision);
     if (!hasCandidates(model, options?.quantizeLstm ?? false)) {
       const lstm = !options?.quantizeLstm && allGraphs(model).some((e) => (e.graph.node ?? []).some((n) => n.op_type === 'LSTM'));
       return refuse(
@@ -454,9 +520,7 @@ export const int8Dynamic: Transformation = {
     const quantizer = new DynamicQuantizer(ws, settings, options);
     quantizer.run(onProgress);
     if (quantizer.usesContribOps) ensureOpsetImport(ws.model, CONTRIB_DOMAIN, 1);
-    if (settings.perChannel && (opsetVersion(ws.model) ?? 0) < PER_CHANNEL_DQ_OPSET) {
-      ws.report.warnings.push(`Gather tables stay per-tensor: per-channel DequantizeLinear needs opset ${PER_CHANNEL_DQ_OPSET}.`);
-    }
+    if (settings.perChannel) reportPerChannel(ws, settings, quantizer);
     onProgress?.({ stage: 'finish' });
     return { model: finish(ws), report: ws.report };
   },

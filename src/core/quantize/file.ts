@@ -34,6 +34,7 @@ import { transformationFor } from './registry';
 import { reportOf, shouldUpgrade, verifyUpgrade } from './upgrade';
 import { upgradeModel, type UpgradePlan } from '../onnx/upgrade';
 import { describeUpgrade, type UpgradeReport } from '../../shared/domain/upgrade';
+import { withVerdicts } from '../../shared/domain/quality-verdict';
 import type { QuantizeProgress as CoreProgress, Transformation, TransformResult } from './types';
 
 /** Above this an encoded variant goes to external data (protobuf's hard limit is 2 GiB). */
@@ -184,8 +185,9 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
 
   const externalBytes = written.externalData ? await fileSize(written.externalData.path) : 0;
   const sizeAfter = written.sizeBytes + externalBytes;
-  return {
-    report: {
+  // The verdict reads the figures, where the evaluation inputs came from, and where NaN/Inf start.
+  const report = withVerdicts(
+    {
       mode: options.mode,
       sizeBytes: { before: sizeBefore, after: sizeAfter },
       nodesQuantized: transformReport.nodesQuantized,
@@ -199,6 +201,10 @@ export async function quantizeFile(request: QuantizeFileRequest, hooks: Quantize
       ...(layers.layers.length > 0 ? { layers: layers.layers } : {}),
       layersNote: layers.note,
     },
+    { source: data.evaluationInfo.source, nonFiniteFrom: layers.nonFiniteFrom },
+  );
+  return {
+    report,
     sizeBytes: sizeAfter,
     externalData: written.externalData ? { location: written.externalData.location, sizeBytes: externalBytes } : null,
     calibration: data.calibrationInfo,
@@ -288,7 +294,8 @@ function transformModel(
 ): Promise<TransformResult> {
   return transformation.apply(
     loaded.model,
-    { ...options, external: loaded.external, ...(data.calibration ? { calibrationData: data.calibration } : {}) },
+    // fp16 measures activations and checks its variant on the evaluation inputs when nothing calibrates.
+    { ...options, external: loaded.external, calibrationData: data.calibration ?? data.evaluation },
     (p: CoreProgress) => {
       // The core calls back from inside its loops: the one place a long transform can stop.
       checkAborted(signal);

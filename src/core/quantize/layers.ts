@@ -19,7 +19,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { LayerQuality, QuantizeMode } from '../../shared/domain/quantize';
+import type { LayerQuality, NonFiniteFrom, QuantizeMode } from '../../shared/domain/quantize';
 import { InferscopeError } from '../../shared/errors';
 import { formatBytes } from '../../shared/stats/format';
 import { DataType, encodeModelProto } from '../onnx/codec';
@@ -65,13 +65,17 @@ export interface LayerFigures {
   maxAbsDiff: number;
   cosine: number;
   nonFinite: number;
+  /** nonFinite split: NaN, and ±Inf. */
+  nanCount: number;
+  infCount: number;
   elements: number;
 }
 
 /** SQNR, max |Δ| and cosine of one tensor over every evaluation input it was compared on. */
 export class LayerAccumulator {
   private elements = 0;
-  private nonFinite = 0;
+  private nanCount = 0;
+  private infCount = 0;
   private maxAbsDiff = 0;
   private signalEnergy = 0;
   private noiseEnergy = 0;
@@ -88,7 +92,8 @@ export class LayerAccumulator {
       if (!Number.isFinite(x)) continue;
       // fp16 overflow shows up here first: counted, never averaged into the SQNR.
       if (!Number.isFinite(y)) {
-        this.nonFinite++;
+        if (Number.isNaN(y)) this.nanCount++;
+        else this.infCount++;
         continue;
       }
       const d = x - y;
@@ -106,7 +111,9 @@ export class LayerAccumulator {
       sqnrDb: sqnrDb(this.signalEnergy, this.noiseEnergy),
       maxAbsDiff: this.maxAbsDiff,
       cosine: cosine(this.dot, this.signalEnergy, this.candidateEnergy),
-      nonFinite: this.nonFinite,
+      nonFinite: this.nanCount + this.infCount,
+      nanCount: this.nanCount,
+      infCount: this.infCount,
       elements: this.elements,
     };
   }
@@ -360,6 +367,11 @@ export interface MeasureLayersInput {
 export interface LayerMeasurement {
   layers: LayerQuality[];
   note: string;
+  /**
+   * The first measured layer, in graph order, whose output has NaN/Inf where the original's is
+   * finite; null when none has. Absent when no layer was measured.
+   */
+  nonFiniteFrom?: NonFiniteFrom | null | undefined;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -459,11 +471,16 @@ export async function measureLayers(input: MeasureLayersInput): Promise<LayerMea
 
   const everyNode = convertsEveryNode(plan.mode);
   const layers: LayerQuality[] = [];
+  let nonFiniteFrom: NonFiniteFrom | null = null;
+  // Targets are in graph order: the first with non-finite values is where they start (as far as measured).
   for (const target of targets) {
     const accumulator = accumulators.get(target.output);
     if (!accumulator) continue;
     const figures = accumulator.result();
     if (figures.elements === 0) continue;
+    if (figures.nonFinite > 0 && !nonFiniteFrom) {
+      nonFiniteFrom = { node: target.node, opType: target.opType, nanCount: figures.nanCount, infCount: figures.infCount };
+    }
     const runsInFp16 = variantTypes.get(target.variantOutput ?? target.output) === 'float16';
     layers.push({
       node: target.node,
@@ -477,7 +494,7 @@ export async function measureLayers(input: MeasureLayersInput): Promise<LayerMea
     });
   }
   const ranked = rankLayers(layers);
-  return { layers: ranked, note: describe(ranked, plan, kept.length, records.length, trimmed) };
+  return { layers: ranked, note: describe(ranked, plan, kept.length, records.length, trimmed), nonFiniteFrom };
 }
 
 function unique(names: readonly string[]): string[] {

@@ -43,15 +43,34 @@ export function topK(data: NumericArray, start: number, length: number, k: numbe
   return picked;
 }
 
+/**
+ * Every figure of one output over every element compared. Elements fall in four kinds:
+ * - both finite: counted in every sum;
+ * - the same non-finite value on both sides (both NaN, or the same infinity): equal;
+ * - NaN or ±Inf in the variant where the original has a finite (or another non-finite) value:
+ *   the output is broken; max and mean |Δ| are Infinity, SQNR is null, and cosine counts the
+ *   element as maximal error (the original's value negated; where that is 0, an error as large
+ *   as the original's root mean square), so a broken output never reads as a match;
+ * - a finite value in the variant where the original is NaN or ±Inf: |Δ| is Infinity.
+ */
 export class OutputQualityAccumulator {
   private elements = 0;
-  private finiteElements = 0;
   private maxAbsDiff = 0;
   private sumAbsDiff = 0;
   private signalEnergy = 0;
   private noiseEnergy = 0;
   private dot = 0;
   private candidateEnergy = 0;
+  /** Elements where the original is finite (the denominator of its root mean square). */
+  private finiteReference = 0;
+  /** Finite pairs that differ. */
+  private differing = 0;
+  /** Non-finite in the variant, not the same in the original. */
+  private brokenElements = 0;
+  /** ...of which the original's value is 0. */
+  private brokenAtZero = 0;
+  /** Finite in the variant where the original is not. */
+  private lostNonFinite = 0;
   private nanCount = 0;
   private infCount = 0;
   private rows = 0;
@@ -68,21 +87,7 @@ export class OutputQualityAccumulator {
       throw new RangeError(`Output ${this.name}: the models returned ${n} and ${candidate.data.length} values.`);
     }
     this.elements += n;
-    for (let i = 0; i < n; i++) {
-      const x = value(reference.data, i);
-      const y = value(candidate.data, i);
-      if (Number.isNaN(y)) this.nanCount++;
-      else if (!Number.isFinite(y)) this.infCount++;
-      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-      this.finiteElements++;
-      const d = Math.abs(x - y);
-      if (d > this.maxAbsDiff) this.maxAbsDiff = d;
-      this.sumAbsDiff += d;
-      this.signalEnergy += x * x;
-      this.noiseEnergy += (x - y) * (x - y);
-      this.dot += x * y;
-      this.candidateEnergy += y * y;
-    }
+    for (let i = 0; i < n; i++) this.element(value(reference.data, i), value(candidate.data, i));
     if (!isClassScores(reference.dims)) {
       this.classScores = false;
       return;
@@ -100,22 +105,70 @@ export class OutputQualityAccumulator {
     }
   }
 
+  private element(x: number, y: number): void {
+    if (Number.isNaN(y)) this.nanCount++;
+    else if (!Number.isFinite(y)) this.infCount++;
+    const xFinite = Number.isFinite(x);
+    if (xFinite) {
+      this.finiteReference++;
+      this.signalEnergy += x * x;
+    }
+    if (xFinite && Number.isFinite(y)) {
+      const d = Math.abs(x - y);
+      if (d > 0) this.differing++;
+      if (d > this.maxAbsDiff) this.maxAbsDiff = d;
+      this.sumAbsDiff += d;
+      this.noiseEnergy += d * d;
+      this.dot += x * y;
+      this.candidateEnergy += y * y;
+      return;
+    }
+    // Both NaN, or the same infinity: equal.
+    if (x === y || (Number.isNaN(x) && Number.isNaN(y))) return;
+    this.maxAbsDiff = Infinity;
+    this.sumAbsDiff = Infinity;
+    if (Number.isFinite(y)) {
+      this.lostNonFinite++;
+      return;
+    }
+    this.brokenElements++;
+    if (!xFinite) return;
+    if (x === 0) this.brokenAtZero++;
+    // Maximal error: the variant's value taken as -x.
+    this.dot -= x * x;
+    this.candidateEnergy += x * x;
+  }
+
   result(): OutputQuality {
+    const broken = this.brokenElements > 0;
+    const identical = this.elements > 0 && !broken && this.lostNonFinite === 0 && this.differing === 0;
+    const zeroReference = this.finiteReference > 0 && this.signalEnergy === 0;
     const quality: OutputQuality = {
       name: this.name,
       elements: this.elements,
       maxAbsDiff: this.maxAbsDiff,
-      meanAbsDiff: this.finiteElements > 0 ? this.sumAbsDiff / this.finiteElements : 0,
-      sqnrDb: sqnrDb(this.signalEnergy, this.noiseEnergy),
-      cosine: cosine(this.dot, this.signalEnergy, this.candidateEnergy),
+      meanAbsDiff: this.elements > 0 ? this.sumAbsDiff / this.elements : 0,
+      sqnrDb: broken || identical ? null : sqnrDb(this.signalEnergy, this.noiseEnergy),
+      cosine: broken ? this.brokenCosine() : cosine(this.dot, this.signalEnergy, this.candidateEnergy),
       nanCount: this.nanCount,
       infCount: this.infCount,
+      broken,
+      identical,
     };
+    if (zeroReference) quality.zeroReference = true;
     if (this.classScores && this.rows > 0) {
       quality.top1Agreement = this.top1Agree / this.rows;
       quality.top5Overlap = this.top5Shared / this.rows;
+      quality.rows = this.rows;
     }
     return quality;
+  }
+
+  /** Broken elements where the original is 0 add an error as large as the original's root mean square. */
+  private brokenCosine(): number {
+    if (this.signalEnergy === 0) return 0;
+    const meanSquare = this.signalEnergy / this.finiteReference;
+    return cosine(this.dot, this.signalEnergy, this.candidateEnergy + this.brokenAtZero * meanSquare);
   }
 }
 

@@ -1,22 +1,19 @@
 /**
  * Static int8 in QDQ form (quantize_static, QuantFormat.QDQ; docs/quantization.md#int8-static-qdq): calibrate
  * activation ranges on the user's inputs, then put QuantizeLinear → DequantizeLinear pairs on
- * activations and DequantizeLinear after int8 weights and int32 biases. onnxruntime fuses the
- * pattern into QLinearConv / QLinearMatMul at load time on CPU.
+ * activations and DequantizeLinear after int8 weights and int32 biases, in the main graph and in
+ * every If branch (calibration observes branch values through the If, subgraph-calibration.ts).
+ * onnxruntime fuses the pattern into QLinearConv / QLinearMatMul at load time on CPU.
  */
-import { attrFloat, attrInt } from '../onnx/attributes';
-import { DataType } from '../onnx/codec';
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../onnx/codec';
-import { readTensorNumbers, tensorDims } from '../onnx/tensor';
-import { inferenceFlags, isArm, isX86 } from '../hardware/cpu-isa';
-import type { QuantizeCpu } from '../../shared/domain/quantize';
+import { isX86 } from '../hardware/cpu-isa';
+import type { ModelProto, NodeProto } from '../onnx/codec';
 import { InferscopeError } from '../../shared/errors';
-import { calibrate, DEFAULT_HISTOGRAM_BINS, DEFAULT_PERCENTILE, type CalibrationSettings } from './calibrate';
+import { alreadyQuantizedReason, lowPrecisionFloatReason } from './already-quantized';
+import { calibrate } from './calibrate';
 import {
   assertApplicable,
   basicChecks,
   finish,
-  isFloat16Model,
   NodeSelection,
   OK,
   prepare,
@@ -25,502 +22,54 @@ import {
   warnUnknownNames,
   type Workspace,
 } from './common';
-import { discoverElementTypes, type ElementTypes } from './element-types';
-import {
-  allGraphs,
-  attrs,
-  consumersOf,
-  graphOutputNames,
-  initializerMap,
-  makeNode,
-  opsetVersion,
-  removeInitializerInputs,
-  subgraphsOf,
-} from './graph';
-import type { TensorRange } from './histogram';
-import { computeScaleZeroPoint, fullRange, isSignedQuantType, quantRange, roundHalfEven, type ScaleZeroPoint } from './math';
+import { discoverElementTypes } from './element-types';
+import { allGraphs, consumersOf, opsetVersion, type GraphEntry } from './graph';
 import { preprocess } from './preprocess';
 import { Scratch } from './scratch';
-import { floatTensor, inlineExternalData, int32Tensor, readWeight, zeroPointTensor } from './tensors';
+import { bodyOwners, HANDLED, QdqPlan, SharedParameters, unobservableOwner, WEIGHTED } from './static-plan';
+import { magnifiedNodes } from './static-sensitive';
+import { staticSettingsFrom, type StaticSettings } from './static-settings';
+import { ActivationParameters, QdqWriter } from './static-writer';
+import { inlineExternalData } from './tensors';
 import type { Applicability, InputSource, ProgressCallback, Transformation, TransformOptions, TransformResult } from './types';
-import { WeightStore, type QuantizedWeight } from './weights';
+import { WeightStore } from './weights';
+
+export { chooseInt8Types, type Int8Types } from './static-settings';
 
 const MIN_OPSET = 10;
 const PER_CHANNEL_OPSET = 13;
 
-const WEIGHTED = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
-/** Outputs hold a subset (or a rearrangement) of the input's values: they reuse its scale and zero point. */
-const SHARES_INPUT = new Set(['Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Flatten', 'Slice', 'MaxPool', 'Resize', 'Pad', 'TopK']);
-/** Every float input and output is an activation with its own range. */
-const GENERIC = new Set(['Add', 'Mul', 'Sigmoid', 'Softmax', 'Concat', 'LeakyRelu', 'GlobalAveragePool', 'AveragePool']);
-const CLIPPING = new Set(['Relu', 'Clip']);
-const HANDLED = new Set([...WEIGHTED, ...SHARES_INPUT, ...GENERIC, ...CLIPPING]);
-
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-
-export interface Int8Types {
-  activationType: 'int8' | 'uint8';
-  weightType: 'int8' | 'uint8';
-  reduceRange: boolean;
-  /** Why these, for the report. */
-  reason: string;
-}
-
-/**
- * ORT's CPU guidance: x86 without VNNI multiplies u8×s8 in 16-bit lanes that can saturate, so
- * uint8 activations with 7-bit weights; with VNNI (AVX512-VNNI or AVX-VNNI) and on ARM, int8 both.
- */
-export function chooseInt8Types(cpu: QuantizeCpu | undefined): Int8Types {
-  if (!cpu)
-    return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'CPU not given: int8 activations and weights' };
-  if (isArm(cpu.arch))
-    return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'ARM: int8 activations and weights' };
-  if (isX86(cpu.arch)) {
-    const present = new Set(
-      inferenceFlags(cpu.arch, cpu.flags)
-        .filter((f) => f.present)
-        .map((f) => f.name),
-    );
-    if (present.has('avx512_vnni') || present.has('avx_vnni')) {
-      return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: 'x86 with VNNI: int8 activations and weights' };
-    }
-    return {
-      activationType: 'uint8',
-      weightType: 'int8',
-      reduceRange: true,
-      reason: 'x86 without VNNI: uint8 activations, int8 weights with reduce_range (avoids u8×s8 saturation)',
-    };
-  }
-  return { activationType: 'int8', weightType: 'int8', reduceRange: false, reason: `${cpu.arch}: int8 activations and weights` };
-}
-
-interface StaticSettings extends Int8Types {
-  perChannel: boolean;
-  weightSymmetric: boolean;
-  calibration: CalibrationSettings;
-}
-
-function settingsFrom(options: Partial<TransformOptions>): StaticSettings {
-  const chosen = chooseInt8Types(options.cpu);
-  const weightType = options.weightType ?? chosen.weightType;
-  const method = options.calibrationMethod ?? 'minmax';
-  return {
-    activationType: options.activationType ?? chosen.activationType,
-    weightType,
-    reduceRange: options.reduceRange ?? chosen.reduceRange,
-    reason: chosen.reason,
-    perChannel: options.perChannel ?? false,
-    weightSymmetric: options.symmetric ?? isSignedQuantType(weightType),
-    calibration: {
-      method,
-      movingAverage: method === 'minmax' && (options.movingAverage ?? false),
-      bins: options.bins ?? DEFAULT_HISTOGRAM_BINS,
-      percentile: options.percentile ?? DEFAULT_PERCENTILE,
-    },
-  };
-}
-
-interface WeightUse {
-  node: NodeProto;
-  slot: number;
-  axis: number | undefined;
-}
-
-interface BiasUse {
-  node: NodeProto;
-  slot: number;
-  /** The activation whose scale multiplies the weight's. */
-  activation: string;
-  weightSlot: number;
-  /** Gemm's beta, folded into the values. */
-  factor: number;
-}
-
-/** Which tensors get Q/DQ, worked out on the main graph before anything is changed. */
-class QdqPlan {
-  readonly activations = new Set<string>();
-  /** Initializer inputs of GENERIC ops: quantized like activations, from their own values. */
-  readonly constants = new Map<string, { node: NodeProto; slot: number }[]>();
-  readonly weights: WeightUse[] = [];
-  readonly biases: BiasUse[] = [];
-  readonly shares = new Map<string, string>();
-  /** Relu/Clip input → output whose range it takes. */
-  readonly rangeFromOutput = new Map<string, string>();
-  readonly fixedRanges = new Map<string, TensorRange>();
-  readonly removable = new Set<NodeProto>();
-  readonly quantizedNodes = new Set<NodeProto>();
-
-  constructor(
-    private readonly graph: GraphProto,
-    private readonly types: ElementTypes,
-    private readonly settings: StaticSettings,
-    private readonly selection: NodeSelection,
-    private readonly ws: Workspace,
-  ) {}
-
-  private readonly initializers = new Map<string, TensorProto>();
-
-  /** Quantized MatMuls whose two inputs are both computed at run time (attention's QKᵀ and PV). */
-  activationProducts(): string[] {
-    return [...this.quantizedNodes]
-      .filter((n) => n.op_type === 'MatMul' && (n.input ?? []).slice(0, 2).every((i) => this.activations.has(i)))
-      .map((n) => n.name ?? '');
-  }
-
-  build(): void {
-    for (const [name, tensor] of initializerMap(this.graph)) this.initializers.set(name, tensor);
-    const consumers = consumersOf(this.graph);
-    const outputs = graphOutputNames(this.graph);
-    for (const node of this.graph.node ?? []) this.markDirect(node);
-    for (const node of this.graph.node ?? []) this.markFollowing(node, consumers, outputs);
-  }
-
-  private isFloat(name: string | undefined): name is string {
-    return !!name && this.types.get(name) === DataType.FLOAT;
-  }
-
-  private floatInitializer(name: string | undefined): TensorProto | undefined {
-    if (!name) return undefined;
-    const t = this.initializers.get(name);
-    return t && t.data_type === DataType.FLOAT ? t : undefined;
-  }
-
-  private refused(node: NodeProto): boolean {
-    const why = this.selection.refusal(node);
-    if (why) skip(this.ws.report, node, why);
-    return why !== undefined;
-  }
-
-  private markDirect(node: NodeProto): void {
-    const op = node.op_type ?? '';
-    if ((node.domain && node.domain !== 'ai.onnx') || !(WEIGHTED.has(op) || GENERIC.has(op))) return;
-    if (this.refused(node)) return;
-    const inputs = node.input ?? [];
-    const [output] = node.output ?? [];
-    if (!this.isFloat(output)) return;
-    if (op === 'Conv' || op === 'ConvTranspose') {
-      const [x, w, b] = inputs;
-      if (!this.isFloat(x) || !this.floatInitializer(w)) {
-        skip(this.ws.report, node, 'the weight is computed at run time');
-        return;
-      }
-      const group = attrInt(node, 'group', 1);
-      const axis = !this.settings.perChannel ? undefined : op === 'Conv' ? 0 : group === 1 ? 1 : undefined;
-      this.activations.add(x);
-      this.weights.push({ node, slot: 1, axis });
-      if (b && this.floatInitializer(b)) this.biases.push({ node, slot: 2, activation: x, weightSlot: 1, factor: 1 });
-      this.activations.add(output);
-    } else if (op === 'Gemm') {
-      const [a, b, c] = inputs;
-      if (!this.isFloat(a) || !this.isFloat(b)) return;
-      this.activations.add(a);
-      const weight = this.floatInitializer(b);
-      const transB = attrInt(node, 'transB', 0) === 1;
-      if (weight) {
-        const dims = tensorDims(weight);
-        this.weights.push({ node, slot: 1, axis: this.settings.perChannel && dims.length === 2 ? (transB ? 0 : 1) : undefined });
-        const columns = dims[transB ? 0 : 1];
-        const bias = this.floatInitializer(c);
-        if (bias && tensorDims(bias).length === 1 && tensorDims(bias)[0] === columns) {
-          this.biases.push({ node, slot: 2, activation: a, weightSlot: 1, factor: attrFloat(node, 'beta', 1) });
-        }
-      } else {
-        this.activations.add(b);
-      }
-      this.activations.add(output);
-    } else if (op === 'MatMul') {
-      inputs.forEach((name, slot) => {
-        if (!this.isFloat(name)) return;
-        const weight = this.floatInitializer(name);
-        if (weight) {
-          const perChannel = this.settings.perChannel && slot === 1 && tensorDims(weight).length === 2;
-          this.weights.push({ node, slot, axis: perChannel ? 1 : undefined });
-        } else {
-          this.activations.add(name);
-        }
-      });
-      this.activations.add(output);
-    } else {
-      inputs.forEach((name, slot) => {
-        if (!this.isFloat(name)) return;
-        if (this.floatInitializer(name)) {
-          const uses = this.constants.get(name) ?? [];
-          uses.push({ node, slot });
-          this.constants.set(name, uses);
-        } else {
-          this.activations.add(name);
-        }
-      });
-      for (const o of node.output ?? []) if (this.isFloat(o)) this.activations.add(o);
-      if (op === 'Softmax') this.fixedRanges.set(output, { min: 0, max: 1 });
-    }
-    this.quantizedNodes.add(node);
-  }
-
-  /** Relu/Clip and data-movement ops follow a quantized input (one pass: nodes are in topological order). */
-  private markFollowing(node: NodeProto, consumers: Map<string, { node: NodeProto }[]>, outputs: Set<string>): void {
-    const op = node.op_type ?? '';
-    if ((node.domain && node.domain !== 'ai.onnx') || !(SHARES_INPUT.has(op) || CLIPPING.has(op))) return;
-    const [input] = node.input ?? [];
-    const [output] = node.output ?? [];
-    if (!input || !this.activations.has(input) || !this.isFloat(output)) return;
-    if (this.refused(node)) return;
-    this.activations.add(output);
-    this.quantizedNodes.add(node);
-    if (SHARES_INPUT.has(op)) {
-      this.shares.set(output, input);
-      return;
-    }
-    const onlyReader = (consumers.get(input) ?? []).length === 1 && !outputs.has(input);
-    if (!onlyReader) return;
-    this.rangeFromOutput.set(input, output);
-    // With asymmetric activations the Q of the input already clips below at 0: the node is redundant.
-    if (!outputs.has(output) && (op === 'Relu' || this.clipsAtZero(node))) this.removable.add(node);
-  }
-
-  private clipsAtZero(node: NodeProto): boolean {
-    const minName = (node.input ?? [])[1];
-    if (minName) {
-      const t = this.initializers.get(minName);
-      if (!t) return false;
-      return readTensorNumbers(t)[0] === 0;
-    }
-    // Clip before opset 11 keeps min as an attribute; absent min means no lower bound.
-    return (node.attribute ?? []).some((a) => a.name === 'min' && a.f === 0);
-  }
-}
-
-class QdqWriter {
-  private readonly weightStore: WeightStore;
-  private readonly params = new Map<string, ScaleZeroPoint>();
-  /** DequantizeLinear output of each quantized weight → that weight (biases need its scales). */
-  private readonly weightByOutput = new Map<string, QuantizedWeight>();
-  /** Relu/Clip nodes folded into the Q/DQ of their input. */
-  removedNodes = 0;
-
-  constructor(
-    private readonly ws: Workspace,
-    private readonly plan: QdqPlan,
-    private readonly settings: StaticSettings,
-    private readonly ranges: Map<string, TensorRange>,
-    private readonly options: TransformOptions,
-  ) {
-    this.weightStore = new WeightStore(ws.names, options.external);
-  }
-
-  private get graph(): GraphProto {
-    return this.ws.model.graph as GraphProto;
-  }
-
-  /** Scale and zero point of an activation, following shared parameters to their source. */
-  private paramsOf(name: string): ScaleZeroPoint {
-    const known = this.params.get(name);
-    if (known) return known;
-    const source = this.plan.shares.get(name);
-    let result: ScaleZeroPoint;
-    if (source) result = this.paramsOf(source);
-    else {
-      const rangeName = this.plan.rangeFromOutput.get(name) ?? name;
-      const range = this.plan.fixedRanges.get(rangeName) ?? this.ranges.get(rangeName);
-      if (!range) throw new InferscopeError('INTERNAL', `No calibrated range for ${name}.`);
-      result = computeScaleZeroPoint(range.min, range.max, quantRange(this.settings.activationType), { symmetric: false });
-    }
-    this.params.set(name, result);
-    return result;
-  }
-
-  write(): void {
-    // Parameters are fixed before any value is renamed.
-    for (const name of this.plan.activations) this.paramsOf(name);
-    this.removeRedundantActivations();
-    const outputs = graphOutputNames(this.graph);
-    const added: NodeProto[] = [];
-    for (const name of this.plan.activations) added.push(...this.quantizeActivation(name, outputs));
-    for (const [name, uses] of this.plan.constants) added.push(...this.quantizeConstant(name, uses));
-    const weightDq = new Map<string, string>();
-    for (const use of this.plan.weights) {
-      const name = (use.node.input ?? [])[use.slot] as string;
-      const quantized = this.quantizeWeight(name, use.axis);
-      let dq = weightDq.get(quantized.quantized);
-      if (!dq) {
-        dq = this.ws.names.fresh(`${name}_DequantizeLinear_Output`);
-        added.push(
-          makeNode(
-            'DequantizeLinear',
-            [quantized.quantized, quantized.scale, quantized.zeroPoint],
-            [dq],
-            this.ws.names.fresh(`${name}_DequantizeLinear`),
-            quantized.axis !== undefined ? [attrs.int('axis', quantized.axis)] : [],
-          ),
-        );
-        weightDq.set(quantized.quantized, dq);
-        this.weightByOutput.set(dq, quantized);
-      }
-      (use.node.input as string[])[use.slot] = dq;
-    }
-    for (const bias of this.plan.biases) added.push(...this.quantizeBias(bias));
-    this.graph.node = [...(this.graph.node ?? []), ...added];
-  }
-
-  private quantizeWeight(name: string, axis: number | undefined): QuantizedWeight {
-    const tensor = initializerMap(this.graph).get(name) as TensorProto;
-    return this.weightStore.get({
-      name,
-      tensor,
-      graph: this.graph,
-      axis,
-      type: this.settings.weightType,
-      // Per-channel weights are always symmetric.
-      symmetric: axis !== undefined ? true : this.settings.weightSymmetric,
-      reduceRange: this.settings.reduceRange,
-    });
-  }
-
-  /**
-   * Relu/Clip whose input's Q/DQ already clips at zero: readers of the output read the input.
-   * Only when the zero point sits at the bottom of the range (calibrated minimum ≥ 0); a
-   * symmetric range (percentile calibration) would let negative values through.
-   */
-  private removeRedundantActivations(): void {
-    const bottom = fullRange(this.settings.activationType).qmin;
-    for (const node of this.plan.removable) {
-      const input = (node.input ?? [])[0] as string;
-      const output = (node.output ?? [])[0] as string;
-      if (this.paramsOf(output).zeroPoint !== bottom) continue;
-      this.removedNodes++;
-      this.graph.node = (this.graph.node ?? []).filter((n) => n !== node);
-      replaceReads(this.graph, output, input);
-      this.plan.activations.delete(output);
-      for (const [out, source] of this.plan.shares) if (source === output) this.plan.shares.set(out, input);
-    }
-  }
-
-  private quantizeActivation(name: string, outputs: Set<string>): NodeProto[] {
-    const { scale, zeroPoint } = this.paramsOf(name);
-    const scaleName = this.ws.names.fresh(`${name}_scale`);
-    const zeroPointName = this.ws.names.fresh(`${name}_zero_point`);
-    this.graph.initializer = [
-      ...(this.graph.initializer ?? []),
-      floatTensor(scaleName, [], [scale]),
-      zeroPointTensor(zeroPointName, this.settings.activationType, [zeroPoint], []),
-    ];
-    const quantized = this.ws.names.fresh(`${name}_QuantizeLinear_Output`);
-    const isInput = (this.graph.input ?? []).some((i) => i.name === name);
-    let source = name;
-    let dequantized: string;
-    if (outputs.has(name) && !isInput) {
-      // A graph output keeps its name: the producer writes a new name and the DQ writes the output.
-      source = this.ws.names.fresh(`${name}_QuantizeLinear_Input`);
-      for (const node of this.graph.node ?? []) node.output = (node.output ?? []).map((o) => (o === name ? source : o));
-      dequantized = name;
-    } else {
-      dequantized = this.ws.names.fresh(`${name}_DequantizeLinear_Output`);
-      for (const node of this.graph.node ?? []) node.input = (node.input ?? []).map((i) => (i === name ? dequantized : i));
-    }
-    return [
-      makeNode('QuantizeLinear', [source, scaleName, zeroPointName], [quantized], this.ws.names.fresh(`${name}_QuantizeLinear`)),
-      makeNode('DequantizeLinear', [quantized, scaleName, zeroPointName], [dequantized], this.ws.names.fresh(`${name}_DequantizeLinear`)),
-    ];
-  }
-
-  private quantizeConstant(name: string, uses: { node: NodeProto; slot: number }[]): NodeProto[] {
-    const tensor = initializerMap(this.graph).get(name) as TensorProto;
-    const q = this.weightStore.get({
-      name,
-      tensor,
-      graph: this.graph,
-      axis: undefined,
-      type: this.settings.activationType,
-      symmetric: false,
-      reduceRange: false,
-    });
-    const dq = this.ws.names.fresh(`${name}_DequantizeLinear_Output`);
-    for (const { node, slot } of uses) (node.input as string[])[slot] = dq;
-    return [makeNode('DequantizeLinear', [q.quantized, q.scale, q.zeroPoint], [dq], this.ws.names.fresh(`${name}_DequantizeLinear`))];
-  }
-
-  /** int32 bias with scale s_in·s_w[c] and zero point 0; one copy per node that reads it. */
-  private quantizeBias(bias: BiasUse): NodeProto[] {
-    const name = (bias.node.input ?? [])[bias.slot] as string;
-    const tensor = initializerMap(this.graph).get(name);
-    if (!tensor) return [];
-    const inputScale = this.paramsOf(bias.activation).scale;
-    const weightName = (bias.node.input ?? [])[bias.weightSlot] as string;
-    const weight = this.weightByOutput.get(weightName);
-    if (!weight) return [];
-    const values = readWeight(tensor, this.options.external);
-    const perChannel = weight.scales.length > 1;
-    const scales = Float32Array.from(perChannel ? weight.scales : [weight.scales[0] as number], (s) => Math.fround(inputScale * s));
-    const quantized = new Int32Array(values.length);
-    for (let c = 0; c < values.length; c++) {
-      const s = scales[perChannel ? c : 0] as number;
-      // float32 division as numpy does it on float32 arrays, then half-to-even.
-      const q = s > 0 ? roundHalfEven(Math.fround(Math.fround((values[c] as number) * bias.factor) / s)) : 0;
-      quantized[c] = Math.min(INT32_MAX, Math.max(INT32_MIN, q));
-    }
-    const base = name;
-    const qName = this.ws.names.fresh(`${base}_quantized`);
-    const scaleName = this.ws.names.fresh(`${base}_quantized_scale`);
-    const zeroPointName = this.ws.names.fresh(`${base}_quantized_zero_point`);
-    const scaleDims = perChannel ? [scales.length] : [];
-    this.graph.initializer = [
-      ...(this.graph.initializer ?? []),
-      int32Tensor(qName, tensorDims(tensor), quantized),
-      floatTensor(scaleName, scaleDims, scales),
-      int32Tensor(zeroPointName, scaleDims, new Int32Array(scales.length)),
-    ];
-    // Sole reader: the DQ takes over the bias's name. Shared: each reader gets its own copy.
-    const readers = consumersOf(this.graph).get(name) ?? [];
-    let output: string;
-    if (readers.length === 1) {
-      this.graph.initializer = (this.graph.initializer ?? []).filter((t) => t.name !== name);
-      removeInitializerInputs(this.graph, [name]);
-      output = name;
-    } else {
-      output = this.ws.names.fresh(`${base}_DequantizeLinear_Output`);
-      (bias.node.input as string[])[bias.slot] = output;
-    }
-    if (bias.factor !== 1) {
-      bias.node.attribute = (bias.node.attribute ?? []).map((a) => (a.name === 'beta' ? attrs.float('beta', 1) : a));
-    }
-    return [
-      makeNode(
-        'DequantizeLinear',
-        [qName, scaleName, zeroPointName],
-        [output],
-        this.ws.names.fresh(`${base}_DequantizeLinear`),
-        perChannel ? [attrs.int('axis', 0)] : [],
-      ),
-    ];
-  }
-}
-
-function replaceReads(graph: GraphProto, from: string, to: string): void {
-  for (const node of graph.node ?? []) {
-    node.input = (node.input ?? []).map((n) => (n === from ? to : n));
-    for (const sub of subgraphsOf(node)) replaceReads(sub, from, to);
-  }
-}
-
-function activationsWithSeveralReaders(graph: GraphProto, activations: Set<string>): number {
-  const consumers = consumersOf(graph);
+function activationsWithSeveralReaders(plans: readonly QdqPlan[]): number {
   let count = 0;
-  for (const name of activations) if ((consumers.get(name) ?? []).length > 1) count++;
+  for (const plan of plans) {
+    const consumers = consumersOf(plan.graph);
+    for (const name of plan.activations) if ((consumers.get(name) ?? []).length > 1) count++;
+  }
   return count;
 }
 
-function hasCandidates(model: ModelProto): boolean {
-  return (model.graph?.node ?? []).some((n) => WEIGHTED.has(n.op_type ?? '') && (!n.domain || n.domain === 'ai.onnx'));
+function isStandard(node: NodeProto): boolean {
+  return !node.domain || node.domain === 'ai.onnx';
 }
 
-function reportSubgraphNodes(ws: Workspace): void {
-  for (const { graph, owner } of allGraphs(ws.model)) {
-    if (!owner) continue;
-    for (const node of graph.node ?? []) {
-      if (HANDLED.has(node.op_type ?? '')) skip(ws.report, node, `inside a ${owner.op_type} body: calibration cannot observe it`);
-    }
+/** Why static int8 has nothing to quantize in this model, or undefined when it has. */
+function noCandidatesReason(model: ModelProto): string | undefined {
+  const entries = allGraphs(model);
+  const owners = bodyOwners(entries);
+  let blocker: NodeProto | undefined;
+  for (const entry of entries) {
+    if (!(entry.graph.node ?? []).some((n) => WEIGHTED.has(n.op_type ?? '') && isStandard(n))) continue;
+    const unobservable = unobservableOwner(entry, owners);
+    if (!unobservable) return undefined;
+    blocker ??= unobservable;
   }
+  if (blocker) {
+    return (
+      `The model's Conv, ConvTranspose, Gemm and MatMul nodes are all inside ${blocker.op_type} bodies, whose values ` +
+      `calibration cannot observe (they change from one iteration to the next). Use int8-dynamic.`
+    );
+  }
+  return 'The model has no Conv, ConvTranspose, Gemm or MatMul to quantize.';
 }
 
 export const int8Static: Transformation = {
@@ -530,8 +79,12 @@ export const int8Static: Transformation = {
   canApply(model: ModelProto, options?: Partial<TransformOptions>): Applicability {
     const basic = basicChecks(model, MIN_OPSET, 'Static int8 quantization (QuantizeLinear/DequantizeLinear)');
     if (!basic.ok) return basic;
-    if (isFloat16Model(model)) return refuse('The model is already fp16: calibrate and quantize the fp32 model instead.');
-    if (!hasCandidates(model)) return refuse('The model has no Conv, ConvTranspose, Gemm or MatMul to quantize.');
+    const quantized = alreadyQuantizedReason(model);
+    if (quantized) return refuse(quantized);
+    const lowPrecision = lowPrecisionFloatReason(model, 'calibrate and quantize the fp32 model instead.');
+    if (lowPrecision) return refuse(lowPrecision);
+    const nothing = noCandidatesReason(model);
+    if (nothing) return refuse(nothing);
     const opset = opsetVersion(model) ?? 0;
     if (options?.perChannel && opset < PER_CHANNEL_OPSET) {
       return refuse(
@@ -551,7 +104,7 @@ export const int8Static: Transformation = {
         'Static int8 quantization needs calibration inputs (a few representative batches).',
       );
     }
-    const settings = settingsFrom(options);
+    const settings = staticSettingsFrom(options);
     // Sessions of a model past protobuf's 2 GiB run from files here; the folder goes at the end.
     const scratch = new Scratch(options.scratchAboveBytes);
     try {
@@ -569,15 +122,61 @@ export const int8Static: Transformation = {
   },
 };
 
-/** The QDQ plan, calibration and rewrite, on the pre-processed model. */
-async function quantizeStatic(
-  ws: Workspace,
-  settings: StaticSettings,
-  options: TransformOptions & { calibrationData: InputSource },
-  scratch: Scratch,
-  onProgress?: ProgressCallback,
-): Promise<TransformResult> {
-  // Pre-processing keeps node names of surviving nodes; include/exclude lists still apply.
+/**
+ * One plan per graph calibration can observe: the main graph and If branches (inside other If
+ * branches too). Nodes in Loop and Scan bodies are reported and left as they are.
+ */
+function planGraphs(ws: Workspace, plan: (entry: GraphEntry) => QdqPlan): QdqPlan[] {
+  const entries = allGraphs(ws.model);
+  const owners = bodyOwners(entries);
+  const plans: QdqPlan[] = [];
+  for (const entry of entries) {
+    const blocker = entry.owner ? unobservableOwner(entry, owners) : undefined;
+    if (blocker) {
+      for (const node of entry.graph.node ?? []) {
+        if (HANDLED.has(node.op_type ?? '') && isStandard(node)) {
+          skip(ws.report, node, `inside a ${blocker.op_type} body: calibration cannot observe its values`);
+        }
+      }
+      continue;
+    }
+    const made = plan(entry);
+    made.build();
+    plans.push(made);
+  }
+  return plans;
+}
+
+/**
+ * Branch plans whose values calibration saw. A branch that no calibration input took has no
+ * ranges: its nodes stay float, with the reason.
+ */
+function keepObserved(plans: readonly QdqPlan[], calibrated: ReadonlySet<string>, observed: ReadonlySet<string>, ws: Workspace): QdqPlan[] {
+  let unrun = 0;
+  const kept = plans.filter((plan) => {
+    const owner = plan.entry.owner;
+    if (!owner) return true;
+    const needed = [...plan.activations].filter((n) => calibrated.has(n));
+    const unseen = needed.filter((n) => !observed.has(n));
+    if (unseen.length === 0) return true;
+    const ran = needed.some((n) => plan.produced.has(n) && observed.has(n));
+    const why = ran
+      ? `calibration saw no values of ${unseen[0]} (inside ${owner.op_type} "${owner.name ?? ''}")`
+      : `in a branch of ${owner.op_type} "${owner.name ?? ''}" that no calibration input took`;
+    for (const node of plan.quantizedNodes) skip(ws.report, node, why);
+    if (!ran) unrun += plan.quantizedNodes.size;
+    return false;
+  });
+  if (unrun > 0) {
+    ws.report.warnings.push(
+      `${unrun} nodes in If branches that no calibration input took stay float: calibration has no ranges for them. ` +
+        `Calibrate on inputs that take those branches too to quantize them.`,
+    );
+  }
+  return kept;
+}
+
+function reportSettings(ws: Workspace, settings: StaticSettings): void {
   ws.report.settings = {
     activationType: settings.activationType,
     weightType: settings.weightType,
@@ -589,22 +188,66 @@ async function quantizeStatic(
   if (settings.calibration.movingAverage) ws.report.settings.movingAverage = true;
   if (settings.calibration.method !== 'minmax') ws.report.settings.bins = settings.calibration.bins;
   if (settings.calibration.method === 'percentile') ws.report.settings.percentile = settings.calibration.percentile;
+}
+
+/**
+ * What the per-channel option did: `perChannel` says whether any weight got per-channel scales,
+ * `perChannelNodes` how many nodes, and a warning names the kinds whose weights stayed per-tensor.
+ */
+function reportPerChannel(ws: Workspace, plans: readonly QdqPlan[]): void {
+  const perTensor = new Map<string, number>();
+  let perChannel = 0;
+  for (const use of plans.flatMap((p) => p.weights)) {
+    if (use.axis !== undefined) perChannel++;
+    else {
+      const op = use.node.op_type ?? '';
+      const kind =
+        op === 'ConvTranspose'
+          ? 'ConvTranspose with group > 1'
+          : use.slot === 0
+            ? `${op} with a constant first input`
+            : `${op} weights that are not 2-D`;
+      perTensor.set(kind, (perTensor.get(kind) ?? 0) + 1);
+    }
+  }
+  ws.report.settings.perChannel = perChannel > 0;
+  ws.report.settings.perChannelNodes = perChannel;
+  if (perTensor.size > 0) {
+    const kinds = [...perTensor].map(([kind, count]) => `${count} ${kind}`).join(', ');
+    ws.report.warnings.push(`Some weights stay per-tensor (one scale per weight tensor): ${kinds}.`);
+  }
+}
+
+/** The QDQ plan, calibration and rewrite, on the pre-processed model. */
+async function quantizeStatic(
+  ws: Workspace,
+  settings: StaticSettings,
+  options: TransformOptions & { calibrationData: InputSource },
+  scratch: Scratch,
+  onProgress?: ProgressCallback,
+): Promise<TransformResult> {
+  // Pre-processing keeps node names of surviving nodes; include/exclude lists still apply.
+  reportSettings(ws, settings);
   const types = await discoverElementTypes(ws.model);
   const selection = new NodeSelection(options);
-  const plan = new QdqPlan(ws.model.graph as GraphProto, types, settings, selection, ws);
-  plan.build();
-  reportSubgraphNodes(ws);
-  const calibrated = [...plan.activations].filter((n) => !plan.shares.has(n) && !plan.fixedRanges.has(n));
-  onProgress?.({ stage: 'calibrate', message: `${calibrated.length} tensors` });
-  const { ranges, batches } = await calibrate(ws.model, calibrated, options.calibrationData, settings.calibration, {
+  const shared = new SharedParameters();
+  const keepFloat = magnifiedNodes(ws.model);
+  const planned = planGraphs(ws, (entry) => new QdqPlan(entry, types, settings, selection, ws.report, shared, keepFloat));
+  const calibrated = new Set<string>();
+  for (const plan of planned) {
+    for (const n of plan.activations) if (!shared.shares.has(n) && !shared.fixedRanges.has(n)) calibrated.add(n);
+  }
+  onProgress?.({ stage: 'calibrate', message: `${calibrated.size} tensors` });
+  const { ranges, batches, observed } = await calibrate(ws.model, [...calibrated], options.calibrationData, settings.calibration, {
     external: options.external,
     onProgress,
     scratch,
   });
   ws.report.settings.calibrationBatches = batches;
   onProgress?.({ stage: 'quantize' });
-  const sharedReaders = activationsWithSeveralReaders(ws.model.graph as GraphProto, plan.activations);
-  const attention = plan.activationProducts();
+  const plans = keepObserved(planned, calibrated, observed, ws);
+  const sharedReaders = activationsWithSeveralReaders(plans);
+  const attention = plans.flatMap((p) => p.activationProducts());
   if (attention.length > 0) {
     ws.report.warnings.push(
       `${attention.length} MatMuls multiply two run-time tensors (attention scores and context: ` +
@@ -612,10 +255,18 @@ async function quantizeStatic(
         `accuracy; dynamic int8 is the usual choice for transformers, or exclude these nodes.`,
     );
   }
-  const writer = new QdqWriter(ws, plan, settings, ranges, options);
-  writer.write();
-  ws.report.nodesQuantized = plan.quantizedNodes.size;
-  ws.report.settings.foldedActivations = writer.removedNodes;
+  const params = new ActivationParameters(shared, ranges, settings);
+  const weights = new WeightStore(ws.names, options.external);
+  const writers = plans.map((plan) => new QdqWriter(ws, plan, settings, params, weights, options));
+  // Parameters are fixed before any value is renamed, in every graph.
+  for (const writer of writers) writer.fixParameters();
+  for (const writer of writers) writer.write();
+  ws.report.nodesQuantized = plans.reduce((n, p) => n + p.quantizedNodes.size, 0);
+  if (settings.perChannel) reportPerChannel(ws, plans);
+  ws.report.settings.foldedActivations = writers.reduce((n, w) => n + w.removedNodes, 0);
+  if (allGraphs(ws.model).length > 1) {
+    ws.report.settings.subgraphNodesQuantized = plans.filter((p) => p.entry.owner).reduce((n, p) => n + p.quantizedNodes.size, 0);
+  }
   const x86 = !options.cpu || isX86(options.cpu.arch);
   if (settings.activationType === 'int8' && x86 && sharedReaders > 0) {
     ws.report.warnings.push(

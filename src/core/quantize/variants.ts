@@ -71,6 +71,8 @@ const OPTION_DEFAULTS: Readonly<Partial<Record<keyof QuantizeOptions, unknown>>>
   keepIoTypes: true,
   accuracyLevel: 0,
   calibrationMethod: 'minmax',
+  // int4/q4f16: the app sends its default block size, the CLI leaves it out; both are the same variant.
+  blockSize: 32,
 };
 
 function canonicalOptions(options: QuantizeOptions): Partial<QuantizeOptions> {

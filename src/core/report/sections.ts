@@ -20,7 +20,8 @@ import {
   variantQualityText,
 } from '../../shared/advice';
 import type { Verdict, VerdictRow } from '../../shared/domain/advice';
-import type { ConfigResult, RunDocument } from '../../shared/domain/run';
+import { listedVariantVerdict } from '../../shared/domain/quality-verdict';
+import type { ConfigResult, RunDocument, RunVariant } from '../../shared/domain/run';
 import { describeProfile } from '../../shared/domain/profile';
 import {
   formatBytes,
@@ -241,13 +242,7 @@ export function modelSection(ctx: SectionContext): string {
       parts.push(
         table(
           ['Variant', 'Mode', 'Precision', 'Size', 'Output quality against the original'],
-          run.variants.map((v) => [
-            v.label,
-            v.mode ?? 'as given',
-            v.precision,
-            formatBytes(v.sizeBytes),
-            variantQualityText(run, v.id) ?? (v.id === ORIGINAL_VARIANT ? 'reference' : 'not measured'),
-          ]),
+          run.variants.map((v) => [v.label, v.mode ?? 'as given', v.precision, formatBytes(v.sizeBytes), variantQualityCell(run, v)]),
           'compact',
         ),
       );
@@ -255,6 +250,19 @@ export function modelSection(ctx: SectionContext): string {
   }
   parts.push('</section>');
   return parts.join('');
+}
+
+/** The verdict word first, then the figures: "Unusable — output boxes: 12 NaN …", "Good (by its figures) — SQNR 41.2 dB, …". */
+function variantQualityCell(run: RunDocument, variant: RunVariant): string {
+  if (variant.id === ORIGINAL_VARIANT) return 'reference';
+  const figures = variantQualityText(run, variant.id);
+  // The variant's own verdict when the run carries it; else one from the figures, which do not say whether the inputs were real.
+  const judged = listedVariantVerdict(variant);
+  if (!figures || !judged) return figures ?? 'not measured';
+  const word = judged.verdict.charAt(0).toUpperCase() + judged.verdict.slice(1);
+  const qualifier = judged.fromFigures ? ' (by its figures)' : '';
+  const why = judged.verdict === 'good' ? figures : `${judged.reason}; ${figures}`;
+  return `${word}${qualifier} — ${why}`;
 }
 
 export function methodSection(ctx: SectionContext): string {

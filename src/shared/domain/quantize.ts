@@ -74,27 +74,58 @@ export const QuantizeOptionsSchema = z.object({
 });
 export type QuantizeOptions = z.infer<typeof QuantizeOptionsSchema>;
 
+/**
+ * What the quality figures say of a variant (docs/quantization.md#verdicts): good, degraded,
+ * unusable, or unverified (not compared, or compared on seeded random inputs only).
+ */
+export const QualityVerdictSchema = z.enum(['good', 'degraded', 'unusable', 'unverified']);
+export type QualityVerdict = z.infer<typeof QualityVerdictSchema>;
+
+/**
+ * A difference that can be unbounded: Infinity where one model gives NaN or ±Inf and the other
+ * does not. JSON has no Infinity (it is written as null), so null reads back as Infinity.
+ */
+export const DifferenceSchema = z
+  .union([z.number(), z.null(), z.custom<number>((v) => v === Infinity, 'expected a number or Infinity')])
+  .transform((v): number => (v === null ? Infinity : v));
+
 /** How close one output of the transformed model stays to the fp32 model's on the same inputs. */
 export const OutputQualitySchema = z.object({
   name: z.string(),
   /** Elements compared (over all evaluation inputs). */
   elements: z.number().int().nonnegative(),
-  maxAbsDiff: z.number(),
-  meanAbsDiff: z.number(),
+  /** Over every element: Infinity when one side is NaN/±Inf and the other is not the same (null in JSON). */
+  maxAbsDiff: DifferenceSchema,
+  meanAbsDiff: DifferenceSchema,
   /**
    * Signal-to-quantization-noise ratio, 20·log10(‖x‖/‖x−y‖) in dB; higher is better. null when
-   * it is not a number: the outputs are identical (no noise) or the reference is all zeros.
+   * it is not a number: the outputs are identical (`identical`), the reference is all zeros
+   * (`zeroReference`), or the variant's output is broken (`broken`).
    */
   sqnrDb: z.number().nullable(),
-  /** Cosine similarity of the flattened outputs (1 when both are all zeros). */
+  /**
+   * Cosine similarity of the flattened outputs (1 when both are all zeros). In a broken output each
+   * NaN/±Inf counts as maximal error: the original's value negated, or where that is 0, an error as
+   * large as the original's root mean square; so it never reads as a match.
+   */
   cosine: z.number(),
   /** NaN and ±Inf values in the transformed model's output. */
   nanCount: z.number().int().nonnegative(),
   infCount: z.number().int().nonnegative(),
+  /** NaN or ±Inf in the variant's output where the original's value is finite (or a different non-finite value). */
+  broken: z.boolean().optional(),
+  /** Every element equal to the original's (non-finite ones equal where both are the same NaN or infinity). */
+  identical: z.boolean().optional(),
+  /** The original's output is all zeros on these inputs: there is no signal to measure noise against. */
+  zeroReference: z.boolean().optional(),
   /** Class-score outputs ([batch, classes]): share of rows whose arg-max agrees. */
   top1Agreement: z.number().min(0).max(1).optional(),
   /** Class-score outputs: mean share of the reference top-5 classes found in the transformed top-5. */
   top5Overlap: z.number().min(0).max(1).optional(),
+  /** Class-score outputs: rows compared. */
+  rows: z.number().int().nonnegative().optional(),
+  /** This output's verdict (absent in reports made before verdicts existed). */
+  verdict: QualityVerdictSchema.optional(),
 });
 export type OutputQuality = z.infer<typeof OutputQualitySchema>;
 
@@ -127,6 +158,15 @@ export const LayerQualitySchema = z.object({
 });
 export type LayerQuality = z.infer<typeof LayerQualitySchema>;
 
+export const NonFiniteFromSchema = z.object({
+  node: z.string(),
+  opType: z.string(),
+  /** NaN and ±Inf values in that layer's output where the original's are finite. */
+  nanCount: z.number().int().nonnegative(),
+  infCount: z.number().int().nonnegative(),
+});
+export type NonFiniteFrom = z.infer<typeof NonFiniteFromSchema>;
+
 export const QuantizeReportSchema = z.object({
   mode: QuantizeModeSchema,
   sizeBytes: z.object({ before: z.number().int().nonnegative(), after: z.number().int().nonnegative() }),
@@ -147,5 +187,15 @@ export const QuantizeReportSchema = z.object({
   layersNote: z.string().optional(),
   /** Set when the model was upgraded (IR 8, opset 13) before the transformation, with the check that it computes the same. */
   upgrade: UpgradeReportSchema.optional(),
+  /** The variant's verdict, its worst output's (absent in reports made before verdicts existed). */
+  verdict: QualityVerdictSchema.optional(),
+  /** Why, in words: the output that decided it and its figures. */
+  verdictReason: z.string().optional(),
+  /**
+   * Where NaN/Inf first appear when an output is broken: the first measured layer, in graph order,
+   * whose output has non-finite values where the original's are finite. null when no output is
+   * broken or no measured layer shows it; absent when the per-layer figures were not measured.
+   */
+  nonFiniteFrom: NonFiniteFromSchema.nullable().optional(),
 });
 export type QuantizeReport = z.infer<typeof QuantizeReportSchema>;

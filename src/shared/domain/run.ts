@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { InputProfileSchema } from './profile';
+import { DifferenceSchema, QualityVerdictSchema } from './quantize';
 import { PlainFileNameSchema } from './file-name';
 import { LatencyStatsSchema } from '../stats/schema';
 import { ErrorInfoSchema } from '../contract/error';
@@ -191,17 +192,23 @@ export const RunVariantSchema = z.object({
   quality: z.array(
     z.object({
       name: z.string(),
-      maxAbsDiff: z.number(),
-      meanAbsDiff: z.number(),
+      /** Infinity (null in JSON) when the variant's output is broken (NaN/Inf where the original is finite). */
+      maxAbsDiff: DifferenceSchema,
+      meanAbsDiff: DifferenceSchema,
       sqnrDb: z.number().nullable(),
       cosine: z.number(),
       nanCount: z.number().int().nonnegative().default(0),
       infCount: z.number().int().nonnegative().default(0),
       top1Agreement: z.number().optional(),
       top5Overlap: z.number().optional(),
+      broken: z.boolean().optional(),
+      verdict: QualityVerdictSchema.optional(),
     }),
   ),
   warnings: z.array(z.string()).default([]),
+  /** The variant's own verdict when it was made (docs/quantization.md#verdicts); absent for the original and older runs. */
+  verdict: QualityVerdictSchema.optional(),
+  verdictReason: z.string().optional(),
 });
 export type RunVariant = z.infer<typeof RunVariantSchema>;
 

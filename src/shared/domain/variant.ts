@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DimValuesSchema, ModelSourceSchema } from './app';
 import { InputSourceSchema, InputValuesSchema } from './input-values';
-import { QuantizeModeSchema, QuantizeOptionsSchema, QuantizeReportSchema } from './quantize';
+import { QualityVerdictSchema, QuantizeModeSchema, QuantizeOptionsSchema, QuantizeReportSchema } from './quantize';
 
 /** Where calibration inputs for int8-static come from. Real data is better than random. */
 export const CalibrationSpecSchema = z.discriminatedUnion('kind', [
@@ -30,16 +30,62 @@ export const CalibrationSpecSchema = z.discriminatedUnion('kind', [
     mean: z.array(z.number()).length(3).default([0, 0, 0]),
     std: z.array(z.number().positive()).length(3).default([1, 1, 1]),
   }),
+  /**
+   * A folder of .wav files for a model with one float audio input ([N, samples] or [samples]): decoded, mixed to
+   * mono, resampled to `sampleRate`, scaled, and cut into windows of the input's length every `hopSeconds`.
+   */
+  z.object({
+    kind: z.literal('audio'),
+    dir: z.string().min(1),
+    samples: z.number().int().positive().optional(),
+    sampleRate: z.number().int().min(1000).max(384_000).default(16_000),
+    /** 'float': samples in [-1, 1]; 'int16': the same sound in int16 units (±32768), as some front ends take it. */
+    scale: z.enum(['float', 'int16']).default('float'),
+    /** Seconds between window starts; default: one window length (windows do not overlap). */
+    hopSeconds: z.number().positive().max(3600).optional(),
+  }),
 ]);
 export type CalibrationSpec = z.infer<typeof CalibrationSpecSchema>;
 export type CalibrationSpecInput = z.input<typeof CalibrationSpecSchema>;
 
+/**
+ * What a variant's quality figures were measured on: `held-out` is the part of the user's folder that int8-static
+ * did not calibrate on; `user` is the user's folder for a mode that calibrates nothing; `synthetic` is realistic data
+ * Inferscope made for one of its sample models; `random` is seeded random data, which says a variant is not broken,
+ * not that it is accurate.
+ */
+export const EvaluationSourceSchema = z.enum(['random', 'held-out', 'user', 'synthetic']);
+export type EvaluationSource = z.infer<typeof EvaluationSourceSchema>;
+
+/** Where one fed input's data came from: as for any generated input, or Inferscope's synthetic sample data. */
+export const FedInputSourceSchema = z.union([InputSourceSchema, z.literal('synthetic')]);
+
+/** "2 held-out inputs", "8 synthetic inputs", "8 seeded random inputs": what the quality figures were compared on. */
+export function describeEvaluation(evaluation: { samples: number; source: EvaluationSource }): string {
+  const n = evaluation.samples;
+  const inputs = `input${n === 1 ? '' : 's'}`;
+  switch (evaluation.source) {
+    case 'random':
+      return `${n} seeded random ${inputs}`;
+    case 'held-out':
+      return `${n} held-out ${inputs}`;
+    case 'user':
+      return `${n} ${inputs} of your own`;
+    case 'synthetic':
+      return `${n} synthetic ${inputs}`;
+  }
+}
+
 export const QuantizeRequestSchema = z.object({
   source: ModelSourceSchema,
   options: QuantizeOptionsSchema,
-  /** Used for int8-static calibration; with the user's data, part of it is held apart for evaluation. */
+  /**
+   * The data of the job: int8-static calibrates on it, and every mode's quality figures are measured on it. With the
+   * user's folder, the part int8-static holds apart is evaluated on; with no data, samples get synthetic data, other
+   * models seeded random inputs.
+   */
   calibration: CalibrationSpecSchema.default({ kind: 'random', samples: 16, seed: 1 }),
-  /** Evaluation inputs the quality figures compare on (the user's held-out data, else seeded random). */
+  /** Evaluation inputs the quality figures compare on. */
   evaluationSamples: z.number().int().positive().max(1000).default(8),
   /** Values of symbolic input dimensions for random and image inputs (e.g. {sequence: 64}); batch is 1 unless given. */
   dims: DimValuesSchema.optional(),
@@ -55,6 +101,12 @@ export const QuantizeRequestSchema = z.object({
    * up to LAYER_REPORT_AUTO_MAX_BYTES, where the extra memory stays small; 'always' / 'never' decide.
    */
   layerReport: z.enum(['auto', 'always', 'never']).default('auto'),
+  /**
+   * Quantize again without the worst transformed layers (a few at a time, from the per-layer figures) until the
+   * verdict's figures say good, nothing is left to exclude, or 5 attempts were made; every attempt is kept as a
+   * variant, and the best one is returned with the list of attempts.
+   */
+  autoExclude: z.boolean().optional(),
   /** Chosen by the caller so it can cancel the job. */
   jobId: z.string().min(1).max(100),
 });
@@ -86,22 +138,28 @@ export const VariantSchema = z.object({
   options: QuantizeOptionsSchema,
   report: QuantizeReportSchema,
   calibration: z.object({
-    kind: z.enum(['random', 'tensors', 'images', 'none']),
+    kind: z.enum(['random', 'tensors', 'images', 'audio', 'synthetic', 'none']),
     samples: z.number().int().nonnegative(),
     /** e.g. "seeded random inputs — real data gives better scales". */
     note: z.string(),
   }),
   evaluation: z.object({
     samples: z.number().int().nonnegative(),
-    source: z.enum(['random', 'held-out']),
-    /** The inputs as fed (random samples): shapes, and where each one's data came from (absent in older variants). */
+    source: EvaluationSourceSchema,
+    /** The user's folder the samples came from (held-out, user). */
+    dir: z.string().optional(),
+    /** How many samples the folder gave in all (tensor sets, images, audio windows). */
+    available: z.number().int().nonnegative().optional(),
+    /** e.g. "2 held-out of 10 images in /data/digits", "synthetic handwritten digits made by Inferscope". */
+    note: z.string().optional(),
+    /** The inputs as fed (generated samples, audio): shapes, and where each one's data came from (absent in older variants). */
     inputs: z
       .array(
         z.object({
           name: z.string(),
           type: z.string(),
           shape: z.array(z.number().int().nonnegative()),
-          source: InputSourceSchema,
+          source: FedInputSourceSchema,
           /** The value given or the stated default, e.g. "16000", "1 (a leading batch dimension defaults to 1)". */
           value: z.string().optional(),
         }),
@@ -109,6 +167,22 @@ export const VariantSchema = z.object({
       .optional(),
   }),
   durationMs: z.number().nonnegative(),
+  /** Set on the answer of a job with autoExclude (not stored): each attempt, in order, and which one this is. */
+  autoExclude: z
+    .object({
+      attempts: z.array(
+        z.object({
+          variantId: z.string(),
+          excluded: z.array(z.string()),
+          verdict: QualityVerdictSchema,
+          worstCosine: z.number().nullable(),
+          sizeBytes: z.number().int().nonnegative(),
+        }),
+      ),
+      stop: z.string(),
+      reason: z.string(),
+    })
+    .optional(),
 });
 export type Variant = z.infer<typeof VariantSchema>;
 

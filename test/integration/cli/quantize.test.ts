@@ -61,7 +61,10 @@ describe('inferscope quantize', () => {
     await session.release();
 
     const report = JSON.parse(readFileSync(json, 'utf8')) as QuantizeJsonReport;
-    expect(Object.keys(report).slice(0, 4)).toEqual(['mode', 'sizeBytes', 'nodesQuantized', 'quality']);
+    expect(Object.keys(report).slice(0, 6)).toEqual(['verdict', 'verdictReason', 'mode', 'sizeBytes', 'nodesQuantized', 'quality']);
+    // On seeded random inputs the figures are shown and the verdict waits for real data.
+    expect(report.verdict).toBe(report.evaluation.source === 'random' ? 'unverified' : 'good');
+    expect(report.quality[0]?.verdict).toBe(report.verdict);
     expect(report.mode).toBe('int8-static');
     expect(report.sizeBytes.after).toBeLessThan(report.sizeBytes.before);
     expect(report.nodesQuantized).toBeGreaterThan(0);
@@ -72,7 +75,8 @@ describe('inferscope quantize', () => {
       id: result.variant.id,
       label: 'int8 static (minmax, per-channel)',
       output,
-      calibration: { kind: 'random', samples: 6 },
+      calibration: { kind: 'synthetic', samples: 6 },
+      evaluation: { source: 'synthetic', note: 'synthetic handwritten digits made by Inferscope' },
     });
     // This machine's CPU decides the int8 types (jobs.test.ts checks the rule on given CPUs).
     const cpu = await detectCpu([], 2000);
@@ -81,9 +85,10 @@ describe('inferscope quantize', () => {
     const text = printed.at(-1)!;
     expect(text).toContain(`int8 static (minmax, per-channel) of mnist-cnn — variant ${result.variant.id}`);
     expect(text).toMatch(/size:\s+[\d.]+ KiB → [\d.]+ KiB \(\d+ % of the original\)/);
-    expect(text).toMatch(/output\s+max \|Δ\|\s+mean \|Δ\|\s+SQNR\s+cosine\s+top-1/);
-    expect(text).toMatch(/logits\s+[\d.e-]+\s+[\d.e-]+\s+[\d.]+ dB\s+0\.99\d+\s+\d+ %/);
-    expect(text).toContain('seeded random inputs — real data gives better scales');
+    expect(text.split('\n')[0]).toMatch(/^Verdict: (GOOD|UNVERIFIED) — .*output logits: /);
+    expect(text).toMatch(/output\s+verdict\s+max \|Δ\|\s+mean \|Δ\|\s+SQNR\s+cosine\s+top-1/);
+    expect(text).toMatch(/logits\s+(good|unverified)\s+[\d.e-]+\s+[\d.e-]+\s+[\d.]+ dB\s+0\.99\d+\s+\d+ %/);
+    expect(text).toContain('6 samples — synthetic handwritten digits made by Inferscope');
     expect(text).toContain(`Written to ${output}`);
   });
 

@@ -9,6 +9,7 @@ import type { Activation, Layer } from '../layers';
 import { createRng } from '../rng';
 import type { Rng } from '../rng';
 import type { SampleDefinition, SampleTensor } from '../types';
+import { SAMPLE_METADATA_KEY } from '../synthetic';
 
 export const SAMPLE_OPSET = 17;
 
@@ -22,8 +23,8 @@ export function sampleModel(description: Description, define: (g: GraphBuilder, 
     opset: SAMPLE_OPSET,
     docString: description.description,
     metadata: {
-      'inferscope.sample': description.name,
-      'inferscope.sample.version': String(description.version),
+      [SAMPLE_METADATA_KEY]: description.name,
+      [`${SAMPLE_METADATA_KEY}.version`]: String(description.version),
     },
   });
 }

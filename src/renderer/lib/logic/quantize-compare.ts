@@ -6,7 +6,7 @@ import type { ConfigResult, ConfigStatus, RunDocument } from '../../../shared/do
 import type { Variant } from '../../../shared/domain/variant';
 import { formatRatio } from '../../../shared/stats/format';
 import { fastInt8Name, hasFastInt8 } from './quantize-options';
-import { formatSqnr, SQNR_FAIR_DB, worstOutput, type WorstOutput } from './quantize-quality';
+import { formatSqnr, isUnusable, SQNR_FAIR_DB, verdictOf, worstOutput, type WorstOutput } from './quantize-quality';
 import { providerColorSlot, providerDisplayName } from './run-results';
 
 /** Short on purpose: the side-by-side answers "faster or not", the Benchmark view measures properly. */
@@ -105,6 +105,8 @@ export interface CompareRow {
   rssPeakBytes: number | null;
   /** The output that suffered most; null for the original or when nothing was compared. */
   quality: WorstOutput | null;
+  /** The variant's quality verdict; null for the original and for variants no longer listed. */
+  verdict: ReturnType<typeof verdictOf> | null;
   fallbackNodes: { node: string; op: string; provider: string }[];
 }
 
@@ -121,7 +123,17 @@ interface ModelEntry {
   label: string;
   mode: string | null;
   sizeBytes: number | null;
-  quality: readonly (Pick<OutputQuality, 'name' | 'sqnrDb'> & Partial<Pick<OutputQuality, 'nanCount' | 'infCount'>>)[];
+  quality: readonly (Pick<OutputQuality, 'name' | 'sqnrDb'> & Partial<Pick<OutputQuality, 'nanCount' | 'infCount' | 'broken'>>)[];
+  verdict: ReturnType<typeof verdictOf> | null;
+}
+
+function verdictFor(variant: Variant | undefined): ReturnType<typeof verdictOf> | null {
+  return variant ? verdictOf(variant) : null;
+}
+
+/** The variants ticked for a comparison until the person changes a tick: all but the unusable ones. */
+export function defaultCompareVariantIds(variants: readonly Variant[]): string[] {
+  return variants.filter((variant) => !isUnusable(variant)).map((variant) => variant.id);
 }
 
 function modelsOf(doc: RunDocument, variants: readonly Variant[]): ModelEntry[] {
@@ -133,6 +145,7 @@ function modelsOf(doc: RunDocument, variants: readonly Variant[]): ModelEntry[] 
     sizeBytes: entry.sizeBytes,
     // The variant's own report also counts NaN/Inf, which the run's copy leaves out.
     quality: full.get(entry.id)?.report.quality ?? entry.quality,
+    verdict: verdictFor(full.get(entry.id)),
   }));
   // Documents without a variants list still name each configuration's model.
   for (const config of doc.configs) {
@@ -144,6 +157,7 @@ function modelsOf(doc: RunDocument, variants: readonly Variant[]): ModelEntry[] 
       mode: variant?.mode ?? null,
       sizeBytes: config.variant === 'original' ? (variant?.source.sizeBytes ?? doc.model.sizeBytes) : (variant?.sizeBytes ?? null),
       quality: variant?.report.quality ?? [],
+      verdict: config.variant === 'original' ? null : verdictFor(variant),
     });
   }
   entries.sort((a, b) => Number(b.id === 'original') - Number(a.id === 'original'));
@@ -168,6 +182,7 @@ function rowFor(model: ModelEntry, config: ConfigResult | undefined, original: C
     sizeBytes: model.sizeBytes,
     rssPeakBytes: config?.memory?.rssPeakBytes ?? null,
     quality: model.id === 'original' ? null : worstOutput(model.quality),
+    verdict: model.id === 'original' ? null : model.verdict,
     fallbackNodes: config?.placement?.fallbackNodes ?? [],
   };
 }
@@ -263,9 +278,11 @@ export function compareAdvice(groups: readonly CompareGroup[], cpu: Pick<CpuInfo
           ? ` with SQNR ${formatSqnr(row.quality.sqnrDb)}${row.quality.name ? ` (worst output ${row.quality.name})` : ''}`
           : '';
         const caution =
-          row.quality && row.quality.tone === 'danger'
-            ? ` — but its outputs drift far from the original's (below ${SQNR_FAIR_DB} dB or NaN/Inf): check accuracy on real data`
-            : '';
+          row.verdict?.verdict === 'unusable'
+            ? ` — but its quality verdict is unusable (${row.verdict.reason})`
+            : row.quality && row.quality.tone === 'danger'
+              ? ` — but its outputs drift far from the original's (below ${SQNR_FAIR_DB} dB or NaN/Inf): check accuracy on real data`
+              : '';
         lines.push(`${row.label} is ${formatRatio(speedup.ratio)} faster on ${group.label}${quality}${caution}.`);
       } else if (speedup.verdict === 'slower') {
         lines.push(`${row.label} is ${describeSpeedup(speedup)} than the original on ${group.label}: smaller on disk, but no faster here.`);

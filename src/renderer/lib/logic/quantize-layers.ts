@@ -64,9 +64,11 @@ export function requantizeRequest(input: {
   evaluationSamples: string;
   /** The Quantize view's input values, so the new variant is fed as the first one was. */
   inputValues?: string;
+  /** Automatic exclusion: the services choose the layers, so none need be given here. */
+  auto?: boolean;
 }): RequestBuild {
   const errors: Partial<Record<QuantizeField, string>> = {};
-  if (input.nodes.length === 0) return { ok: false, errors: { include: 'No transformed layer to exclude' } };
+  if (input.nodes.length === 0 && !input.auto) return { ok: false, errors: { include: 'No transformed layer to exclude' } };
   const built = buildCalibration(input.data);
   Object.assign(errors, built.errors);
   const text = input.evaluationSamples.trim();

@@ -87,7 +87,7 @@ export interface ModeDraft {
   exclude: string;
 }
 
-export type DataKind = 'random' | 'tensors' | 'images';
+export type DataKind = 'random' | 'tensors' | 'images' | 'audio';
 
 /** Where calibration (int8 static) and evaluation inputs come from; shared by every mode. */
 export interface DataDraft {
@@ -105,10 +105,16 @@ export interface DataDraft {
   /** Three numbers, comma separated. */
   mean: string;
   std: string;
+  /** Audio: the rate the model takes, in Hz. */
+  sampleRate: string;
+  audioScale: 'float' | 'int16';
+  /** Audio: seconds between window starts; empty = one window (no overlap). */
+  hop: string;
 }
 
 export const DEFAULT_RANDOM_SAMPLES = 16;
 export const DEFAULT_EVALUATION_SAMPLES = 8;
+export const DEFAULT_SAMPLE_RATE = 16_000;
 /** Mirrors the services' hold-out rule (src/core/quantize/data.ts): ⌈20 %⌉ of a folder, at least one. */
 export const HOLD_OUT_SHARE = 0.2;
 export const DEFAULT_PERCENTILE = 99.999;
@@ -153,6 +159,9 @@ export function defaultDataDraft(): DataDraft {
     scale: '255',
     mean: '0, 0, 0',
     std: '1, 1, 1',
+    sampleRate: String(DEFAULT_SAMPLE_RATE),
+    audioScale: 'float',
+    hop: '',
   };
 }
 
@@ -297,6 +306,8 @@ export type QuantizeField =
   | 'scale'
   | 'mean'
   | 'std'
+  | 'sampleRate'
+  | 'hop'
   | 'evaluationSamples'
   | 'include'
   | 'inputValues';
@@ -384,6 +395,7 @@ export function buildCalibration(data: DataDraft): { calibration: CalibrationSpe
   if (data.kind === 'tensors') {
     return { calibration: samples === undefined ? { kind: 'tensors', dir } : { kind: 'tensors', dir, samples }, errors };
   }
+  if (data.kind === 'audio') return { calibration: audioCalibration(data, dir, samples, errors), errors };
   const size = (text: string, field: 'width' | 'height'): number | undefined => {
     if (text.trim() === '') return undefined;
     const value = readInt(text, 1, 16_384);
@@ -411,6 +423,31 @@ export function buildCalibration(data: DataDraft): { calibration: CalibrationSpe
   if (width !== undefined) calibration.width = width;
   if (height !== undefined) calibration.height = height;
   return { calibration, errors };
+}
+
+/** A folder of .wav files: the rate and scale the model takes, and the hop between windows (empty: one window). */
+function audioCalibration(
+  data: DataDraft,
+  dir: string,
+  samples: number | undefined,
+  errors: Partial<Record<QuantizeField, string>>,
+): CalibrationSpecInput {
+  const sampleRate = readInt(data.sampleRate, 1000, 384_000);
+  if (sampleRate === null) errors.sampleRate = 'Hz, from 1000 to 384000 (speech models take 16000)';
+  let hopSeconds: number | undefined;
+  if (data.hop.trim() !== '') {
+    const hop = Number(data.hop.trim());
+    if (!Number.isFinite(hop) || hop <= 0 || hop > 3600) errors.hop = 'Seconds above 0, or empty for one window';
+    else hopSeconds = hop;
+  }
+  return {
+    kind: 'audio',
+    dir,
+    sampleRate: sampleRate ?? DEFAULT_SAMPLE_RATE,
+    scale: data.audioScale,
+    ...(samples !== undefined ? { samples } : {}),
+    ...(hopSeconds !== undefined ? { hopSeconds } : {}),
+  };
 }
 
 /** The whole form as a request (without the job id, chosen when it starts), or every bad field. */
@@ -444,24 +481,28 @@ export function buildQuantizeRequest(input: {
   };
 }
 
-/** How many inputs calibrate and how many check the result, said before the job runs. */
-export function dataSummary(mode: QuantizeMode, data: DataDraft, evaluationSamples: string): string {
+/**
+ * How many inputs calibrate and how many check the result, said before the job runs. `sample`: the model is one
+ * of Inferscope's samples, which get synthetic data of their kind instead of random data.
+ */
+export function dataSummary(mode: QuantizeMode, data: DataDraft, evaluationSamples: string, sample = false): string {
   const calibrates = mode === 'int8-static';
   const evaluation = Number(evaluationSamples);
   const evalText = Number.isInteger(evaluation) && evaluation > 0 ? String(evaluation) : '?';
   if (data.kind === 'random') {
+    const made = sample ? 'synthetic' : 'seeded random';
     const samples = Number(data.samples);
     const calText = Number.isInteger(samples) && samples > 0 ? String(samples) : '?';
-    const check = `${evalText} other seeded random input${evalText === '1' ? '' : 's'} to compare outputs on`;
-    return calibrates ? `${calText} seeded random calibration input${calText === '1' ? '' : 's'}; ${check}` : `No calibration; ${check}`;
+    const check = `${evalText} other ${made} input${evalText === '1' ? '' : 's'} to compare outputs on`;
+    return calibrates ? `${calText} ${made} calibration input${calText === '1' ? '' : 's'}; ${check}` : `No calibration; ${check}`;
   }
-  const what = data.kind === 'images' ? 'images' : 'tensor sets';
-  const held =
-    `the last ${Math.round(HOLD_OUT_SHARE * 100)} % of the ${what} (at least one) held apart, and up to ${evalText} ` +
-    `of them compared on`;
-  if (!calibrates) return `No calibration; ${held}`;
+  const what = data.kind === 'images' ? 'images' : data.kind === 'audio' ? 'audio windows' : 'tensor sets';
+  const percent = Math.round(HOLD_OUT_SHARE * 100);
+  const share = `the last ${percent} % of the ${what} (at least one)`;
+  if (!calibrates)
+    return `No calibration; up to ${evalText} of the ${what} compared on (the last ${percent} %, held out of static calibration, first)`;
   const limit = data.samples.trim() === '' ? 'all the others' : `up to ${data.samples.trim()} of the others`;
-  return `Calibrates on ${limit}; ${held}`;
+  return `Calibrates on ${limit}; ${share} held apart, and up to ${evalText} of them compared on`;
 }
 
 /** A job id the page can cancel by; unique enough within one host's running jobs. */

@@ -1,4 +1,17 @@
-import type { OutputQuality } from '../../../shared/domain/quantize';
+import type { OutputQuality, QualityVerdict } from '../../../shared/domain/quantize';
+import {
+  isBroken,
+  isIdentical,
+  isZeroReference,
+  outputVerdict,
+  reasonDetail,
+  variantVerdict,
+  VERDICT_TONE,
+  verdictLabel,
+  type JudgedQuality,
+  type VariantJudgement,
+  type VerdictTone,
+} from '../../../shared/domain/quality-verdict';
 import type { Variant } from '../../../shared/domain/variant';
 import { formatPercent, formatSignificant } from '../../../shared/stats/format';
 
@@ -21,11 +34,11 @@ export function sqnrTone(db: number | null): QualityTone {
 
 export const QUALITY_TONE_LABEL: Record<QualityTone, string> = { ok: 'good', warn: 'fair', danger: 'poor' };
 
-type QualityFigures = Pick<OutputQuality, 'sqnrDb'> & Partial<Pick<OutputQuality, 'nanCount' | 'infCount'>>;
+type QualityFigures = Pick<OutputQuality, 'sqnrDb'> & Partial<Pick<OutputQuality, 'nanCount' | 'infCount' | 'broken'>>;
 
-/** NaN or Inf in an output is a broken variant whatever its SQNR says. */
+/** NaN or Inf where the original is finite is a broken variant whatever its SQNR says. */
 export function outputTone(quality: QualityFigures): QualityTone {
-  if ((quality.nanCount ?? 0) > 0 || (quality.infCount ?? 0) > 0) return 'danger';
+  if (quality.broken ?? ((quality.nanCount ?? 0) > 0 || (quality.infCount ?? 0) > 0)) return 'danger';
   return sqnrTone(quality.sqnrDb);
 }
 
@@ -58,9 +71,18 @@ export function formatSqnr(db: number | null): string {
   return db === null ? 'identical' : `${formatSignificant(db)} dB`;
 }
 
-/** Absolute differences span many decades: "0", "3.1e-5", "0.0123", "1.5". */
+/** One output's SQNR in words: "38.2 dB", "identical", "—" when broken, "no signal" when the original is all zeros. */
+export function formatOutputSqnr(quality: JudgedQuality): string {
+  if (isBroken(quality)) return '—';
+  if (isIdentical(quality)) return 'identical';
+  if (quality.sqnrDb !== null) return formatSqnr(quality.sqnrDb);
+  return isZeroReference(quality) ? 'no signal' : '—';
+}
+
+/** Absolute differences span many decades: "0", "3.1e-5", "0.0123", "1.5"; "∞" where one side is NaN/Inf (null once sent as JSON). */
 export function formatAbsDiff(value: number): string {
-  if (!Number.isFinite(value)) return '—';
+  if (Number.isNaN(value)) return '—';
+  if (!Number.isFinite(value)) return '∞';
   if (value === 0) return '0';
   if (Math.abs(value) < 1e-3) return value.toExponential(1);
   return formatSignificant(value);
@@ -116,4 +138,32 @@ export function skippedByReason(skipped: Variant['report']['skipped']): { reason
 export function variantFileName(variant: Pick<Variant, 'id' | 'source'>): string {
   const base = variant.source.name.replace(/\.onnx$/i, '');
   return `${base}-${variant.id}.onnx`.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+// ---- verdicts (docs/quantization.md#verdicts)
+
+export const VERDICT_EXPLAINED =
+  'good: close to the original · degraded: usable with care, check on real data · unusable: do not deploy · ' +
+  'unverified: not compared on real data';
+
+/**
+ * The variant's verdict, as made or, for variants made before verdicts, computed now; `label` is the
+ * badge ("unverified (random inputs; would be degraded)") and `detail` the reason beside it.
+ */
+export function verdictOf(
+  variant: Pick<Variant, 'report' | 'evaluation'>,
+): VariantJudgement & { tone: VerdictTone; label: string; detail: string } {
+  const judgement = variantVerdict(variant);
+  return { ...judgement, tone: VERDICT_TONE[judgement.verdict], label: verdictLabel(judgement), detail: reasonDetail(judgement) };
+}
+
+/** One output's verdict: the stored one, else computed from its figures. */
+export function outputVerdictOf(quality: JudgedQuality, source: string): { verdict: QualityVerdict; tone: VerdictTone } {
+  const verdict = quality.verdict ?? outputVerdict(quality, source);
+  return { verdict, tone: VERDICT_TONE[verdict] };
+}
+
+/** Unusable variants are marked wherever listed and left out of comparisons unless ticked. */
+export function isUnusable(variant: Pick<Variant, 'report' | 'evaluation'>): boolean {
+  return variantVerdict(variant).verdict === 'unusable';
 }

@@ -7,7 +7,13 @@ import type { ModeAvailability, QuantizeProgress, QuantizeRequestInput, Variant 
 import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
 import { readyProviders, sourceKey } from '../logic/bench-plan';
-import { buildComparePlan, COMPARE_MAX_TIME_S, COMPARE_MIN_TIME_S, parseCompareTimes } from '../logic/quantize-compare';
+import {
+  buildComparePlan,
+  COMPARE_MAX_TIME_S,
+  COMPARE_MIN_TIME_S,
+  defaultCompareVariantIds,
+  parseCompareTimes,
+} from '../logic/quantize-compare';
 import { requantizeRequest, worstToExclude } from '../logic/quantize-layers';
 import {
   buildQuantizeRequest,
@@ -79,7 +85,7 @@ export class QuantizeController {
   listError = $state.raw<ErrorInfo | null>(null);
 
   // --- side by side
-  /** Ticked variants; null until the person changes a tick (then every variant is ticked). */
+  /** Ticked variants; null until the person changes a tick (until then every variant but the unusable ones is ticked). */
   compareChoice = $state.raw<string[] | null>(null);
   compareEpChoice = $state.raw<string[] | null>(null);
   compareMinTimeS = $state(String(COMPARE_MIN_TIME_S));
@@ -122,7 +128,7 @@ export class QuantizeController {
   });
   compareVariantIds: string[] = $derived.by(() => {
     const ids = this.variants.map((variant) => variant.id);
-    return this.compareChoice ? this.compareChoice.filter((id) => ids.includes(id)) : ids;
+    return this.compareChoice ? this.compareChoice.filter((id) => ids.includes(id)) : defaultCompareVariantIds(this.variants);
   });
   compareTimes = $derived(parseCompareTimes(this.compareMinTimeS, this.compareMaxTimeS));
 
@@ -261,10 +267,11 @@ export class QuantizeController {
    * plus those names in the exclude list, on the inputs the form describes. The new variant has
    * other options, so it joins the list beside the first instead of replacing it.
    */
-  async requantize(variant: Variant, count: number) {
+  async requantize(variant: Variant, count: number | 'auto') {
     const source = this.source;
     if (!source || this.job) return;
-    const nodes = worstToExclude(variant.report, count);
+    // 'auto': the services leave the worst layers in float a few at a time until the verdict is good.
+    const nodes = count === 'auto' ? [] : worstToExclude(variant.report, count);
     const built = requantizeRequest({
       variant,
       nodes,
@@ -272,6 +279,7 @@ export class QuantizeController {
       data: this.data,
       evaluationSamples: this.evaluationSamples,
       inputValues: this.inputValues,
+      auto: count === 'auto',
     });
     if (!built.ok) {
       // The form's data fields are what is wrong: show them marked.
@@ -282,7 +290,7 @@ export class QuantizeController {
     this.drafts[variant.mode].exclude = (built.request.options.exclude ?? []).join('\n');
     this.drafts[variant.mode].include = (built.request.options.include ?? []).join('\n');
     this.chosenMode = variant.mode;
-    await this.start(built.request);
+    await this.start(count === 'auto' ? { ...built.request, autoExclude: true } : built.request);
   }
 
   private async start(request: Omit<QuantizeRequestInput, 'jobId'>) {

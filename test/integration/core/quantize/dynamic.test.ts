@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { attr, buildModel, GraphBuilder } from '../../../../src/core/onnx/build';
 import { DataType } from '../../../../src/core/onnx/codec';
 import { readTensorValues } from '../../../../src/core/onnx/tensor';
+import * as ort from 'onnxruntime-node';
 import { int8Dynamic } from '../../../../src/core/quantize/dynamic';
 import { float32ToFloat16Bits } from '../../../../src/core/quantize/math';
 import { buildSampleModel } from '../../../../src/core/zoo';
@@ -328,5 +329,87 @@ describe('dynamic int8 on the samples', () => {
     expect(opCounts(q).Conv).toBeUndefined();
     const r = await quality(model, q, sampleInputs('resnet-mini', model, 2, 5, { batch: 2 }));
     expect(r.logits!.sqnrDb).toBeGreaterThan(10);
+  });
+});
+
+describe('dynamic int8 of Conv per channel', () => {
+  /** A Conv whose output channels differ in scale by 4× each (BatchNorm folded into it does this). */
+  function spreadConv() {
+    const g = new GraphBuilder('g');
+    const x = g.input('x', 'float32', [1, 3, 8, 8]);
+    const w = Float32Array.from({ length: 6 * 27 }, (_, i) => weights(1, i)[0]! * 4 ** (Math.floor(i / 27) - 3));
+    g.op(
+      'Conv',
+      [x, g.initializer('W', w, [6, 3, 3, 3]), g.initializer('B', weights(6, 2), [6])],
+      { pads: [1, 1, 1, 1] },
+      { name: 'conv', output: 'y' },
+    );
+    g.output('y', 'float32', [1, 6, 8, 8]);
+    return buildModel(g, { opset: 17 });
+  }
+
+  it('gives int8 symmetric weights one scale per output channel: ConvInteger with one zero point, scales [M, 1, 1]', async () => {
+    const model = spreadConv();
+    const perTensor = await int8Dynamic.apply(model, { mode: 'int8-dynamic' });
+    const perChannel = await int8Dynamic.apply(model, { mode: 'int8-dynamic', perChannel: true });
+    expect(perChannel.report.settings).toMatchObject({ perChannel: true, perChannelNodes: 1 });
+    expect(perChannel.report.warnings).toEqual([]);
+    const init = (m: typeof model, name: string) => m.graph!.initializer!.find((t) => t.name === name)!;
+    const conv = nodes(perChannel.model).find((n) => n.op_type === 'ConvInteger')!;
+    expect(init(perChannel.model, conv.input![3]!).dims!.map(Number)).toEqual([]);
+    const mul = nodes(perChannel.model).find((n) => n.name === 'conv_quant_scales_mul')!;
+    expect(init(perChannel.model, mul.input![1]!).dims!.map(Number)).toEqual([6, 1, 1]);
+    // The weights themselves differ: the small channels keep their resolution.
+    const q = (m: typeof model) => Array.from(readTensorValues(init(m, 'W_quantized')) as Int8Array);
+    expect(q(perChannel.model)).not.toEqual(q(perTensor.model));
+    expect(
+      q(perChannel.model)
+        .slice(0, 27)
+        .some((v) => Math.abs(v) > 100),
+    ).toBe(true);
+    expect(
+      q(perTensor.model)
+        .slice(0, 27)
+        .every((v) => Math.abs(v) < 4),
+    ).toBe(true);
+    expect((await optimizedOps(perChannel.model)).filter((o) => o === 'ConvInteger').length).toBe(1);
+    // The smallest channel carries little of the output's energy: judged on its own, per-tensor
+    // weights lose it and per-channel ones keep it.
+    const [input] = randomInputs(model, 1, { seed: 3 });
+    const smallest = async (m: typeof model) => {
+      const session = await load(m);
+      const x = input!.x!;
+      const y = (await session.run({ x: new ort.Tensor('float32', x.data as Float32Array, [...x.dims]) })).y!.data as Float32Array;
+      await session.release();
+      return y.slice(0, 64);
+    };
+    const reference = await smallest(model);
+    const sqnr = (y: Float32Array) => {
+      let signal = 0;
+      let noise = 0;
+      reference.forEach((v, i) => {
+        signal += v * v;
+        noise += (v - (y[i] as number)) ** 2;
+      });
+      return 10 * Math.log10(signal / noise);
+    };
+    const channelPerChannel = sqnr(await smallest(perChannel.model));
+    const channelPerTensor = sqnr(await smallest(perTensor.model));
+    expect(channelPerChannel).toBeGreaterThan(25);
+    expect(channelPerChannel).toBeGreaterThan(channelPerTensor + 10);
+    const whole = await quality(model, perChannel.model, randomInputs(model, 2, { seed: 4 }));
+    expect(whole.y!.sqnrDb).toBeGreaterThan(30);
+  });
+
+  it('says so when Conv weights stay per-tensor (asymmetric uint8 weights need a zero point per channel)', async () => {
+    const model = spreadConv();
+    const { model: q, report } = await int8Dynamic.apply(model, { mode: 'int8-dynamic', perChannel: true, weightType: 'uint8' });
+    expect(report.settings).toMatchObject({ perChannel: false, perChannelNodes: 0 });
+    expect(report.warnings).toEqual([
+      "Conv weights stay per-tensor in int8-dynamic: onnxruntime's ConvInteger takes a single weight zero point, so one scale " +
+        'per output channel needs symmetric int8 weights (these are uint8, asymmetric); 1 node keeps one scale per weight tensor.',
+    ]);
+    const plain = await int8Dynamic.apply(model, { mode: 'int8-dynamic', weightType: 'uint8' });
+    expect(Buffer.from(bytesOf(q)).equals(Buffer.from(bytesOf(plain.model)))).toBe(true);
   });
 });

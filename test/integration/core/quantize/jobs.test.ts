@@ -96,11 +96,14 @@ describe('quantization jobs in the worker', () => {
       expect(logits!.elements).toBe(4 * 10);
       expect(logits!.sqnrDb).toBeGreaterThan(floors[mode]);
       expect(logits!.top1Agreement).toBeGreaterThanOrEqual(0.75);
-      expect(variant.evaluation).toMatchObject({ samples: 4, source: 'random' });
-      expect(variant.evaluation.inputs).toEqual([{ name: 'input', type: 'float32', shape: [1, 1, 28, 28], source: 'random' }]);
+      // A sample without the user's data: its synthetic digits, not random noise.
+      const digits = 'synthetic handwritten digits made by Inferscope';
+      expect(variant.evaluation).toMatchObject({ samples: 4, source: 'synthetic', note: digits });
+      expect(variant.evaluation.inputs).toEqual([
+        { name: 'input', type: 'float32', shape: [1, 1, 28, 28], source: 'synthetic', value: digits },
+      ]);
       if (mode === 'int8-static') {
-        expect(variant.calibration).toMatchObject({ kind: 'random', samples: 16 });
-        expect(variant.calibration.note).toContain('real data gives better scales');
+        expect(variant.calibration).toEqual({ kind: 'synthetic', samples: 16, note: digits });
         expect(variant.report.settings.activationType).toBe('uint8');
         expect(variant.options.cpu).toEqual({ arch: 'x64', flags: ['avx2', 'fma'] });
         expect(stages).toContain('calibrate');
@@ -162,12 +165,18 @@ describe('quantization jobs in the worker', () => {
     expect(variant.label).toBe('int8 static (minmax, per-channel)');
     expect(variant.calibration).toMatchObject({ kind: 'images', samples: 8 });
     expect(variant.calibration.note).toContain('8 of 10 images');
-    expect(variant.evaluation).toEqual({ samples: 2, source: 'held-out' });
+    expect(variant.evaluation).toEqual({
+      samples: 2,
+      source: 'held-out',
+      dir: images,
+      available: 10,
+      note: `2 held-out of the 10 images in ${images}`,
+    });
     expect(variant.report.quality[0]!.elements).toBe(2 * 10);
     expect(variant.report.settings.calibrationBatches).toBe(8);
-    // Calibrated on other data than the random variant: another variant, not a replacement.
-    const random = (await store.list(mnist.sha256)).find((v) => v.mode === 'int8-static' && v.calibration.kind === 'random');
-    expect(random && random.id !== variant.id).toBe(true);
+    // Calibrated on other data than the synthetic-data variant: another variant, not a replacement.
+    const synthetic = (await store.list(mnist.sha256)).find((v) => v.mode === 'int8-static' && v.calibration.kind === 'synthetic');
+    expect(synthetic && synthetic.id !== variant.id).toBe(true);
     expect((await loadsAndRuns(variant.path)).every(Number.isFinite)).toBe(true);
   });
 

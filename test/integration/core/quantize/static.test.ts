@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { attr, buildModel, GraphBuilder } from '../../../../src/core/onnx/build';
 import { DataType } from '../../../../src/core/onnx/codec';
 import { readTensorNumbers } from '../../../../src/core/onnx/tensor';
+import { int8Dynamic } from '../../../../src/core/quantize/dynamic';
+import { int4 } from '../../../../src/core/quantize/int4';
 import { int8Static } from '../../../../src/core/quantize/static';
 import { buildSampleModel } from '../../../../src/core/zoo';
 import { bytesOf, nodes, opCounts, optimizedOps, quality, randomInputs, sampleInputs } from './helpers';
@@ -219,5 +221,37 @@ describe('static int8 on hand-built graphs', () => {
     await expect(
       int8Static.apply(old, { mode: 'int8-static', perChannel: true, calibrationData: randomInputs(old, 1) }),
     ).rejects.toMatchObject({ code: 'QUANTIZE_UNSUPPORTED', message: expect.stringMatching(/opset 13/) });
+  });
+});
+
+describe('int8 of a model that is already quantized', () => {
+  it('is refused up front by both int8 modes, naming what the model holds', async () => {
+    const mlp = buildSampleModel('mlp');
+    const dynamic = (await int8Dynamic.apply(mlp, { mode: 'int8-dynamic' })).model;
+    const fourBit = (await int4.apply(mlp, { mode: 'int4' })).model;
+    const g = new GraphBuilder('g');
+    const x = g.input('x', 'float32', [1, 64]);
+    const stored = g.initializer(
+      'W_int8',
+      Int8Array.from({ length: 64 * 64 }, (_, i) => (i % 255) - 127),
+      [64, 64],
+      'int8',
+    );
+    const w = g.op('Mul', [g.op('Cast', [stored], { to: DataType.FLOAT }), g.initializer('W_scale', Float32Array.of(0.01), [])]);
+    g.op('MatMul', [x, w], {}, { output: 'y' });
+    g.output('y', 'float32', [1, 64]);
+    const weightOnly = buildModel(g, { opset: 17 });
+    const cases = [
+      { model: dynamic, reason: /^The model is already quantized \(3 DynamicQuantizeLinear, 3 MatMulInteger\): quantizing it again/ },
+      { model: fourBit, reason: /^The model is already quantized \(3 MatMulNBits\)/ },
+      { model: weightOnly, reason: /^The model already holds 8- or 4-bit integer weights \(1, e\.g\. W_int8\)/ },
+    ];
+    for (const { model, reason } of cases) {
+      for (const mode of [int8Dynamic, int8Static]) {
+        expect(mode.canApply(model), mode.mode).toEqual({ ok: false, reason: expect.stringMatching(reason) });
+        await expect(mode.apply(model, { mode: mode.mode, calibrationData: [] })).rejects.toMatchObject({ code: 'QUANTIZE_UNSUPPORTED' });
+      }
+    }
+    expect(int8Static.canApply(mlp)).toEqual({ ok: true });
   });
 });

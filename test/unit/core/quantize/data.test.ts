@@ -169,7 +169,13 @@ describe('tensor folders', () => {
     expect(data.calibrationInfo).toMatchObject({ kind: 'tensors', samples: 4 });
     expect(data.calibrationInfo.note).toContain('4 of 5 tensor sets');
     expect(data.calibrationInfo.note).toContain('last 1 held apart');
-    expect(data.evaluationInfo).toEqual({ samples: 1, source: 'held-out' });
+    expect(data.evaluationInfo).toEqual({
+      samples: 1,
+      source: 'held-out',
+      dir,
+      available: 5,
+      note: `1 held-out of the 5 tensor sets in ${dir}`,
+    });
   });
 
   it('names input_N.pb files by the name inside, or by position', async () => {
@@ -233,6 +239,16 @@ describe('tensor folders', () => {
     writeNpy(path.join(dir, 'partial', 'set_0', 'input_ids.npy'), [1, 6], new BigInt64Array(6));
     const partial = await failure(build({ kind: 'tensors', dir: path.join(dir, 'partial') }, TEXT, { calibrate: false }));
     expect(partial.message).toContain('"attention_mask"');
+  });
+
+  it('evaluates modes that calibrate nothing on the whole folder, the held-out sets first', async () => {
+    for (let i = 0; i < 10; i++) writeNpy(path.join(dir, `sample_${i}.npy`), [1, 4, 4], new Float32Array(16).fill(i));
+    const data = await build({ kind: 'tensors', dir, samples: 3 }, [IMAGE], { calibrate: false, evaluationSamples: 5 });
+    expect(data.calibration).toBeNull();
+    expect(data.evaluation.map(sampleValue)).toEqual([8, 9, 0, 1, 2]);
+    const evaluated = `5 of the 10 tensor sets in ${dir}, the 2 held apart from int8-static calibration first`;
+    expect(data.evaluationInfo).toEqual({ samples: 5, source: 'user', dir, available: 10, note: evaluated });
+    expect(data.calibrationInfo).toEqual({ kind: 'none', samples: 0, note: `this mode needs no calibration; evaluated on ${evaluated}` });
   });
 
   it('needs two samples to calibrate (one is held apart), one to evaluate', async () => {

@@ -100,7 +100,13 @@ describe('image folders', () => {
     expect(values(data.evaluation[0])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
     expect(data.calibrationInfo).toMatchObject({ kind: 'images', samples: 2 });
     expect(data.calibrationInfo.note).toContain('2 of 3 images');
-    expect(data.evaluationInfo).toEqual({ samples: 1, source: 'held-out' });
+    expect(data.evaluationInfo).toEqual({
+      samples: 1,
+      source: 'held-out',
+      dir,
+      available: 3,
+      note: `1 held-out of the 3 images in ${dir}`,
+    });
   });
 
   it('feeds NHWC models and applies mean and std', async () => {

@@ -13,6 +13,7 @@ describe('output quality metrics', () => {
     expect(q.meanAbsDiff).toBeCloseTo(0.125, 10);
     expect(q.cosine).toBeCloseTo(25 / (5 * Math.sqrt(25.25)), 10);
     expect(q.top1Agreement).toBeUndefined();
+    expect(q).toMatchObject({ broken: false, identical: false });
     expect(OutputQualitySchema.parse(q)).toEqual(q);
   });
 
@@ -20,6 +21,7 @@ describe('output quality metrics', () => {
     const x = new Float32Array([1, -2, 3]);
     const q = compareOutput('y', { data: x, dims: [3] }, { data: x, dims: [3] });
     expect(q.sqnrDb).toBeNull();
+    expect(q.identical).toBe(true);
     expect(q.cosine).toBe(1);
     expect(q.maxAbsDiff).toBe(0);
     expect(sqnrDb(0, 0)).toBeNull();
@@ -27,13 +29,14 @@ describe('output quality metrics', () => {
     expect(cosine(0, 0, 1)).toBe(0);
   });
 
-  it('counts NaN and Inf in the transformed output and leaves them out of the sums', () => {
+  it('counts NaN and Inf in the transformed output, and an output with them where the original is finite is broken', () => {
     const x = new Float32Array([1, 2, 3, 4]);
     const y = new Float32Array([1, NaN, Infinity, -Infinity]);
     const q = compareOutput('y', { data: x, dims: [4] }, { data: y, dims: [4] });
     expect(q.nanCount).toBe(1);
     expect(q.infCount).toBe(2);
-    expect(q.maxAbsDiff).toBe(0);
+    expect(q.broken).toBe(true);
+    expect(q.maxAbsDiff).toBe(Infinity);
     expect(q.elements).toBe(4);
   });
 
@@ -45,6 +48,7 @@ describe('output quality metrics', () => {
     const q = compareOutput('logits', { data: x, dims: [2, 6] }, { data: y, dims: [2, 6] });
     expect(q.top1Agreement).toBe(0.5);
     expect(q.top5Overlap).toBeCloseTo((4 / 5 + 5 / 5) / 2, 10);
+    expect(q.rows).toBe(2);
   });
 
   it('accumulates over batches', () => {

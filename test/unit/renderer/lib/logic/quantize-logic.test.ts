@@ -469,9 +469,11 @@ describe('side by side', () => {
     const variant = {
       id: 'fp16-bb',
       report: { quality: [{ ...quality(72)[0], elements: 10, nanCount: 2, infCount: 0 }] },
+      evaluation: { samples: 2, source: 'held-out' },
     } as unknown as Variant;
     const groups = compareGroups(compareDoc, [variant]);
     expect(groups[0]?.rows[2]?.quality?.tone).toBe('danger');
+    expect(groups[0]?.rows[2]?.verdict?.verdict).toBe('unusable');
   });
 
   it('explains the result in words, traps included', () => {
