@@ -31,6 +31,7 @@ import { assertJobFits } from './footprint';
 import { MAX_LAYER_MODEL_BYTES, measureLayers, planLayers, tooLargeNote, type LayerMeasurement, type LayerPlan } from './layers';
 import { bytesViewing, detachFromBuffer, releaseMemory } from './memory';
 import { transformationFor } from './registry';
+import { locateNonFinite } from './non-finite';
 import { reportOf, shouldUpgrade, verifyUpgrade } from './upgrade';
 import { upgradeModel, type UpgradePlan } from '../onnx/upgrade';
 import { describeUpgrade, type UpgradeReport } from '../../shared/domain/upgrade';
@@ -343,6 +344,11 @@ async function checkVariant(
     const layers = layerPlan
       ? await layerFigures(modelPath, outputPath, layerPlan, evaluation, signal, progress)
       : { layers: [], note: variant.layerSkip ?? tooLargeNote(variant.sizeBefore) };
+    // A broken output whose NaN/Inf the measured layers do not explain: look at every node once.
+    if (quality.some((q) => q.broken) && !layers.nonFiniteFrom && evaluation[0]) {
+      const found = await locateNonFinite(modelPath, outputPath, evaluation[0]).catch(() => null);
+      if (found) return { quality, layers: { ...layers, nonFiniteFrom: found } };
+    }
     return { quality, layers };
   } catch (error) {
     await fs.rm(outputPath, { force: true }).catch(() => undefined);

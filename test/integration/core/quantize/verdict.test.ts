@@ -1,5 +1,5 @@
 /**
- * A variant whose output is broken, made for real: int8-dynamic of a model that divides by the gap
+ * A variant whose output is broken, made for real (and the node where it breaks named): int8-dynamic of a model that divides by the gap
  * between two MatMuls whose weights differ by less than one int8 step (and share their extremes, so
  * their scales are equal): the variant's gap is exactly 0 and it divides by zero, where the fp32
  * original computes finite values. The report flags the output broken and calls the variant unusable
@@ -80,12 +80,13 @@ describe('a broken variant', () => {
     expect(z!.identical).toBe(true);
   });
 
-  it('is unusable even on random inputs, and says which output broke', () => {
+  it('is unusable even on random inputs, and names the node where Inf first appears', () => {
     expect(result.evaluation.source).toBe('random');
     expect(result.report.verdict).toBe('unusable');
-    // The per-layer pass of int8 measures the transformed MatMuls, which stay finite: no layer is blamed.
-    expect(result.report.nonFiniteFrom).toBeNull();
-    expect(result.report.verdictReason).toMatch(/^output y: 256 (NaN|Inf)/);
+    // The transformed MatMuls stay finite; every node is then looked at once: the division by the zero gap.
+    expect(result.report.nonFiniteFrom).toMatchObject({ node: 'ratio', opType: 'Div' });
+    expect(result.report.nonFiniteFrom!.nanCount + result.report.nonFiniteFrom!.infCount).toBe(64);
+    expect(result.report.verdictReason).toMatch(/^output y: 256 (NaN|Inf).*\(first at node ratio, Div\)/);
     // The report survives the JSON it is stored as.
     const stored = QuantizeReportSchema.parse(JSON.parse(JSON.stringify(result.report)));
     expect(stored.quality[0]!.maxAbsDiff).toBe(Infinity);
@@ -96,7 +97,7 @@ describe('a broken variant', () => {
     const failing = await cli(['quantize', modelPath, '--mode', 'int8-dynamic', '--evaluation-samples', '2', '--fail-on', 'unusable']);
     expect(failing.code, failing.stderr).toBe(3);
     // Two evaluation inputs of 64 values each.
-    expect(failing.stdout.split('\n')[0]).toMatch(/^Verdict: UNUSABLE — output y: 128 (NaN|Inf)/);
+    expect(failing.stdout.split('\n')[0]).toMatch(/^Verdict: UNUSABLE — output y: 128 (NaN|Inf).*first at node ratio, Div/);
     expect(failing.stderr).toContain("the variant's quality verdict is unusable (--fail-on unusable): output y:");
 
     const json = await cli(['quantize', modelPath, '--mode', 'int8-dynamic', '--evaluation-samples', '2', '--json', '-']);
