@@ -6,7 +6,7 @@ import type { Handlers } from '../shared/contract';
 import { benchToEnd, call, writeOutput } from './run';
 import { ProgressLine } from './progress';
 import type { BenchPlanInput } from '../shared/domain/plan';
-import { formatInputValue, type InputValues } from '../shared/domain/input-values';
+import { fedInputsText, formatInputValue, type InputValues } from '../shared/domain/input-values';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
 import {
   DEFAULT_CI_TARGET_REL,
@@ -141,12 +141,7 @@ export function printRun(doc: RunDocument): string {
   ];
   const fed = doc.configs.find((c) => c.inputs.length > 0)?.inputs ?? [];
   if (fed.length > 0) {
-    const what = (i: (typeof fed)[number]): string =>
-      i.source === 'random' ? 'seeded random' : i.source === 'user' ? 'your tensor' : (i.value ?? i.source);
-    lines.push(
-      '',
-      `Inputs fed (first configuration): ${fed.map((i) => `${i.name} ${i.type}[${i.shape.join(', ')}] ${what(i)}`).join('; ')}`,
-    );
+    lines.push('', `Inputs fed (first configuration): ${fedInputsText(fed)}`);
   }
   if (doc.inputProfile) lines.push(`Input profile ${profileOrigin(doc.inputProfile)}: ${describeProfile(doc.inputProfile)}`);
   const failed = doc.configs.filter((c) => c.error);

@@ -31,7 +31,7 @@ import {
   type QuantizeRequestInput,
   type Variant,
 } from '../shared/domain/variant';
-import type { InputValues } from '../shared/domain/input-values';
+import { fedValueText, type InputValues } from '../shared/domain/input-values';
 import { InferscopeError } from '../shared/errors';
 import { formatBytes, formatMs, formatPercent, formatSignificant } from '../shared/stats';
 import { ANY_INPUT } from '../core/quantize/data';
@@ -407,7 +407,7 @@ export function printQuantizeSummary(variant: Variant, output: string | null): s
         ['evaluation', `${describeEvaluation(variant.evaluation)}, compared with the original`],
         ...(variant.evaluation.inputs ?? []).map((i): [string, string] => [
           `  ${i.name}`,
-          `${i.type}[${i.shape.join(', ')}] ${i.source === 'random' ? 'seeded random' : (i.value ?? i.source)}`,
+          `${i.type}[${i.shape.join(', ')}] ${fedValueText(i)}`,
         ]),
         ['took', formatMs(variant.durationMs)],
       ],

@@ -43,6 +43,29 @@ export async function openSession(
   }
 }
 
+/**
+ * A CPU session from bytes in memory whose external data (if any) lies in `folder`, as on disk: for
+ * models with extra outputs patched in, or upgraded copies that were never written.
+ */
+export async function openFromBytes(
+  bytes: Uint8Array,
+  folder: string,
+  what: string,
+  optimization: 'disabled' | 'all' = 'all',
+): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: optimization,
+      logSeverityLevel: 3,
+      extra: { session: { model_external_initializers_file_folder_path: folder } },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new InferscopeError('SESSION_FAILED', `onnxruntime could not load ${what}: ${message}`, { detail: message, cause: error });
+  }
+}
+
 /** The session's tensor inputs as the data builder wants them. */
 export function sessionInputs(session: ort.InferenceSession): { name: string; type: string; shape: (number | string)[] }[] {
   return session.inputMetadata.map((input) => {

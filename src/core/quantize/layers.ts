@@ -26,7 +26,7 @@ import { DataType, encodeModelProto } from '../onnx/codec';
 import type { GraphProto, ModelProto, NodeProto } from '../onnx/codec';
 import { prepare } from './common';
 import { propagateSubgraph, type ElementTypes } from './element-types';
-import { feedsFor, keep } from './evaluate';
+import { feedsFor, keep, openFromBytes } from './evaluate';
 import { cosine, sqnrDb, type NumericArray } from './quality';
 import type { InputRecord, TransformReport } from './types';
 
@@ -310,22 +310,8 @@ async function readWithExtraOutputs(file: string, names: readonly string[]): Pro
 }
 
 async function openWithOutputs(file: string, names: readonly string[], what: string): Promise<ort.InferenceSession> {
-  const bytes = await readWithExtraOutputs(file, names);
-  try {
-    return await ort.InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      // Loaded from memory: external data locations are relative to the model's folder, as on disk.
-      extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new InferscopeError('SESSION_FAILED', `onnxruntime could not load ${what} with its layer outputs: ${message}`, {
-      detail: message,
-      cause: error,
-    });
-  }
+  // Loaded from memory: external data locations are relative to the model's folder, as on disk.
+  return openFromBytes(await readWithExtraOutputs(file, names), path.dirname(file), `${what} with its layer outputs`);
 }
 
 function outputTypes(session: ort.InferenceSession): Map<string, string> {

@@ -8,10 +8,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import type { NonFiniteFrom } from '../../shared/domain/quantize';
 import { decodeModel } from '../onnx/read';
-import { feedsFor, keep, type OutputValue } from './evaluate';
+import { feedsFor, keep, openFromBytes, type OutputValue } from './evaluate';
 import { MAX_LAYER_MODEL_BYTES, withExtraOutputs } from './layers';
 import type { InputRecord } from './types';
 
@@ -20,18 +19,8 @@ const MAX_TENSORS = 2000;
 
 async function runWith(file: string, bytes: Uint8Array, names: readonly string[], declared: ReadonlySet<string>, record: InputRecord) {
   // Graph outputs are fetched as they are; only the other tensors are added as outputs.
-  const session = await ort.InferenceSession.create(
-    withExtraOutputs(
-      bytes,
-      names.filter((n) => !declared.has(n)),
-    ),
-    {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'disabled',
-      logSeverityLevel: 3,
-      extra: { session: { model_external_initializers_file_folder_path: path.dirname(file) } },
-    },
-  );
+  const extra = names.filter((n) => !declared.has(n));
+  const session = await openFromBytes(withExtraOutputs(bytes, extra), path.dirname(file), 'a model with its layer outputs', 'disabled');
   try {
     const result = await session.run(feedsFor(session, record), [...names]);
     return new Map(names.map((n) => [n, keep(result[n])] as const));

@@ -9,7 +9,7 @@
  * own (`inferscope upgrade`, the Model view) through upgradeFile.
  */
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { DimValues } from '../../shared/domain/app';
 import type { InputValues } from '../../shared/domain/input-values';
 import { UPGRADE_MAX_REL_DIFF, type UpgradeReport } from '../../shared/domain/upgrade';
@@ -21,7 +21,7 @@ import { needsUpgrade, upgradeModel, type UpgradePlan } from '../onnx/upgrade';
 import { encodeModel } from '../onnx/write';
 import { writeFileAtomic } from '../store/atomic';
 import { buildQuantizeData, graphInputs } from './data';
-import { feedsFor, keep, type OutputValue } from './evaluate';
+import { feedsFor, keep, openFromBytes, type OutputValue } from './evaluate';
 import { irVersion, opsetVersion } from './graph';
 export { opsetNeeded, shouldUpgrade } from './legacy';
 import { withExtraOutputs } from './layers';
@@ -44,21 +44,6 @@ export function relativeDifference(x: OutputValue, y: OutputValue): number {
   }
   if (maxDiff === 0) return 0;
   return maxRef > 0 ? maxDiff / maxRef : Number.POSITIVE_INFINITY;
-}
-
-async function open(source: Uint8Array, folder: string, what: string): Promise<ort.InferenceSession> {
-  try {
-    return await ort.InferenceSession.create(source, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      // From memory: external data locations stay relative to the original model's folder.
-      extra: { session: { model_external_initializers_file_folder_path: folder } },
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new InferscopeError('SESSION_FAILED', `onnxruntime could not load ${what}: ${message}`, { detail: message, cause: error });
-  }
 }
 
 async function runAll(
@@ -100,14 +85,14 @@ export interface VerifyUpgradeInput {
 
 /** Runs both models on every record; refuses (UPGRADE_MISMATCH, naming the node) when an output differs beyond the limit. */
 export async function verifyUpgrade(input: VerifyUpgradeInput): Promise<UpgradeReport['verification']> {
-  const reference = await open(input.originalBytes, input.folder, 'the original model');
+  const reference = await openFromBytes(input.originalBytes, input.folder, 'the original model');
   let expected: Map<string, OutputValue>[];
   try {
     expected = await runAll(reference, input.records, 'the original model', input.signal);
   } finally {
     await reference.release();
   }
-  const candidate = await open(input.upgradedBytes, input.folder, 'the upgraded model');
+  const candidate = await openFromBytes(input.upgradedBytes, input.folder, 'the upgraded model');
   let actual: Map<string, OutputValue>[];
   try {
     actual = await runAll(candidate, input.records, 'the upgraded model', input.signal);
@@ -155,7 +140,7 @@ async function firstDifferingNode(input: VerifyUpgradeInput, record: InputRecord
   }
   if (names.length === 0) return null;
   const run = async (bytes: Uint8Array, what: string) => {
-    const session = await open(withExtraOutputs(bytes, names), input.folder, what);
+    const session = await openFromBytes(withExtraOutputs(bytes, names), input.folder, what);
     try {
       return (await runAll(session, [record], what))[0] as Map<string, OutputValue>;
     } finally {

@@ -23,6 +23,7 @@ import type { Verdict, VerdictRow } from '../../shared/domain/advice';
 import { listedVariantVerdict } from '../../shared/domain/quality-verdict';
 import type { ConfigResult, RunDocument, RunVariant } from '../../shared/domain/run';
 import { describeProfile } from '../../shared/domain/profile';
+import { fedInputsText } from '../../shared/domain/input-values';
 import {
   formatBytes,
   formatCount,
@@ -746,10 +747,7 @@ function resampleCount(fewest: number, most: number): string {
 /** The shapes and data the first configuration with inputs was fed: what every figure of the run rests on. */
 function fedInputs(run: RunDocument): string {
   const fed = run.configs.find((c) => c.inputs.length > 0)?.inputs ?? [];
-  if (fed.length === 0) return 'not recorded';
-  const what = (i: (typeof fed)[number]): string =>
-    i.source === 'user' ? 'your tensor' : i.source === 'random' ? 'seeded random' : (i.value ?? i.source);
-  return fed.map((i) => `${i.name} ${i.type}[${i.shape.join(', ')}] ${what(i)}`).join('; ');
+  return fed.length === 0 ? 'not recorded' : fedInputsText(fed);
 }
 
 function profileText(profile: NonNullable<RunDocument['inputProfile']>): string {

@@ -143,3 +143,17 @@ export function inputRequiredMessage(names: readonly string[]): string {
     `with ${names.map((n) => `--input ${n}=VALUE`).join(', ')} (the "Input values" field in the app).`
   );
 }
+
+/** What an input was fed, in words: "seeded random", "your data", or the value given or stated ("16000", "zeros (…)"). */
+export function fedValueText(input: { source: string; value?: string | undefined }): string {
+  if (input.source === 'random') return 'seeded random';
+  if (input.source === 'user') return 'your data';
+  return input.value ?? input.source;
+}
+
+/** The inputs a run or a comparison fed: "images float32[1, 3, 32, 48] seeded random; sr int64[] 16000". */
+export function fedInputsText(
+  inputs: readonly { name: string; type: string; shape: readonly number[]; source: string; value?: string | undefined }[],
+): string {
+  return inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(', ')}] ${fedValueText(i)}`).join('; ');
+}
