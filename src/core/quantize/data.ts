@@ -52,18 +52,18 @@ export interface ModelInput {
   shape: readonly (number | string | null)[] | null;
 }
 
-/**
- * A model's run-time inputs. `sample` (not enumerable) names the Inferscope sample model the file is, as its
- * metadata says: a job without the user's data feeds it that sample's synthetic data.
- */
-export type GraphInputs = ModelInput[] & { readonly sample?: string };
-
 /** The main graph's inputs that are fed at run time (initializers listed as inputs are not). */
-export function graphInputs(model: ModelProto): GraphInputs {
-  const inputs = tensorInputs(model);
+export function graphInputs(model: ModelProto): ModelInput[] {
+  return tensorInputs(model);
+}
+
+/**
+ * The Inferscope sample model this file is, as its metadata says, when Inferscope has synthetic data
+ * for it: a job without the user's data then feeds that data instead of random tensors.
+ */
+export function sampleOf(model: ModelProto): string | undefined {
   const sample = model.metadata_props?.find((p) => p.key === SAMPLE_METADATA_KEY)?.value;
-  if (sample && syntheticDataFor(sample)) Object.defineProperty(inputs, 'sample', { value: sample, enumerable: false });
-  return inputs;
+  return sample && syntheticDataFor(sample) ? sample : undefined;
 }
 
 function tensorInputs(model: ModelProto): ModelInput[] {
@@ -177,8 +177,10 @@ export interface QuantizeData {
 
 export interface BuildDataOptions {
   spec: CalibrationSpec;
-  /** The model's inputs; `sample` (graphInputs) picks the sample's synthetic data over random data. */
-  inputs: readonly ModelInput[] & { readonly sample?: string | undefined };
+  /** The model's inputs (graphInputs). */
+  inputs: readonly ModelInput[];
+  /** The Inferscope sample the model is (sampleOf): its synthetic data replaces random data. */
+  sample?: string | undefined;
   /** Whether the mode calibrates (int8-static); other modes read only the evaluation samples. */
   calibrate: boolean;
   evaluationSamples: number;
@@ -291,7 +293,7 @@ async function folderData(
 /** No data of the user's: a sample model's synthetic data, else seeded random inputs. */
 async function generatedData(spec: Extract<CalibrationSpec, { kind: 'random' }>, options: BuildDataOptions): Promise<QuantizeData> {
   const planned = await planRandomInputs(options.inputs, options.dims, options.inputValues);
-  const synthetic = syntheticPlan(options.inputs.sample, planned);
+  const synthetic = syntheticPlan(options.sample, planned);
   const make = (count: number, seed: number): Sample[] =>
     synthetic
       ? syntheticSamples(planned, synthetic, count, seed, options.intRanges)

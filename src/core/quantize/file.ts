@@ -25,7 +25,7 @@ import { readModel, type LoadedModel } from '../onnx/read';
 import { encodeModel, writeModel, type WriteModelResult } from '../onnx/write';
 import type { ExternalDataReader } from '../onnx/tensor';
 import { assertApplicable } from './common';
-import { buildQuantizeData, graphInputs, type QuantizeData } from './data';
+import { buildQuantizeData, graphInputs, sampleOf, type QuantizeData } from './data';
 import { collectOutputs, compareWithReference, openSession, type ReferenceOutputs } from './evaluate';
 import { assertJobFits } from './footprint';
 import { MAX_LAYER_MODEL_BYTES, measureLayers, planLayers, tooLargeNote, type LayerMeasurement, type LayerPlan } from './layers';
@@ -271,6 +271,7 @@ async function prepareInputs(
   return buildQuantizeData({
     spec: request.calibration,
     inputs: graphInputs(model),
+    sample: sampleOf(model),
     calibrate,
     evaluationSamples: request.evaluationSamples,
     dims: request.dims,

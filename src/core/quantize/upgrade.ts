@@ -20,7 +20,7 @@ import { readModel } from '../onnx/read';
 import { needsUpgrade, upgradeModel, type UpgradePlan } from '../onnx/upgrade';
 import { encodeModel } from '../onnx/write';
 import { writeFileAtomic } from '../store/atomic';
-import { buildQuantizeData, graphInputs } from './data';
+import { buildQuantizeData, graphInputs, sampleOf } from './data';
 import { feedsFor, keep, openFromBytes, type OutputValue } from './evaluate';
 import { irVersion, opsetVersion } from './graph';
 export { opsetNeeded, shouldUpgrade } from './legacy';
@@ -201,6 +201,7 @@ export async function upgradeFile(
   const data = await buildQuantizeData({
     spec: { kind: 'random', samples: 1, seed: 1 },
     inputs: graphInputs(model),
+    sample: sampleOf(model),
     calibrate: false,
     evaluationSamples: request.samples ?? 4,
     dims: request.dims,

@@ -1,6 +1,6 @@
 /** Synthetic data of the sample models: deterministic, in each model's range, shaped like the real thing, and used by jobs. */
 import { describe, expect, it } from 'vitest';
-import { buildQuantizeData, graphInputs } from '../../../../src/core/quantize/data';
+import { buildQuantizeData, graphInputs, sampleOf } from '../../../../src/core/quantize/data';
 import { buildSampleModel, getSampleInfo, listSamples } from '../../../../src/core/zoo';
 import { forward } from '../../../../src/core/zoo/forward';
 import { mnistCnn } from '../../../../src/core/zoo/samples/mnist-cnn';
@@ -179,10 +179,11 @@ describe('synthetic sample data', () => {
   });
 
   it('feeds a sample model when no data is given, labelled synthetic; a value given for an input still wins', async () => {
-    const inputs = graphInputs(buildSampleModel('mnist-cnn'));
-    expect(inputs.sample).toBe('mnist-cnn');
+    const mnist = buildSampleModel('mnist-cnn');
+    const inputs = graphInputs(mnist);
+    expect(sampleOf(mnist)).toBe('mnist-cnn');
     const spec = CalibrationSpecSchema.parse({ kind: 'random', samples: 4, seed: 1 });
-    const data = await buildQuantizeData({ spec, inputs, calibrate: true, evaluationSamples: 3 });
+    const data = await buildQuantizeData({ spec, inputs, sample: sampleOf(mnist), calibrate: true, evaluationSamples: 3 });
     expect(data.calibrationInfo).toEqual({ kind: 'synthetic', samples: 4, note: 'synthetic handwritten digits made by Inferscope' });
     expect(data.evaluationInfo).toEqual({
       samples: 3,
@@ -200,12 +201,15 @@ describe('synthetic sample data', () => {
     });
     expect(stats(data.evaluation[0]!.input!.data as Float32Array).min).toBeCloseTo(-MNIST_MEAN / MNIST_STD, 5);
 
-    const encoder = graphInputs(buildSampleModel('transformer-encoder'));
-    const text = await buildQuantizeData({ spec, inputs: encoder, calibrate: false, evaluationSamples: 2, dims: { sequence: 32 } });
+    const encoderModel = buildSampleModel('transformer-encoder');
+    const encoder = graphInputs(encoderModel);
+    const sample = sampleOf(encoderModel);
+    const text = await buildQuantizeData({ spec, inputs: encoder, sample, calibrate: false, evaluationSamples: 2, dims: { sequence: 32 } });
     expect(text.evaluationInfo.inputs?.map((i) => i.source)).toEqual(['synthetic', 'synthetic']);
     const given = await buildQuantizeData({
       spec,
       inputs: encoder,
+      sample,
       calibrate: false,
       evaluationSamples: 2,
       dims: { sequence: 32 },
