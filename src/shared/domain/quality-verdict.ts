@@ -27,7 +27,8 @@ export const OUTPUT_COSINE = { good: 0.999, degraded: 0.98 } as const;
 export const OUTPUT_SQNR_DB = { good: 30, degraded: 20 } as const;
 
 export const REAL_DATA_HINT =
-  'Quality on real data is unknown: give evaluation data (--calibration DIR / --calibration-images DIR, or the data fields in the app).';
+  'Quality on real data is unknown: give evaluation data (--calibration DIR, --calibration-images DIR or --calibration-audio DIR, ' +
+  'or the data fields in the app).';
 
 export function verdictRank(verdict: QualityVerdict): number {
   return VERDICT_ORDER.indexOf(verdict);

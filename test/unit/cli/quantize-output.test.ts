@@ -70,7 +70,7 @@ describe('quantize output', () => {
     expect(verdictLine(capped)).toMatch(
       /^Verdict: UNVERIFIED — random inputs; would be degraded: output y: SQNR 24\.1 dB, cosine 0\.985\. /,
     );
-    expect(verdictLine(capped)).toContain('give evaluation data (--calibration DIR / --calibration-images DIR');
+    expect(verdictLine(capped)).toContain('give evaluation data (--calibration DIR, --calibration-images DIR or --calibration-audio DIR');
   });
 
   it('shows a broken output’s SQNR and cosine as —, its differences as infinite, and each output’s verdict', () => {
