@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import {
   adviseDeployment,
+  modelRows,
   compareConfigurations,
   compareRuns,
   formatJoules,
@@ -21,9 +22,11 @@ import {
   LatencyPercentileSchema,
   type Comparison,
   type LatencyTarget,
+  type ModelVerdict,
   type PricesInput,
   type RequirementInput,
   type Verdict,
+  type VerdictRow,
 } from '../shared/domain/advice';
 import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError } from '../shared/errors';
@@ -163,7 +166,7 @@ export async function runAdvise(refs: readonly string[], opts: AdviseCliOptions,
   return opts.json ? JSON.stringify(verdict, null, 2) : printVerdict(verdict, remeasureCommands(verdict, runs));
 }
 
-const STATUS_LINE: Record<Verdict['status'], string> = {
+const STATUS_LINE: Record<ModelVerdict['status'], string> = {
   'cpu-suffices': 'CPU suffices',
   'gpu-needed': 'GPU needed',
   'gpu-worth-it': 'GPU worth it',
@@ -175,29 +178,47 @@ const STATUS_LINE: Record<Verdict['status'], string> = {
  * For each run too uncertain to carry the verdict, the command that measures it again for longer
  * (the Decide view's "Measure again, longer"). Runs from another machine are measured here anew.
  */
-export function remeasureCommands(verdict: Verdict, runs: readonly RunDocument[]): string[] {
+export function remeasureCommands(verdict: Pick<Verdict, 'rows'>, runs: readonly RunDocument[]): RemeasureCommand[] {
   return noisyRuns(verdict).flatMap((id) => {
     const run = runs.find((r) => r.id === id);
-    return run ? [benchCommand(remeasurePlan(run))] : [];
+    return run ? [{ runId: id, command: benchCommand(remeasurePlan(run)) }] : [];
   });
 }
 
-export function printVerdict(v: Verdict, remeasure: readonly string[] = []): string {
-  const lines = [`Verdict: ${STATUS_LINE[v.status]}`, '', v.summary];
+export interface RemeasureCommand {
+  runId: string;
+  command: string;
+}
+
+/** One model's answer: its headline names the model, then what it rests on and the table of its setups. */
+function printModelVerdict(v: Verdict, m: ModelVerdict, remeasure: readonly RemeasureCommand[]): string[] {
+  const lines = [`Verdict for ${m.model}: ${STATUS_LINE[m.status]}`, '', m.summary];
+  if (m.basis) lines.push(`Rests on: ${m.basis.text}.`);
   const list = (title: string, items: readonly string[]): void => {
     if (items.length) lines.push('', title, ...items.map((i) => `  · ${i}`));
   };
-  list('What it rests on', v.evidence);
-  list('Missing', v.missing);
+  list('What it rests on', m.evidence);
+  list('Missing', m.missing);
   if (remeasure.length)
-    lines.push('', `Measure again, ${REMEASURE_FACTOR}× longer, with the machine otherwise idle:`, ...remeasure.map((c) => `  ${c}`));
-  list('Caveats', v.caveats);
+    lines.push(
+      '',
+      `Measure again, ${REMEASURE_FACTOR}× longer, with the machine otherwise idle:`,
+      ...remeasure.map((c) => `  ${c.command}`),
+    );
+  list('Caveats', m.caveats);
+  list(
+    'Older measurements left out',
+    m.superseded.map((s) => s.text),
+  );
+  const rows = modelRows(v, m);
+  if (rows.length === 0) return lines;
   lines.push(
     '',
     renderTable(
-      ['setup', 'requirement', 'capacity', 'instances', 'cost / million', 'fully loaded', 'energy', 'reliable'],
-      v.rows.map((r) => [
-        `${r.id === v.cheapest ? '* ' : ''}${r.label}`,
+      ['setup', 'run', 'requirement', 'capacity', 'instances', 'cost / million', 'fully loaded', 'energy', 'reliable'],
+      rows.map((r) => [
+        `${r.id === m.cheapest ? '* ' : ''}${setupName(r)}`,
+        r.runLabel,
         r.meetsRequirement ? r.targetStatus : r.targetStatus === 'borderline' ? 'borderline (misses)' : 'fails',
         r.capacity.maxThroughputRps === null
           ? '—'
@@ -210,8 +231,27 @@ export function printVerdict(v: Verdict, remeasure: readonly string[] = []): str
       ]),
     ),
   );
-  if (v.cheapest) lines.push('  * cheapest setup that meets the requirement');
-  list('Assumptions', v.assumptions);
+  if (m.cheapest) lines.push('  * cheapest setup that meets the requirement');
+  return lines;
+}
+
+/** A row's setup without the run it came from (the table names the run in its own column). */
+function setupName(row: Pick<VerdictRow, 'label' | 'runLabel'>): string {
+  const prefix = `${row.runLabel}: `;
+  return row.runLabel && row.label.startsWith(prefix) ? row.label.slice(prefix.length) : row.label;
+}
+
+/** Every model's verdict in turn (a verdict is per model), then the assumptions they share. */
+export function printVerdict(v: Verdict, remeasure: readonly RemeasureCommand[] = []): string {
+  const blocks = v.models.map((m) =>
+    printModelVerdict(
+      v,
+      m,
+      remeasure.filter((c) => m.runIds.includes(c.runId)),
+    ).join('\n'),
+  );
+  const lines = [blocks.join('\n\n' + '─'.repeat(40) + '\n\n')];
+  if (v.assumptions.length) lines.push('', 'Assumptions', ...v.assumptions.map((i) => `  · ${i}`));
   return lines.join('\n');
 }
 

@@ -8,6 +8,8 @@ import { ProgressLine } from './progress';
 import type { BenchPlanInput } from '../shared/domain/plan';
 import { fedInputsText, formatInputValue, type InputValues } from '../shared/domain/input-values';
 import type { BenchProgressEvent, ConfigResult, RunDocument } from '../shared/domain/run';
+import { ciScopeText } from '../shared/domain/uncertainty';
+import { configEfficiency } from '../shared/domain/efficiency';
 import {
   DEFAULT_CI_TARGET_REL,
   DEFAULT_MIN_ITERATIONS,
@@ -76,6 +78,10 @@ export function benchCommand(plan: BenchPlanInput): string {
     words.push('--min-iterations', String(plan.minIterations));
   if (plan.minTimeMs !== undefined) words.push('--min-time', seconds(plan.minTimeMs));
   if (plan.maxTimeMs !== undefined) words.push('--max-time', seconds(plan.maxTimeMs));
+  if (plan.repetitions !== undefined && plan.repetitions !== null) words.push('--repetitions', String(plan.repetitions));
+  for (const [ep, options] of Object.entries(plan.epOptions ?? {})) {
+    for (const [key, value] of Object.entries(options)) words.push('--ep-option', `${ep}:${key}=${String(value)}`);
+  }
   if (plan.ciTargetRel !== undefined && plan.ciTargetRel !== DEFAULT_CI_TARGET_REL) words.push('--ci-target', String(plan.ciTargetRel));
   if (plan.profile === false) words.push('--no-profile');
   return words.map(shellWord).join(' ');
@@ -93,8 +99,9 @@ const PHASE_LABEL: Record<BenchProgressEvent['phase'], string> = {
 function progressText(p: BenchProgressEvent): string {
   const ci = p.ciHalfWidthRel !== null ? ` CI ±${formatPercent(p.ciHalfWidthRel)}` : '';
   const eta = p.etaMs !== null ? ` · ETA ${formatMs(p.etaMs)}` : '';
+  const repetition = p.repetition && (p.repetitions ?? 1) > 1 ? ` · repetition ${p.repetition}/${p.repetitions}` : '';
   return (
-    `${p.configIndex + 1}/${p.configCount} ${p.configId} · ${PHASE_LABEL[p.phase]} ` +
+    `${p.configIndex + 1}/${p.configCount} ${p.configId}${repetition} · ${PHASE_LABEL[p.phase]} ` +
     `${p.iterations ? `${p.iterations} runs` : ''}${ci}${eta}`
   );
 }
@@ -106,7 +113,7 @@ function medianCiText(l: { ciLow: number | null; ciHigh: number | null }): strin
 function configLine(c: ConfigResult): string {
   if (c.status !== 'done' || !c.latencyMs) return `${c.id}: ${c.status}${c.error ? ` — ${c.error.code}: ${c.error.message}` : ''}`;
   const rate = formatRate(c.throughput?.itemsPerSec ?? 0, 'items');
-  return `${c.id}: median ${formatMs(c.latencyMs.median)} (${medianCiText(c.latencyMs)}), ${rate}`;
+  return `${c.id}: median ${formatMs(c.latencyMs.median)} (${medianCiText(c.latencyMs)}, ${ciScopeText(c)}), ${rate}`;
 }
 
 export function printRun(doc: RunDocument): string {
@@ -123,8 +130,10 @@ export function printRun(doc: RunDocument): string {
       c.status === 'done' ? (c.stable ? 'done' : 'done (not stable)') : c.status,
       l ? formatMs(l.median) : '—',
       l ? formatMedianCi(l.ciLow, l.ciHigh) : '—',
+      c.status === 'done' ? repetitionsCell(c) : '—',
       l ? formatMs(l.p95) : '—',
       c.throughput ? formatCount(c.throughput.itemsPerSec) : '—',
+      gflopsCell(doc, c),
       c.sessionCreateMs !== null ? formatMs(c.sessionCreateMs) : '—',
       c.firstRunMs !== null ? formatMs(c.firstRunMs) : '—',
       c.memory ? formatBytes(c.memory.rssPeakBytes) : '—',
@@ -135,7 +144,20 @@ export function printRun(doc: RunDocument): string {
     `Run ${doc.id} — ${doc.model.name} — ${doc.status}`,
     '',
     renderTable(
-      ['configuration', 'status', 'median', '95 % CI', 'p95', 'items/s', 'session', 'first run', 'peak RSS', 'time by provider'],
+      [
+        'configuration',
+        'status',
+        'median',
+        '95 % CI',
+        'repetitions',
+        'p95',
+        'items/s',
+        'GFLOP/s (peak)',
+        'session',
+        'first run',
+        'peak RSS',
+        'time by provider',
+      ],
       rows,
     ),
   ];
@@ -144,6 +166,8 @@ export function printRun(doc: RunDocument): string {
     lines.push('', `Inputs fed (first configuration): ${fedInputsText(fed)}`);
   }
   if (doc.inputProfile) lines.push(`Input profile ${profileOrigin(doc.inputProfile)}: ${describeProfile(doc.inputProfile)}`);
+  const notes = doc.configs.filter((c) => c.uncertainty?.note);
+  if (notes.length) lines.push('', ...notes.map((c) => `  ${c.id}: ${c.uncertainty?.note}`));
   const failed = doc.configs.filter((c) => c.error);
   if (failed.length) lines.push('', ...failed.map((c) => `  ${c.id}: ${c.error?.code}: ${c.error?.message}`));
   const fallbacks = doc.configs.filter((c) => c.ep !== 'cpu' && (c.placement?.fallbackNodes.length ?? 0) > 0);
@@ -159,7 +183,33 @@ export function printRun(doc: RunDocument): string {
   }
   if (doc.warnings.length) lines.push('', 'Warnings', ...doc.warnings.map((w) => `  ! ${w.configId ? `${w.configId}: ` : ''}${w.message}`));
   lines.push('', `Method: ${doc.method.stopping}`);
+  if (doc.configs.some((c) => configEfficiency(doc, c)?.peakShare != null)) {
+    lines.push(
+      `GFLOP/s: 2 × the model's MACs × batch × runs per second; peak share against ${doc.environment.hardware.cpu.peakGflopsFormula}, ` +
+        'scaled to the cores each configuration used.' +
+        (doc.configs.some((c) => (configEfficiency(doc, c)?.peakShare ?? 0) > 1)
+          ? ' A share above 100 % means the cores ran faster than the clock the estimate assumes.'
+          : ''),
+    );
+  }
   return lines.join('\n');
+}
+
+/** "98.4 (61 %)": achieved GFLOP/s and the share of the cores' fp32 peak, where the model's MACs are known. */
+function gflopsCell(doc: RunDocument, c: ConfigResult): string {
+  const e = configEfficiency(doc, c);
+  if (!e) return '—';
+  const rate = e.gflops >= 100 ? e.gflops.toFixed(0) : e.gflops.toFixed(1);
+  return e.peakShare === null ? rate : `${rate} (${(e.peakShare * 100).toFixed(0)} %)`;
+}
+
+/** "3, spread 1.2 %", "3, spread 9 %, #2 stands apart", "1 (CI within process)". */
+function repetitionsCell(c: ConfigResult): string {
+  const u = c.uncertainty;
+  if (!u || u.scope === 'within-process') return '1 (CI within process)';
+  const outliers = c.repetitions.filter((r) => r.outlier).map((r) => `#${r.index}`);
+  const apart = outliers.length ? `, ${outliers.join(' ')} stands apart` : '';
+  return `${u.repetitions}, spread ${formatPercent(u.betweenSpreadRel ?? 0, { digits: 1 })}${apart}`;
 }
 
 export interface BenchCliOptions {
@@ -172,6 +222,10 @@ export interface BenchCliOptions {
   minTime?: number;
   maxTime?: number;
   minIterations?: number;
+  /** --repetitions N: fresh worker processes per configuration. */
+  repetitions?: number;
+  /** --ep-option EP:KEY=VALUE. */
+  epOption?: Record<string, Record<string, string | number | boolean>>;
   ciTarget?: number;
   inputs?: string;
   seed?: number;
@@ -216,6 +270,8 @@ export function benchPlan(model: BenchPlanInput['model'], opts: BenchCliOptions)
     ...(opts.minTime !== undefined ? { minTimeMs: opts.minTime } : {}),
     ...(opts.maxTime !== undefined ? { maxTimeMs: opts.maxTime } : {}),
     ...(opts.minIterations !== undefined ? { minIterations: opts.minIterations } : {}),
+    ...(opts.repetitions !== undefined ? { repetitions: opts.repetitions } : {}),
+    ...(opts.epOption && Object.keys(opts.epOption).length > 0 ? { epOptions: opts.epOption } : {}),
     ...(opts.ciTarget !== undefined ? { ciTargetRel: opts.ciTarget } : {}),
     ...(opts.optimization ? { graphOptimizationLevel: opts.optimization } : {}),
     ...(opts.sweep
@@ -277,6 +333,7 @@ function durationLine(plan: BenchPlanInput, configs: number): string {
     warmupMaxMs: plan.warmupMaxMs ?? DEFAULT_WARMUP_MAX_MS,
     minIterations: plan.minIterations ?? DEFAULT_MIN_ITERATIONS,
     profile: plan.profile ?? true,
+    repetitions: plan.repetitions ?? null,
   });
   const range = `about ${formatShort(d.lowMs)} – ${formatShort(d.highMs)} in all`;
   return `${configs} configuration${configs === 1 ? '' : 's'}: ${range} (from ${d.basis})`;

@@ -13,6 +13,7 @@ import type { ModelSource } from '../shared/domain/app';
 import { parseInputAssignment, type InputValues } from '../shared/domain/input-values';
 import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError, toErrorInfo } from '../shared/errors';
+import { cliWords } from './words';
 import { call } from './run';
 import { printHardware, printModel, printSamples } from './print';
 import { intListOption, parseDuration, parseRange, printRun, runBench, type BenchCliOptions } from './bench';
@@ -93,6 +94,18 @@ function collectDim(value: string, previous: Record<string, number>): Record<str
   return { ...previous, [match[1]]: size };
 }
 
+/** --ep-option EP:KEY=VALUE, repeatable: an execution provider's option (cuda:device_id=1); numbers and true/false are typed. */
+function collectEpOption(
+  value: string,
+  previous: Record<string, Record<string, string | number | boolean>>,
+): Record<string, Record<string, string | number | boolean>> {
+  const match = /^([A-Za-z0-9_-]+):([^=]+)=(.*)$/.exec(value);
+  if (!match?.[1] || !match[2]) throw new InvalidArgumentError(`expected EP:KEY=VALUE (e.g. cuda:device_id=1), got "${value}"`);
+  const raw = match[3] ?? '';
+  const typed = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  return { ...previous, [match[1]]: { ...previous[match[1]], [match[2]]: typed } };
+}
+
 /** --input NAME=VALUE, repeatable: a number, zeros, ones, range, LO..HI or a .npy/.pb file. */
 function collectInput(value: string, previous: InputValues): InputValues {
   const parsed = parseInputAssignment(value);
@@ -143,7 +156,7 @@ program
       ...(opts.saveProfile ? { saveProfile: true } : {}),
     });
     if (opts.json) console.log(JSON.stringify(info, null, 2));
-    else console.log(printModel(info, { ...(info.profile?.values ?? {}), ...opts.input }));
+    else console.log(cliWords(printModel(info, { ...(info.profile?.values ?? {}), ...opts.input })));
   });
 
 program
@@ -155,7 +168,7 @@ program
   .option('--dim <name=value>', 'value for a symbolic dimension of the check inputs (repeatable)', collectDim, {})
   .option('--input <name=value>', INPUT_HELP, collectInput, {})
   .action(async (model: string, opts: UpgradeCliOptions) => {
-    console.log(await runUpgrade(handlers(), parseModelArgument(model), opts));
+    console.log(cliWords(await runUpgrade(handlers(), parseModelArgument(model), opts)));
   });
 
 program
@@ -186,6 +199,12 @@ program
   .option('--min-time <duration>', 'measure at least this long (default 2s)', parseDuration)
   .option('--max-time <duration>', 'measure at most this long per configuration (default 20s)', parseDuration)
   .option('--min-iterations <n>', 'measure at least this many runs (default 30)', parsePositiveInt)
+  .option(
+    '--repetitions <n>',
+    'measure each configuration in n fresh worker processes (default: 3 when one takes under 5 s, else 1)',
+    parsePositiveInt,
+  )
+  .option('--ep-option <ep:key=value>', "an execution provider's option, e.g. cuda:device_id=1 (repeatable)", collectEpOption, {})
   .option('--ci-target <fraction>', 'stop once the 95 % CI of the median is within ± this share of it (default 0.01)', Number)
   .option('--inputs <dir>', 'a folder of your own input tensors (.npy or ONNX .pb, named after the inputs)')
   .option('--seed <n>', 'seed of the random inputs (default 0)', Number)
@@ -202,7 +221,7 @@ program
   .option('--json <file>', 'write the run document (the JSON the app saves) to a file, or - for stdout')
   .action(async (model: string, opts: BenchCliOptions) => {
     const doc = await runBench(handlers(), parseModelArgument(model), opts);
-    if (opts.json !== '-') console.log(printRun(doc));
+    if (opts.json !== '-') console.log(cliWords(printRun(doc)));
     // The run's own error (a full disk) says what stopped it and what was kept; a failed run without one measured nothing.
     const stopped = doc.error;
     if (stopped)
@@ -245,7 +264,7 @@ program
     const doc = run.endsWith('.json')
       ? parseRunDocument(await readFile(run, 'utf8'), run)
       : await call(handlers(), 'runs.get', { id: run });
-    console.log(opts.json ? JSON.stringify(doc, null, 2) : printRun(doc));
+    console.log(opts.json ? JSON.stringify(doc, null, 2) : cliWords(printRun(doc)));
   });
 
 program
@@ -320,7 +339,8 @@ program
   .option('--electricity <price>', 'electricity in $ per kWh (default 0.15)', parseElectricity)
   .option('--json', 'print the verdict as JSON')
   .action(async (runs: string[], opts: AdviseCliOptions) => {
-    console.log(await runAdvise(runs, opts, storedRun));
+    const advice = await runAdvise(runs, opts, storedRun);
+    console.log(opts.json ? advice : cliWords(advice));
   });
 
 program
@@ -329,7 +349,8 @@ program
   .argument('<runs...>', 'run ids or run .json files; RUN#CONFIG_ID picks one configuration, e.g. my-run#cpu/b1/t0/c1')
   .option('--json', 'print the comparisons as JSON')
   .action(async (runs: string[], opts: CompareCliOptions) => {
-    console.log(await runCompare(runs, opts, storedRun));
+    const comparisons = await runCompare(runs, opts, storedRun);
+    console.log(opts.json ? comparisons : cliWords(comparisons));
   });
 
 program
@@ -346,7 +367,7 @@ program
   .option('--electricity <price>', 'electricity in $ per kWh (default 0.15)', parseElectricity)
   .option('--chromium <path>', 'the browser to print with (default: $INFERSCOPE_CHROMIUM, then the usual install locations)')
   .action(async (runs: string[], opts: ReportCliOptions) => {
-    console.log(await runReport(runs, opts, storedRun));
+    console.log(cliWords(await runReport(runs, opts, storedRun)));
   });
 
 program
@@ -425,7 +446,7 @@ try {
 } catch (error) {
   const info = toErrorInfo(error);
   if (process.argv.includes('--json')) console.log(JSON.stringify({ error: info }, null, 2));
-  console.error(`inferscope: ${info.code}: ${info.message}`);
+  console.error(`inferscope: ${info.code}: ${cliWords(info.message)}`);
   await disposeServices();
   process.exitCode = 1;
 }

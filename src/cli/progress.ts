@@ -1,4 +1,5 @@
 /** The one progress line of the CLI: a bar and a text on a terminal's stderr, notes above it. */
+import { cliWords } from './words';
 
 const BAR_WIDTH = 24;
 
@@ -24,7 +25,8 @@ export class ProgressLine {
   }
 
   /** A line that stays (a finished configuration, a cancel); the bar is drawn again below it. */
-  note(text: string): void {
+  note(line: string): void {
+    const text = cliWords(line);
     if (this.enabled) process.stderr.write(`\r\x1b[2K${text}\n${this.last}`);
     else process.stderr.write(`${text}\n`);
   }

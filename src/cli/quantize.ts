@@ -38,6 +38,7 @@ import { ANY_INPUT } from '../core/quantize/data';
 import { ProgressLine } from './progress';
 import { call, writeOutput } from './run';
 import { renderPairs, renderTable } from './table';
+import { cliWords } from './words';
 
 export const QUANTIZE_MODES = QuantizeModeSchema.options;
 
@@ -294,7 +295,7 @@ export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts:
     if (opts.json === '-') process.stdout.write(text);
     else await writeOutput(opts.json, text);
   }
-  if (opts.json !== '-') (deps.print ?? console.log)(printQuantizeSummary(variant, output));
+  if (opts.json !== '-') (deps.print ?? console.log)(cliWords(printQuantizeSummary(variant, output)));
   return { variant, output, json };
 }
 
@@ -458,7 +459,7 @@ export async function quantizeCommand(handlers: Handlers, modelArg: string, opts
     const result = await runQuantize({ handlers, signal: controller.signal }, modelArg, opts);
     const failure = failOnMessage(result.variant, opts.failOn);
     if (failure) {
-      process.stderr.write(`${failure}\n`);
+      process.stderr.write(`${cliWords(failure)}\n`);
       process.exitCode = FAIL_ON_EXIT_CODE;
     }
     return result;

@@ -52,7 +52,9 @@ export async function runReport(refs: readonly string[], opts: ReportCliOptions,
     lines.push(`Wrote ${opts.csv} (${runs.reduce((n, r) => n + r.configs.length, 0)} configurations).`);
   }
   lines.push(
-    verdict ? `Verdict: ${verdict.summary}` : 'No requirement given (--latency, --throughput): the report has measurements but no verdict.',
+    ...(verdict
+      ? verdict.models.map((m) => `Verdict for ${m.model}: ${m.summary}`)
+      : ['No requirement given (--latency, --throughput): the report has measurements but no verdict.']),
   );
   return lines.join('\n');
 }

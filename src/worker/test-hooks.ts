@@ -65,23 +65,43 @@ export const TEST_HANG_OPTION = 'inferscope.testHangAfterRuns';
  */
 export const TEST_SLOW_OPTION = 'inferscope.testSlowRunMs';
 
+/**
+ * A model made slower by a share of itself: epOptions {"inferscope.testSlowdown": 0.05} makes every run of the next
+ * session created on the main thread take 5 % longer (a busy wait after the run, inside the timed call), so a
+ * comparison can be checked against a difference of known size. Test hooks only.
+ */
+export const TEST_SLOWDOWN_OPTION = 'inferscope.testSlowdown';
+
 let hangAfterRuns: number | undefined;
 let slowRunMs: number | undefined;
+let slowdownShare: number | undefined;
 
 export function armHangIfAsked(epOptions: Record<string, unknown>): void {
   const runs = epOptions[TEST_HANG_OPTION];
   hangAfterRuns = TEST_HOOKS_ENABLED && typeof runs === 'number' && runs >= 0 ? runs : undefined;
   const slow = epOptions[TEST_SLOW_OPTION];
   slowRunMs = TEST_HOOKS_ENABLED && typeof slow === 'number' && slow > 0 ? slow : undefined;
+  const share = epOptions[TEST_SLOWDOWN_OPTION];
+  slowdownShare = TEST_HOOKS_ENABLED && typeof share === 'number' && share > 0 ? share : undefined;
+}
+
+/** Spins until the call that started at `startNs` has taken (1 + share) times what it took by `endNs`. */
+function stretch(startNs: bigint, endNs: bigint, share: number): void {
+  const until = endNs + BigInt(Math.round(Number(endNs - startNs) * share));
+  while (process.hrtime.bigint() < until) {
+    /* busy, as a slower kernel would be */
+  }
 }
 
 /** The session itself, whose run is slowed or blocks forever after the armed number of runs (once armed, for one session). */
 export function hangIfArmed<S extends { run: (...args: never[]) => Promise<unknown> }>(session: S): S {
   const after = hangAfterRuns ?? Infinity;
   const slow = slowRunMs;
+  const share = slowdownShare;
   hangAfterRuns = undefined;
   slowRunMs = undefined;
-  if (after === Infinity && slow === undefined) return session;
+  slowdownShare = undefined;
+  if (after === Infinity && slow === undefined && share === undefined) return session;
   const run = session.run.bind(session);
   let runs = 0;
   session.run = ((...args: Parameters<S['run']>) => {
@@ -91,12 +111,17 @@ export function hangIfArmed<S extends { run: (...args: never[]) => Promise<unkno
       // Sleeps the thread for good, like a native call that never returns: nothing else runs on it.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
     }
-    return run(...args);
+    if (share === undefined) return run(...args);
+    const started = process.hrtime.bigint();
+    return run(...args).then((result) => {
+      stretch(started, process.hrtime.bigint(), share);
+      return result;
+    });
   }) as S['run'];
   return session;
 }
 
-const TEST_OPTIONS = [TEST_CRASH_OPTION, TEST_HANG_OPTION, TEST_SLOW_OPTION];
+const TEST_OPTIONS = [TEST_CRASH_OPTION, TEST_HANG_OPTION, TEST_SLOW_OPTION, TEST_SLOWDOWN_OPTION];
 
 /** epOptions without the test-only keys, as onnxruntime must see them. */
 export function withoutTestOptions<T extends Record<string, unknown>>(epOptions: T): T {

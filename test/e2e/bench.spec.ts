@@ -38,6 +38,8 @@ async function shortTimes(app: Page, minS: string, maxS: string) {
   await app.getByTestId('bench-ci-target').fill('0.01');
   await app.getByTestId('bench-min-iterations').fill('100000000');
   await app.getByTestId('bench-warmup-max').fill('1');
+  // One process per configuration keeps these timings exact; repetitions have their own test.
+  await app.getByTestId('bench-repetitions').fill('1');
 }
 
 async function fractionOf(app: Page): Promise<number> {
@@ -93,6 +95,25 @@ test('measures the CPU live, stays responsive, and fills the results table', asy
   expect(traceFile.suggestedFilename()).toMatch(/\.trace\.json$/);
   const traceText = readFileSync(await traceFile.path(), 'utf8');
   expect(traceText).toContain('CPUExecutionProvider');
+});
+
+test('measures a configuration in several fresh processes and gives the CI across them', async ({ app }) => {
+  await openBenchWithSample(app);
+  await cpuOnly(app);
+  await shortTimes(app, '0.2', '0.6');
+  await app.getByTestId('bench-repetitions').fill('3');
+  await app.getByTestId('bench-profile').uncheck();
+  await app.getByTestId('bench-start').click();
+  // Progress names the repetition measuring once the second process has started.
+  await expect(app.getByTestId('bench-phase')).toContainText(/Repetition [23] of 3/, { timeout: 30_000 });
+
+  const row = app.getByTestId('bench-row-cpu_b1_t0_c1');
+  await expect(row).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(row.getByTestId('bench-ci-scope')).toContainText('3 processes');
+  await expect(row.getByTestId('bench-ci-scope')).toHaveAttribute('title', /across 3 fresh worker processes/);
+  const details = app.getByTestId('run-config-details');
+  await expect(details.getByTestId('run-ci-scope')).toContainText('includes run-to-run variation');
+  await expect(details.getByTestId('run-repetitions').locator('tbody tr')).toHaveCount(3);
 });
 
 test('cancel keeps what finished, also from a page reloaded mid-run', async ({ app }) => {

@@ -32,6 +32,7 @@ async function benchmark(app: Page, plan: { batches: string; concurrency: string
   await app.getByTestId('bench-advanced').locator('summary').click();
   await app.getByTestId('bench-min-time').fill('0.5');
   await app.getByTestId('bench-max-time').fill('1.5');
+  await app.getByTestId('bench-repetitions').fill('1');
   await app.getByTestId('bench-profile').uncheck();
   await expect(app.getByTestId('bench-config-count')).toContainText(`${plan.configs} configuration`);
   await app.getByTestId('bench-start').click();
@@ -102,6 +103,10 @@ test('a GPU is not needed for a small CNN on the CPU, and an impossible target s
   runs.first = await expectVerdict(app, 'cpu-suffices', runs.first);
   await expect(app.getByTestId('verdict-summary')).toContainText('A GPU is not necessary');
   await expect(app.getByTestId('verdict-headline')).toContainText('No GPU needed');
+  // A verdict is per model: the headline names it, and the answer names the run it rests on.
+  await expect(app.getByTestId('verdict-headline')).toContainText('mnist-cnn');
+  await expect(app.getByTestId('verdict-basis')).toHaveAttribute('data-run', runs.first ?? '');
+  await expect(app.getByTestId('verdict-basis')).toContainText(/Rests on mnist-cnn, CPU .*batch 1, measured/);
   await expect(app.getByTestId('verdict-evidence')).toContainText('95 % CI');
   const table = app.getByTestId('cost-table');
   const cheapest = table.locator('tr[data-cheapest="true"]');
@@ -175,11 +180,15 @@ test('exports the report as PDF, CSV and JSON', async ({ app }) => {
   // With a requirement set, the JSON carries the verdict beside the run documents.
   const report = JSON.parse(readFileSync(json.file, 'utf8')) as {
     schema: string;
-    verdict: { status: string };
+    schemaVersion: number;
+    verdict: { models: { model: string; status: string }[] };
     runs: { id: string; schema: string; configs: unknown[] }[];
   };
   expect(report.schema).toBe('inferscope.report');
-  expect(report.verdict.status).toBeTruthy();
+  // One verdict per model: here one model, named.
+  expect(report.schemaVersion).toBe(2);
+  expect(report.verdict.models.map((m) => m.model)).toEqual(['mnist-cnn']);
+  expect(report.verdict.models[0]?.status).toBeTruthy();
   expect(report.runs[0]).toMatchObject({ id: runs.first, schema: 'inferscope.run' });
   expect(report.runs[0]?.configs).toHaveLength(2);
 });
@@ -231,10 +240,12 @@ test('measures capacity from the verdict and weighs the sweep in', async ({ app 
   await expect(sweep).toHaveAttribute('data-status', 'completed', { timeout: 60_000 });
   await expect(app.getByTestId(`decide-run-${sweepId}`)).toBeChecked();
   await expect(app.getByTestId(`decide-run-${runs.first}`)).toBeChecked();
-  // The sweep's four levels of the CPU setup now feed the verdict and its chart.
-  await expect(app.getByTestId('capacity-chart')).toHaveAttribute('data-series', '2');
+  // The sweep measured the same setup again: its four levels replace the first run's in the verdict and its chart.
   await expectVerdict(app, 'cpu-suffices', sweepId);
-  await expect(app.getByTestId('capacity-chart')).toHaveAttribute('data-series', '2');
+  await expect(app.getByTestId('capacity-chart')).toHaveAttribute('data-series', '1');
+  await expect(app.getByTestId('verdict-basis')).toHaveAttribute('data-run', sweepId);
+  await expect(app.getByTestId('verdict-superseded')).toContainText('the newer numbers are used');
+  await expect(app.getByTestId('cost-table').locator('tbody tr')).toHaveCount(1);
 });
 
 test('a run too uncertain for a verdict is measured again for longer, and takes its place', async ({ app }) => {

@@ -71,6 +71,9 @@ test.describe('foundation: hardware and model inspection in the browser host', (
     await app.getByTestId('open-model').click();
     await (await chooser).setFiles(garbage);
     await expect(app.getByTestId('error-panel')).toHaveAttribute('data-code', 'MODEL_EMPTY');
+    // The name the person chose, not where the host keeps the upload.
+    await expect(app.getByTestId('error-panel')).toContainText('uploaded.onnx is empty');
+    await expect(app.getByTestId('error-panel')).not.toContainText('uploads');
   });
 
   test('an uploaded model is removed from the host when it is closed, and leaves Recent', async ({ app }) => {

@@ -58,6 +58,7 @@ async function quickCpuPlan(app: Page) {
   await app.getByTestId('bench-min-time').fill('0.2');
   await app.getByTestId('bench-max-time').fill('0.6');
   await app.getByTestId('bench-warmup-max').fill('0.3');
+  await app.getByTestId('bench-repetitions').fill('1');
 }
 
 test('the input profile typed on the Model page sizes the benchmark, shows in the run, and is kept', async ({ app }) => {

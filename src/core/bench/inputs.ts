@@ -5,6 +5,7 @@
  * the worker wraps them into onnxruntime tensors.
  */
 import { InferscopeError } from '../../shared/errors';
+import { dimSetting, listWords } from '../../shared/settings';
 import { createRng, type Rng } from '../../shared/stats/random';
 import type { InputValue } from '../../shared/domain/input-values';
 import { assertFits, tensorNeed } from '../budget';
@@ -282,12 +283,11 @@ export function dimsRequired(missing: readonly MissingDim[]): InferscopeError {
     const uses = missing.filter((m) => m.name === n).map((m) => `${m.input} axis ${m.axis}`);
     return `"${n}" (${uses.join(', ')})`;
   });
-  const set = names.map((n) => `--dim ${n}=VALUE`).join(' ');
+  const set = listWords(names.map((n) => dimSetting(n)));
   return new InferscopeError(
     'DIMS_REQUIRED',
     `Dimension${names.length === 1 ? '' : 's'} ${where.join(', ')} ha${names.length === 1 ? 's' : 've'} no value, and only a ` +
-      `leading batch dimension defaults to 1: set ${names.length === 1 ? 'it' : 'them'} in the model's input profile (Model view) ` +
-      `or the Benchmark form (app), or with ${set} (CLI).`,
+      `leading batch dimension defaults to 1: set ${set}.`,
     { detail: names.join(',') },
   );
 }

@@ -6,7 +6,7 @@
 import type { HardwareProfile } from '../../shared/domain/hardware';
 import type { ModelInfo } from '../../shared/domain/model';
 import { profileIsEmpty, withProfile, type InputProfile } from '../../shared/domain/profile';
-import { BenchPlanSchema, concurrencyRefusal, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
+import { BenchPlanSchema, concurrencyRefusal, unplannedConcurrency, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
 import {
   RUN_SCHEMA,
   RUN_SCHEMA_VERSION,
@@ -18,7 +18,7 @@ import {
   type RunWarning,
 } from '../../shared/domain/run';
 import { InferscopeError } from '../../shared/errors';
-import { PERCENTILE_METHOD } from '../../shared/stats';
+import { DEFAULT_QUICK_REPETITIONS, formatPercent, PERCENTILE_METHOD, QUICK_REPETITION_MAX_MS, RUN_TO_RUN_FLOOR } from '../../shared/stats';
 import { readNoiseSnapshot, type NoiseSnapshot } from '../hardware/noise';
 import { newRunId } from '../store/runs';
 import type { UserTensor } from './measurement';
@@ -56,6 +56,19 @@ export interface PreparedRun {
 
 type ResolvedModel = Awaited<ReturnType<PrepareDeps['resolveModel']>>;
 
+/** How many fresh worker processes measure each configuration, in words. */
+function repetitionText(plan: BenchPlan): string {
+  if (plan.repetitions === null) {
+    return (
+      `Each configuration is measured in ${DEFAULT_QUICK_REPETITIONS} fresh worker processes (repetitions) when one takes under ` +
+      `${seconds(QUICK_REPETITION_MAX_MS)}, else in one.`
+    );
+  }
+  return plan.repetitions === 1
+    ? 'Each configuration is measured in one worker process (1 repetition).'
+    : `Each configuration is measured in ${plan.repetitions} fresh worker processes (repetitions).`;
+}
+
 /** "2 s", "0.5 s", "1.25 s": seconds without trailing zeros. */
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(2))} s`;
@@ -70,9 +83,13 @@ export const METHOD_TEXT = (plan: BenchPlan): RunDocument['method'] => ({
     `${seconds(plan.minTimeMs)}, and a 95 % confidence interval of the median within ±${(plan.ciTargetRel * 100).toFixed(1)} % ` +
     `of it — or at ${seconds(plan.maxTimeMs)}, reporting the interval reached.`,
   statistics:
-    `One sample = one awaited session.run, timed with process.hrtime. Percentiles: ${PERCENTILE_METHOD}. The 95 % CI ` +
-    `of the median comes from order statistics (exact binomial ranks; normal approximation above 1000 samples). Outliers: ` +
-    `beyond 3·IQR from the quartiles.`,
+    `One sample = one awaited session.run, timed with process.hrtime. Percentiles: ${PERCENTILE_METHOD}. ` +
+    `${repetitionText(plan)} With two or more repetitions the median is the geometric mean of the repetitions' medians and ` +
+    `its 95 % CI a Student t interval over their logarithms (t with R − 1 degrees of freedom), so it includes ` +
+    `process-to-process variation; with one, the CI comes from order statistics within that process only (exact ` +
+    `binomial ranks; normal approximation above 1000 samples). Comparisons: Welch's t over the repetitions' medians ` +
+    `(a bootstrap of the samples when both sides ran once), and no difference under ${formatPercent(RUN_TO_RUN_FLOOR, { digits: 0 })} is ` +
+    `claimed. Outliers: beyond 3·IQR from the quartiles.`,
   concurrency:
     'Concurrency N = N sessions, each on its own thread in the worker, running back to back: latency is per request, throughput ' +
     'is all runs over the measuring time.',
@@ -117,6 +134,14 @@ export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): 
     inputProfile: profileIsEmpty(profile) ? null : profile,
   };
   for (const config of doc.configs) skipIfUnrunnable(config, hardware);
+  // Levels a provider cannot take were not planned (expandPlan): the run says which, and why.
+  if (!plan.sweep) {
+    const eps = [...new Set(planned.map((c) => c.ep))];
+    for (const left of unplannedConcurrency(eps, plan.concurrency)) {
+      const levels = left.levels.join(', ');
+      doc.warnings.push({ code: 'sweep-limited', configId: null, message: `${left.reason} Not planned: ${levels} requests in flight.` });
+    }
+  }
   doc.warnings.push(...noiseWarnings(await readNoiseSnapshot()));
   return { doc, planned, tensors };
 }

@@ -10,6 +10,8 @@ export class ProgressForwarder {
   private samples: number[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastSent = 0;
+  private repetition = 1;
+  private repetitions: number | null = null;
 
   constructor(
     private readonly emit: (event: BenchProgressEvent) => void,
@@ -20,6 +22,12 @@ export class ProgressForwarder {
     private readonly fraction: () => number,
     private readonly eta: () => number | null,
   ) {}
+
+  /** The repetition measuring now (1-based) and how many are planned (null: decided after the first). */
+  setRepetition(repetition: number, repetitions: number | null): void {
+    this.repetition = repetition;
+    this.repetitions = repetitions;
+  }
 
   push(value: unknown): void {
     const p = value as {
@@ -42,6 +50,8 @@ export class ProgressForwarder {
       medianMs: p.medianMs,
       ciHalfWidthRel: p.ciHalfWidthRel,
       samplesMs: [],
+      repetition: this.repetition,
+      repetitions: this.repetitions,
       fraction: Math.min(1, this.fraction()),
       etaMs: this.eta(),
     };

@@ -5,7 +5,7 @@
  */
 import type { ConfigResult, RunDocument, RunWarning } from '../../shared/domain/run';
 import { toErrorInfo } from '../../shared/errors';
-import { formatMs, THERMAL_TREND_WARN_RATIO } from '../../shared/stats';
+import { formatMs, THERMAL_TREND_WARN_RATIO, type LatencyStats } from '../../shared/stats';
 import type { BenchMeasurement } from './measurement';
 import type { PlannedConfig } from './plan';
 
@@ -37,6 +37,8 @@ export function pendingConfig(c: PlannedConfig): ConfigResult {
     placement: null,
     placementError: null,
     warnings: [],
+    repetitions: [],
+    uncertainty: null,
   };
 }
 
@@ -101,7 +103,7 @@ export function recordFailure(config: ConfigResult, error: unknown, received: nu
 }
 
 /** Plain-language warnings about what may make this configuration's numbers less trustworthy. */
-export function configWarnings(doc: RunDocument, c: ConfigResult, otherLoad: number | null): string[] {
+export function configWarnings(doc: RunDocument, c: ConfigResult): string[] {
   const warnings: string[] = [];
   const provider = doc.environment.hardware.providers.find((p) => p.name === c.ep);
   if (provider?.software) {
@@ -122,13 +124,36 @@ export function configWarnings(doc: RunDocument, c: ConfigResult, otherLoad: num
         `growing contention.`,
     );
   }
-  if (otherLoad !== null && otherLoad > OTHER_LOAD_WARN_SHARE) {
-    warnings.push(`Other processes used ${(otherLoad * 100).toFixed(0)} % of the CPU during the measurement.`);
-  }
+  warnings.push(...repetitionWarnings(c));
   const fallback = c.placement?.fallbackNodes.length ?? 0;
   if (c.ep !== 'cpu' && fallback > 0) {
     warnings.push(
       `${fallback} node${fallback === 1 ? '' : 's'} fell back to the CPU on ${provider?.displayName ?? c.ep}, with copies between devices.`,
+    );
+  }
+  return warnings;
+}
+
+/** Other processes' CPU share per repetition, and repetitions whose median stands apart from the others'. */
+function repetitionWarnings(c: ConfigResult): string[] {
+  const warnings: string[] = [];
+  const done = c.repetitions.filter((r) => r.status === 'done');
+  const of = done.length > 1 ? ` of ${c.repetitions.length}` : '';
+  for (const r of done) {
+    if (r.otherLoadShare === null || r.otherLoadShare <= OTHER_LOAD_WARN_SHARE) continue;
+    const when = done.length > 1 ? `during repetition ${r.index}${of}` : 'during the measurement';
+    warnings.push(`Other processes used ${(r.otherLoadShare * 100).toFixed(0)} % of the CPU ${when}.`);
+  }
+  for (const r of done) {
+    if (!r.outlier || !r.latencyMs) continue;
+    const others = done.filter((o) => o !== r && o.latencyMs).map((o) => (o.latencyMs as LatencyStats).median);
+    const typical = others.length ? [...others].sort((a, b) => a - b)[Math.floor(others.length / 2)] : null;
+    const away = typical
+      ? ` (${formatMs(typical)} typical of the others, ${(Math.abs(r.latencyMs.median / typical - 1) * 100).toFixed(0)} % away)`
+      : '';
+    warnings.push(
+      `Repetition ${r.index}${of} stands apart: its median ${formatMs(r.latencyMs.median)}${away}. Something else may have run ` +
+        `then; it is kept in the CI, which is wider for it.`,
     );
   }
   return warnings;
@@ -148,20 +173,31 @@ function warmupCutWarning(doc: RunDocument, c: ConfigResult): string | null {
   );
 }
 
-/** Warnings about where the stopping rule left the configuration: the time limit before the minimum runs or the CI target. */
+/**
+ * Warnings about where the stopping rule left the configuration: the time limit before the minimum runs or the CI
+ * target. With repetitions, each process has its own stopping rule: the one that got least far speaks.
+ */
 function stopWarnings(doc: RunDocument, c: ConfigResult): string[] {
-  if (c.stopReason !== 'max-time' || !c.latencyMs) return [];
+  const done = c.repetitions.filter((r) => r.status === 'done' && r.latencyMs);
+  const worst =
+    done.length > 1 ? done.reduce((a, b) => ((a.latencyMs?.ciHalfWidthRel ?? 1) >= (b.latencyMs?.ciHalfWidthRel ?? 1) ? a : b)) : null;
+  const stats = worst?.latencyMs ?? c.latencyMs;
+  const stopReason = worst ? worst.stopReason : c.stopReason;
+  if (stopReason !== 'max-time' || !stats) return [];
+  const where = worst ? ` in repetition ${worst.index}` : '';
   const warnings: string[] = [];
-  const n = c.latencyMs.count;
+  const n = stats.count;
   if (n < doc.plan.minIterations) {
-    warnings.push(`Max time reached before the minimum ${doc.plan.minIterations} runs: ${n} run${n === 1 ? ' was' : 's were'} measured.`);
+    warnings.push(
+      `Max time reached before the minimum ${doc.plan.minIterations} runs${where}: ${n} run${n === 1 ? ' was' : 's were'} measured.`,
+    );
   }
   const target = `±${(doc.plan.ciTargetRel * 100).toFixed(1)} %`;
-  if (c.latencyMs.ciHalfWidthRel === null) {
-    warnings.push(`The 95 % CI of the median was not reached (${target} asked for): too few runs for a CI before the time limit.`);
-  } else if (c.latencyMs.ciHalfWidthRel > doc.plan.ciTargetRel) {
+  if (stats.ciHalfWidthRel === null) {
+    warnings.push(`The 95 % CI of the median was not reached${where} (${target} asked for): too few runs for a CI before the time limit.`);
+  } else if (stats.ciHalfWidthRel > doc.plan.ciTargetRel) {
     warnings.push(
-      `The 95 % CI of the median reached ±${(c.latencyMs.ciHalfWidthRel * 100).toFixed(1)} %, not the ${target} asked for, ` +
+      `The 95 % CI of the median reached ±${(stats.ciHalfWidthRel * 100).toFixed(1)} %${where}, not the ${target} asked for, ` +
         `before the time limit.`,
     );
   }

@@ -14,16 +14,17 @@ import type { BenchPlanInput } from '../../shared/domain/plan';
 import type { ConfigResult, RunDocument } from '../../shared/domain/run';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { RunStore } from '../store/runs';
+import type { ProgressOf } from '../worker-host/protocol';
 import type { WorkerSupervisor } from '../worker-host/supervisor';
 import { startGpuPolling } from './gpu-polling';
 import type { BenchConfigInput, UserTensor } from './measurement';
 import { explainGeneratedInputs, type PlannedConfig } from './plan';
 import { prepareRun, type PrepareDeps } from './prepare';
 import { ProgressForwarder } from './progress';
+import { configFromRepetitions, repetitionsAfterFirst, uncertaintyNote, type RepetitionOutcome } from './repetitions';
 import {
   cancelUnfinished,
   collectConfigWarnings,
-  configFromMeasurement,
   configWarnings,
   isDone,
   pendingConfig,
@@ -147,9 +148,12 @@ export class BenchRunner {
     return doc;
   }
 
-  /** Measures one configuration in the worker and records the outcome in `doc`. */
+  /**
+   * Measures one configuration in the worker, once per repetition, each in a fresh worker process
+   * (docs/measurement.md#repetitions), and records the outcome in `doc`.
+   */
   private async measureConfig(doc: RunDocument, index: number, planned: PlannedConfig, job: ConfigJob): Promise<void> {
-    const { signal, context, tally } = job;
+    const { context, tally } = job;
     const config = doc.configs[index] as ConfigResult;
     config.status = 'running';
     const eta = (): number | null =>
@@ -168,29 +172,72 @@ export class BenchRunner {
     // What the worker reported before it failed (a crash, a stall) is kept with the failure.
     const received: number[] = [];
     const tracePath = path.join(this.deps.store.artifactsDir(doc.id), traceFileName(config.id));
+    const outcomes: RepetitionOutcome[] = [];
+    try {
+      let count = doc.plan.repetitions;
+      for (let r = 1; r <= (count ?? 1); r++) {
+        progress.setRepetition(r, count);
+        received.length = 0;
+        const outcome = await this.measureRepetition(doc, planned, job, r === 1 ? tracePath : null, (value) => {
+          for (const sample of value.recentSamplesMs) received.push(sample);
+          progress.push(value);
+        });
+        progress.flush();
+        outcomes.push(outcome);
+        if (!outcome.ok) {
+          // A first repetition that fails fails the configuration; a later one leaves the finished ones standing.
+          if (r === 1 || outcome.error.code === 'CANCELLED') break;
+          continue;
+        }
+        if (r === 1) count = repetitionsAfterFirst(doc.plan, outcome.wallMs);
+      }
+      const first = outcomes[0];
+      if (!first || !outcomes.some((o) => o.ok)) {
+        const error = first && !first.ok ? first.error : toErrorInfo(new Error('No repetition was measured.'));
+        recordFailure(
+          config,
+          explainGeneratedInputs(
+            error,
+            doc.model.inputs,
+            doc.plan,
+            job.tensors.map((t) => t.name),
+          ),
+          received,
+        );
+        return;
+      }
+      Object.assign(config, configFromRepetitions(outcomes, config, gpuPoll?.summary() ?? null, uncertaintyNote(doc.plan, outcomes)));
+      // The worker keeps the trace only where it could write it (not on a full disk).
+      if (config.placement) config.placement.traceFile = (await fileExists(tracePath)) ? traceFileName(config.id) : null;
+      config.warnings = configWarnings(doc, config);
+    } finally {
+      gpuPoll?.stop();
+      progress.stop();
+    }
+  }
+
+  /** One repetition: a fresh worker process measures the configuration; only the first runs the profiled pass. */
+  private async measureRepetition(
+    doc: RunDocument,
+    planned: PlannedConfig,
+    job: ConfigJob,
+    tracePath: string | null,
+    onProgress: (value: ProgressOf<'bench'>) => void,
+  ): Promise<RepetitionOutcome> {
+    const started = Date.now();
     try {
       const measurement = await this.deps.supervisor.request(
         { type: 'bench', config: benchConfig(doc, planned, job.tensors, tracePath) },
         {
-          signal,
+          signal: job.signal,
           timeoutMs: doc.plan.maxTimeMs + doc.plan.warmupMaxMs + CONFIG_TIMEOUT_SLACK_MS,
-          onProgress: (value) => {
-            for (const sample of value.recentSamplesMs) received.push(sample);
-            progress.push(value);
-          },
+          freshProcess: true,
+          onProgress,
         },
       );
-      progress.flush();
-      Object.assign(config, configFromMeasurement(measurement, config, gpuPoll?.summary() ?? null));
-      // The worker keeps the trace only where it could write it (not on a full disk).
-      if (config.placement) config.placement.traceFile = (await fileExists(tracePath)) ? traceFileName(config.id) : null;
-      config.warnings = configWarnings(doc, config, measurement.resources.otherLoadShare);
+      return { ok: true, measurement, wallMs: Date.now() - started, pid: this.deps.supervisor.pid ?? null };
     } catch (error) {
-      const given = job.tensors.map((t) => t.name);
-      recordFailure(config, explainGeneratedInputs(error, doc.model.inputs, doc.plan, given), received);
-    } finally {
-      gpuPoll?.stop();
-      progress.stop();
+      return { ok: false, error: toErrorInfo(error), wallMs: Date.now() - started, pid: null };
     }
   }
 
@@ -222,7 +269,7 @@ function queueNextSweepLevel(doc: RunDocument, planned: PlannedConfig[], index: 
 }
 
 /** What the worker is asked to measure for one configuration. */
-function benchConfig(doc: RunDocument, planned: PlannedConfig, tensors: UserTensor[], traceFile: string): BenchConfigInput {
+function benchConfig(doc: RunDocument, planned: PlannedConfig, tensors: UserTensor[], traceFile: string | null): BenchConfigInput {
   return {
     modelPath: doc.variants.find((v) => v.id === planned.variant)?.path ?? doc.model.path,
     ep: planned.ep,
@@ -243,9 +290,10 @@ function benchConfig(doc: RunDocument, planned: PlannedConfig, tensors: UserTens
     maxTimeMs: doc.plan.maxTimeMs,
     warmupMaxMs: doc.plan.warmupMaxMs,
     ciTargetRel: doc.plan.ciTargetRel,
-    profile: doc.plan.profile,
+    // Placement is the same in every process: the first repetition alone profiles it.
+    profile: doc.plan.profile && traceFile !== null,
     graphOptimizationLevel: doc.plan.graphOptimizationLevel,
-    traceFile,
+    ...(traceFile !== null ? { traceFile } : {}),
   };
 }
 

@@ -41,7 +41,7 @@ export async function renderReport(runs: RunStore, appVersion: string, request: 
       // Without a requirement: the run document(s) as saved. With one: the verdict beside them.
       const { requirement } = request;
       const value = requirement
-        ? { schema: 'inferscope.report', schemaVersion: 1, requirement, verdict: adviseDeployment(docs, requirement), runs: docs }
+        ? { schema: 'inferscope.report', schemaVersion: 2, requirement, verdict: adviseDeployment(docs, requirement), runs: docs }
         : docs.length === 1
           ? first
           : docs;

@@ -77,12 +77,47 @@ interface SimdWidth {
  * FLOPs one core can retire per cycle in fp32, from the widest SIMD the flags show.
  * Assumes two vector FMA units (the common server/desktop layout); cores with one unit reach half.
  */
-export function fp32FlopsPerCycle(arch: string, flags: readonly string[], sveVectorBits: number | null): SimdWidth {
+/** Which x86 core design: vendor and CPUID family/model where the OS says them (null otherwise). */
+export interface CpuModelId {
+  vendor: string | null;
+  family: number | null;
+  model: number | null;
+  brand?: string | null;
+}
+
+const isAmd = (id: CpuModelId | undefined): boolean => /amd|authenticamd/i.test(id?.vendor ?? '');
+
+/**
+ * The width of the FMA datapath matters as much as the instruction set: AMD Zen 4 (family 25 with AVX-512)
+ * runs 512-bit instructions as two halves on 256-bit units, so it retires what AVX2 would, 32 FLOP/cycle;
+ * Zen 5 desktop and server parts (family 26) have full 512-bit units, its mobile parts (Ryzen AI) do not;
+ * Zen 1 (family 23, models below 0x30) splits 256-bit AVX2 over 128-bit units.
+ */
+function x86Datapath(id: CpuModelId | undefined, avx512: boolean): SimdWidth | null {
+  if (!isAmd(id) || id?.family === null || id?.family === undefined) return null;
+  if (avx512 && id.family === 25) {
+    return { flopsPerCycle: 32, explanation: 'AVX-512 on Zen 4: 512-bit ops on 2 × 256-bit FMA units, 2 FMA units × 8 lanes × 2' };
+  }
+  if (avx512 && id.family === 26 && /ryzen ai/i.test(id.brand ?? '')) {
+    return { flopsPerCycle: 32, explanation: 'AVX-512 on mobile Zen 5: 256-bit FMA units, 2 FMA units × 8 lanes × 2' };
+  }
+  if (avx512 && id.family === 26) return { flopsPerCycle: 64, explanation: 'AVX-512 on Zen 5: 2 × 512-bit FMA units × 16 lanes × 2' };
+  if (!avx512 && id.family === 23 && id.model !== null && id.model < 0x30) {
+    return { flopsPerCycle: 16, explanation: 'AVX2 on Zen 1: 256-bit ops on 2 × 128-bit FMA units, 2 FMA units × 4 lanes × 2' };
+  }
+  return null;
+}
+
+export function fp32FlopsPerCycle(arch: string, flags: readonly string[], sveVectorBits: number | null, id?: CpuModelId): SimdWidth {
   const set = flagSet(flags);
   const has = (...aliases: string[]): boolean => hasAny(set, aliases);
   if (isX86(arch)) {
-    if (has('avx512f') && has('fma')) return { flopsPerCycle: 64, explanation: 'AVX-512+FMA: 2 FMA units × 16 lanes × 2' };
-    if (has('avx2') && has('fma')) return { flopsPerCycle: 32, explanation: 'AVX2+FMA: 2 FMA units × 8 lanes × 2' };
+    if (has('avx512f') && has('fma')) {
+      return x86Datapath(id, true) ?? { flopsPerCycle: 64, explanation: 'AVX-512+FMA: 2 FMA units × 16 lanes × 2' };
+    }
+    if (has('avx2') && has('fma')) {
+      return x86Datapath(id, false) ?? { flopsPerCycle: 32, explanation: 'AVX2+FMA: 2 FMA units × 8 lanes × 2' };
+    }
     // AVX2 and AVX-512 imply AVX even where a flag list omits it.
     if (has('avx', 'avx1.0', 'avx2', 'avx512f')) return { flopsPerCycle: 16, explanation: 'AVX: 1 add + 1 multiply unit × 8 lanes' };
     // SSE2 is part of x86-64 itself, so it is there even when the flag list is empty.
@@ -110,6 +145,8 @@ export interface PeakInput {
   maxGhz: number | null;
   /** SVE vector length if the OS says it; null otherwise. */
   sveVectorBits: number | null;
+  /** The core design, for its FMA datapath width (x86). */
+  id?: CpuModelId;
 }
 
 function formatGhz(ghz: number): string {
@@ -122,7 +159,7 @@ function formatGflops(gflops: number): string {
 
 /** Theoretical fp32 peak: physical cores × clock (max, else base) × FLOPs per cycle. An upper bound, never a measurement. */
 export function estimatePeakGflopsFp32(input: PeakInput): { gflops: number | null; formula: string } {
-  const simd = fp32FlopsPerCycle(input.arch, input.flags, input.sveVectorBits);
+  const simd = fp32FlopsPerCycle(input.arch, input.flags, input.sveVectorBits, input.id);
   const clock = input.maxGhz ?? input.baseGhz;
   const clockLabel = input.maxGhz !== null ? 'max clock' : 'base clock, max unknown';
   const cores = `${input.physicalCores} ${input.physicalCores === 1 ? 'core' : 'cores'}`;

@@ -196,6 +196,13 @@ function cachesFromSi(cache: Systeminformation.CpuCacheData | undefined): CpuCac
   };
 }
 
+/** systeminformation gives CPUID family and model as decimal strings ("25", "97"); null when absent or not a number. */
+function cpuidNumber(value: string | undefined): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+
 export async function detectCpu(notes: string[], timeoutMs: number): Promise<CpuInfo> {
   const arch = process.arch;
   const siCpu = await withTimeout(() => si.cpu(), timeoutMs, 'systeminformation cpu()');
@@ -226,7 +233,8 @@ export async function detectCpu(notes: string[], timeoutMs: number): Promise<Cpu
   const logicalCores = positiveOrNull(cpu?.cores) ?? nodeCpus.length;
   if (baseGhz === null && maxGhz === null) notes.push('CPU: clock speed unknown, so no peak GFLOP/s estimate');
 
-  const peak = estimatePeakGflopsFp32({ arch, flags, physicalCores, baseGhz, maxGhz, sveVectorBits: facts.sveVectorBits });
+  const id = { vendor: cpu?.vendor || cpu?.manufacturer || null, family: cpuidNumber(cpu?.family), model: cpuidNumber(cpu?.model), brand };
+  const peak = estimatePeakGflopsFp32({ arch, flags, physicalCores, baseGhz, maxGhz, sveVectorBits: facts.sveVectorBits, id });
   return {
     brand,
     vendor: cpu?.manufacturer || cpu?.vendor || 'unknown',

@@ -14,6 +14,7 @@ import type {
   TensorInfo,
 } from '../../shared/domain/model';
 import { InferscopeError } from '../../shared/errors';
+import { dimSetting, listWords } from '../../shared/settings';
 import { attrInt, findAttribute } from './attributes';
 import { DataType, int64ToNumber, type GraphProto, type Int64, type ModelProto, type TypeProto, type ValueInfoProto } from './codec';
 import { dtypeName, dtypeStorageBytes } from './dtypes';
@@ -355,7 +356,7 @@ function countCompute(graph: GraphProto, plan: DimPlan, defaultOpset: number | u
   if (unset.length > 0 && macs.macs !== null) {
     warnings.push(
       `Dimension${unset.length === 1 ? '' : 's'} ${unset.map((n) => `"${n}"`).join(', ')} ha${unset.length === 1 ? 's' : 've'} ` +
-        `no value; set ${unset.length === 1 ? 'it' : 'them'} with --dim to benchmark.`,
+        `no value; set ${listWords(unset.map((n) => dimSetting(n)))} to benchmark.`,
     );
   }
   return { macs, macsReason: explained?.reason ?? null, macsUnknown: explained?.unknown ?? null, shapes };

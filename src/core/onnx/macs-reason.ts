@@ -3,6 +3,7 @@
  * (by name, so the user knows what to set) or the nodes whose shapes or trip counts are unknown.
  */
 import type { MacsBlocker, MacsUnknown } from '../../shared/domain/model';
+import { dimSetting, listWords } from '../../shared/settings';
 import type { MacSummary } from './macs';
 
 /** Blocking nodes listed in the result; the count says how many there are in all. */
@@ -70,7 +71,7 @@ export function explainUnknownMacs(macs: MacSummary, unsetDims: string[], failur
   if (loopBlockers.length > 0) parts.push(namedList(loopBlockers));
   let reason = `MACs unknown: ${parts.join('; ')}.`;
   const toSet = dims.length > 0 ? dims : shapeBlockers.length > 0 ? unsetDims : [];
-  if (toSet.length > 0) reason += ` Set ${quoted(toSet)} (e.g. --dim ${toSet[0]}=128) to count them.`;
+  if (toSet.length > 0) reason += ` Set ${listWords(toSet.map((name, i) => dimSetting(name, i === 0 ? '128' : undefined)))} to count them.`;
   const kind = dims.length > 0 ? 'unset-dims' : shapeBlockers.length > 0 ? 'unknown-shapes' : 'unknown-trip-count';
   return { reason, unknown: unknownOf(kind) };
 }

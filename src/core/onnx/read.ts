@@ -78,7 +78,8 @@ export async function statModelFile(path: string): Promise<Stats> {
   }
   if (info.isDirectory()) throw new InferscopeError('MODEL_NOT_A_FILE', `${path} is a folder, not a model file.`, { detail: path });
   if (!info.isFile()) throw new InferscopeError('MODEL_NOT_A_FILE', `${path} is not a regular file.`, { detail: path });
-  if (info.size === 0) throw new InferscopeError('MODEL_EMPTY', `${path} is empty (0 bytes).`, { detail: path });
+  // The file's name only, and no path as detail: in the browser host the path is the server's upload folder.
+  if (info.size === 0) throw new InferscopeError('MODEL_EMPTY', `${basename(path)} is empty (0 bytes).`);
   if (info.size > MAX_MODEL_BYTES) {
     throw new InferscopeError(
       'MODEL_TOO_LARGE',

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { DimValues } from '../../shared/domain/app';
 import type { CalibrationSpec, Variant } from '../../shared/domain/variant';
 import { InferscopeError } from '../../shared/errors';
+import { inputSetting, setting } from '../../shared/settings';
 import { assertFits, tensorNeed } from '../budget';
 import {
   DEFAULT_INT_RANGE,
@@ -366,7 +367,10 @@ export async function planRandomInputs(
   for (const name of Object.keys(values)) {
     if (!inputs.some((i) => i.name === name)) {
       const list = inputs.map((i) => i.name).join(', ');
-      throw new InferscopeError('INPUT_INVALID', `--input ${name}=…: the model has no input named ${name} (inputs: ${list}).`);
+      throw new InferscopeError(
+        'INPUT_INVALID',
+        `The model has no input named ${name} (inputs: ${list}), so ${inputSetting(name)} cannot be used.`,
+      );
     }
   }
   const generated = inputs.filter((i) => values[i.name]?.kind !== 'file');
@@ -714,7 +718,7 @@ export function audioInputFor(planned: readonly PlannedInput[], inputs: readonly
       ? `Audio feeds a model with one float32 input of shape [N, samples] or [samples]; this model's inputs are ${list}. ` +
           `Use a folder of tensors instead.`
       : `Audio feeds one float32 input of shape [N, samples] or [samples]; ${candidates.map((c) => c.name).join(', ')} all ` +
-          `have that shape. Give the others values (--input NAME=zeros, or a file), so one is left for the audio.`,
+          `have that shape. Give the others values with ${setting('inputValues', 'NAME=zeros, or a file')}, so one is left for the audio.`,
   );
 }
 

@@ -77,6 +77,8 @@ export class OutputQualityAccumulator {
   private top1Agree = 0;
   private top5Shared = 0;
   private classScores = true;
+  /** Classes per row of a class-score output: top-5 overlap means something only with more than 5. */
+  private classCount = 0;
 
   constructor(readonly name: string) {}
 
@@ -94,6 +96,7 @@ export class OutputQualityAccumulator {
     }
     const [batch, classes] = reference.dims as [number, number];
     const k = Math.min(TOP_K, classes);
+    this.classCount = classes;
     for (let row = 0; row < batch; row++) {
       const start = row * classes;
       const a = topK(reference.data, start, classes, k);
@@ -158,7 +161,7 @@ export class OutputQualityAccumulator {
     if (zeroReference) quality.zeroReference = true;
     if (this.classScores && this.rows > 0) {
       quality.top1Agreement = this.top1Agree / this.rows;
-      quality.top5Overlap = this.top5Shared / this.rows;
+      if (this.classCount > TOP_K) quality.top5Overlap = this.top5Shared / this.rows;
       quality.rows = this.rows;
     }
     return quality;

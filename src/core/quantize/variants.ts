@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { QuantizeCpu, QuantizeMode, QuantizeOptions } from '../../shared/domain/quantize';
 import { VariantSchema, type ModeAvailability, type QuantizeRequest, type Variant } from '../../shared/domain/variant';
 import { InferscopeError } from '../../shared/errors';
+import { setting } from '../../shared/settings';
 import type { QuantizeJobResult } from '../worker-host/protocol';
 import { inferenceFlags, isArm, isX86 } from '../hardware/cpu-isa';
 import { attrInt } from '../onnx/attributes';
@@ -434,7 +435,8 @@ function adviceFor(mode: QuantizeMode, traits: ModelTraits, cpu: QuantizeCpu | u
         );
       if (traits.lstm)
         advice.push(
-          'LSTMs stay float32 unless LSTM quantization is on (--lstm): then their weights become int8 in DynamicQuantizeLSTM, a ' +
+          `LSTMs stay float32 unless LSTM quantization is on (${setting('quantizeLstm')}): then their weights become int8 in ` +
+            'DynamicQuantizeLSTM, a ' +
             'CPU kernel.',
         );
       if (traits.conv) advice.push('Dynamic int8 convolutions (ConvInteger) are slow on the CPU: static int8 is the better mode for CNNs.');

@@ -80,8 +80,8 @@ export function findChromium(options: FindChromiumOptions = {}): string {
   if (found) return found;
   throw new InferscopeError(
     'CHROMIUM_NOT_FOUND',
-    `No Chrome, Chromium or Edge found to print the PDF with. Install one, or pass --chromium PATH (or set ${CHROMIUM_ENV}); a ` +
-      `report ending in .html needs no browser.`,
+    `No Chrome, Chromium or Edge found to print the PDF with. Install one, or set ${CHROMIUM_ENV} to the path of one; an ` +
+      `HTML report needs no browser.`,
     { detail: candidates.join(path.delimiter) },
   );
 }

@@ -122,6 +122,9 @@ li { margin: 1.5pt 0; }
 .verdict { border: 1.5pt solid #999; border-radius: 4pt; padding: 4pt 10pt 8pt; break-inside: avoid; }
 .verdict h2 { border: none; margin-top: 6pt; }
 .verdict .summary { font-size: 11pt; font-weight: 600; }
+.verdict .basis { font-size: 9pt; color: #444; margin-top: 0; }
+.verdict + .verdict { margin-top: 8pt; }
+td .small { font-size: 7.5pt; color: #555; }
 .status-cpu-suffices { border-color: #1a7f37; }
 .status-gpu-needed, .status-gpu-worth-it { border-color: #0969da; }
 .status-nothing-meets { border-color: #b00020; }

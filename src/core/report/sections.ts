@@ -19,11 +19,12 @@ import {
   variantLabel,
   variantQualityText,
 } from '../../shared/advice';
-import type { Verdict, VerdictRow } from '../../shared/domain/advice';
+import type { ModelVerdict, Verdict, VerdictRow } from '../../shared/domain/advice';
 import { listedVariantVerdict } from '../../shared/domain/quality-verdict';
 import type { ConfigResult, RunDocument, RunVariant } from '../../shared/domain/run';
 import { describeProfile } from '../../shared/domain/profile';
 import { fedInputsText } from '../../shared/domain/input-values';
+import { setting } from '../../shared/settings';
 import {
   formatBytes,
   formatCount,
@@ -35,8 +36,11 @@ import {
   NO_CI_TEXT,
   PERCENTILE_METHOD,
   quantileSorted,
+  RUN_TO_RUN_FLOOR,
   sortSamples,
 } from '../../shared/stats';
+import { ciScopeLabel, ciScopeSentence } from '../../shared/domain/uncertainty';
+import { configEfficiency, efficiencyText } from '../../shared/domain/efficiency';
 import { histogramChart, latencyBoxChart, lineChart, variantChart, type BoxSeries, type CurveSeries, type VariantPoint } from './charts';
 import { esc } from './svg';
 
@@ -69,7 +73,7 @@ function pairs(entries: readonly [string, string][]): string {
   return `<dl class="pairs">${entries.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
 }
 
-const STATUS_TEXT: Record<Verdict['status'], string> = {
+const STATUS_TEXT: Record<ModelVerdict['status'], string> = {
   'cpu-suffices': 'CPU suffices',
   'gpu-needed': 'GPU needed',
   'gpu-worth-it': 'GPU worth it',
@@ -98,23 +102,32 @@ export function verdictSection(ctx: SectionContext): string {
     );
     const best = done.sort((a, b) => (a.c.latencyMs?.median ?? Infinity) - (b.c.latencyMs?.median ?? Infinity))[0];
     const none =
-      'No requirement was given, so there is no verdict: pass a latency target and a throughput ' +
-      '(--latency p95=50ms --throughput 200) to learn whether a GPU is needed.';
+      'No requirement was given, so there is no verdict: give a latency target and a throughput ' +
+      `(${setting('latencyTarget')} and ${setting('throughput')} in the Decide view) to learn whether a GPU is needed.`;
     return `<section class="verdict none"><h2>Verdict</h2><p class="summary">${none}${
       best
         ? ` The fastest configuration measured is ${esc(best.label)} with a median of ${esc(formatMs(best.c.latencyMs?.median ?? NaN))}.`
         : ''
     }</p></section>`;
   }
-  const parts = [`<section class="verdict status-${v.status}"><h2>Verdict <span class="badge">${esc(STATUS_TEXT[v.status])}</span></h2>`];
-  parts.push(`<p class="summary">${esc(v.summary)}</p>`);
-  if (v.evidence.length) parts.push(`<h3>What it rests on</h3><ul>${v.evidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`);
-  if (v.breakEven) parts.push(`<h3>Break-even for a GPU</h3><p>${esc(v.breakEven.explanation)}</p>`);
-  if (v.missing.length) parts.push(`<h3>Missing for a firmer answer</h3><ul>${v.missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`);
-  if (v.caveats.length) parts.push(`<h3>Caveats</h3><ul>${v.caveats.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>`);
-  const gpuNotes = v.runs.map((r) => r.gpuNote).filter((n): n is string => n !== null);
-  if (gpuNotes.length) parts.push(`<p class="note">${gpuNotes.map(esc).join('<br>')}</p>`);
-  parts.push('</section>');
+  // A verdict is per model: each model's headline names it, with the run its answer rests on.
+  const parts: string[] = [];
+  const list = (title: string, items: readonly string[]): void => {
+    if (items.length) parts.push(`<h3>${esc(title)}</h3><ul>${items.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`);
+  };
+  for (const m of v.models) {
+    const badge = `<span class="badge">${esc(STATUS_TEXT[m.status])}</span>`;
+    parts.push(`<section class="verdict status-${m.status}"><h2>Verdict for ${esc(m.model)} ${badge}</h2>`);
+    parts.push(`<p class="summary">${esc(m.summary)}</p>${m.basis ? `<p class="basis">Rests on ${esc(m.basis.text)}.</p>` : ''}`);
+    list('What it rests on', m.evidence);
+    if (m.breakEven) parts.push(`<h3>Break-even for a GPU</h3><p>${esc(m.breakEven.explanation)}</p>`);
+    list('Missing for a firmer answer', m.missing);
+    list('Caveats', m.caveats);
+    list('Older measurements left out', m.superseded.map((s) => s.text)); // prettier-ignore
+    const gpuNotes = v.runs.filter((r) => m.runIds.includes(r.id)).flatMap((r) => (r.gpuNote === null ? [] : [r.gpuNote]));
+    if (gpuNotes.length) parts.push(`<p class="note">${gpuNotes.map(esc).join('<br>')}</p></section>`);
+    else parts.push('</section>');
+  }
   return parts.join('');
 }
 
@@ -288,8 +301,10 @@ export function methodSection(ctx: SectionContext): string {
     );
   });
   parts.push(
-    `<p class="note">Percentiles: ${esc(PERCENTILE_METHOD)}. Comparisons claim a difference only when the 95 % bootstrap CI of ` +
-      `the ratio of medians excludes 1.</p>`,
+    `<p class="note">Percentiles: ${esc(PERCENTILE_METHOD)}. Comparisons claim a difference only when the 95 % CI of the ` +
+      `ratio of medians excludes 1 (Welch's t over the repetitions' medians where there are repetitions, a bootstrap of one ` +
+      `process's samples where not) and the difference is at least ${formatPercent(RUN_TO_RUN_FLOOR, { digits: 0 })}, what separate ` +
+      `runs of one setup differ by when nothing changed.</p>`,
   );
   parts.push('</section>');
   return parts.join('');
@@ -314,7 +329,7 @@ export function resultsSection(ctx: SectionContext): string {
       rows.push([
         configLabel(ctx, i, c.id),
         c.status === 'done' ? (c.stable ? 'done' : 'done, not stable') : `${c.status}${c.error ? `: ${c.error.code}` : ''}`,
-        l ? `${formatMs(l.median)} (${formatMedianCi(l.ciLow, l.ciHigh)})` : '—',
+        l ? `${formatMs(l.median)} (${formatMedianCi(l.ciLow, l.ciHigh)}, ${ciScopeLabel(c)})` : '—',
         l ? formatMs(l.p90) : '—',
         l ? formatMs(l.p95) : '—',
         l ? formatMs(l.p99) : '—',
@@ -352,9 +367,14 @@ export function resultsSection(ctx: SectionContext): string {
   )}</section>`;
 }
 
+function runLine(r: VerdictRow): string {
+  return r.label.startsWith(`${r.runLabel}: `) ? '' : `<br><span class="small">${esc(r.runLabel)}</span>`;
+}
+
 export function setupsSection(ctx: SectionContext): string {
   const v = ctx.verdict;
   if (!v || v.rows.length === 0) return '';
+  const cheapest = new Set(v.models.map((m) => m.cheapest));
   const rows: Cell[][] = v.rows.map((r) => {
     const cap = r.capacity;
     const capacity =
@@ -364,7 +384,8 @@ export function setupsSection(ctx: SectionContext): string {
           (cap.basis === 'interpolated' ? ' (interpolated)' : '') +
           (v.requirement.latency ? capacityBracket(cap) : '');
     return [
-      { html: `${esc(r.label)}${r.id === v.cheapest ? ' <span class="badge small">cheapest</span>' : ''}` },
+      // Every row names its run (model and time) when the label does not already start with it.
+      { html: `${esc(r.label)}${cheapest.has(r.id) ? ' <span class="badge small">cheapest</span>' : ''}${runLine(r)}` },
       {
         html: esc(r.meetsRequirement ? r.targetStatus : r.targetStatus === 'borderline' ? 'borderline (misses)' : 'fails'),
         className: `st-${r.meetsRequirement ? r.targetStatus : 'fails'}`,
@@ -470,7 +491,8 @@ export function chartsSection(ctx: SectionContext): string {
         ctx.verdict?.requirement.maxBatchDelayMs ? '; batch setups include the wait for a batch to fill' : ''
       }. ${
         curves.every((c) => c.points.length < 2)
-          ? 'Only one concurrency level was measured per setup, so there is no curve yet: measure --concurrency 1,2,4,8.'
+          ? 'Only one concurrency level was measured per setup, so there is no curve yet: measure with ' +
+            `${setting('concurrency', '1,2,4,8')}.`
           : ''
       }${esc(runKey(ctx))}</figcaption></figure>`,
     );
@@ -604,7 +626,7 @@ export function placementSection(ctx: SectionContext): string {
     }
   });
   if (!rows.length && !fallbacks.length)
-    return '<section><h2>Operator placement</h2><p>No configuration was profiled (the run used --no-profile).</p></section>';
+    return '<section><h2>Operator placement</h2><p>No configuration was profiled (profiling was off for this run).</p></section>';
   const note = 'From a separate profiled pass; profiling distorts timing, so its times are never mixed into the measured samples.';
   const headers = ['Configuration', 'Time by provider', 'Nodes by provider', 'Fallback nodes', 'Top operators by time'];
   return `<section><h2>Operator placement and fallbacks</h2><p class="note">${note}</p>${table(headers, rows, 'compact')}${
@@ -656,6 +678,23 @@ export function warningsSection(ctx: SectionContext): string {
   return `<section><h2>Noise warnings</h2><ul class="issues">${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul></section>`;
 }
 
+/** Each repetition's median, within-process CI and sample count, for the appendix. */
+function repetitionRows(c: ConfigResult): [string, string][] {
+  if (c.repetitions.length < 2) return [];
+  const each = c.repetitions.map((r) =>
+    r.latencyMs
+      ? `#${r.index} ${formatMs(r.latencyMs.median)} (${r.latencyMs.count} samples${r.outlier ? ', stands apart' : ''})`
+      : `#${r.index} ${r.status}`,
+  );
+  return [['repetitions', each.join('; ')]];
+}
+
+/** Achieved GFLOP/s and the share of the cores' fp32 peak, where the model's MACs are known. */
+function efficiencyRows(run: RunDocument, c: ConfigResult): [string, string][] {
+  const e = configEfficiency(run, c);
+  return e ? [['compute', `${efficiencyText(e)} (2 × MACs × batch × runs/s)`]] : [];
+}
+
 export function appendixSection(ctx: SectionContext): string {
   const parts = ['<section class="appendix"><h2>Appendix: full statistics</h2>'];
   ctx.runs.forEach((run, i) => {
@@ -674,6 +713,9 @@ export function appendixSection(ctx: SectionContext): string {
             : `${formatMs(l.median)} (${formatMsRange(l.ciLow, l.ciHigh)}, ±${formatPercent(l.ciHalfWidthRel, { digits: 2 })}, ` +
               `${l.ciMethod}, coverage ${formatPercent(l.ciCoverage)})`,
         ],
+        ['CI covers', ciScopeSentence(c)],
+        ...repetitionRows(c),
+        ...efficiencyRows(run, c),
         ['q1 / q3', `${formatMs(l.q1)} / ${formatMs(l.q3)}`],
         ['p90 / p95 / p99', `${formatMs(l.p90)} / ${formatMs(l.p95)} / ${formatMs(l.p99)}`],
         ['outliers (3·IQR)', `${l.outliersLow} low, ${l.outliersHigh} high`],

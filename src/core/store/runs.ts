@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RUN_SCHEMA, RunDocumentSchema, type RunDocument, type RunSummary } from '../../shared/domain/run';
+import { runSetupText } from '../../shared/advice/setups';
 import { InferscopeError } from '../../shared/errors';
 import { writeFileAtomic } from './atomic';
 
@@ -29,6 +30,7 @@ export function summarizeRun(doc: RunDocument): RunSummary {
     model: doc.model.name,
     variant: doc.model.variant,
     machine: [doc.environment.hardware.cpu.brand, ...doc.environment.hardware.gpus.slice(0, 1).map((gpu) => gpu.name)].join(' + '),
+    setup: runSetupText(doc),
     configs: doc.configs.length,
     done: done.length,
     best,

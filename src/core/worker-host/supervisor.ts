@@ -53,7 +53,9 @@ export type WorkerExitReason =
   /** killed by us: it sent a message that does not follow the protocol */
   | 'protocol-error'
   /** killed by us: dispose() */
-  | 'disposed';
+  | 'disposed'
+  /** stopped by us while idle: the next request asked for a fresh process (a benchmark repetition) */
+  | 'recycled';
 
 export interface WorkerExitEvent {
   reason: WorkerExitReason;
@@ -100,6 +102,11 @@ export interface RequestOptions<T extends RequestType> {
   signal?: AbortSignal;
   /** Called with each progress value; never awaited, exceptions are swallowed. */
   onProgress?: (value: ProgressOf<T>) => void;
+  /**
+   * Run in a worker process that has served no request before: a worker that has is stopped first
+   * (benchmark repetitions sample the process level: memory layout, thread placement, allocator state).
+   */
+  freshProcess?: boolean;
 }
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
@@ -134,6 +141,8 @@ interface LiveWorker {
   exited: boolean;
   /** When its last heartbeat (or its handshake) arrived. */
   lastBeatAt: number;
+  /** Requests sent to it so far. */
+  served: number;
 }
 
 interface PendingRequest {
@@ -142,6 +151,7 @@ interface PendingRequest {
   message: Record<string, unknown>;
   timeoutMs: number;
   onProgress: ((value: unknown) => void) | undefined;
+  freshProcess: boolean;
   resolve: (value: unknown) => void;
   reject: (error: InferscopeError) => void;
   cleanup: () => void;
@@ -210,6 +220,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
         message: parsed.data as Record<string, unknown>,
         timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
         onProgress: options.onProgress as ((value: unknown) => void) | undefined,
+        freshProcess: options.freshProcess ?? false,
         resolve: resolve as (value: unknown) => void,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
@@ -280,6 +291,10 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
           continue;
         }
         if (this.inFlight || this.draining || worker.exited || worker !== this.worker) continue;
+        if (this.queue[0]?.freshProcess && worker.served > 0) {
+          this.kill(worker, 'recycled');
+          continue;
+        }
         const next = this.queue.shift();
         if (next) this.dispatch(worker, next);
       }
@@ -290,6 +305,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
 
   private dispatch(worker: LiveWorker, pending: PendingRequest): void {
     pending.worker = worker;
+    worker.served += 1;
     this.inFlight = pending;
     if (Number.isFinite(pending.timeoutMs) && pending.timeoutMs > 0) {
       pending.timer = setTimeout(() => {
@@ -392,6 +408,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
       killReason: undefined,
       exited: false,
       lastBeatAt: Date.now(),
+      served: 0,
     };
     this.worker = worker;
     let exited!: () => void;
@@ -547,7 +564,7 @@ export class WorkerSupervisor extends EventEmitter<SupervisorEvents> {
 
   private countFailure(reason: WorkerExitReason, uptimeMs: number): void {
     // The user's cancel, our dispose and a worker that simply ended are not signs of a broken EP.
-    if (reason === 'cancelled' || reason === 'disposed' || reason === 'clean-exit') return;
+    if (reason === 'cancelled' || reason === 'disposed' || reason === 'clean-exit' || reason === 'recycled') return;
     this.consecutiveFailures = uptimeMs >= HEALTHY_UPTIME_MS ? 1 : this.consecutiveFailures + 1;
   }
 

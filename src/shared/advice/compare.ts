@@ -1,11 +1,21 @@
 /**
  * Side-by-side comparison against a baseline (the first entry). "Faster" or "slower" is
- * claimed only when the 95 % bootstrap CI of the ratio of medians excludes 1
- * (docs/measurement.md#comparisons); otherwise there is no measurable difference.
+ * claimed only when the 95 % CI of the ratio of medians excludes 1 and the difference is at
+ * least the run-to-run floor (docs/measurement.md#comparisons); otherwise there is no
+ * measurable difference. The CI comes from the repetitions (fresh processes) where there are
+ * any, else from the samples of one process each, and every statement says which.
  */
 import type { Comparison, ComparisonEntry } from '../domain/advice';
-import type { ConfigResult, RunDocument } from '../domain/run';
-import { BOOTSTRAP_RESAMPLES, COMPARE_MIN_SAMPLES, compareMedians, formatRatio, formatSignificant } from '../stats';
+import { repetitionMedians, type ConfigResult, type RunDocument } from '../domain/run';
+import {
+  BOOTSTRAP_RESAMPLES,
+  COMPARE_MIN_SAMPLES,
+  compareMeasured,
+  formatPercent,
+  formatRatio,
+  formatSignificant,
+  RUN_TO_RUN_FLOOR,
+} from '../stats';
 import { machineIdentity, machineLabel, runLabels, variantLabel } from './setups';
 
 export interface CompareItem {
@@ -34,6 +44,13 @@ function resamplesFor(options: CompareOptions, a: number, b: number): number {
   return Math.min(BOOTSTRAP_RESAMPLES, Math.max(MIN_RESAMPLES, Math.floor(options.maxBootstrapDraws / (a + b))));
 }
 
+/** What the CI of a comparison rests on, in words: "3 + 3 repetitions", "within one process each". */
+export function comparisonBasis(comparison: { basis?: 'repetitions' | 'within-process'; repetitions?: [number, number] }): string {
+  const [a, b] = comparison.repetitions ?? [1, 1];
+  if (comparison.basis === 'repetitions') return `over ${a} + ${b} repetitions`;
+  return 'within one process each: run-to-run variation not sampled';
+}
+
 /** A statement about B against A from median(B) / median(A) and its CI. */
 export function describeRatio(comparison: {
   ratio: number;
@@ -41,19 +58,46 @@ export function describeRatio(comparison: {
   ciHigh: number;
   verdict: string;
   tooFewSamples: boolean;
+  basis?: 'repetitions' | 'within-process';
+  repetitions?: [number, number];
+  belowFloor?: boolean;
 }): string {
   const { ratio, ciLow, ciHigh } = comparison;
   if (comparison.tooFewSamples) return `too few samples to tell (fewer than ${COMPARE_MIN_SAMPLES}; ratio ${formatSignificant(ratio)})`;
+  const basis = comparisonBasis(comparison);
   if (comparison.verdict === 'faster') {
-    return `${formatRatio(1 / ratio)} faster than the baseline (95 % CI ${formatSignificant(1 / ciHigh)}–${formatRatio(1 / ciLow)})`;
+    const ci = `${formatSignificant(1 / ciHigh)}–${formatRatio(1 / ciLow)}`;
+    return `${formatRatio(1 / ratio)} faster than the baseline (95 % CI ${ci}, ${basis})`;
   }
   if (comparison.verdict === 'slower') {
-    return `${formatRatio(ratio)} slower than the baseline (95 % CI ${formatSignificant(ciLow)}–${formatRatio(ciHigh)})`;
+    return `${formatRatio(ratio)} slower than the baseline (95 % CI ${formatSignificant(ciLow)}–${formatRatio(ciHigh)}, ${basis})`;
+  }
+  if (comparison.belowFloor) {
+    return (
+      `no measurable difference (median ratio ${formatSignificant(ratio)}: under the ${formatPercent(RUN_TO_RUN_FLOOR, { digits: 0 })} ` +
+      `separate runs differ by when nothing changed; 95 % CI ${formatSignificant(ciLow)}–${formatSignificant(ciHigh)}, ${basis})`
+    );
   }
   return (
     `no measurable difference (median ratio ${formatSignificant(ratio)}, 95 % CI ` +
-    `${formatSignificant(ciLow)}–${formatSignificant(ciHigh)} includes 1)`
+    `${formatSignificant(ciLow)}–${formatSignificant(ciHigh)} includes 1, ${basis})`
   );
+}
+
+/**
+ * What else differs between two runs besides the configuration, said next to the ratio: the machine,
+ * Inferscope's version, onnxruntime's version. Empty when nothing does.
+ */
+export function environmentDifferences(a: RunDocument, b: RunDocument): string[] {
+  const differences: string[] = [];
+  if (machineIdentity(a) !== machineIdentity(b)) differences.push(`different machines (${machineLabel(a)} / ${machineLabel(b)})`);
+  if (a.environment.app.version !== b.environment.app.version) {
+    differences.push(`Inferscope ${a.environment.app.version} / ${b.environment.app.version}`);
+  }
+  if (a.environment.versions.onnxruntime !== b.environment.versions.onnxruntime) {
+    differences.push(`onnxruntime ${a.environment.versions.onnxruntime} / ${b.environment.versions.onnxruntime}`);
+  }
+  return differences;
 }
 
 export function compareConfigurations(items: readonly CompareItem[], options: CompareOptions = {}): Comparison {
@@ -79,15 +123,21 @@ export function compareConfigurations(items: readonly CompareItem[], options: Co
     const usable = c.status === 'done' && c.samples.length > 0;
     let vsBaseline: ComparisonEntry['vsBaseline'] = null;
     let statement: string;
+    const environment = index === 0 ? [] : environmentDifferences(baselineItem.run, item.run);
     if (index === 0) statement = 'baseline';
     else if (!usable) statement = `not measured (${c.status}${c.error ? `: ${c.error.message}` : ''})`;
     else if (!baseUsable) statement = 'the baseline has no samples';
     else {
-      vsBaseline = compareMedians(base.samples, c.samples, {
-        resamples: resamplesFor(options, base.samples.length, c.samples.length),
-        ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      });
+      vsBaseline = compareMeasured(
+        { samples: base.samples, repetitionMedians: repetitionMedians(base) },
+        { samples: c.samples, repetitionMedians: repetitionMedians(c) },
+        {
+          resamples: resamplesFor(options, base.samples.length, c.samples.length),
+          ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        },
+      );
       statement = describeRatio(vsBaseline);
+      if (environment.length) statement += ` — measured with ${environment.join(', ')}`;
     }
     const throughput = c.status === 'done' ? (c.throughput?.itemsPerSec ?? null) : null;
     const baseThroughput = base.status === 'done' ? (base.throughput?.itemsPerSec ?? null) : null;
@@ -105,6 +155,7 @@ export function compareConfigurations(items: readonly CompareItem[], options: Co
       vsBaseline,
       throughputRatio: index > 0 && throughput !== null && baseThroughput ? throughput / baseThroughput : null,
       statement,
+      environment,
     };
   });
   return { title: options.title ?? `Against ${labelOf(baselineItem)}`, baseline: labelOf(baselineItem), machinesDiffer, entries, notes };

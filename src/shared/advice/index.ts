@@ -1,4 +1,4 @@
-export { adviseDeployment } from './verdict';
+export { adviseDeployment, modelRows } from './verdict';
 export {
   measuredSetups,
   noisyRuns,
@@ -38,11 +38,20 @@ export {
   type BreakEvenNumbers,
   type InstancePrice,
 } from './cost';
-export { compareConfigurations, compareRuns, describeRatio, type CompareItem, type CompareOptions } from './compare';
+export {
+  comparisonBasis,
+  compareConfigurations,
+  compareRuns,
+  describeRatio,
+  environmentDifferences,
+  type CompareItem,
+  type CompareOptions,
+} from './compare';
 export { percentileConfidenceInterval, type PercentileConfidenceInterval } from './percentile-ci';
 export {
   deviceClassOf,
   gpuNameFor,
+  groupModels,
   groupSetups,
   isHardwareGpuProvider,
   isMeasured,
@@ -51,13 +60,18 @@ export {
   machineLabel,
   machinesDiffer,
   measuresVariants,
+  newestSetups,
   ORIGINAL_VARIANT,
   runProviderName,
   runLabels,
+  runSetupText,
+  runTimeLabel,
   setupLabel,
   threadsLabel,
   variantLabel,
   variantQualityText,
+  type ModelGroup,
   type Setup,
+  type SupersededPair,
 } from './setups';
 export { formatJoules, formatMedianCi, formatMsRange, formatRps, formatTarget, formatUsd, PERCENTILE_FRACTION } from './format';

@@ -5,7 +5,8 @@
  */
 import type { CapacityPoint, LatencyPercentile, Requirement, ResolvedPrices, TargetStatus, VerdictRow } from '../domain/advice';
 import type { ConfigResult } from '../domain/run';
-import { formatMs, NO_CI_TEXT, quantileSorted, sortSamples } from '../stats';
+import { setting } from '../settings';
+import { acrossRepetitionsAround, formatMs, NO_CI_TEXT, quantileSorted, sortSamples } from '../stats';
 import { batchWaitMs, capacityOf, meetsAtLoad, throughputFrontier, type CapacityOptions, type CurvePoint } from './capacity';
 import { costPerMillion, electricityPerMillion, energyPerInferenceJ, instancePrice, instancesFor } from './cost';
 import { PERCENTILE_FRACTION, formatRps } from './format';
@@ -59,6 +60,13 @@ interface PercentileEstimate {
   fromSamples: boolean;
 }
 
+/** The p-quantile of each finished repetition's own samples. */
+function repetitionPercentiles(config: ConfigResult, p: number): number[] {
+  return config.repetitions
+    .filter((r) => r.status === 'done' && r.sampleCount > 0)
+    .map((r) => quantileSorted(sortSamples(config.samples.slice(r.firstSample, r.firstSample + r.sampleCount)), p));
+}
+
 function percentileOf(
   config: ConfigResult & { latencyMs: NonNullable<ConfigResult['latencyMs']> },
   percentile: LatencyPercentile,
@@ -66,9 +74,22 @@ function percentileOf(
   const stats = config.latencyMs;
   const p = PERCENTILE_FRACTION[percentile];
   if (config.samples.length > 0) {
+    // Across repetitions the median is their geometric mean with its t interval: the same figure the results show.
+    if (percentile === 'p50' && config.uncertainty?.scope === 'across-processes') {
+      return { value: stats.median, low: stats.ciLow, high: stats.ciHigh, fromSamples: true };
+    }
     const sorted = sortSamples(config.samples);
     const ci = percentileConfidenceInterval(sorted, p);
-    return { value: quantileSorted(sorted, p), low: ci.low, high: ci.high, fromSamples: true };
+    const value = quantileSorted(sorted, p);
+    // Other percentiles: the order-statistic interval of the pooled samples, widened by the spread between processes.
+    const across = acrossRepetitionsAround(repetitionPercentiles(config, p), value);
+    if (!across) return { value, low: ci.low, high: ci.high, fromSamples: true };
+    return {
+      value,
+      low: ci.low === null ? null : Math.min(ci.low, across.low),
+      high: ci.high === null ? null : Math.max(ci.high, across.high),
+      fromSamples: true,
+    };
   }
   // Documents without samples keep only statistics: scale the median's relative CI, the best left.
   const value = percentile === 'p50' ? stats.median : stats[percentile];
@@ -193,7 +214,8 @@ function missIssues(
   const percentile = watchedPercentile(requirement);
   const target = requirement.throughputRps;
   const { capacity, estimate } = serving;
-  if (!eligible) return [`Batch ${batch} needs time for a batch to fill: it is considered only with a batching delay (--batch-delay).`];
+  if (!eligible)
+    return [`Batch ${batch} needs time for a batch to fill: it is considered only with a batching delay (${setting('batchDelay')}).`];
   if (capacity.maxThroughputRps === null && requirement.latency !== null && points.length > 0) {
     const best = points.reduce((a, b) => (b.percentileMs + b.batchWaitMs < a.percentileMs + a.batchWaitMs ? b : a));
     if (batch > 1 && best.batchWaitMs > options.maxBatchDelayMs) {
@@ -231,11 +253,11 @@ function reliabilityOf(setup: Setup, requirement: Requirement, points: CapacityP
   for (const p of used) {
     if (!p.stable) issues.push(`${p.configId} never became stable during warm-up.`);
     if (p.ciHalfWidthRel === null) {
-      issues.push(`${p.configId}: ${NO_CI_TEXT} (fewer than 6 samples): measure longer (--max-time).`);
+      issues.push(`${p.configId}: ${NO_CI_TEXT} (fewer than 6 samples): measure longer (${setting('maxTime')}).`);
     } else if (p.ciHalfWidthRel > VERDICT_MAX_CI_HALF_WIDTH) {
       issues.push(
         `${p.configId}: the median's 95 % CI reaches ±${(p.ciHalfWidthRel * 100).toFixed(1)} % (more than ` +
-          `±${VERDICT_MAX_CI_HALF_WIDTH * 100} %): measure longer (--max-time).`,
+          `±${VERDICT_MAX_CI_HALF_WIDTH * 100} %): measure longer (${setting('maxTime')}).`,
       );
     }
   }
@@ -243,7 +265,7 @@ function reliabilityOf(setup: Setup, requirement: Requirement, points: CapacityP
   if (!percentileBounded && operating) {
     issues.push(
       `${operating.configId}: ${countOf(setup, operating.configId)} samples cannot bound the ${percentile} from above: measure ` +
-        `more runs (--min-iterations).`,
+        `more runs (${setting('minIterations')}).`,
     );
   }
   const reliable = used.length > 0 && used.every((p) => p.stable && ciWithinVerdict(p.ciHalfWidthRel)) && percentileBounded;

@@ -60,17 +60,21 @@ export function machinesDiffer(runs: readonly RunDocument[]): boolean {
   return new Set(runs.map(machineIdentity)).size > 1;
 }
 
+/** "2026-11-28 22:37 UTC": when a run was started, to the minute, the same on every machine. */
+export function runTimeLabel(createdAt: string): string {
+  const date = new Date(createdAt);
+  if (Number.isNaN(date.getTime())) return createdAt;
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /**
- * Names that tell runs apart by what differs between them (machine, model), falling back to
- * their date; a single run is just its model.
+ * Names that identify runs wherever they are listed: the model and when it was measured
+ * ("mnist-cnn · 2026-11-28 22:37 UTC"), the machine where runs come from several, and a number
+ * where two would still read the same.
  */
 export function runLabels(runs: readonly RunDocument[]): string[] {
-  if (runs.length === 1) return [labelOf(runs[0] as RunDocument, ['model'])];
-  const differs = (key: (r: RunDocument) => string): boolean => new Set(runs.map(key)).size > 1;
-  const parts: ('model' | 'machine')[] = [];
-  if (differs((r) => r.model.name)) parts.push('model');
-  if (machinesDiffer(runs)) parts.push('machine');
-  const labels = runs.map((r) => (parts.length ? labelOf(r, parts) : `run of ${r.createdAt.slice(0, 16).replace('T', ' ')}`));
+  const machines = machinesDiffer(runs);
+  const labels = runs.map((r) => `${r.model.name} · ${runTimeLabel(r.createdAt)}${machines ? ` on ${machineLabel(r)}` : ''}`);
   const seen = new Map<string, number>();
   return labels.map((label) => {
     const n = (seen.get(label) ?? 0) + 1;
@@ -79,11 +83,24 @@ export function runLabels(runs: readonly RunDocument[]): string[] {
   });
 }
 
-function labelOf(run: RunDocument, parts: readonly ('model' | 'machine')[]): string {
-  const words: string[] = [];
-  if (parts.includes('model')) words.push(run.model.name);
-  if (parts.includes('machine')) words.push(`on ${machineLabel(run)}`);
-  return words.join(' ');
+/**
+ * What a run measured, in a few words: "CPU, WebGPU · batch 1, 8 · 1–8 parallel requests" (the
+ * providers, batch sizes and concurrency levels of its configurations).
+ */
+export function runSetupText(run: Pick<RunDocument, 'configs' | 'environment'>): string {
+  const unique = <T>(values: T[]): T[] => [...new Set(values)];
+  const eps = unique(run.configs.map((c) => c.ep));
+  const names = eps.map((ep) => run.environment.hardware.providers.find((p) => p.name === ep)?.displayName ?? providerDisplayName(ep));
+  const batches = unique(run.configs.map((c) => c.batch)).sort((a, b) => a - b);
+  const levels = unique(run.configs.map((c) => c.concurrency)).sort((a, b) => a - b);
+  const parts = [names.join(', ') || 'no configuration'];
+  if (batches.length > 0) parts.push(`batch ${batches.join(', ')}`);
+  const low = levels[0];
+  const high = levels[levels.length - 1];
+  if (low !== undefined && high !== undefined) {
+    parts.push(low === high ? `${low} request${low === 1 ? '' : 's'} at a time` : `${low}–${high} parallel requests`);
+  }
+  return parts.join(' · ');
 }
 
 /** The model as given. */
@@ -171,4 +188,81 @@ export function groupSetups(runs: readonly RunDocument[]): Setup[] {
   });
   for (const setup of setups.values()) setup.configs.sort((a, b) => a.concurrency - b.concurrency);
   return [...setups.values()];
+}
+
+/**
+ * What makes two runs' setups the same measurement: the same model file on the same machine,
+ * the same variant, provider (with its options), batch, threads, dimension values and graph
+ * optimization. Only then does a newer run replace an older one's numbers.
+ */
+function sameSetupKey(setup: Setup): string {
+  const { run } = setup;
+  // Documents from before dims and options were kept (and hand-made ones) may lack them.
+  const dims = Object.entries((run.model.dims as Record<string, number> | undefined) ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return [
+    run.model.name,
+    run.model.sha256,
+    machineIdentity(run),
+    setup.variant,
+    setup.ep,
+    setup.batch,
+    setup.threads,
+    JSON.stringify(dims),
+    JSON.stringify((run.plan.epOptions as RunDocument['plan']['epOptions'] | undefined)?.[setup.ep] ?? {}),
+    run.plan.graphOptimizationLevel,
+  ].join('|');
+}
+
+/** An older measurement of a setup that a newer run measured again: left out of the verdict. */
+export interface SupersededPair {
+  setup: Setup;
+  by: Setup;
+}
+
+/**
+ * The newest measurement of every setup: where several runs measured the same setup (a capacity
+ * sweep after a first run, a run measured again), the latest run's numbers win and the older
+ * ones are set aside, named, so a person can untick the newer run to use them instead.
+ */
+export function newestSetups(setups: readonly Setup[]): { kept: Setup[]; superseded: SupersededPair[] } {
+  const newest = new Map<string, Setup>();
+  const isNewer = (a: Setup, b: Setup): boolean => {
+    const at = Date.parse(a.run.createdAt);
+    const bt = Date.parse(b.run.createdAt);
+    return at !== bt ? at > bt : a.runIndex > b.runIndex;
+  };
+  for (const setup of setups) {
+    const key = sameSetupKey(setup);
+    const current = newest.get(key);
+    if (!current || isNewer(setup, current)) newest.set(key, setup);
+  }
+  const kept: Setup[] = [];
+  const superseded: SupersededPair[] = [];
+  for (const setup of setups) {
+    const winner = newest.get(sameSetupKey(setup)) as Setup;
+    if (winner === setup) kept.push(setup);
+    else superseded.push({ setup, by: winner });
+  }
+  return { kept, superseded };
+}
+
+/** One model among the runs: its name as shown (told apart by its hash where two files share a name) and its runs. */
+export interface ModelGroup {
+  sha256: string;
+  name: string;
+  runIndexes: number[];
+}
+
+/** The runs grouped by the model they measured (its name and file content), in the order the models first appear. */
+export function groupModels(runs: readonly RunDocument[]): ModelGroup[] {
+  const groups = new Map<string, ModelGroup>();
+  runs.forEach((run, i) => {
+    const key = `${run.model.name}|${run.model.sha256}`;
+    const group = groups.get(key);
+    if (group) group.runIndexes.push(i);
+    else groups.set(key, { sha256: run.model.sha256, name: run.model.name, runIndexes: [i] });
+  });
+  const list = [...groups.values()];
+  const sameName = (group: ModelGroup) => list.filter((other) => other.name === group.name).length > 1;
+  return list.map((group) => (sameName(group) ? { ...group, name: `${group.name} (${group.sha256.slice(0, 8)})` } : group));
 }

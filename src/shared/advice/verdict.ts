@@ -6,6 +6,9 @@
 import {
   RequirementSchema,
   type AdvisedRun,
+  type ModelVerdict,
+  type SupersededSetup,
+  type VerdictBasis,
   type BreakEven,
   type CapacityPoint,
   type Requirement,
@@ -16,11 +19,13 @@ import {
   type VerdictStatus,
 } from '../domain/advice';
 import type { RunDocument } from '../domain/run';
+import { setting } from '../settings';
 import { formatMs, formatPercent, formatRatio, NO_CI_TEXT, PERCENTILE_METHOD } from '../stats';
 import { breakEven as breakEvenNumbers, resolvePrices } from './cost';
 import { formatJoules, formatMedianCi, formatMsRange, formatRps, formatTarget, formatUsd } from './format';
 import { buildRow, PERCENTILE_STABLE_REL, VERDICT_MAX_CI_HALF_WIDTH, watchedPercentile } from './rows';
 import {
+  groupModels,
   groupSetups,
   isHardwareGpuProvider,
   isMeasured,
@@ -28,38 +33,101 @@ import {
   machineLabel,
   machinesDiffer,
   measuresVariants,
+  newestSetups,
   ORIGINAL_VARIANT,
   runLabels,
+  runTimeLabel,
+  setupLabel,
+  type SupersededPair,
 } from './setups';
 
 /**
  * Decide from one or more runs (possibly from different machines) whether the requirement
- * needs a GPU. Pure: the same documents and requirement always give the same verdict.
+ * needs a GPU: one verdict per model, each resting on the newest measurement of every setup.
+ * Pure: the same documents and requirement always give the same verdicts.
  */
 export function adviseDeployment(runs: readonly RunDocument[], requirementInput: RequirementInput): Verdict {
   const requirement = RequirementSchema.parse(requirementInput);
   const prices = resolvePrices(requirement.prices);
   const labels = runLabels(runs);
   const showVariant = measuresVariants(runs);
-  const rows = groupSetups(runs).map((setup) =>
-    buildRow(setup, { requirement, prices, runLabel: labels[setup.runIndex] ?? '', prefixRun: runs.length > 1, showVariant }),
-  );
+  const { kept, superseded } = newestSetups(groupSetups(runs));
   const advisedRuns = runs.map((run, i) => describeRun(run, labels[i] ?? run.id));
-  const base = {
+  const rows: VerdictRow[] = [];
+  const models: ModelVerdict[] = groupModels(runs).map((group) => {
+    const own = kept.filter((setup) => group.runIndexes.includes(setup.runIndex));
+    const prefixRun = new Set(own.map((setup) => setup.runIndex)).size > 1;
+    const modelRows = own.map((setup) =>
+      buildRow(setup, { requirement, prices, runLabel: labels[setup.runIndex] ?? '', prefixRun, showVariant }),
+    );
+    rows.push(...modelRows);
+    const modelRuns = group.runIndexes.map((i) => advisedRuns[i] as AdvisedRun);
+    const decision = decide(modelRows, requirement, prices, modelRuns);
+    return {
+      model: group.name,
+      sha256: group.sha256,
+      runIds: modelRuns.map((run) => run.id),
+      ...decision,
+      basis: basisOf(decision, modelRows, runs),
+      superseded: superseded
+        .filter((pair) => group.runIndexes.includes(pair.setup.runIndex))
+        .map((pair) => supersededText(pair, labels, showVariant)),
+    };
+  });
+  return {
     requirement: {
       latency: requirement.latency,
       throughputRps: requirement.throughputRps,
       maxBatchDelayMs: requirement.maxBatchDelayMs,
       prices,
     },
+    models,
     rows,
     runs: advisedRuns,
     assumptions: assumptionsFor(requirement, prices, runs),
   };
-  return { ...base, ...decide(rows, requirement, prices, advisedRuns) };
 }
 
-type Decision = Pick<Verdict, 'status' | 'summary' | 'cheapest' | 'evidence' | 'missing' | 'caveats' | 'breakEven'>;
+/** The verdicts' rows of one model. */
+export function modelRows(verdict: Pick<Verdict, 'rows'>, model: Pick<ModelVerdict, 'runIds'>): VerdictRow[] {
+  return verdict.rows.filter((row) => model.runIds.includes(row.runId));
+}
+
+/** The run the answer rests on: the cheapest setup meeting the requirement, else the fastest one, else the first. */
+function basisOf(decision: Decision, rows: readonly VerdictRow[], runs: readonly RunDocument[]): VerdictBasis | null {
+  const row = rows.find((r) => r.id === decision.cheapest) ?? fastest(rows)?.row ?? rows[0];
+  const run = row ? runs.find((r) => r.id === row.runId) : undefined;
+  if (!row || !run) return null;
+  const setup = setupLabel(run, row.ep, row.threads, row.batch, row.variant === ORIGINAL_VARIANT ? null : row.variant);
+  const when = runTimeLabel(run.createdAt);
+  return {
+    runId: run.id,
+    runLabel: row.runLabel,
+    model: run.model.name,
+    setup,
+    createdAt: run.createdAt,
+    text: `${run.model.name}, ${setup}, measured ${when} (run ${run.id})`,
+  };
+}
+
+function supersededText(pair: SupersededPair, labels: readonly string[], showVariant: boolean): SupersededSetup {
+  const { setup, by } = pair;
+  const name = setupLabel(setup.run, setup.ep, setup.threads, setup.batch, showVariant ? setup.variant : null);
+  const runLabel = labels[setup.runIndex] ?? setup.run.id;
+  const byRunLabel = labels[by.runIndex] ?? by.run.id;
+  return {
+    setup: name,
+    runId: setup.run.id,
+    runLabel,
+    byRunId: by.run.id,
+    byRunLabel,
+    text:
+      `${name} of ${runLabel} was measured again in ${byRunLabel}: the newer numbers are used ` +
+      `(untick the newer run to decide on the older one).`,
+  };
+}
+
+type Decision = Pick<ModelVerdict, 'status' | 'summary' | 'cheapest' | 'evidence' | 'missing' | 'caveats' | 'breakEven'>;
 
 /** Cheapest first; at equal cost a CPU (no GPU to run), then fewer instances, then lower latency. */
 function byCost(a: VerdictRow, b: VerdictRow): number {
@@ -125,7 +193,7 @@ function noteUncertainSetups(ctx: DecisionContext, cheapest: VerdictRow | null):
     if (target !== null && row.capacity.singleLevel && (row.instances ?? 0) > 1 && row.meetsRequirement) {
       missing.push(
         `${row.label}: only concurrency ${row.points[0]?.concurrency ?? 1} was measured, so the ${row.instances} instances for ` +
-          `${formatRps(target)} are an upper bound; measure --concurrency 1,2,4,8 to know its capacity.`,
+          `${formatRps(target)} are an upper bound; measure with ${setting('concurrency', '1,2,4,8')} to know its capacity.`,
       );
     }
   }
@@ -179,7 +247,9 @@ function withoutCheapest(ctx: DecisionContext, runs: AdvisedRun[]): Decision {
         `(${(candidate.issues[0] ?? 'not reliable').replace(/\.$/, '')})`
       : `no configuration was measured reliably (${(rows[0]?.issues[0] ?? 'not reliable').replace(/\.$/, '')})`;
     if (!candidate) missing.push(`Every configuration's measurement is too uncertain: ${rows.flatMap((r) => r.issues).join(' ')}`);
-    missing.push('Measure again on a quiet machine (no other load, performance governor, on mains power) with a longer --max-time.');
+    missing.push(
+      `Measure again on a quiet machine (no other load, performance governor, on mains power) with a longer ${setting('maxTime')}.`,
+    );
     return decisionOf(ctx, 'insufficient-data', `Not enough data for a verdict: ${why}.`, null);
   }
   const best = fastest(rows);
@@ -197,7 +267,10 @@ function withoutCheapest(ctx: DecisionContext, runs: AdvisedRun[]): Decision {
 function gpuVerdict(ctx: DecisionContext, cheapest: VerdictRow, serving: string): Decision {
   const { cpuRows, meeting, missing, target, goal } = ctx;
   if (cpuRows.length === 0) {
-    missing.push('No CPU configuration was measured, so whether a CPU would suffice is unknown: include --ep cpu.');
+    missing.push(
+      'No CPU configuration was measured, so whether a CPU would suffice is unknown: measure the CPU provider too ' +
+        `(${setting('providers')}).`,
+    );
     const summary = `Not enough data for a verdict: ${serving} Without a CPU measurement Inferscope cannot tell whether the GPU is needed.`;
     return decisionOf(ctx, 'insufficient-data', summary, cheapest);
   }
@@ -228,10 +301,6 @@ function gpuVerdict(ctx: DecisionContext, cheapest: VerdictRow, serving: string)
 
 function decide(rows: VerdictRow[], requirement: Requirement, prices: ResolvedPrices, runs: AdvisedRun[]): Decision {
   const caveats: string[] = [];
-  const models = [...new Set(runs.map((r) => r.model))];
-  if (models.length > 1) {
-    caveats.push(`These runs measure different models (${models.join(', ')}): the verdict weighs them as alternatives for one deployment.`);
-  }
   if (rows.length === 0) {
     const missing = ['No configuration finished with statistics: run a benchmark first (inferscope bench MODEL).'];
     return {
@@ -473,16 +542,16 @@ function describeRun(run: RunDocument, label: string): AdvisedRun {
 }
 
 function assumptionsFor(requirement: Requirement, prices: ResolvedPrices, runs: readonly RunDocument[]): string[] {
-  const assumed = (what: 'cpu' | 'gpu' | 'electricity', flag: string): string =>
-    prices.assumed.includes(what) ? ` (assumed default; set it with ${flag})` : ' (given)';
+  const assumed = (what: 'cpu' | 'gpu' | 'electricity', field: string): string =>
+    prices.assumed.includes(what) ? ` (assumed default; set it with ${field})` : ' (given)';
   const lines = [
-    `A CPU machine like the one measured costs ${formatUsd(prices.cpuPerHour)} per hour${assumed('cpu', '--price cpu=…/h')}.`,
-    `A machine with one GPU costs ${formatUsd(prices.gpuPerHour)} per hour${assumed('gpu', '--price gpu=…/h')}.`,
+    `A CPU machine like the one measured costs ${formatUsd(prices.cpuPerHour)} per hour${assumed('cpu', setting('cpuPrice'))}.`,
+    `A machine with one GPU costs ${formatUsd(prices.gpuPerHour)} per hour${assumed('gpu', setting('gpuPrice'))}.`,
   ];
   for (const [name, price] of Object.entries(prices.gpuByName))
     lines.push(`A machine with an ${name} GPU costs ${formatUsd(price)} per hour (given).`);
   lines.push(
-    `Electricity costs ${formatUsd(prices.electricityPerKwh)} per kWh${assumed('electricity', '--electricity')}; machine prices ` +
+    `Electricity costs ${formatUsd(prices.electricityPerKwh)} per kWh${assumed('electricity', setting('electricity'))}; machine prices ` +
       `are taken to include power, so energy cost is shown beside them, not added.`,
     'One instance is one machine like the measured one running the configuration at its measured concurrency; instances add up ' +
       'linearly (no shared bottleneck).',

@@ -219,28 +219,70 @@ export const AdvisedRunSchema = z.object({
 });
 export type AdvisedRun = z.infer<typeof AdvisedRunSchema>;
 
-export const VerdictSchema = z.object({
+/** The run a verdict rests on: the model, the setup and when it was measured. */
+export const VerdictBasisSchema = z.object({
+  runId: z.string(),
+  /** "mnist-cnn · 2026-11-28 22:37 UTC". */
+  runLabel: z.string(),
+  model: z.string(),
+  /** "CPU with 2 threads, batch 1". */
+  setup: z.string(),
+  createdAt: z.string(),
+  /** "mnist-cnn, CPU with 2 threads, batch 1, measured 2026-11-28 22:37 UTC (run 2026-11-28T22-37-…)". */
+  text: z.string(),
+});
+export type VerdictBasis = z.infer<typeof VerdictBasisSchema>;
+
+/** A setup measured again by a newer run: the older numbers are left out of the verdict. */
+export const SupersededSetupSchema = z.object({
+  setup: z.string(),
+  runId: z.string(),
+  runLabel: z.string(),
+  byRunId: z.string(),
+  byRunLabel: z.string(),
+  text: z.string(),
+});
+export type SupersededSetup = z.infer<typeof SupersededSetupSchema>;
+
+/** The answer for one model: several models measured together get one verdict each. */
+export const ModelVerdictSchema = z.object({
+  /** The model's name, as in every headline. */
+  model: z.string(),
+  sha256: z.string(),
+  /** The runs of this model the verdict weighed (newest first as given). */
+  runIds: z.array(z.string()),
   status: VerdictStatusSchema,
   /** The plain-language answer. */
   summary: z.string(),
+  /** id of the cheapest row meeting the requirement. */
+  cheapest: z.string().nullable(),
+  /** The run and setup the answer rests on; null when nothing was measured. */
+  basis: VerdictBasisSchema.nullable(),
+  /** The numbers the answer rests on, with their uncertainty. */
+  evidence: z.array(z.string()),
+  /** What would have to be measured for a (better) verdict. */
+  missing: z.array(z.string()),
+  /** Caveats: noise warnings and borderline results the answer depends on. */
+  caveats: z.array(z.string()),
+  breakEven: BreakEvenSchema.nullable(),
+  /** Older measurements of a setup a newer run measured again, left out. */
+  superseded: z.array(SupersededSetupSchema),
+});
+export type ModelVerdict = z.infer<typeof ModelVerdictSchema>;
+
+export const VerdictSchema = z.object({
   requirement: z.object({
     latency: LatencyTargetSchema.nullable(),
     throughputRps: z.number().positive().nullable(),
     maxBatchDelayMs: z.number().nonnegative(),
     prices: ResolvedPricesSchema,
   }),
-  /** id of the cheapest row meeting the requirement. */
-  cheapest: z.string().nullable(),
-  /** The numbers the answer rests on, with their uncertainty. */
-  evidence: z.array(z.string()),
+  /** One answer per model, in the order the models first appear among the runs. */
+  models: z.array(ModelVerdictSchema),
+  /** Every setup the verdicts weigh (the newest measurement of each), all models together. */
   rows: z.array(VerdictRowSchema),
   runs: z.array(AdvisedRunSchema),
   assumptions: z.array(z.string()),
-  /** What would have to be measured for a (better) verdict. */
-  missing: z.array(z.string()),
-  /** Caveats: noise warnings and borderline results the answer depends on. */
-  caveats: z.array(z.string()),
-  breakEven: BreakEvenSchema.nullable(),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 
@@ -260,6 +302,8 @@ export const ComparisonEntrySchema = z.object({
   throughputRatio: z.number().nullable(),
   /** "1.82× faster than the baseline (95 % CI 1.75–1.90×)" or "no measurable difference …". */
   statement: z.string(),
+  /** What differs from the baseline's run besides the configuration: "different machines (…)", "onnxruntime 1.20 / 1.22". */
+  environment: z.array(z.string()).default([]),
 });
 export type ComparisonEntry = z.infer<typeof ComparisonEntrySchema>;
 

@@ -5,6 +5,7 @@
  * Well-known input names get a stated default; an integer scalar without one must be given.
  */
 import { z } from 'zod';
+import { inputSetting, listWords } from '../settings';
 
 /** How one input's data is made. `file` is a .npy or ONNX .pb tensor the host reads. */
 export const InputValueSchema = z.discriminatedUnion('kind', [
@@ -140,7 +141,7 @@ export function inputRequiredMessage(names: readonly string[]): string {
   return (
     `Input${names.length === 1 ? '' : 's'} ${list} ${names.length === 1 ? 'is an integer scalar' : 'are integer scalars'} ` +
     `(a sample rate, a flag, a count) that random data would get wrong: give ${names.length === 1 ? 'its value' : 'their values'} ` +
-    `with ${names.map((n) => `--input ${n}=VALUE`).join(', ')} (the "Input values" field in the app).`
+    `with ${listWords(names.map((n) => inputSetting(n)))}.`
   );
 }
 

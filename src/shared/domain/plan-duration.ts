@@ -5,7 +5,7 @@
  * before tells how long one inference takes, which narrows the range: a slow model needs its
  * minimum runs, a fast one only the minimum time.
  */
-import { PROFILE_MAX_TIME_SHARE } from '../stats/constants';
+import { DEFAULT_QUICK_REPETITIONS, PROFILE_MAX_TIME_SHARE, QUICK_REPETITION_MAX_MS } from '../stats/constants';
 
 export interface PlanTimes {
   configs: number;
@@ -14,6 +14,8 @@ export interface PlanTimes {
   warmupMaxMs: number;
   minIterations: number;
   profile: boolean;
+  /** Fresh processes per configuration; null or absent = decided by cost (3 when one takes under 5 s, else 1). */
+  repetitions?: number | null;
 }
 
 export interface PlanDuration {
@@ -33,9 +35,23 @@ export function estimatePlanDuration(plan: PlanTimes, runMs: number | null = nul
   // With a known run time: at least a session's first run and one profiled run besides the measuring.
   const extraLow = known ? runMs * (plan.profile ? 2 : 1) : 0;
   const perHigh = plan.warmupMaxMs + plan.maxTimeMs + (plan.profile ? PROFILE_MAX_TIME_SHARE * plan.maxTimeMs + (known ? runMs : 0) : 0);
+  // Later repetitions skip the profiled pass; without a count, a repetition under the quick limit gets company.
+  const perLow = measureLow + extraLow;
+  const repeatLow = measureLow + (known ? runMs : 0);
+  const repetitions = plan.repetitions ?? null;
+  const low =
+    repetitions !== null
+      ? perLow + (repetitions - 1) * repeatLow
+      : perLow < QUICK_REPETITION_MAX_MS
+        ? perLow + (DEFAULT_QUICK_REPETITIONS - 1) * repeatLow
+        : perLow;
+  const high =
+    repetitions !== null
+      ? perHigh + (repetitions - 1) * (perHigh - (plan.profile ? PROFILE_MAX_TIME_SHARE * plan.maxTimeMs : 0))
+      : Math.max(perHigh, DEFAULT_QUICK_REPETITIONS * QUICK_REPETITION_MAX_MS);
   return {
-    lowMs: plan.configs * (measureLow + extraLow),
-    highMs: plan.configs * (perHigh + (known ? runMs : 0)),
+    lowMs: plan.configs * low,
+    highMs: plan.configs * (high + (known ? runMs : 0)),
     basis: known
       ? `one run took ${formatShort(runMs)} when this model was measured before; loading the model adds to each configuration`
       : 'the plan’s times; loading the model adds to each configuration',

@@ -7,6 +7,7 @@ import {
   DEFAULT_MIN_ITERATIONS,
   DEFAULT_MIN_TIME_MS,
   DEFAULT_WARMUP_MAX_MS,
+  MAX_REPETITIONS,
 } from '../stats/constants';
 
 export { DEFAULT_WARMUP_MAX_MS } from '../stats/constants';
@@ -65,6 +66,11 @@ export const BenchPlanSchema = z.object({
   maxTimeMs: z.number().positive().default(DEFAULT_MAX_TIME_MS),
   warmupMaxMs: z.number().nonnegative().default(DEFAULT_WARMUP_MAX_MS),
   ciTargetRel: z.number().positive().default(DEFAULT_CI_TARGET_REL),
+  /**
+   * Fresh worker processes each configuration is measured in (docs/measurement.md#repetitions); null = decided by
+   * cost: 3 when the first takes under 5 s, else 1.
+   */
+  repetitions: z.number().int().min(1).max(MAX_REPETITIONS).nullable().default(null),
   /** Run the short profiled pass that tells where every operator ran. */
   profile: z.boolean().default(true),
   /**
@@ -101,4 +107,29 @@ export function concurrencyRefusal(ep: string, concurrency: number): string | nu
     );
   }
   return null;
+}
+
+/**
+ * The concurrency levels a plan measures on a provider: the levels it asked for that the provider
+ * can take. A capacity sweep from the Decide view asks every provider for 1, 2, 4 and 8 requests
+ * in flight; WebGPU takes one at a time, so its other levels are not planned (and not counted).
+ * When the provider takes none of the levels asked for, they stay planned so that each is listed
+ * as skipped, with the reason.
+ */
+export function plannedConcurrency(ep: string, levels: readonly number[]): number[] {
+  const runnable = levels.filter((c) => concurrencyRefusal(ep, c) === null);
+  return runnable.length > 0 ? runnable : [...levels];
+}
+
+/** Levels asked for that a provider cannot take, left out of the plan: { ep, levels, reason }, one per such provider. */
+export function unplannedConcurrency(
+  eps: readonly string[],
+  levels: readonly number[],
+): { ep: string; levels: number[]; reason: string }[] {
+  return eps.flatMap((ep) => {
+    const planned = plannedConcurrency(ep, levels);
+    const left = levels.filter((c) => !planned.includes(c));
+    const reason = left[0] === undefined ? null : concurrencyRefusal(ep, left[0]);
+    return reason === null ? [] : [{ ep, levels: left, reason }];
+  });
 }

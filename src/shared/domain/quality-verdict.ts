@@ -4,6 +4,7 @@
  * words. One pure function, so the app, the CLI and the report say the same thing.
  */
 import { formatPercent } from '../stats/format';
+import { setting } from '../settings';
 import type { NonFiniteFrom, OutputQuality, QualityVerdict, QuantizeReport } from './quantize';
 
 /** Better to worse: `--fail-on X` fails on X and everything after it. */
@@ -26,9 +27,7 @@ export const CLASS_COSINE = { good: 0.99, degraded: 0.9 } as const;
 export const OUTPUT_COSINE = { good: 0.999, degraded: 0.98 } as const;
 export const OUTPUT_SQNR_DB = { good: 30, degraded: 20 } as const;
 
-export const REAL_DATA_HINT =
-  'Quality on real data is unknown: give evaluation data (--calibration DIR, --calibration-images DIR or --calibration-audio DIR, ' +
-  'or the data fields in the app).';
+export const REAL_DATA_HINT = `Quality on real data is unknown: give evaluation data (${setting('evaluationData')}).`;
 
 export function verdictRank(verdict: QualityVerdict): number {
   return VERDICT_ORDER.indexOf(verdict);

@@ -57,6 +57,47 @@ export const PlacementSchema = z.object({
 });
 export type Placement = z.infer<typeof PlacementSchema>;
 
+/**
+ * One repetition of a configuration: a fresh worker process with its own session, warm-up and measuring
+ * (docs/measurement.md#repetitions). Its samples are configs[].samples[firstSample, firstSample + sampleCount).
+ */
+export const RepetitionSchema = z.object({
+  /** 1-based, in the order measured. */
+  index: z.number().int().positive(),
+  status: z.enum(['done', 'failed', 'cancelled']),
+  error: ErrorInfoSchema.nullable(),
+  firstSample: z.number().int().nonnegative(),
+  sampleCount: z.number().int().nonnegative(),
+  latencyMs: LatencyStatsSchema.nullable(),
+  throughput: z.object({ runsPerSec: z.number().nonnegative(), itemsPerSec: z.number().nonnegative() }).nullable(),
+  measureMs: z.number().nonnegative().nullable(),
+  stopReason: z.enum(['ci-reached', 'max-time', 'max-iterations']).nullable(),
+  /** The worker process that measured it (each repetition has its own). */
+  pid: z.number().int().nullable().default(null),
+  /** Worker start to result: what one repetition costs (decides how many a plan without a count gets). */
+  wallMs: z.number().nonnegative(),
+  warmupStable: z.boolean().nullable(),
+  /** Share of the machine other processes used while this repetition measured; null where unreadable. */
+  otherLoadShare: z.number().nonnegative().nullable(),
+  trendRatio: z.number().nullable(),
+  /** Its median stands apart from the other repetitions' (outlierRepetitions): kept in the CI, which widens, and flagged. */
+  outlier: z.boolean(),
+});
+export type Repetition = z.infer<typeof RepetitionSchema>;
+
+/** How far the headline median's CI reaches: one process, or several fresh ones. */
+export const UncertaintySchema = z.object({
+  scope: z.enum(['within-process', 'across-processes']),
+  repetitions: z.number().int().nonnegative(),
+  /** Standard deviation of ln(median) across repetitions (≈ relative process-to-process spread); null with one. */
+  betweenLogSd: z.number().nonnegative().nullable(),
+  /** (largest − smallest repetition median) / median; null with one. */
+  betweenSpreadRel: z.number().nonnegative().nullable(),
+  /** Why the scope is what it is, in words ("one repetition took 12 s: run-to-run variation was not sampled"). */
+  note: z.string().nullable(),
+});
+export type Uncertainty = z.infer<typeof UncertaintySchema>;
+
 export const ConfigResultSchema = z.object({
   /** Stable within a run: "cpu/b1/t0/c1" for the model as given, "<variant id>/cpu/b1/t0/c1" for a variant. */
   id: z.string(),
@@ -135,8 +176,22 @@ export const ConfigResultSchema = z.object({
   placement: PlacementSchema.nullable(),
   placementError: z.string().nullable(),
   warnings: z.array(z.string()),
+  /** Every repetition measured, in order (empty in documents from before repetitions: one process). */
+  repetitions: z.array(RepetitionSchema).default([]),
+  /** What the headline CI covers; absent in documents from before repetitions (within one process). */
+  uncertainty: UncertaintySchema.nullable().default(null),
 });
 export type ConfigResult = z.infer<typeof ConfigResultSchema>;
+
+/**
+ * Each finished repetition's median, in order: what comparisons across repetitions rest on. A document from
+ * before repetitions (or a configuration measured once) gives its one median.
+ */
+export function repetitionMedians(config: Pick<ConfigResult, 'repetitions' | 'latencyMs' | 'status'>): number[] {
+  const medians = config.repetitions.flatMap((r) => (r.status === 'done' && r.latencyMs ? [r.latencyMs.median] : []));
+  if (medians.length > 0) return medians;
+  return config.status === 'done' && config.latencyMs ? [config.latencyMs.median] : [];
+}
 
 export const RunWarningSchema = z.object({
   code: z.enum([
@@ -152,6 +207,7 @@ export const RunWarningSchema = z.object({
     'fallback-nodes',
     'debug-build',
     'sweep-limited',
+    'repetition-outlier',
   ]),
   message: z.string(),
   /** The configuration it concerns, if one. */
@@ -261,6 +317,8 @@ export const RunSummarySchema = z.object({
   model: z.string(),
   variant: z.string(),
   machine: z.string(),
+  /** What it measured: "CPU, WebGPU · batch 1, 8 · 1–8 parallel requests" (absent from older hosts). */
+  setup: z.string().optional(),
   configs: z.number().int().nonnegative(),
   done: z.number().int().nonnegative(),
   /** The fastest median among finished configurations, with its label. */
@@ -282,6 +340,9 @@ export const BenchProgressEventSchema = z.object({
   ciHalfWidthRel: z.number().nullable(),
   /** Samples measured since the previous progress event (for the live charts). */
   samplesMs: z.array(z.number()),
+  /** The repetition (fresh worker process) measuring now, 1-based, and how many are planned (null: decided after the first). */
+  repetition: z.number().int().positive().optional(),
+  repetitions: z.number().int().positive().nullable().optional(),
   /** Whole run: share done (0–1) and an estimate of the time left. */
   fraction: z.number().min(0).max(1),
   etaMs: z.number().nonnegative().nullable(),

@@ -1,5 +1,6 @@
 import { InferscopeError } from '../errors';
-import { BOOTSTRAP_RESAMPLES, CI_CONFIDENCE, COMPARE_MIN_SAMPLES, DEFAULT_BOOTSTRAP_SEED } from './constants';
+import { BOOTSTRAP_RESAMPLES, CI_CONFIDENCE, COMPARE_MIN_SAMPLES, DEFAULT_BOOTSTRAP_SEED, RUN_TO_RUN_FLOOR } from './constants';
+import { compareAcrossRepetitions } from './repetitions';
 import { quantileSorted, sortSamples } from './quantile';
 import { createRng, type Rng } from './random';
 import type { ComparisonVerdict, MedianComparison } from './schema';
@@ -99,4 +100,46 @@ function resampledMedian(sorted: Float64Array, counts: Int32Array, rng: Rng): nu
     if (seen > highPos) return (low + (sorted[i] as number)) / 2;
   }
   throw new InferscopeError('INTERNAL', 'Bootstrap resample lost samples.');
+}
+
+/** One side of a comparison: its samples (every repetition's, pooled) and each repetition's median. */
+export interface MeasuredSide {
+  samples: readonly number[];
+  /** One median per repetition (fresh worker process); empty or one entry for a single process. */
+  repetitionMedians: readonly number[];
+}
+
+/**
+ * "Is B faster than A?" with the best uncertainty the two measurements allow: across repetitions
+ * (Welch's t over the repetitions' log medians, repetitions.ts) when either side was measured in
+ * two or more processes, else the within-process bootstrap of compareMedians. Either way no
+ * difference smaller than RUN_TO_RUN_FLOOR is claimed (`belowFloor` says when that rule decided).
+ */
+export function compareMeasured(a: MeasuredSide, b: MeasuredSide, options: CompareOptions = {}): MedianComparison {
+  const confidence = options.confidence ?? CI_CONFIDENCE;
+  const ra = Math.max(1, a.repetitionMedians.length);
+  const rb = Math.max(1, b.repetitionMedians.length);
+  let comparison: MedianComparison;
+  if ((ra >= 2 || rb >= 2) && a.repetitionMedians.length > 0 && b.repetitionMedians.length > 0) {
+    const r = compareAcrossRepetitions(a.repetitionMedians, b.repetitionMedians, confidence);
+    const verdict: ComparisonVerdict = r.ciHigh < 1 ? 'faster' : r.ciLow > 1 ? 'slower' : 'no-measurable-difference';
+    const { ratio, ciLow, ciHigh } = r;
+    comparison = {
+      ratio,
+      ciLow,
+      ciHigh,
+      confidence,
+      resamples: 0,
+      tooFewSamples: false,
+      verdict,
+      basis: 'repetitions',
+      repetitions: [ra, rb],
+    };
+  } else {
+    comparison = { ...compareMedians(a.samples, b.samples, options), basis: 'within-process', repetitions: [ra, rb] };
+  }
+  if (comparison.verdict !== 'no-measurable-difference' && Math.abs(Math.log(comparison.ratio)) < Math.log1p(RUN_TO_RUN_FLOOR)) {
+    return { ...comparison, verdict: 'no-measurable-difference', belowFloor: true };
+  }
+  return comparison;
 }

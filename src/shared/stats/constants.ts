@@ -54,6 +54,11 @@ export const TREND_MIN_SAMPLES = 8;
 
 /** Bootstrap resamples for the CI of a ratio of medians. */
 export const BOOTSTRAP_RESAMPLES = 2_000;
+/**
+ * No difference under this share is claimed, whatever its interval: separate runs of one setup on one machine differ
+ * by about this much even when nothing changed (docs/measurement.md#comparisons; scripts/bench-repeatability.mjs).
+ */
+export const RUN_TO_RUN_FLOOR = 0.02;
 /** A difference between two runs is never claimed from fewer samples than this per run. */
 export const COMPARE_MIN_SAMPLES = 10;
 /** Seed used when the caller gives none, so a report recomputed from stored samples says the same thing. */
@@ -67,3 +72,21 @@ export const PERCENTILE_METHOD = "linear interpolation between closest ranks (nu
 
 /** Warm-up gives up on stability after this long and says so in the result. */
 export const DEFAULT_WARMUP_MAX_MS = 10_000;
+
+/**
+ * Repetitions (docs/measurement.md#repetitions): with no count asked for, a configuration whose first
+ * repetition (worker start, session, warm-up and measuring) took under QUICK_REPETITION_MAX_MS is
+ * measured in DEFAULT_QUICK_REPETITIONS fresh processes; a slower one once, with a note that
+ * run-to-run variation was not sampled.
+ */
+export const DEFAULT_QUICK_REPETITIONS = 3;
+export const QUICK_REPETITION_MAX_MS = 5_000;
+/** The most repetitions a plan may ask for. */
+export const MAX_REPETITIONS = 20;
+
+/**
+ * A repetition is flagged when its median is further from the others' than both 5 % and three
+ * robust standard deviations of theirs (see outlierRepetitions).
+ */
+export const REPETITION_OUTLIER_MIN_REL = 0.05;
+export const REPETITION_OUTLIER_MAD_FACTOR = 3;

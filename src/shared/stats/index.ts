@@ -16,7 +16,16 @@ export {
 export { assertLatencySamples, computeStatistics, type StatisticsOptions } from './compute';
 export { isStable, shouldStopMeasuring, stopCheckInterval, type StopCriteria, type StopDecision } from './stopping';
 export { trendRatio } from './trend';
-export { compareMedians, type CompareOptions } from './compare';
+export { compareMeasured, compareMedians, type CompareOptions, type MeasuredSide } from './compare';
+export { logGamma, regularizedIncompleteBeta, studentTCdf, studentTQuantile } from './student-t';
+export {
+  acrossRepetitionsAround,
+  compareAcrossRepetitions,
+  medianAcrossRepetitions,
+  outlierRepetitions,
+  type RepetitionInterval,
+  type RepetitionRatio,
+} from './repetitions';
 export { histogram, type HistogramOptions } from './histogram';
 export {
   formatBytes,

@@ -34,7 +34,11 @@ const LatencyStatsObject = z.object({
    * would be worth, below ciConfidence.
    */
   ciCoverage: z.number().min(0).max(1),
-  ciMethod: z.enum(['exact-binomial', 'normal-approximation', 'too-few-samples']),
+  /**
+   * 'repetitions-t': a t interval over the medians of R ≥ 2 fresh worker processes (repetitions.ts), which includes
+   * process-to-process variation; the others are order-statistic intervals within one process (median-ci.ts).
+   */
+  ciMethod: z.enum(['exact-binomial', 'normal-approximation', 'too-few-samples', 'repetitions-t']),
   /** max(median − ciLow, ciHigh − median) / median: 0.01 means the interval lies within ±1 % of the median; null without an interval. */
   ciHalfWidthRel: z.number().nonnegative().nullable(),
   /** Samples below Q1 − 3·IQR and above Q3 + 3·IQR. */
@@ -60,10 +64,21 @@ export const MedianComparisonSchema = z.object({
   ciLow: z.number().positive(),
   ciHigh: z.number().positive(),
   confidence: z.number().gt(0).lt(1),
-  resamples: z.number().int().positive(),
+  /** Bootstrap resamples (0 when the interval comes from repetitions). */
+  resamples: z.number().int().nonnegative(),
   /** Fewer than COMPARE_MIN_SAMPLES samples on a side: no difference is claimed whatever the interval says. */
   tooFewSamples: z.boolean(),
   verdict: ComparisonVerdictSchema,
+  /**
+   * 'repetitions': a Welch t interval over the repetitions' medians (process-to-process variation included);
+   * 'within-process': a bootstrap of the samples of single processes, which cannot see run-to-run variation.
+   * Absent in documents from before repetitions: within-process.
+   */
+  basis: z.enum(['repetitions', 'within-process']).optional(),
+  /** Repetitions behind each side (A, then B). */
+  repetitions: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+  /** The interval excludes 1 but the difference is smaller than the run-to-run floor, so none is claimed. */
+  belowFloor: z.boolean().optional(),
 });
 
 export type MedianComparison = z.infer<typeof MedianComparisonSchema>;

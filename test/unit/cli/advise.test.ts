@@ -72,19 +72,33 @@ describe('advise and compare from files and the run store', () => {
 
   test('advise prints the verdict with the setups table; --json prints the Verdict', async () => {
     const text = await runAdvise([file('cpu-only')], { latency: { percentile: 'p95', ms: 50 }, throughput: 200 }, stored);
-    expect(text.split('\n')[0]).toBe('Verdict: CPU suffices');
+    expect(text.split('\n')[0]).toBe('Verdict for resnet-mini: CPU suffices');
     expect(text).toContain('A GPU is not necessary: CPU with 8 threads, batch 1 meets p95 ≤ 50 ms');
-    expect(text).toMatch(/\* CPU with 8 threads, batch 1\s+meets/);
+    expect(text).toMatch(/^Rests on: resnet-mini, CPU with 8 threads, batch 1, measured \d{4}-\d\d-\d\d \d\d:\d\d UTC \(run /m);
+    // Every row names its run: the model and when it was measured.
+    expect(text).toMatch(/\* CPU with 8 threads, batch 1\s+resnet-mini · \d{4}-\d\d-\d\d \d\d:\d\d UTC\s+meets/);
     expect(text).toContain('Assumptions');
     const json = JSON.parse(
       await runAdvise(['fixture-gpu-server'], { latency: { percentile: 'p95', ms: 20 }, throughput: 200, json: true }, stored),
     );
-    expect(VerdictSchema.parse(json).status).toBe('gpu-needed');
+    expect(VerdictSchema.parse(json).models.map((m) => [m.model, m.status])).toEqual([['transformer-encoder', 'gpu-needed']]);
+  });
+
+  test('advise on runs of two models prints one verdict per model, each headline naming its model', async () => {
+    const text = await runAdvise(
+      [file('cpu-only'), 'fixture-gpu-server'],
+      { latency: { percentile: 'p95', ms: 20 }, throughput: 200 },
+      stored,
+    );
+    const headlines = text.split('\n').filter((line) => line.startsWith('Verdict'));
+    expect(headlines).toEqual([expect.stringMatching(/^Verdict for resnet-mini: /), 'Verdict for transformer-encoder: GPU needed']);
+    // The assumptions they share come once, at the end.
+    expect(text.match(/^Assumptions$/gm)).toHaveLength(1);
   });
 
   test('advise on a run too noisy for a verdict prints the command that measures it again, longer', async () => {
     const text = await runAdvise([file('unstable')], { latency: { percentile: 'p95', ms: 50 }, throughput: 100 }, stored);
-    expect(text.split('\n')[0]).toBe('Verdict: not enough data');
+    expect(text.split('\n')[0]).toMatch(/^Verdict for .+: not enough data$/);
     const lines = text.split('\n');
     const heading = lines.indexOf('Measure again, 2× longer, with the machine otherwise idle:');
     expect(heading).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 /** `inferscope quantize` output: the verdict first, broken figures as such, and what --fail-on fails on. */
 import { describe, expect, it } from 'vitest';
 import { failOnMessage, jsonReport, printQuantizeSummary, qualityTable, verdictLine } from '../../../src/cli/quantize';
+import { cliWords } from '../../../src/cli/words';
 import type { OutputQuality } from '../../../src/shared/domain/quantize';
 import { withVerdicts } from '../../../src/shared/domain/quality-verdict';
 import type { Variant } from '../../../src/shared/domain/variant';
@@ -70,7 +71,10 @@ describe('quantize output', () => {
     expect(verdictLine(capped)).toMatch(
       /^Verdict: UNVERIFIED — random inputs; would be degraded: output y: SQNR 24\.1 dB, cosine 0\.985\. /,
     );
-    expect(verdictLine(capped)).toContain('give evaluation data (--calibration DIR, --calibration-images DIR or --calibration-audio DIR');
+    expect(verdictLine(capped)).toContain('give evaluation data (“Evaluation data”)');
+    expect(cliWords(verdictLine(capped))).toContain(
+      'give evaluation data (--calibration DIR, --calibration-images DIR or --calibration-audio DIR',
+    );
   });
 
   it('shows a broken output’s SQNR and cosine as —, its differences as infinite, and each output’s verdict', () => {

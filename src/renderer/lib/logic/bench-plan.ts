@@ -3,13 +3,14 @@ import type { ModelSource } from '../../../shared/domain/app';
 import type { ProviderStatus } from '../../../shared/domain/hardware';
 import { batchRefusal, fixedBatchReason, takesBatches, type DeclaredInput } from '../../../shared/domain/batch';
 import type { SymbolicDim } from '../../../shared/domain/model';
-import { concurrencyRefusal, type BenchPlanInput, type GraphOptimizationLevel } from '../../../shared/domain/plan';
+import { plannedConcurrency, unplannedConcurrency, type BenchPlanInput, type GraphOptimizationLevel } from '../../../shared/domain/plan';
 import {
   DEFAULT_CI_TARGET_REL,
   DEFAULT_MAX_TIME_MS,
   DEFAULT_MIN_ITERATIONS,
   DEFAULT_MIN_TIME_MS,
   DEFAULT_WARMUP_MAX_MS,
+  MAX_REPETITIONS,
 } from '../../../shared/stats/constants';
 import { estimatePlanDuration, type PlanDuration } from '../../../shared/domain/plan-duration';
 import { DEFAULT_THREADS_TEXT, parseIntList, type ListParse } from '../../../shared/parse/lists';
@@ -30,6 +31,8 @@ export interface BenchDraft {
   minIterations: string;
   /** Half-width of the 95 % CI of the median, in percent of the median. */
   ciTargetPct: string;
+  /** Fresh worker processes per configuration; empty = decided by cost (3 when one takes under 5 s, else 1). */
+  repetitions: string;
   /** Empty = the services' default cap. */
   warmupMaxS: string;
   seed: string;
@@ -57,6 +60,7 @@ export function defaultDraft(): BenchDraft {
     maxTimeS: String(DEFAULT_MAX_TIME_MS / 1000),
     minIterations: String(DEFAULT_MIN_ITERATIONS),
     ciTargetPct: String(DEFAULT_CI_TARGET_REL * 100),
+    repetitions: '',
     warmupMaxS: '',
     seed: '0',
     intMin: '',
@@ -104,11 +108,10 @@ export type PlanBuild =
   | {
       ok: true;
       plan: BenchPlanInput;
+      /** Configurations the host will measure (levels a provider cannot take left out). */
       configCount: number;
-      /** Configurations the host will skip, and why (WebGPU above one request in flight). */ skipped: {
-        count: number;
-        reason: string;
-      } | null;
+      /** Configurations left out of the plan, and why (WebGPU above one request in flight). */
+      leftOut: { count: number; reason: string } | null;
     }
   | { ok: false; errors: Partial<Record<DraftField, string>> };
 
@@ -177,6 +180,16 @@ export function buildPlan(
     else ciTargetRel = pct / 100;
   }
 
+  let repetitions: number | null = null;
+  const repetitionsText = (draft.repetitions ?? '').trim();
+  if (repetitionsText !== '') {
+    repetitions = wholeNumber(repetitionsText);
+    if (repetitions === null || repetitions < 1 || repetitions > MAX_REPETITIONS) {
+      errors.repetitions = `Enter a whole number from 1 to ${MAX_REPETITIONS}, or leave empty`;
+      repetitions = null;
+    }
+  }
+
   let seed = 0;
   if (draft.seed.trim() !== '') {
     const value = integer(draft.seed.trim());
@@ -227,26 +240,27 @@ export function buildPlan(
     ...(warmupMaxMs !== null ? { warmupMaxMs } : {}),
     ...(minIterations !== null ? { minIterations } : {}),
     ...(ciTargetRel !== null ? { ciTargetRel } : {}),
+    ...(repetitions !== null ? { repetitions } : {}),
   };
-  const refused = eps
-    .flatMap((ep) => concurrency.map((c) => concurrencyRefusal(ep, c)))
-    .filter((reason): reason is string => reason !== null);
-  const skipped = refused.length > 0 ? { count: refused.length * batches.length * threads.length, reason: refused[0] as string } : null;
-  return { ok: true, plan, configCount: eps.length * batches.length * threads.length * concurrency.length, skipped };
+  const [unplanned, setups] = [unplannedConcurrency(eps, concurrency), batches.length * threads.length]; // WebGPU: one at a time
+  const left = unplanned.reduce((n, u) => n + u.levels.length, 0) * setups;
+  const configCount = eps.reduce((n, ep) => n + plannedConcurrency(ep, concurrency).length, 0) * setups;
+  return { ok: true, plan, configCount, leftOut: unplanned[0] ? { count: left, reason: unplanned[0].reason } : null };
 }
 
-/** The plan's duration range before it starts (configurations that will be skipped left out); `runMs` from an earlier run. */
+/** The plan's duration range before it starts (only the configurations it measures); `runMs` from an earlier run. */
 export function planDuration(build: PlanBuild, runMs: number | null): PlanDuration | null {
   if (!build.ok) return null;
   const p = build.plan;
   return estimatePlanDuration(
     {
-      configs: build.configCount - (build.skipped?.count ?? 0),
+      configs: build.configCount,
       minTimeMs: p.minTimeMs ?? DEFAULT_MIN_TIME_MS,
       maxTimeMs: p.maxTimeMs ?? DEFAULT_MAX_TIME_MS,
       warmupMaxMs: p.warmupMaxMs ?? DEFAULT_WARMUP_MAX_MS,
       minIterations: p.minIterations ?? DEFAULT_MIN_ITERATIONS,
       profile: p.profile ?? true,
+      repetitions: p.repetitions ?? null,
     },
     runMs,
   );

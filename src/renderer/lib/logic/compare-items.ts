@@ -1,6 +1,8 @@
 import type { Comparison, ComparisonEntry } from '../../../shared/domain/advice';
 import type { ConfigResult } from '../../../shared/domain/run';
-import { formatRatio, formatSignificant } from '../../../shared/stats/format';
+import { formatPercent, formatRatio, formatSignificant } from '../../../shared/stats/format';
+import { RUN_TO_RUN_FLOOR } from '../../../shared/stats/constants';
+import { comparisonBasis } from '../../../shared/advice/compare';
 
 /** One thing to compare: a whole run, or one configuration of a run. */
 export interface CompareItemRef {
@@ -114,17 +116,23 @@ export function readingText(reading: Pick<RowReading, 'headline' | 'detail'>): s
  * The plain verdict of one row. The ratio is median(row) / median(baseline), so "faster" reads
  * its inverse; "faster" or "slower" only where the 95 % CI excludes 1 (docs/measurement.md#comparisons).
  */
-export function readEntry(entry: Pick<ComparisonEntry, 'vsBaseline' | 'statement'>, index: number): RowReading {
+export function readEntry(
+  entry: Pick<ComparisonEntry, 'vsBaseline' | 'statement'> & { environment?: string[] },
+  index: number,
+): RowReading {
   if (index === 0) return { verdict: 'baseline', headline: 'baseline', detail: '', timeRatio: null };
   const vs = entry.vsBaseline;
   if (!vs) return { verdict: 'not-measured', headline: entry.statement, detail: '', timeRatio: null };
   const timeRatio = { value: formatRatio(vs.ratio), ci: `${formatSignificant(vs.ciLow)}–${formatSignificant(vs.ciHigh)}` };
   if (vs.tooFewSamples) return { verdict: 'too-few', headline: 'too few samples to tell', detail: '', timeRatio };
+  // What the CI rests on and what else differs between the runs, said beside the ratio.
+  const basis = comparisonBasis(vs);
+  const environment = entry.environment?.length ? ` — measured with ${entry.environment.join(', ')}` : '';
   if (vs.verdict === 'faster') {
     return {
       verdict: 'faster',
       headline: `${formatRatio(1 / vs.ratio)} faster`,
-      detail: `(95 % CI ${formatSignificant(1 / vs.ciHigh)}–${formatRatio(1 / vs.ciLow)})`,
+      detail: `(95 % CI ${formatSignificant(1 / vs.ciHigh)}–${formatRatio(1 / vs.ciLow)}, ${basis})${environment}`,
       timeRatio,
     };
   }
@@ -132,11 +140,12 @@ export function readEntry(entry: Pick<ComparisonEntry, 'vsBaseline' | 'statement
     return {
       verdict: 'slower',
       headline: `${formatRatio(vs.ratio)} slower`,
-      detail: `(95 % CI ${formatSignificant(vs.ciLow)}–${formatRatio(vs.ciHigh)})`,
+      detail: `(95 % CI ${formatSignificant(vs.ciLow)}–${formatRatio(vs.ciHigh)}, ${basis})${environment}`,
       timeRatio,
     };
   }
-  return { verdict: 'same', headline: 'no measurable difference', detail: '', timeRatio };
+  const floor = vs.belowFloor ? `under the ${formatPercent(RUN_TO_RUN_FLOOR, { digits: 0 })} separate runs differ by, ` : '';
+  return { verdict: 'same', headline: 'no measurable difference', detail: `(${floor}${basis})${environment}`, timeRatio };
 }
 
 export const ROW_VERDICT_TONE: Readonly<Record<RowVerdict, 'ok' | 'warn' | 'danger' | 'neutral' | 'accent'>> = {

@@ -1,7 +1,7 @@
 import { formatJoules, formatRps, formatUsd } from '../../../shared/advice/format';
 import { measuredSetups } from '../../../shared/advice/remeasure';
-import type { TargetStatus, Verdict, VerdictRow, VerdictStatus } from '../../../shared/domain/advice';
-import type { BenchPlanInput } from '../../../shared/domain/plan';
+import type { ModelVerdict, TargetStatus, Verdict, VerdictRow, VerdictStatus } from '../../../shared/domain/advice';
+import { plannedConcurrency, type BenchPlanInput } from '../../../shared/domain/plan';
 import type { RunDocument, RunStatus, RunSummary } from '../../../shared/domain/run';
 import { formatCount } from '../../../shared/stats/format';
 import { providerColorSlot } from './run-results';
@@ -94,15 +94,22 @@ export function energyText(row: Pick<VerdictRow, 'energyPerInferenceJ' | 'electr
     : `${formatJoules(row.energyPerInferenceJ)} · ${formatUsd(row.electricityPerMillion)}/M`;
 }
 
-/** Rows in the order a person compares them: those meeting first, cheapest first, then the rest by capacity. */
-export function orderedRows(verdict: Pick<Verdict, 'rows' | 'cheapest'>): VerdictRow[] {
-  const rank = (row: VerdictRow) => (row.id === verdict.cheapest ? 0 : row.meetsRequirement ? 1 : 2);
-  return [...verdict.rows].sort(
-    (a, b) =>
-      rank(a) - rank(b) ||
-      (a.costPerMillion ?? Infinity) - (b.costPerMillion ?? Infinity) ||
-      (b.capacity.maxThroughputRps ?? -1) - (a.capacity.maxThroughputRps ?? -1),
-  );
+/** A model's headline names the model: "mnist-cnn — No GPU needed: the CPU suffices". */
+export function verdictHeadline(model: Pick<ModelVerdict, 'model' | 'status'>): string {
+  return `${model.model} — ${VERDICT_HEADLINE[model.status]}`;
+}
+
+/** One model's rows in the order a person compares them: those meeting first, cheapest first, then the rest by capacity. */
+export function orderedRows(verdict: Pick<Verdict, 'rows'>, model: Pick<ModelVerdict, 'runIds' | 'cheapest'>): VerdictRow[] {
+  const rank = (row: VerdictRow) => (row.id === model.cheapest ? 0 : row.meetsRequirement ? 1 : 2);
+  return verdict.rows
+    .filter((row) => model.runIds.includes(row.runId))
+    .sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        (a.costPerMillion ?? Infinity) - (b.costPerMillion ?? Infinity) ||
+        (b.capacity.maxThroughputRps ?? -1) - (a.capacity.maxThroughputRps ?? -1),
+    );
 }
 
 /**
@@ -150,14 +157,17 @@ export interface CapacityChartData {
 }
 
 /** Each setup's measured levels in concurrency order: the curve a load test walks along. */
-export function capacityChartData(verdict: Pick<Verdict, 'rows' | 'cheapest' | 'requirement'>): CapacityChartData {
+export function capacityChartData(verdict: Pick<Verdict, 'rows' | 'models' | 'requirement'>): CapacityChartData {
   const latency = verdict.requirement.latency;
+  const cheapest = new Set(verdict.models.map((model) => model.cheapest));
+  // Setups of several models share the chart: each series names its model.
+  const several = verdict.models.length > 1;
   const series = verdict.rows
     .filter((row) => row.points.length > 0)
     .map((row) => ({
-      label: row.label,
+      label: several && !row.label.startsWith(row.model) ? `${row.model}: ${row.label}` : row.label,
       slot: providerColorSlot(row.ep),
-      cheapest: row.id === verdict.cheapest,
+      cheapest: cheapest.has(row.id),
       points: [...row.points]
         .sort((a, b) => a.concurrency - b.concurrency)
         .map((p) => ({
@@ -231,11 +241,16 @@ export {
   REMEASURE_TIME_CAP_MS,
 } from '../../../shared/advice/remeasure';
 
-/** How many configurations the sweep measures and about how long it takes. */
+/**
+ * How many configurations the sweep measures and about how long it takes: only the levels each
+ * provider can take are planned (WebGPU runs one request at a time), so only those count.
+ */
 export function sweepSize(plan: BenchPlanInput): { configs: number; estimateMs: number } {
   const models = (plan.variants?.length ?? 0) + (plan.includeOriginal === false ? 0 : 1);
-  const configs =
-    models * (plan.eps?.length || 1) * (plan.batches?.length ?? 1) * (plan.threads?.length ?? 1) * (plan.concurrency?.length ?? 1);
+  const levels = plan.concurrency ?? [1];
+  const eps = plan.eps?.length ? plan.eps : [null];
+  const perSetup = eps.reduce((n, ep) => n + (ep === null ? levels.length : plannedConcurrency(ep, levels).length), 0);
+  const configs = models * (plan.batches?.length ?? 1) * (plan.threads?.length ?? 1) * perSetup;
   return { configs, estimateMs: configs * ((plan.maxTimeMs ?? SWEEP_MAX_TIME_MS) + SWEEP_OVERHEAD_MS) };
 }
 

@@ -1,6 +1,9 @@
 import type { BenchPlan } from '../../../shared/domain/plan';
 import type { BenchProgressEvent, ConfigResult, ConfigStatus, Placement, RunDocument, RunStatus } from '../../../shared/domain/run';
+import { formatCount, formatMs, formatPercent, NO_CI_TEXT } from '../../../shared/stats/format';
 import { threadsLabel } from './bench-plan';
+
+type LatencyStats = NonNullable<ConfigResult['latencyMs']>;
 
 /** Test ids cannot hold "/": "cpu/b1/t0/c1" → "cpu_b1_t0_c1". */
 export function configTestId(configId: string): string {
@@ -208,4 +211,52 @@ export function runFileName(doc: Pick<RunDocument, 'id' | 'model'>): string {
 /** When a run was made, as lists show it: "4 Dec 2026, 23:35:34" in the person's locale. */
 export function runTime(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** "±1.2 %" for the 95 % CI of a median; "±<0.1 %" where rounding would claim an interval of exactly zero. */
+export function ciHalfWidthText(halfWidthRel: number): string {
+  return halfWidthRel < 0.0005 ? '±<0.1 %' : `±${formatPercent(halfWidthRel, { digits: 1 })}`;
+}
+
+/**
+ * Why a narrow CI of the median can sit beside a huge spread of single runs (a CV of 1333 %): the CI is how well the
+ * median is known, not how much single runs vary. Null where single runs vary less than their mean (CV ≤ 100 %).
+ */
+export function spreadNote(stats: Pick<LatencyStats, 'cv' | 'p99' | 'max'>): string | null {
+  if (!(stats.cv > 1)) return null;
+  return (
+    `The CI says how well the median is known, not how much single runs vary: they vary more than their mean ` +
+    `(CV ${formatPercent(stats.cv, { digits: 0 })}, p99 ${formatMs(stats.p99)}, slowest ${formatMs(stats.max)}).`
+  );
+}
+
+/** The text of a results-table row, shared by the table and its Markdown copy. */
+export interface ResultCells {
+  configuration: string;
+  status: string;
+  median: string;
+  ci: string;
+  ciNote: string;
+  p95: string;
+  p99: string;
+  itemsPerSec: string;
+  session: string;
+  firstRun: string;
+}
+
+export function resultCells(config: ConfigResult, variantLabel: string | null, scope: string): ResultCells {
+  const stats = config.latencyMs;
+  const hasCi = stats && stats.ciLow !== null && stats.ciHigh !== null && stats.ciHalfWidthRel !== null;
+  return {
+    configuration: [variantLabel, providerDisplayName(config.ep), configLabel(config)].filter(Boolean).join(' · '),
+    status: CONFIG_STATUS_LABEL[config.status],
+    median: stats ? formatMs(stats.median) : '—',
+    ci: hasCi ? `${formatMs(stats.ciLow as number)} – ${formatMs(stats.ciHigh as number)}` : '—',
+    ciNote: hasCi ? `${ciHalfWidthText(stats.ciHalfWidthRel as number)} · ${scope}` : stats ? NO_CI_TEXT : '',
+    p95: stats ? formatMs(stats.p95) : '—',
+    p99: stats ? formatMs(stats.p99) : '—',
+    itemsPerSec: config.throughput ? formatCount(config.throughput.itemsPerSec) : '—',
+    session: config.sessionCreateMs !== null ? formatMs(config.sessionCreateMs) : '—',
+    firstRun: config.firstRunMs !== null ? formatMs(config.firstRunMs) : '—',
+  };
 }

@@ -18,7 +18,6 @@ import {
 } from '../logic/bench-plan';
 import { ThinnedSeries, type SamplePoints } from '../logic/latency-series';
 import { estimateRemainingMs } from '../logic/run-results';
-import { errorInfoOf } from './app.svelte';
 import type { HardwareController } from './hardware.svelte';
 import type { ModelController } from './model.svelte';
 import { RunFollower } from './run-follower.svelte';
@@ -44,21 +43,15 @@ const NO_POINTS: SamplePoints = { index: [], ms: [], total: 0 };
 export class BenchController {
   // --- the plan form
   draft = $state<BenchDraft>(defaultDraft());
-  /** The person's choice in the model picker; null follows the model open in the Model view. */
-  chosenKey = $state<string | null>(null);
-  chosenInfo = $state.raw<ModelInfo | null>(null);
-  chosenLoading = $state(false);
-  chosenError = $state.raw<ErrorInfo | null>(null);
   /** Errors are shown once the person has tried to start. */
   submitted = $state(false);
 
-  // $derived.by: the constructor's parameters are not assigned yet when field initialisers run.
-  private readonly openKey: string | null = $derived.by(() => (this.model.source && this.model.info ? sourceKey(this.model.source) : null));
-  modelKey: string | null = $derived(this.chosenKey ?? this.openKey);
-  source: ModelSource | null = $derived(this.modelKey === null ? null : sourceFromKey(this.modelKey));
-  info: ModelInfo | null = $derived.by(() =>
-    this.modelKey !== null && this.modelKey === this.openKey ? this.model.info : this.chosenInfo,
-  );
+  // One model across views: the picker here opens the model everywhere (Model, Quantize, Benchmark),
+  // and the Model view keeps it across a reload. $derived.by: the constructor's parameters are not
+  // assigned yet when field initialisers run.
+  modelKey: string | null = $derived.by(() => (this.model.source ? sourceKey(this.model.source) : null));
+  source: ModelSource | null = $derived.by(() => this.model.source);
+  info: ModelInfo | null = $derived.by(() => this.model.info);
 
   /** The symbolic dims as typed; follows the model (and its input profile) whenever a different one is chosen. */
   dims: Record<string, string> = $derived(dimsDraft(this.info?.dims ?? []));
@@ -106,7 +99,6 @@ export class BenchController {
 
   private readonly samples = new ThinnedSeries();
   private samplesConfigId: string | null = null;
-  private inspectSeq = 0;
 
   constructor(
     private readonly backend: Backend,
@@ -164,23 +156,19 @@ export class BenchController {
 
   // --- form actions
 
+  /** The model being read after a pick, or why it could not be read. */
+  get chosenLoading(): boolean {
+    return this.model.loading;
+  }
+  get chosenError(): ErrorInfo | null {
+    return this.model.info ? null : this.model.error;
+  }
+
+  /** Picking a model here picks it for every view: it becomes the open model. */
   async chooseModel(key: string) {
     const source = sourceFromKey(key);
-    if (!source) return;
-    this.chosenKey = key;
-    this.chosenError = null;
-    if (key === this.openKey) return;
-    const seq = ++this.inspectSeq;
-    this.chosenInfo = null;
-    this.chosenLoading = true;
-    try {
-      const info = await this.backend.invoke('model.inspect', { source });
-      if (seq === this.inspectSeq) this.chosenInfo = info;
-    } catch (error) {
-      if (seq === this.inspectSeq) this.chosenError = errorInfoOf(error);
-    } finally {
-      if (seq === this.inspectSeq) this.chosenLoading = false;
-    }
+    if (!source || key === this.modelKey) return;
+    await this.model.open(source);
   }
 
   setEp(name: string, checked: boolean) {
@@ -212,8 +200,7 @@ export class BenchController {
     try {
       const next = await this.backend.invoke('model.inspect', { source, dims, values, saveProfile: true });
       if (key !== this.modelKey) return;
-      if (key === this.openKey) this.model.info = next;
-      else this.chosenInfo = next;
+      this.model.info = next;
     } catch {
       // The run itself reports what is wrong with the model.
     }

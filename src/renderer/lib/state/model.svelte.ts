@@ -1,4 +1,4 @@
-import type { DimValues, ModelSource, RecentModel } from '../../../shared/domain/app';
+import { ModelSourceSchema, type DimValues, type ModelSource, type RecentModel } from '../../../shared/domain/app';
 import type { ModelInfo } from '../../../shared/domain/model';
 import type { InputValues } from '../../../shared/domain/input-values';
 import type { SampleInfo } from '../../../shared/domain/sample';
@@ -44,6 +44,22 @@ export class ModelController {
   start() {
     void this.loadSamples();
     void this.loadRecent();
+    void this.restore();
+  }
+
+  /**
+   * After a reload: the model that was open before, so Benchmark, Quantize and the Model view carry
+   * on with it. One that cannot be read any more (an upload the host removed) is forgotten quietly.
+   */
+  private async restore() {
+    const saved = recallModel();
+    if (!saved || this.source || this.loading) return;
+    const seq = this.requestSeq + 1;
+    await this.open(saved);
+    if (seq === this.requestSeq && !this.info) {
+      rememberModel(null);
+      this.close();
+    }
   }
 
   async loadSamples() {
@@ -140,6 +156,7 @@ export class ModelController {
   /** Back to the start screen (samples, recent files). */
   close() {
     if (this.source) this.release(this.source);
+    rememberModel(null);
     this.requestSeq += 1;
     this.source = null;
     this.info = null;
@@ -171,6 +188,7 @@ export class ModelController {
       if (seq !== this.requestSeq) return;
       this.source = source;
       this.info = info;
+      rememberModel(source);
       void this.loadRecent();
     } catch (error) {
       if (seq !== this.requestSeq) return;
@@ -193,4 +211,37 @@ export class ModelController {
 
 function labelOf(source: ModelSource): string {
   return source.kind === 'sample' ? source.name : (source.path.split(/[\\/]/).pop() ?? source.path);
+}
+
+/** Where the open model is kept for this window: a reload opens it again; a new window starts afresh. */
+export const MODEL_STORAGE_KEY = 'inferscope.model';
+
+function storage(): Storage | null {
+  try {
+    return typeof sessionStorage === 'undefined' ? null : sessionStorage;
+  } catch {
+    // Storage can be switched off (privacy settings): the choice then lasts until the page reloads.
+    return null;
+  }
+}
+
+export function rememberModel(source: ModelSource | null): void {
+  try {
+    if (source === null) storage()?.removeItem(MODEL_STORAGE_KEY);
+    else storage()?.setItem(MODEL_STORAGE_KEY, JSON.stringify(source));
+  } catch {
+    // A full or disabled storage only loses the choice at the next reload.
+  }
+}
+
+/** The model kept for this window, if it is still a valid model source. */
+export function recallModel(): ModelSource | null {
+  try {
+    const text = storage()?.getItem(MODEL_STORAGE_KEY);
+    if (!text) return null;
+    const parsed = ModelSourceSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

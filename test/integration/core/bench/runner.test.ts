@@ -222,7 +222,7 @@ describe('benchmark runner', () => {
       { plan: { model: { kind: 'path', path: flagged }, eps: ['cpu'] } as never },
       context as never,
     );
-    await expect(refused).rejects.toMatchObject({ code: 'INPUT_REQUIRED', message: expect.stringContaining('--input flag=VALUE') });
+    await expect(refused).rejects.toMatchObject({ code: 'INPUT_REQUIRED', message: expect.stringContaining('the input value “flag”') });
     const given = await runToEnd({
       model: { kind: 'path', path: flagged },
       eps: ['cpu'],
@@ -241,7 +241,7 @@ describe('benchmark runner', () => {
     );
     await expect(refused).rejects.toMatchObject({
       code: 'DIMS_REQUIRED',
-      message: expect.stringMatching(/"H".*"W".*--dim H=VALUE --dim W=VALUE/),
+      message: expect.stringMatching(/"H".*"W".*the size “H” and the size “W”/),
     });
     const doc = await runToEnd({ model: { kind: 'path', path: detector }, eps: ['cpu'], dims: { H: 32, W: 32 }, profile: false, ...quick });
     expect(doc.configs[0]?.status).toBe('done');

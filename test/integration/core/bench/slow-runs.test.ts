@@ -28,6 +28,8 @@ function slowPlan(runMs: number, maxTimeMs: number): BenchPlanInput {
     minTimeMs: 0,
     maxTimeMs,
     profile: false,
+    // One process: what one repetition does with a slow model is the subject here.
+    repetitions: 1,
   } as BenchPlanInput;
 }
 

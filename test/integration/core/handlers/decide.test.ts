@@ -54,10 +54,15 @@ describe('from a model to a verdict, through the contract', () => {
       warmupMaxMs: 3000,
     };
     runId = (await benchToEnd(handlers, plan)).doc.id;
-    const easy = await call('advise.verdict', {
+    const easyVerdict = await call('advise.verdict', {
       runIds: [runId],
       requirement: { latency: { percentile: 'p95', ms: 50 }, throughputRps: 200 },
     });
+    // One model measured: one answer, under its name, resting on this run.
+    expect(easyVerdict.models).toHaveLength(1);
+    const easy = { ...easyVerdict, ...easyVerdict.models[0]! };
+    expect(easy.model).toBe('mnist-cnn');
+    expect(easy.basis?.runId).toBe(runId);
     if (easy.status === 'insufficient-data') {
       // Only when this machine was too busy for stable numbers, and then the verdict must say what to re-measure.
       expect(easy.rows.some((r) => !r.reliable)).toBe(true);
@@ -70,8 +75,8 @@ describe('from a model to a verdict, through the contract', () => {
       runIds: [runId],
       requirement: { latency: { percentile: 'p95', ms: 0.000001 }, throughputRps: 200 },
     });
-    expect(impossible.status).toBe('nothing-meets');
-    expect(impossible.breakEven).not.toBeNull();
+    expect(impossible.models[0]?.status).toBe('nothing-meets');
+    expect(impossible.models[0]?.breakEven).not.toBeNull();
   });
 
   it('keeps the requirement the user set', async () => {
@@ -104,7 +109,9 @@ describe('from a model to a verdict, through the contract', () => {
     const withVerdict = JSON.parse(
       Buffer.from((await call('report.export', { runIds: [runId], requirement, format: 'json' }))!.dataBase64!, 'base64').toString(),
     );
-    expect(withVerdict.verdict.summary).toBeTruthy();
+    // One verdict per model, each with its summary (report schema 2).
+    expect(withVerdict.schemaVersion).toBe(2);
+    expect(withVerdict.verdict.models[0].summary).toBeTruthy();
     expect(withVerdict.runs[0].id).toBe(runId);
   });
 });

@@ -143,7 +143,7 @@ describe('quantization jobs in the worker', () => {
     const detector = { kind: 'path' as const, path: file };
     await expect(run(request({ mode: 'fp16' }, { source: detector }), source)).rejects.toMatchObject({
       code: 'DIMS_REQUIRED',
-      message: expect.stringContaining('--dim H=VALUE --dim W=VALUE'),
+      message: expect.stringContaining('set the size “H” and the size “W”'),
     });
     const variant = await run(request({ mode: 'fp16' }, { source: detector, dims: { H: 32, W: 32 } }), source);
     expect(variant.evaluation.inputs).toEqual([{ name: 'images', type: 'float32', shape: [1, 3, 32, 32], source: 'random' }]);

@@ -54,8 +54,10 @@ afterAll(async () => {
 describe('advice and report from a real short run (mnist-cnn, CPU, concurrency 1 and 2)', () => {
   test('the verdict is CPU suffices — or, on a machine too noisy to measure, says what is missing', () => {
     expect(run.status).toBe('completed');
-    const verdict = adviseDeployment([run], { latency: { percentile: 'p95', ms: 50 }, throughputRps: 100 });
-    VerdictSchema.parse(verdict);
+    const advice = adviseDeployment([run], { latency: { percentile: 'p95', ms: 50 }, throughputRps: 100 });
+    VerdictSchema.parse(advice);
+    expect(advice.models.map((m) => m.model)).toEqual(['mnist-cnn']);
+    const verdict = { ...advice, ...advice.models[0]! };
     console.log(`real run verdict: ${verdict.status}: ${verdict.summary}`);
     const setup = verdict.rows[0]!;
     expect(verdict.rows).toHaveLength(1);
@@ -82,9 +84,10 @@ describe('advice and report from a real short run (mnist-cnn, CPU, concurrency 1
     );
     console.log(`report of a real run in ${(performance.now() - started).toFixed(0)} ms:\n${message}`);
     expect(message).toMatch(/^Wrote .*report\.pdf \(.*, Letter PDF\) in /);
-    const verdict = adviseDeployment([run], { latency: { percentile: 'p95', ms: 50 }, throughputRps: 100 });
+    const verdict = adviseDeployment([run], { latency: { percentile: 'p95', ms: 50 }, throughputRps: 100 }).models[0]!;
     const text = pdfText(pdf);
     expect(text).toContain(verdict.summary);
+    expect(text).toContain('Verdict for mnist-cnn');
     expect(text).toContain('mnist-cnn');
     for (const c of run.configs) expect(text).toContain(c.id);
     expect(text).toContain(run.method.stopping);

@@ -79,8 +79,11 @@ describe.skipIf(!canPrint)('report PDF (headless Chromium, read back with popple
 
   test('holds the verdict sentence, the model, every configuration and the method as selectable text', () => {
     const text = pdfText(a4);
-    expect(verdict.status).toBe('gpu-needed');
-    expect(text).toContain(verdict.summary);
+    const [model] = verdict.models;
+    expect(model?.status).toBe('gpu-needed');
+    expect(text).toContain(model?.summary);
+    // The headline names the model it answers for.
+    expect(text).toContain('Verdict for transformer-encoder');
     expect(text).toContain('transformer-encoder');
     for (const c of runs[0]!.configs) expect(text).toContain(c.id);
     expect(text).toContain(runs[0]!.method.warmup);
@@ -118,7 +121,7 @@ describe.skipIf(!canPrint)('report PDF (headless Chromium, read back with popple
   });
 
   test('a missing browser is a CHROMIUM_NOT_FOUND error naming the override', async () => {
-    expect(() => findChromium({ candidates: [], env: {} })).toThrow(/--chromium PATH .*INFERSCOPE_CHROMIUM/);
+    expect(() => findChromium({ candidates: [], env: {} })).toThrow(/set INFERSCOPE_CHROMIUM to the path of one/);
     await expect(renderReportPdf({ runs }, { paper: 'a4', chromiumPath: path.join(dir, 'no-chrome') })).rejects.toMatchObject({
       code: 'CHROMIUM_NOT_FOUND',
     });

@@ -20,7 +20,7 @@ describe('DIMS_REQUIRED: only a leading batch defaults to 1', () => {
     expect(() => assertInputsResolvable(detector, plan(), [])).toThrow(
       expect.objectContaining({
         code: 'DIMS_REQUIRED',
-        message: expect.stringMatching(/"H" \(images axis 2\), "W" \(images axis 3\).*--dim H=VALUE --dim W=VALUE/),
+        message: expect.stringMatching(/"H" \(images axis 2\), "W" \(images axis 3\).*set the size “H” and the size “W”\./),
       }),
     );
     expect(() => assertInputsResolvable(detector, plan({ H: 32, W: 32 }), [])).not.toThrow();
@@ -31,7 +31,7 @@ describe('DIMS_REQUIRED: only a leading batch defaults to 1', () => {
   it('refuses an integer scalar without a value, and a value for an input the model lacks', () => {
     const flagged: Pick<ModelInfo, 'inputs' | 'dims'> = { inputs: [{ name: 'flag', type: 'int64', shape: [] }], dims: [] };
     expect(() => assertInputsResolvable(flagged, plan(), [])).toThrow(
-      expect.objectContaining({ code: 'INPUT_REQUIRED', message: expect.stringContaining('--input flag=VALUE') }),
+      expect.objectContaining({ code: 'INPUT_REQUIRED', message: expect.stringContaining('the input value “flag”') }),
     );
     expect(() => assertInputsResolvable(flagged, plan({}, { flag: { kind: 'number', value: 1 } }), [])).not.toThrow();
     expect(() => assertInputsResolvable(flagged, plan({}, { nope: { kind: 'zeros' } }), [])).toThrow(
@@ -49,7 +49,7 @@ describe('DIMS_REQUIRED: only a leading batch defaults to 1', () => {
     );
     expect(requireInputShapes([{ name: 'ids', type: 'int64', shape: [null, 'sequence'] }], { sequence: 64 })[0]!.shape).toEqual([1, 64]);
     expect(() => requireInputShapes([{ name: 'x', type: 'float32', shape: [null, null] }])).toThrow(
-      expect.objectContaining({ code: 'DIMS_REQUIRED', message: expect.stringContaining('--dim x[1]=VALUE') }),
+      expect.objectContaining({ code: 'DIMS_REQUIRED', message: expect.stringContaining('the size “x[1]”') }),
     );
     expect(requireInputShapes([{ name: 'x', type: 'float32', shape: [null, null] }], { 'x[1]': 5 })[0]!.shape).toEqual([1, 5]);
   });

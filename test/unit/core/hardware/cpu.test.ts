@@ -109,6 +109,35 @@ describe('peak GFLOP/s arithmetic', () => {
     expect(cycles([])).toBe(8);
   });
 
+  it('counts the FMA datapath of the core design, not only the instruction set', () => {
+    const avx512 = ['avx', 'avx2', 'fma', 'avx512f'];
+    const cycles = (id: { vendor: string; family: number; model: number; brand?: string }, flags = avx512): number =>
+      fp32FlopsPerCycle('x64', flags, null, id).flopsPerCycle;
+    // Zen 4 (family 25): AVX-512 on 256-bit units.
+    expect(cycles({ vendor: 'AMD', family: 25, model: 17, brand: 'EPYC 9654' })).toBe(32);
+    expect(fp32FlopsPerCycle('x64', avx512, null, { vendor: 'AuthenticAMD', family: 25, model: 97 }).explanation).toMatch(/Zen 4/);
+    // Zen 5 (family 26): full 512-bit units on desktop and server, 256-bit on mobile.
+    expect(cycles({ vendor: 'AMD', family: 26, model: 2, brand: 'EPYC' })).toBe(64);
+    expect(cycles({ vendor: 'AMD', family: 26, model: 36, brand: 'Ryzen AI 9 HX 370' })).toBe(32);
+    // Zen 1 (family 23, model < 0x30): AVX2 on 128-bit units; Zen 2 (model 0x31) is full width.
+    expect(cycles({ vendor: 'AMD', family: 23, model: 1 }, ['avx', 'avx2', 'fma'])).toBe(16);
+    expect(cycles({ vendor: 'AMD', family: 23, model: 49 }, ['avx', 'avx2', 'fma'])).toBe(32);
+    // Intel with AVX-512: two 512-bit FMA units.
+    expect(cycles({ vendor: 'GenuineIntel', family: 6, model: 143 })).toBe(64);
+    // The formula names the design.
+    const peak = estimatePeakGflopsFp32({
+      arch: 'x64',
+      flags: avx512,
+      physicalCores: 4,
+      baseGhz: 2,
+      maxGhz: 3.5,
+      sveVectorBits: null,
+      id: { vendor: 'AMD', family: 25, model: 17 },
+    });
+    expect(peak.gflops).toBe(4 * 3.5 * 32);
+    expect(peak.formula).toContain('AVX-512 on Zen 4');
+  });
+
   it('matches the example in the brief: 2 cores × 3.0 GHz × 32 = 192', () => {
     const peak = estimatePeakGflopsFp32({
       arch: 'x64',

@@ -122,7 +122,7 @@ describe('why MACs are unknown', () => {
       nodeCount: 1,
     });
     expect(info.macsReason).toMatch(/MatMul "proj" depends on "frames"/);
-    expect(info.macsReason).toMatch(/--dim frames=128/);
+    expect(info.macsReason).toMatch(/Set the size “frames” \(e\.g\. 128\)/);
     expect((await inspect(g, { frames: 10 })).macs).toBe(10 * 64 * 32);
   });
 

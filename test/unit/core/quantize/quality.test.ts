@@ -51,12 +51,26 @@ describe('output quality metrics', () => {
     expect(q.rows).toBe(2);
   });
 
+  it('top-5 overlap only with more than 5 classes, top-1 agreement from 2', () => {
+    const five = compareOutput(
+      'p',
+      { data: new Float32Array([1, 2, 3, 4, 5]), dims: [1, 5] },
+      { data: new Float32Array([5, 4, 3, 2, 1]), dims: [1, 5] },
+    );
+    expect(five.top1Agreement).toBe(0);
+    expect(five.top5Overlap).toBeUndefined();
+    const one = compareOutput('p', { data: new Float32Array([1]), dims: [1, 1] }, { data: new Float32Array([1]), dims: [1, 1] });
+    expect(one.top1Agreement).toBeUndefined();
+  });
+
   it('accumulates over batches', () => {
     const acc = new OutputQualityAccumulator('logits');
     acc.add({ data: new Float32Array([1, 0]), dims: [1, 2] }, { data: new Float32Array([1, 0]), dims: [1, 2] });
     acc.add({ data: new Float32Array([0, 1]), dims: [1, 2] }, { data: new Float32Array([1, 0]), dims: [1, 2] });
     const q = acc.result();
     expect(q.top1Agreement).toBe(0.5);
+    // Two classes: a top-5 overlap would always be 100 %, so there is none.
+    expect(q.top5Overlap).toBeUndefined();
     expect(q.elements).toBe(4);
     expect(q.maxAbsDiff).toBe(1);
     // Signal 2, noise 2 → 0 dB.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { compareConfigurations, compareRuns, describeRatio } from '../../../../src/shared/advice';
+import { compareConfigurations, compareRuns, describeRatio, environmentDifferences } from '../../../../src/shared/advice';
 import { ComparisonSchema } from '../../../../src/shared/domain/advice';
 import { syntheticRun, syntheticSamples } from '../../../fixtures/runs/build';
 import { fixtureRun } from './helpers';
@@ -34,16 +34,21 @@ describe('compareConfigurations', () => {
     expect(faster?.vsBaseline?.verdict).toBe('faster');
     expect(faster?.vsBaseline?.ratio).toBeCloseTo(0.8, 1);
     expect(faster?.vsBaseline?.ciHigh).toBeLessThan(1);
-    expect(faster?.statement).toMatch(/^1\.2\d× faster than the baseline \(95 % CI 1\.\d+–1\.\d+×\)$/);
+    // These synthetic runs have one process each: the statement says the CI cannot see run-to-run variation.
+    expect(faster?.statement).toMatch(
+      /^1\.2\d× faster than the baseline \(95 % CI 1\.\d+–1\.\d+×, within one process each: run-to-run variation not sampled\)$/,
+    );
 
     expect(slower?.vsBaseline?.verdict).toBe('slower');
     expect(slower?.vsBaseline?.ciLow).toBeGreaterThan(1);
-    expect(slower?.statement).toMatch(/^1\.\d+× slower than the baseline \(95 % CI 1\.\d+–1\.\d+×\)$/);
+    expect(slower?.statement).toMatch(/^1\.\d+× slower than the baseline \(95 % CI 1\.\d+–1\.\d+×, within one process each/);
 
     expect(same?.vsBaseline?.verdict).toBe('no-measurable-difference');
     expect(same?.vsBaseline?.ciLow).toBeLessThan(1);
     expect(same?.vsBaseline?.ciHigh).toBeGreaterThan(1);
-    expect(same?.statement).toMatch(/^no measurable difference \(median ratio [\d.]+, 95 % CI [\d.]+–[\d.]+ includes 1\)$/);
+    expect(same?.statement).toMatch(
+      /^no measurable difference \(median ratio [\d.]+, 95 % CI [\d.]+–[\d.]+ includes 1, within one process/,
+    );
 
     expect(few?.vsBaseline?.tooFewSamples).toBe(true);
     expect(few?.vsBaseline?.verdict).toBe('no-measurable-difference');
@@ -150,11 +155,26 @@ describe('compareRuns', () => {
 
 describe('describeRatio', () => {
   test('turns ratios of medians into speed-ups people read', () => {
-    expect(describeRatio({ ratio: 0.5, ciLow: 0.45, ciHigh: 0.55, verdict: 'faster', tooFewSamples: false })).toBe(
-      '2× faster than the baseline (95 % CI 1.82–2.22×)',
+    const basis = { basis: 'repetitions' as const, repetitions: [3, 3] as [number, number] };
+    expect(describeRatio({ ratio: 0.5, ciLow: 0.45, ciHigh: 0.55, verdict: 'faster', tooFewSamples: false, ...basis })).toBe(
+      '2× faster than the baseline (95 % CI 1.82–2.22×, over 3 + 3 repetitions)',
     );
     expect(describeRatio({ ratio: 1.5, ciLow: 1.4, ciHigh: 1.6, verdict: 'slower', tooFewSamples: false })).toBe(
-      '1.5× slower than the baseline (95 % CI 1.4–1.6×)',
+      '1.5× slower than the baseline (95 % CI 1.4–1.6×, within one process each: run-to-run variation not sampled)',
+    );
+    expect(
+      describeRatio({
+        ratio: 1.01,
+        ciLow: 1.005,
+        ciHigh: 1.015,
+        verdict: 'no-measurable-difference',
+        tooFewSamples: false,
+        belowFloor: true,
+        ...basis,
+      }),
+    ).toBe(
+      'no measurable difference (median ratio 1.01: under the 2 % separate runs differ by when nothing changed; ' +
+        '95 % CI 1–1.01, over 3 + 3 repetitions)',
     );
   });
 
@@ -173,5 +193,23 @@ describe('describeRatio', () => {
     const cmp = compareConfigurations(run.configs.map((config) => ({ run, config }))).entries[1]!.vsBaseline!;
     expect(cmp.ciLow).toBeLessThanOrEqual(0.8 * 1.02);
     expect(cmp.ciHigh).toBeGreaterThanOrEqual(0.8 * 0.98);
+  });
+});
+
+describe('what else differs between two runs is said next to the ratio', () => {
+  test('a different machine, Inferscope version or onnxruntime version', () => {
+    const a = syntheticRun({ id: 'a', machine: 'cpu-server', model: 'm', configs: [{ ep: 'cpu', seed: 1 }] });
+    const b = syntheticRun({ id: 'b', machine: 'cpu-server', model: 'm', configs: [{ ep: 'cpu', seed: 2 }] });
+    expect(environmentDifferences(a, b)).toEqual([]);
+    const newer = { ...b, environment: { ...b.environment, versions: { ...b.environment.versions, onnxruntime: '9.9.9' } } };
+    const elsewhere = syntheticRun({ id: 'c', machine: 'gpu-server', model: 'm', configs: [{ ep: 'cpu', seed: 3 }] });
+    expect(environmentDifferences(a, newer)).toEqual([`onnxruntime ${a.environment.versions.onnxruntime} / 9.9.9`]);
+    expect(environmentDifferences(a, elsewhere)[0]).toMatch(/^different machines \(/);
+    const comparison = compareConfigurations([
+      { run: a, config: a.configs[0]! },
+      { run: newer, config: newer.configs[0]! },
+    ]);
+    expect(comparison.entries[1]!.environment).toEqual([`onnxruntime ${a.environment.versions.onnxruntime} / 9.9.9`]);
+    expect(comparison.entries[1]!.statement).toMatch(/ — measured with onnxruntime .* \/ 9\.9\.9$/);
   });
 });

@@ -1,16 +1,29 @@
 import { describe, expect, test } from 'vitest';
 import { adviseDeployment, costPerMillion, percentileConfidenceInterval } from '../../../../src/shared/advice';
-import { VerdictSchema, type RequirementInput, type Verdict, type VerdictRow } from '../../../../src/shared/domain/advice';
+import {
+  VerdictSchema,
+  type ModelVerdict,
+  type RequirementInput,
+  type Verdict,
+  type VerdictRow,
+} from '../../../../src/shared/domain/advice';
 import type { RunDocument } from '../../../../src/shared/domain/run';
 import { createRng, quantileSorted, sortSamples } from '../../../../src/shared/stats';
 import { syntheticRun } from '../../../fixtures/runs/build';
 import { evenSamples, fixtureRun } from './helpers';
 
-function advise(runs: RunDocument[], requirement: RequirementInput): Verdict {
+function adviseAll(runs: RunDocument[], requirement: RequirementInput): Verdict {
   const verdict = adviseDeployment(runs, requirement);
   // Whatever it says, it says it in the schema the UI, the CLI's --json and the report read.
   expect(VerdictSchema.parse(verdict)).toEqual(verdict);
   return verdict;
+}
+
+/** The verdict of runs that measure one model: the shared parts and that model's answer together. */
+function advise(runs: RunDocument[], requirement: RequirementInput): Verdict & ModelVerdict {
+  const verdict = adviseAll(runs, requirement);
+  expect(verdict.models).toHaveLength(1);
+  return { ...verdict, ...(verdict.models[0] as ModelVerdict) };
 }
 
 function row(verdict: Verdict, id: string | null): VerdictRow {
@@ -20,6 +33,26 @@ function row(verdict: Verdict, id: string | null): VerdictRow {
 }
 
 const p95At50ms = { percentile: 'p95', ms: 50 } as const;
+
+/** A configuration measured `factor` times slower: every sample and time statistic scaled, throughput divided. */
+function scaledConfig(config: RunDocument['configs'][number], factor: number): RunDocument['configs'][number] {
+  const l = config.latencyMs;
+  const times = ['min', 'max', 'mean', 'median', 'q1', 'q3', 'p90', 'p95', 'p99', 'stdev'] as const;
+  return {
+    ...config,
+    samples: config.samples.map((x) => x * factor),
+    latencyMs: l && {
+      ...l,
+      ...Object.fromEntries(times.map((k) => [k, l[k] * factor])),
+      ciLow: l.ciLow === null ? null : l.ciLow * factor,
+      ciHigh: l.ciHigh === null ? null : l.ciHigh * factor,
+    },
+    throughput: config.throughput && {
+      itemsPerSec: config.throughput.itemsPerSec / factor,
+      runsPerSec: config.throughput.runsPerSec / factor,
+    },
+  };
+}
 
 describe('verdict on crafted runs', () => {
   test('CPU meets the target: "A GPU is not necessary", with the break-even a GPU would need', () => {
@@ -110,7 +143,7 @@ describe('verdict on crafted runs', () => {
     expect(verdict.rows.every((r) => !r.reliable)).toBe(true);
     expect(verdict.summary).toMatch(/^Not enough data for a verdict/);
     expect(verdict.missing.join(' ')).toMatch(/never became stable/);
-    expect(verdict.missing.join(' ')).toMatch(/--max-time/);
+    expect(verdict.missing.join(' ')).toMatch(/a longer “Maximum time”/);
   });
 
   test('unstable runs that miss an impossible target even at the good end of their CI say nothing meets it', () => {
@@ -152,12 +185,61 @@ describe('verdict on crafted runs', () => {
     for (const point of cpuPoints) expect(point.powerWatts).toBe(60);
   });
 
-  test('says so when the runs measure different models', () => {
+  test('runs of different models get one verdict each, the model named in each, never one headline for both', () => {
     const a = fixtureRun('cpu-only');
-    const b: RunDocument = { ...a, id: 'other-model-run', model: { ...a.model, name: 'another-model' } };
-    const verdict = advise([a, b], { latency: p95At50ms, throughputRps: 100 });
-    expect(verdict.caveats.join(' ')).toMatch(/different models \(.*another-model/);
-    expect(advise([a], { latency: p95At50ms, throughputRps: 100 }).caveats.join(' ')).not.toMatch(/different models/);
+    // The same measurements, 1000× slower: this model fails a target the first one meets.
+    const slow: RunDocument = {
+      ...a,
+      id: 'vgg-run',
+      model: { ...a.model, name: 'vgg-small', sha256: 'f'.repeat(64) },
+      configs: a.configs.map((c) => scaledConfig(c, 1000)),
+    };
+    const verdict = adviseAll([slow, a], { latency: p95At50ms, throughputRps: 100 });
+    expect(verdict.models.map((m) => m.model)).toEqual(['vgg-small', 'resnet-mini']);
+    const [vgg, resnet] = verdict.models as [ModelVerdict, ModelVerdict];
+    expect(vgg.status).toBe('nothing-meets');
+    expect(resnet.status).toBe('cpu-suffices');
+    expect(vgg.runIds).toEqual(['vgg-run']);
+    // Each answer weighs only its own model's setups and names the run it rests on.
+    expect(verdict.rows.find((r) => r.id === resnet.cheapest)?.model).toBe('resnet-mini');
+    expect(vgg.summary).not.toContain('resnet-mini');
+    expect(resnet.basis).toMatchObject({ runId: a.id, model: 'resnet-mini', createdAt: a.createdAt });
+    expect(resnet.basis?.text).toMatch(/^resnet-mini, CPU with 8 threads, batch 1, measured \d{4}-\d\d-\d\d \d\d:\d\d UTC \(run /);
+    expect(vgg.basis?.model).toBe('vgg-small');
+    // No caveat pretends the two models are alternatives for one deployment.
+    expect([...vgg.caveats, ...resnet.caveats].join(' ')).not.toMatch(/different models/);
+  });
+
+  test('a newer run of the same setup wins over the older one, which is named as left out', () => {
+    const older = fixtureRun('cpu-only');
+    // A later capacity sweep of the same setups that says they sustain a third of what the first run did.
+    const newer: RunDocument = {
+      ...older,
+      id: 'later-sweep',
+      createdAt: new Date(Date.parse(older.createdAt) + 3_600_000).toISOString(),
+      configs: older.configs.map((c) => scaledConfig(c, 3)),
+    };
+    const requirement = { latency: p95At50ms, throughputRps: 200 };
+    const first = advise([older], requirement);
+    // The order the runs are ticked in does not matter: the newest measurement of a setup wins.
+    for (const runs of [
+      [older, newer],
+      [newer, older],
+    ]) {
+      const both = advise(runs, requirement);
+      expect(both.rows.every((r) => r.runId === 'later-sweep')).toBe(true);
+      const cheapest = row(both, both.cheapest);
+      expect(cheapest.capacity.maxThroughputRps).toBeCloseTo(row(first, first.cheapest).capacity.maxThroughputRps! / 3, 6);
+      expect(both.basis?.runId).toBe('later-sweep');
+      expect(both.superseded.length).toBe(first.rows.length);
+      expect(both.superseded.every((s) => s.runId === older.id && s.byRunId === 'later-sweep')).toBe(true);
+      expect(both.superseded[0]?.text).toMatch(/was measured again in resnet-mini · .* UTC: the newer numbers are used/);
+    }
+    // A different setup in the newer run leaves the older one's other setups in play.
+    const onlyOne: RunDocument = { ...newer, configs: newer.configs.filter((c) => c.threads === 8 && c.batch === 1) };
+    const mixed = advise([older, onlyOne], requirement);
+    expect(new Set(mixed.rows.map((r) => r.runId))).toEqual(new Set([older.id, 'later-sweep']));
+    expect(mixed.rows.filter((r) => r.threads === 8 && r.batch === 1).map((r) => r.runId)).toEqual(['later-sweep']);
   });
 
   test('a throughput question answered from concurrency 1 alone is insufficient when it needs several instances', () => {
@@ -166,7 +248,7 @@ describe('verdict on crafted runs', () => {
     const heavy = advise([onlyC1], { latency: p95At50ms, throughputRps: 500 });
     expect(heavy.status).toBe('insufficient-data');
     expect(heavy.summary).toMatch(/only one concurrency level was measured/);
-    expect(heavy.missing.join(' ')).toMatch(/--concurrency 1,2,4,8/);
+    expect(heavy.missing.join(' ')).toMatch(/“Parallel requests” \(e\.g\. 1,2,4,8\)/);
     expect(verdictRowsSingleLevel(heavy)).toBe(true);
     // A load one request at a time already serves needs no sweep to be answered.
     const light = advise([onlyC1], { latency: p95At50ms, throughputRps: 100 });
@@ -226,16 +308,18 @@ describe('verdict on crafted runs', () => {
   });
 
   test('runs from different machines are labelled by machine and priced as stated', () => {
-    const verdict = advise([fixtureRun('cpu-only'), fixtureRun('gpu-server')], {
+    const verdict = adviseAll([fixtureRun('cpu-only'), fixtureRun('gpu-server')], {
       latency: p95At50ms,
       throughputRps: 200,
       prices: { gpuByName: { L4: 0.8 } },
     });
     expect(verdict.runs.map((r) => r.label)).toEqual([
-      'resnet-mini on Intel Xeon Gold 6338 (16 threads)',
-      'transformer-encoder on Intel Xeon Gold 6338 (16 threads) + NVIDIA L4',
+      expect.stringMatching(/^resnet-mini · \d{4}-\d\d-\d\d \d\d:\d\d UTC on Intel Xeon Gold 6338 \(16 threads\)$/),
+      expect.stringMatching(/^transformer-encoder · .* UTC on Intel Xeon Gold 6338 \(16 threads\) \+ NVIDIA L4$/),
     ]);
-    expect(verdict.rows.every((r) => r.label.startsWith(`${r.runLabel}: `))).toBe(true);
+    // Two models: one verdict each, every row with its run (model, time and machine).
+    expect(verdict.models.map((m) => m.model)).toEqual(['resnet-mini', 'transformer-encoder']);
+    expect(verdict.rows.every((r) => verdict.runs.some((run) => run.id === r.runId && run.label === r.runLabel))).toBe(true);
     expect(verdict.rows.find((r) => r.ep === 'cuda')?.pricePerHour).toBe(0.8);
     expect(verdict.assumptions.some((a) => a.includes('different machines'))).toBe(true);
   });

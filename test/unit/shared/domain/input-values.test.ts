@@ -70,6 +70,6 @@ describe('stated defaults for well-known inputs', () => {
     expect(pick('flag', 'int64', 0)).toEqual({ required: true });
     expect(pick('temperature', 'float32', 0)).toEqual({ value: null, stated: null });
     expect(pick('flag', 'int64', 1)).toEqual({ value: null, stated: null });
-    expect(inputRequiredMessage(['flag'])).toContain('--input flag=VALUE');
+    expect(inputRequiredMessage(['flag'])).toContain('with the input value “flag”.');
   });
 });

@@ -5,8 +5,9 @@ const plan = { configs: 2, minTimeMs: 2000, maxTimeMs: 20_000, warmupMaxMs: 10_0
 
 describe('plan duration before it starts', () => {
   it('from the plan alone: the minimum time at best, warm-up cap + maximum time + profiling share at worst', () => {
+    // Without a repetition count, a configuration that takes its 2 s minimum is quick enough for 3 processes.
     const d = estimatePlanDuration(plan);
-    expect(d.lowMs).toBe(2 * 2000);
+    expect(d.lowMs).toBe(2 * 3 * 2000);
     expect(d.highMs).toBe(2 * (10_000 + 20_000 + 5000));
     expect(d.basis).toMatch(/plan’s times/);
   });
@@ -21,8 +22,15 @@ describe('plan duration before it starts', () => {
     expect(estimatePlanDuration(plan, 2000).lowMs).toBe(2 * (20_000 + 4000));
   });
 
-  it('a fast model needs only the minimum time', () => {
-    expect(estimatePlanDuration({ ...plan, profile: false }, 0.1).lowMs).toBeCloseTo(2 * (2000 + 0.1));
+  it('a fast model needs only the minimum time, in each of its repetitions', () => {
+    expect(estimatePlanDuration({ ...plan, profile: false, repetitions: 1 }, 0.1).lowMs).toBeCloseTo(2 * (2000 + 0.1));
+    expect(estimatePlanDuration({ ...plan, profile: false }, 0.1).lowMs).toBeCloseTo(2 * 3 * (2000 + 0.1));
+  });
+
+  it('a repetition count multiplies the measuring; only the first repetition profiles', () => {
+    const d = estimatePlanDuration({ ...plan, repetitions: 3 });
+    expect(d.lowMs).toBe(2 * 3 * 2000);
+    expect(d.highMs).toBe(2 * (10_000 + 20_000 + 5000 + 2 * (10_000 + 20_000)));
   });
 
   it('reads as a person says durations', () => {

@@ -136,9 +136,7 @@ describe('variant verdicts', () => {
     expect(j).toMatchObject({ verdict: 'unverified', wouldBe: 'degraded' });
     expect(verdictLabel(j)).toBe('unverified (random inputs; would be degraded)');
     expect(j.reason).toBe(`random inputs; would be degraded: output y: SQNR 24.1 dB, cosine 0.985. ${REAL_DATA_HINT}`);
-    expect(REAL_DATA_HINT).toContain(
-      '--calibration DIR, --calibration-images DIR or --calibration-audio DIR, or the data fields in the app',
-    );
+    expect(REAL_DATA_HINT).toContain('give evaluation data (“Evaluation data”)');
     expect(judgeQuality([output()], { source: 'random' })).toMatchObject({ verdict: 'unverified', wouldBe: 'good' });
     expect(judgeQuality([output({ cosine: 0.003, sqnrDb: -3 })], { source: 'random' })).toMatchObject({
       verdict: 'unverified',

@@ -8,6 +8,7 @@ import {
   fixedBatchHint,
   parseIntList,
   planDims,
+  planDuration,
   readyProviders,
   sourceFromKey,
   sourceKey,
@@ -79,15 +80,20 @@ describe('plan form', () => {
     const built = buildPlan(draft, sample, ['cpu']);
     expect(built.ok && built.configCount).toBe(8);
     expect(built.ok && built.plan).toMatchObject({ minTimeMs: 500, maxTimeMs: 2000, warmupMaxMs: 1500 });
-    expect(built.ok && built.skipped).toBeNull();
+    expect(built.ok && built.leftOut).toBeNull();
   });
 
-  it('says which configurations the host will skip: WebGPU above one request in flight', () => {
+  it('does not plan (or count) what WebGPU cannot take: it runs one request at a time', () => {
     const draft = { ...defaultDraft(), batches: '1,2', concurrency: '1, 2, 4' };
     const built = buildPlan(draft, sample, ['cpu', 'webgpu']);
-    expect(built.ok && built.configCount).toBe(12);
-    // WebGPU at 2 and 4 in flight, for both batches.
-    expect(built.ok && built.skipped).toMatchObject({ count: 4, reason: expect.stringContaining('one request at a time') });
+    // CPU at 1, 2 and 4 in flight and WebGPU at 1, for both batches: 8, not 12.
+    expect(built.ok && built.configCount).toBe(8);
+    // WebGPU at 2 and 4 in flight, for both batches, left out with the reason.
+    expect(built.ok && built.leftOut).toMatchObject({ count: 4, reason: expect.stringContaining('one request at a time') });
+    // The estimate counts only what is measured.
+    const cpuOnly = buildPlan({ ...draft, concurrency: '1' }, sample, ['cpu', 'webgpu']);
+    const span = (b: typeof built) => planDuration(b, null)!.highMs;
+    expect(span(built) / span(cpuOnly)).toBeCloseTo(8 / 4, 9);
   });
 
   it('names every bad field and refuses to build', () => {
@@ -202,6 +208,8 @@ function config(id: string, overrides: Partial<ConfigResult> = {}): ConfigResult
     placement: null,
     placementError: null,
     warnings: [],
+    repetitions: [],
+    uncertainty: null,
     ...overrides,
   };
 }

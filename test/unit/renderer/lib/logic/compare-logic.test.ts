@@ -79,13 +79,15 @@ describe('reading a comparison', () => {
     expect(first).toMatchObject({ verdict: 'baseline', timeRatio: null });
     expect(second?.verdict).toBe('faster');
     expect(second?.headline).toMatch(/^1\.\d+× faster$/);
-    expect(readingText(second!)).toMatch(/^1\.\d+× faster \(95 % CI 1\.\d+–1\.\d+×\)$/);
+    expect(readingText(second!)).toMatch(
+      /^1\.\d+× faster \(95 % CI 1\.\d+–1\.\d+×, within one process each: run-to-run variation not sampled\)$/,
+    );
     expect(second?.timeRatio?.value).toMatch(/^0\.5\d+×$/);
     const vs = comparison.entries[1]!.vsBaseline!;
     // The speed-up and its interval are the inverse of the time ratio and its interval.
     expect(Number(second!.headline.split('×')[0])).toBeCloseTo(1 / vs.ratio, 2);
     expect(third?.verdict).toBe('same');
-    expect(readingText(third!)).toBe('no measurable difference');
+    expect(readingText(third!)).toBe('no measurable difference (within one process each: run-to-run variation not sampled)');
   });
 
   it('says "slower" the other way round, and too few samples are not a difference', () => {
@@ -95,7 +97,7 @@ describe('reading a comparison', () => {
     );
     const reading = readEntry(slower.entries[1]!, 1);
     expect(reading.verdict).toBe('slower');
-    expect(readingText(reading)).toMatch(/^1\.\d+× slower \(95 % CI 1\.\d+–1\.\d+×\)$/);
+    expect(readingText(reading)).toMatch(/^1\.\d+× slower \(95 % CI 1\.\d+–1\.\d+×, within one process each/);
     const few = run('few', 2, { seed: 4, n: 5 });
     const tiny = compareConfigurations(
       [base, few].map((doc) => ({ run: doc, config: doc.configs[0]! })),

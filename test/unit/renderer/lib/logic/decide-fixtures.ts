@@ -57,6 +57,8 @@ function config(spec: MeasuredConfig): ConfigResult {
     samplesPerThread: [samples.length],
     gpu: null,
     warnings: [],
+    repetitions: [],
+    uncertainty: null,
   } as unknown as ConfigResult;
 }
 
@@ -96,6 +98,9 @@ export function measuredRun(id: string, model: string, configs: MeasuredConfig[]
         providerAssessments: [{ name: 'cpu', displayName: 'CPU', bundled: true, status: 'candidate', detail: '' }],
         providers: [{ name: 'cpu', displayName: 'CPU', status: 'ready', detail: '', probeMs: 100 }],
       },
+      host: 'browser',
+      app: { version: '0.1.0' },
+      versions: { node: 'v22.0.0', onnxruntime: '1.22.0', electron: null, chromium: null },
     },
     variants: [
       { id: 'original', label: 'fp32 (as given)', mode: null, path: '', sizeBytes: 1, precision: 'fp32', quality: [], warnings: [] },

@@ -21,6 +21,7 @@ import {
   noisyRuns,
   orderedRows,
   remeasurePlan,
+  verdictHeadline,
   REMEASURE_MAX_TIME_MS,
   REMEASURE_TIME_CAP_MS,
   rowRequirementStatus,
@@ -154,9 +155,11 @@ describe('reading a verdict', () => {
   const verdict = verdictFor(RequirementSchema.parse({ latency: { percentile: 'p95', ms: 50 }, throughputRps: 200 }));
 
   it('ranks the cheapest first and reads each row against the whole requirement', () => {
-    expect(verdict.status).toBe('cpu-suffices');
-    const rows = orderedRows(verdict);
-    expect(rows[0]?.id).toBe(verdict.cheapest);
+    const [model] = verdict.models;
+    expect(model?.status).toBe('cpu-suffices');
+    expect(verdictHeadline(model!)).toBe('resnet-mini — No GPU needed: the CPU suffices');
+    const rows = orderedRows(verdict, model!);
+    expect(rows[0]?.id).toBe(model?.cheapest);
     expect(rowRequirementStatus(rows[0]!)).toBe('meets');
     // Batch 4 without a batching delay is not eligible, whatever its latency.
     const batched = rows.find((row) => row.batch === 4)!;
@@ -187,8 +190,8 @@ describe('reading a verdict', () => {
 
   it('an impossible target: nothing meets it, and every row fails', () => {
     const impossible = verdictFor(RequirementSchema.parse({ latency: { percentile: 'p95', ms: 0.001 }, throughputRps: 200 }));
-    expect(impossible.status).toBe('nothing-meets');
-    expect(impossible.breakEven?.latency?.speedup).toBeGreaterThan(1000);
+    expect(impossible.models[0]?.status).toBe('nothing-meets');
+    expect(impossible.models[0]?.breakEven?.latency?.speedup).toBeGreaterThan(1000);
     const eligible = impossible.rows.filter((row) => row.eligible);
     expect(eligible.map(rowRequirementStatus)).toEqual(eligible.map(() => 'fails'));
   });
@@ -251,6 +254,19 @@ describe('runs and the capacity sweep', () => {
     expect(sweepSize(plan).estimateMs).toBeGreaterThan(16 * SWEEP_MAX_TIME_MS);
   });
 
+  it('a sweep of a run with WebGPU plans and counts WebGPU at one request at a time only', () => {
+    const run = measuredRun('run-webgpu', 'mnist-cnn', [
+      { ep: 'cpu', seed: 1, medianMs: 0.2 },
+      { ep: 'webgpu', seed: 2, medianMs: 0.9 },
+    ]);
+    const plan = sweepPlan(run);
+    expect(plan.eps).toEqual(['cpu', 'webgpu']);
+    // CPU at 1, 2, 4 and 8 in flight, WebGPU at 1: 5 configurations, not the 8 of which 3 would always be skipped.
+    expect(sweepSize(plan).configs).toBe(SWEEP_CONCURRENCY.length + 1);
+    // The host plans the same (test/unit/core/bench/plan.test.ts): what the card counts is what runs.
+    expect(BenchPlanSchema.parse(plan).concurrency).toEqual([...SWEEP_CONCURRENCY]);
+  });
+
   it('leaves out providers that failed in the run, and keeps its variants', () => {
     const run = measuredRun('run-mixed', 'tiny', [
       { ep: 'cpu', seed: 1, medianMs: 4 },
@@ -278,16 +294,23 @@ describe('runs and the capacity sweep', () => {
       { ep: 'cpu', concurrency: 2, seed: 6, medianMs: 0.25, spread: 0.8, n: 60 },
     ]);
 
-    expect(adviseDeployment([quiet], requirement).status).toBe('cpu-suffices');
+    expect(adviseDeployment([quiet], requirement).models[0]?.status).toBe('cpu-suffices');
     expect(noisyRuns(adviseDeployment([quiet], requirement))).toEqual([]);
     for (const run of [unsettled, scattered]) {
       const verdict = adviseDeployment([run], requirement);
-      expect(verdict.status).toBe('insufficient-data');
-      expect(verdict.missing.join(' ')).toContain('Measure again on a quiet machine');
+      expect(verdict.models[0]?.status).toBe('insufficient-data');
+      expect(verdict.models[0]?.missing.join(' ')).toContain('Measure again on a quiet machine');
       expect(noisyRuns(verdict)).toEqual([run.id]);
     }
-    // Beside a quiet run that decides, a noisy one is still named: it might have been cheaper.
-    expect(noisyRuns(adviseDeployment([quiet, unsettled], requirement))).toEqual(['unsettled']);
+    // Beside a quiet run that decides, a noisy one of another setup is still named: it might have been cheaper.
+    const unsettledOther = measuredRun('unsettled', 'mnist-cnn', [
+      { ep: 'cpu', threads: 4, concurrency: 1, seed: 3, medianMs: 0.2, stable: false },
+      { ep: 'cpu', threads: 4, concurrency: 2, seed: 4, medianMs: 0.25 },
+    ]);
+    expect(noisyRuns(adviseDeployment([quiet, unsettledOther], requirement))).toEqual(['unsettled']);
+    // Of the same setup, the newer measurement replaces the older one: a run measured again leaves the noisy one behind.
+    const again = { ...quiet, id: 'again', createdAt: '2026-11-21T09:00:00.000Z' };
+    expect(noisyRuns(adviseDeployment([unsettled, again], requirement))).toEqual([]);
   });
 
   it('measures a run again at its own levels, twice as long, within floors and a cap', () => {

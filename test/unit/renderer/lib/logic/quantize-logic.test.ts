@@ -358,6 +358,8 @@ function config(variant: string, ep: string, median: number | null, overrides: P
     placement: null,
     placementError: null,
     warnings: [],
+    repetitions: [],
+    uncertainty: null,
     ...overrides,
   };
 }
