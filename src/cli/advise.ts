@@ -30,7 +30,8 @@ import {
 } from '../shared/domain/advice';
 import type { RunDocument } from '../shared/domain/run';
 import { InferscopeError } from '../shared/errors';
-import { formatCount, formatMs } from '../shared/stats';
+import { formatCount, formatMs, formatRatio } from '../shared/stats';
+import { CAPACITY_DEFINITION, ITEMS_PER_SEC_DEFINITION } from '../shared/advice/throughput';
 import { parseRunDocument } from '../core/store/runs';
 import { benchCommand } from './bench';
 import { renderTable } from './table';
@@ -232,6 +233,7 @@ function printModelVerdict(v: Verdict, m: ModelVerdict, remeasure: readonly Reme
     ),
   );
   if (m.cheapest) lines.push('  * cheapest setup that meets the requirement');
+  lines.push(`  ${CAPACITY_DEFINITION}.`);
   return lines;
 }
 
@@ -320,14 +322,18 @@ export function printComparisons(comparisons: readonly Comparison[]): string {
           e.medianMs === null ? '—' : formatMs(e.medianMs),
           e.medianMs === null ? '—' : formatMedianCi(e.ciLowMs, e.ciHighMs),
           e.p95Ms === null ? '—' : formatMs(e.p95Ms),
-          e.throughputRps === null ? '—' : formatCount(e.throughputRps),
+          e.throughputRps === null
+            ? '—'
+            : `${formatCount(e.throughputRps)}${e.throughputRatio !== null ? ` (${formatRatio(e.throughputRatio)})` : ''}`,
           e.statement,
         ]),
         { indent: '  ' },
       ),
+      ...c.entries.flatMap((e) => (e.throughputNote ? [`  ! ${e.label}: ${e.throughputNote}`] : [])),
       ...c.notes.map((n) => `  ! ${n}`),
     ].join('\n'),
   );
   if (comparisons.some((c) => c.machinesDiffer)) blocks.push('The runs come from different machines: differences include the hardware.');
+  if (comparisons.length > 0) blocks.push(`${ITEMS_PER_SEC_DEFINITION}; in brackets, against the baseline.`);
   return blocks.join('\n\n');
 }

@@ -21,6 +21,7 @@ import {
   NO_CI_TEXT,
 } from '../shared/stats';
 import { formatMedianCi } from '../shared/advice/format';
+import { ITEMS_PER_SEC_DEFINITION, rateNote } from '../shared/advice/throughput';
 import { renderTable } from './table';
 import { parseIntList } from '../shared/parse/lists';
 
@@ -183,6 +184,12 @@ export function printRun(doc: RunDocument): string {
   }
   if (doc.warnings.length) lines.push('', 'Warnings', ...doc.warnings.map((w) => `  ! ${w.configId ? `${w.configId}: ` : ''}${w.message}`));
   lines.push('', `Method: ${doc.method.stopping}`);
+  lines.push(`${ITEMS_PER_SEC_DEFINITION}.`);
+  const rates = doc.configs.flatMap((c) => {
+    const note = c.status === 'done' ? rateNote(c) : null;
+    return note ? [`  ${c.id}: ${formatCount(c.throughput?.itemsPerSec ?? 0)} items/s measured — ${note}`] : [];
+  });
+  if (rates.length) lines.push(...rates);
   if (doc.configs.some((c) => configEfficiency(doc, c)?.peakShare != null)) {
     lines.push(
       `GFLOP/s: 2 × the model's MACs × batch × runs per second; peak share against ${doc.environment.hardware.cpu.peakGflopsFormula}, ` +

@@ -45,6 +45,7 @@ import {
   type QuantizeCliOptions,
 } from './quantize';
 import { formatMs } from '../shared/stats';
+import { runTimeLabel } from '../shared/advice/setups';
 import { parseRunDocument } from '../core/store/runs';
 import { readFile } from 'node:fs/promises';
 
@@ -241,10 +242,12 @@ program
     else {
       console.log(
         renderTable(
-          ['id', 'model', 'status', 'configs', 'best median', 'machine'],
+          ['id', 'model', 'measured', 'setup', 'status', 'configs', 'best median', 'machine'],
           list.map((r) => [
             r.id,
             r.model,
+            runTimeLabel(r.createdAt),
+            r.setup ?? '—',
             r.status,
             `${r.done}/${r.configs}`,
             r.best ? `${formatMs(r.best.medianMs)} (${r.best.configId})` : '—',

@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   // execution providers and the worker
   'EP_UNAVAILABLE',
   'EP_FAILED',
+  /** A float16 model on a provider whose device computes no float16 (a WebGPU adapter without shader-f16). */
+  'FP16_UNSUPPORTED',
   'WORKER_CRASHED',
   'WORKER_TIMEOUT',
   /** The worker stopped sending its heartbeat (frozen, or stuck in one inference). */

@@ -3,7 +3,7 @@
  * its variants resolved, the configurations expanded (skipped where they cannot run here), and
  * the run's first document with what the machine's state already warns about.
  */
-import type { HardwareProfile } from '../../shared/domain/hardware';
+import { fp16Refusal, isHalfPrecision, type HardwareProfile } from '../../shared/domain/hardware';
 import type { ModelInfo } from '../../shared/domain/model';
 import { profileIsEmpty, withProfile, type InputProfile } from '../../shared/domain/profile';
 import { BenchPlanSchema, concurrencyRefusal, unplannedConcurrency, type BenchPlan, type BenchPlanInput } from '../../shared/domain/plan';
@@ -133,7 +133,8 @@ export async function prepareRun(planInput: BenchPlanInput, deps: PrepareDeps): 
     error: null,
     inputProfile: profileIsEmpty(profile) ? null : profile,
   };
-  for (const config of doc.configs) skipIfUnrunnable(config, hardware);
+  const half = new Set(variants.filter((v) => isHalfPrecision(v)).map((v) => v.id));
+  for (const config of doc.configs) skipIfUnrunnable(config, hardware, half.has(config.variant));
   // Levels a provider cannot take were not planned (expandPlan): the run says which, and why.
   if (!plan.sweep) {
     const eps = [...new Set(planned.map((c) => c.ep))];
@@ -218,10 +219,14 @@ async function collectVariants(
   return variants;
 }
 
-/** A configuration whose provider is not ready here, or which that provider cannot run, is skipped with the reason. */
-function skipIfUnrunnable(config: ConfigResult, hardware: HardwareProfile): void {
+/**
+ * A configuration whose provider is not ready here, or which that provider cannot run (too many requests in flight,
+ * a float16 model where the probe found no float16), is skipped with the reason.
+ */
+export function skipIfUnrunnable(config: ConfigResult, hardware: HardwareProfile, halfPrecision: boolean): void {
   const provider = hardware.providers.find((p) => p.name === config.ep);
   const refusal = concurrencyRefusal(config.ep, config.concurrency);
+  const noHalf = halfPrecision ? fp16Refusal(provider) : null;
   if (!provider || provider.status !== 'ready') {
     config.status = 'skipped';
     config.error = {
@@ -233,6 +238,9 @@ function skipIfUnrunnable(config: ConfigResult, hardware: HardwareProfile): void
   } else if (refusal) {
     config.status = 'skipped';
     config.error = { code: 'NOT_SUPPORTED', message: refusal };
+  } else if (noHalf) {
+    config.status = 'skipped';
+    config.error = { code: 'FP16_UNSUPPORTED', message: noHalf };
   }
 }
 

@@ -7,12 +7,14 @@ import type { QuantizeCpu } from '../../shared/domain/quantize';
 import { detectHardware, mergeProviderProbes } from '../hardware';
 import { detectCpu } from '../hardware/cpu';
 import { quantizeCpu } from '../quantize/variants';
-import { buildProbeModel } from '../zoo';
+import { buildFp16ProbeModel, buildProbeModel } from '../zoo';
 import type { AppIdentity, AreaHandlers } from './context';
 
 /** A provider probe is a tiny session: generous for slow software adapters, short enough never to stall the UI. */
 const PROBE_TIMEOUT_MS = 20_000;
 const CPU_TIMEOUT_MS = 2_000;
+/** Providers whose float16 support depends on the device: they get a float16 probe session too. */
+const FP16_PROBED = new Set(['webgpu']);
 
 type ProbeDetail = { nodes: number; fallbackNodes: unknown[]; sessionCreateMs: number; firstRunMs: number };
 
@@ -80,6 +82,7 @@ export class HardwareCache {
         result = outcome.ok
           ? { name: candidate.name, ok: true, probeMs: outcome.ms, detail: probeDetail(candidate, outcome.detail) }
           : { name: candidate.name, ok: false, probeMs: 0, detail: `${outcome.code}: ${outcome.message}` };
+        if (result.ok && FP16_PROBED.has(candidate.name)) await this.probeFp16(candidate, result);
       } catch (error) {
         const info = toErrorInfo(error);
         result = { name: candidate.name, ok: false, probeMs: 0, detail: `${info.code}: ${info.message}` };
@@ -89,6 +92,25 @@ export class HardwareCache {
       if (status) context.emit('hardware.provider', status);
     }
     return results;
+  }
+
+  /**
+   * A float16 test session on a provider that works: WebGPU computes float16 only where the adapter has shader-f16,
+   * and without it fails at the first run. The answer goes into the provider's status, so plans skip float16
+   * models there before they start; a probe that cannot tell leaves fp16 unset.
+   */
+  private async probeFp16(candidate: ProviderAssessment, result: ProviderProbeResult): Promise<void> {
+    try {
+      const outcome = await this.supervisor.request(
+        { type: 'probe', ep: candidate.name, modelBytes: buildFp16ProbeModel() },
+        { timeoutMs: PROBE_TIMEOUT_MS },
+      );
+      // Float16 nodes handed to the CPU would make the model run, but not in float16 on this device.
+      result.fp16 = outcome.ok && outcome.detail.fallbackNodes.length === 0;
+      if (!result.fp16) result.detail += '; no float16 on this adapter (shader-f16): float16 models cannot run on it';
+    } catch {
+      // A crash or a timeout of the extra session says nothing certain about float16.
+    }
   }
 }
 

@@ -184,6 +184,7 @@ export function mergeProviderProbes(assessments: readonly ProviderAssessment[], 
     // What the probe saw (the real adapter) beats what was guessed beforehand.
     if (probe.adapter !== undefined) status.adapter = probe.adapter;
     if (probe.software !== undefined) status.software = probe.software;
+    if (probe.fp16 !== undefined) status.fp16 = probe.fp16;
     return status;
   });
 }

@@ -4,7 +4,24 @@
  */
 import type { Histogram } from '../../shared/stats';
 import { formatCount, formatMs } from '../../shared/stats';
-import { autoScale, color, esc, legend, legendRows, linearScale, logScale, n, plotArea, svgOpen, xAxis, yAxis, type Frame } from './svg';
+import {
+  autoScale,
+  color,
+  esc,
+  LabelPlacer,
+  legend,
+  legendRows,
+  linearScale,
+  logScale,
+  n,
+  plotArea,
+  svgOpen,
+  textWidth,
+  X_AXIS_DEPTH,
+  xAxis,
+  yAxis,
+  type Frame,
+} from './svg';
 
 export interface BoxSeries {
   label: string;
@@ -16,13 +33,18 @@ export interface BoxSeries {
   max: number;
 }
 
-const CHAR_WIDTH = 5.6;
-
 /** Horizontal box plots: box = quartiles, bar = median, whiskers = min to p99, dot = max. */
 export function latencyBoxChart(series: readonly BoxSeries[], title = 'Latency distribution per configuration'): string {
-  const labelWidth = Math.min(300, Math.max(60, ...series.map((s) => s.label.length * CHAR_WIDTH + 10)));
+  const labelWidth = Math.min(300, Math.max(60, ...series.map((s) => textWidth(s.label) + 10)));
   const rowHeight = 18;
-  const f: Frame = { width: 680, height: 48 + rowHeight * Math.max(1, series.length), left: labelWidth, right: 16, top: 10, bottom: 34 };
+  const f: Frame = {
+    width: 680,
+    height: 14 + X_AXIS_DEPTH + rowHeight * Math.max(1, series.length),
+    left: labelWidth,
+    right: 16,
+    top: 10,
+    bottom: X_AXIS_DEPTH,
+  };
   const { x0, x1, y1 } = plotArea(f);
   const values = series.flatMap((s) => [s.min, s.max]);
   const scale = autoScale(values, [x0, x1]);
@@ -75,7 +97,7 @@ export interface LineChartOptions {
 export function lineChart(series: readonly CurveSeries[], options: LineChartOptions): string {
   const labels = series.map((s) => s.label).concat(options.hLine ? [options.hLine.label] : []);
   const rows = legendRows({ width: 680, left: 64 }, labels);
-  const f: Frame = { width: 680, height: 252 + rows * 13, left: 64, right: 20, top: 12, bottom: 44 + rows * 13 };
+  const f: Frame = { width: 680, height: 256 + rows * 13, left: 64, right: 20, top: 12, bottom: X_AXIS_DEPTH + 14 + rows * 13 };
   const { x0, x1, y0, y1 } = plotArea(f);
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
   const ys = series.flatMap((s) => s.points.map((p) => p.y)).concat(options.hLine ? [options.hLine.y] : []);
@@ -84,13 +106,18 @@ export function lineChart(series: readonly CurveSeries[], options: LineChartOpti
   const parts = [svgOpen(f, options.title, `${options.yLabel} against ${options.xLabel} for ${series.length} series.`)];
   parts.push(xAxis({ ...f, bottom: f.bottom }, xScale, options.formatX, options.xLabel));
   parts.push(yAxis(f, yScale, options.formatY, `${options.yLabel}${yScale.log ? ' (log)' : ''}`));
+  // Point tags (c1, b8, …) go beside their point where they touch no other tag or dot, or are left out.
+  const tags = new LabelPlacer({ x0: x0 + 1, y0: y1, x1: f.width - 2, y1: y0 - 1 });
+  for (const s of series) for (const p of s.points) tags.block(dot(xScale(p.x), yScale(p.y)));
   series.forEach((s, i) => {
     const c = color(i);
     const pts = s.points.map((p) => `${n(xScale(p.x))},${n(yScale(p.y))}`).join(' ');
     if (s.points.length > 1) parts.push(`<polyline class="series" points="${pts}" fill="none" stroke="${c}" stroke-width="1.5" />`);
     for (const p of s.points) {
-      parts.push(`<circle cx="${n(xScale(p.x))}" cy="${n(yScale(p.y))}" r="2.5" fill="${c}" />`);
-      if (p.tag) parts.push(`<text x="${n(xScale(p.x) + 4)}" y="${n(yScale(p.y) - 4)}" fill="${c}">${esc(p.tag)}</text>`);
+      const [px, py] = [xScale(p.x), yScale(p.y)];
+      parts.push(`<circle cx="${n(px)}" cy="${n(py)}" r="2.5" fill="${c}" />`);
+      const at = p.tag ? tags.place(p.tag, tagCandidates(px, py)) : '';
+      if (at) parts.push(`${at} fill="${c}">${esc(p.tag as string)}</text>`);
     }
   });
   const entries: { label: string; color: string; dashed?: boolean }[] = series.map((s, i) => ({ label: s.label, color: color(i) }));
@@ -102,14 +129,14 @@ export function lineChart(series: readonly CurveSeries[], options: LineChartOpti
     );
     entries.push({ label: options.hLine.label, color: '#B00020', dashed: true });
   }
-  parts.push(legend(f, entries, f.height - f.bottom + 44));
+  parts.push(legend(f, entries, f.height - f.bottom + X_AXIS_DEPTH + 14));
   parts.push('</svg>');
   return parts.join('');
 }
 
 /** Bars of a latency histogram (one configuration). */
 export function histogramChart(h: Histogram, title: string): string {
-  const f: Frame = { width: 330, height: 150, left: 44, right: 8, top: 8, bottom: 32 };
+  const f: Frame = { width: 330, height: 152, left: 44, right: 8, top: 8, bottom: X_AXIS_DEPTH };
   const { x0, x1, y0, y1 } = plotArea(f);
   const lo = h.edges[0] ?? 0;
   const hi = h.edges[h.edges.length - 1] ?? 1;
@@ -158,7 +185,8 @@ export function variantChart(points: readonly VariantPoint[], qualityLabel: stri
       },
     );
   }
-  const f: Frame = { width: 680, height: 40 + 22 * points.length, left: 120, right: 60, top: 8, bottom: 30 };
+  const left = Math.min(300, Math.max(120, ...points.map((p) => textWidth(p.label) + 10)));
+  const f: Frame = { width: 680, height: 10 + X_AXIS_DEPTH + 22 * points.length, left, right: 60, top: 8, bottom: X_AXIS_DEPTH };
   const { x0, x1, y1 } = plotArea(f);
   const scale = linearScale([0, Math.max(...points.map((p) => p.medianMs), 0)], [x0, x1]);
   const parts = [svgOpen(f, 'Median latency per variant', `Median latency of ${points.length} model variants.`)];
@@ -174,4 +202,19 @@ export function variantChart(points: readonly VariantPoint[], qualityLabel: stri
   });
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** A point's dot as a box labels keep clear of. */
+function dot(x: number, y: number): { x0: number; y0: number; x1: number; y1: number } {
+  return { x0: x - 2.5, y0: y - 2.5, x1: x + 2.5, y1: y + 2.5 };
+}
+
+/** Where a point's tag may go, in order of preference: above right, below right, above left, below left. */
+function tagCandidates(x: number, y: number): { x: number; y: number; anchor: 'start' | 'end' }[] {
+  return [
+    { x: x + 4, y: y - 4, anchor: 'start' },
+    { x: x + 4, y: y + 12, anchor: 'start' },
+    { x: x - 4, y: y - 4, anchor: 'end' },
+    { x: x - 4, y: y + 12, anchor: 'end' },
+  ];
 }

@@ -110,7 +110,7 @@ function reportCss(paper: Paper): string {
 * { box-sizing: border-box; }
 body {
   font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif;
-  font-size: 9.5pt; line-height: 1.4; color: #1b1b1b; margin: 0 auto; max-width: 190mm;
+  font-size: 9.5pt; line-height: 1.4; color: #1b1b1b; margin: 0;
 }
 header h1 { font-size: 17pt; margin: 0 0 2pt; }
 .meta, .note { color: #555; font-size: 8.5pt; }
@@ -140,15 +140,22 @@ td .small { font-size: 7.5pt; color: #555; }
 dl.pairs { display: grid; grid-template-columns: max-content 1fr; gap: 1pt 10pt; margin: 4pt 0; }
 dl.pairs dt { color: #555; }
 dl.pairs dd { margin: 0; overflow-wrap: anywhere; }
-table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; font-size: 8pt; }
-th, td { border-bottom: 0.5pt solid #ddd; padding: 2pt 4pt; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; font-size: 8pt; table-layout: auto; }
+th, td { border-bottom: 0.5pt solid #ddd; padding: 2pt 4pt; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: #f3f3f3; font-weight: 600; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
-table.results td:not(:first-child), table.setups td:nth-child(n+3), table.compact td:nth-child(2) { white-space: nowrap; }
+/* Tables fit the page's width: words wrap; only single figures ("8.19 ms", "$0.10/h") stay on one line. */
+table.results td:nth-child(n+4), table.setups td:nth-child(n+4):not(:last-child), table.compare td:nth-child(n+3):nth-child(-n+5),
+table.results td:nth-child(3) .small, table.compare td:nth-child(2) .small {
+  white-space: nowrap;
+}
+table.results th, table.results td { padding: 2pt 3pt; }
 td.st-meets { color: #1a7f37; font-weight: 600; }
 td.st-borderline { color: #9a6700; font-weight: 600; }
 td.st-fails { color: #b00020; }
+td.st-misses { color: #9a6700; }
+td.st-not-eligible { color: #555; }
 figure { margin: 8pt 0; break-inside: avoid; }
 figcaption { color: #555; font-size: 8pt; }
 svg.chart { max-width: 100%; height: auto; display: block; font-family: inherit; }
@@ -163,6 +170,7 @@ svg.chart .note { fill: #666; }
 .stat-row figure { margin: 0; flex: 0 0 auto; width: 86mm; }
 .stat-row dl.pairs { font-size: 8pt; flex: 1; }
 .appendix { break-before: page; }
-@media screen { body { padding: 12mm; } }
+/* Print takes the page's width as it is: a body wider than the page would make Chromium shrink every page. */
+@media screen { body { padding: 12mm; margin: 0 auto; max-width: 190mm; } }
 `;
 }

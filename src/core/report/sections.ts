@@ -2,24 +2,8 @@
  * The report's sections as HTML fragments, each from run documents and the verdict. Every
  * string from a document goes through esc(): model names, paths and messages are data.
  */
-import {
-  compareRuns,
-  deviceClassOf,
-  formatJoules,
-  formatMedianCi,
-  formatMsRange,
-  formatRps,
-  formatTarget,
-  formatUsd,
-  machineLabel,
-  measuresVariants,
-  ORIGINAL_VARIANT,
-  runProviderName,
-  threadsLabel,
-  variantLabel,
-  variantQualityText,
-} from '../../shared/advice';
-import type { ModelVerdict, Verdict, VerdictRow } from '../../shared/domain/advice';
+import { formatMsRange, formatRps, formatTarget, formatUsd, machineLabel, ORIGINAL_VARIANT, variantQualityText } from '../../shared/advice';
+import type { ModelVerdict } from '../../shared/domain/advice';
 import { listedVariantVerdict } from '../../shared/domain/quality-verdict';
 import type { ConfigResult, RunDocument, RunVariant } from '../../shared/domain/run';
 import { describeProfile } from '../../shared/domain/profile';
@@ -30,48 +14,21 @@ import {
   formatCount,
   formatMs,
   formatPercent,
-  formatRatio,
   formatSignificant,
   histogram,
   NO_CI_TEXT,
   PERCENTILE_METHOD,
-  quantileSorted,
   RUN_TO_RUN_FLOOR,
-  sortSamples,
 } from '../../shared/stats';
-import { ciScopeLabel, ciScopeSentence } from '../../shared/domain/uncertainty';
+import { ciScopeSentence } from '../../shared/domain/uncertainty';
 import { configEfficiency, efficiencyText } from '../../shared/domain/efficiency';
-import { histogramChart, latencyBoxChart, lineChart, variantChart, type BoxSeries, type CurveSeries, type VariantPoint } from './charts';
+import { histogramChart } from './charts';
+import { configLabel, pairs, table, type Cell, type SectionContext } from './section-kit';
 import { esc } from './svg';
 
-/** Bootstrap work per comparison in the report (resamples × samples), about 50 ms each. */
-const REPORT_BOOTSTRAP_DRAWS = 4_000_000;
-
-export interface SectionContext {
-  runs: readonly RunDocument[];
-  labels: readonly string[];
-  /** Short names for charts, where full run labels do not fit: "run 1", "run 2" (empty for one run). */
-  chartLabels: readonly string[];
-  verdict: Verdict | null;
-  variantQuality: { metric: string; byVariant: Record<string, number> } | null;
-}
-
-type Cell = string | { html: string; className?: string };
-
-function cellHtml(c: Cell): string {
-  if (typeof c === 'string') return `<td>${esc(c)}</td>`;
-  return `<td${c.className ? ` class="${c.className}"` : ''}>${c.html}</td>`;
-}
-
-function table(headers: readonly string[], rows: readonly (readonly Cell[])[], className = ''): string {
-  const head = headers.map((h) => `<th>${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map(cellHtml).join('')}</tr>`).join('');
-  return `<table class="${className}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-}
-
-function pairs(entries: readonly [string, string][]): string {
-  return `<dl class="pairs">${entries.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
-}
+export type { SectionContext } from './section-kit';
+export { chartsSection } from './chart-section';
+export { comparisonSection, resultsSection, setupsSection } from './result-tables';
 
 const STATUS_TEXT: Record<ModelVerdict['status'], string> = {
   'cpu-suffices': 'CPU suffices',
@@ -80,19 +37,6 @@ const STATUS_TEXT: Record<ModelVerdict['status'], string> = {
   'nothing-meets': 'Nothing meets the requirement',
   'insufficient-data': 'Not enough data',
 };
-
-function configLabel(ctx: SectionContext, runIndex: number, configId: string): string {
-  return ctx.runs.length > 1 ? `${ctx.labels[runIndex]} · ${configId}` : configId;
-}
-
-function chartConfigLabel(ctx: SectionContext, runIndex: number, configId: string): string {
-  return ctx.runs.length > 1 ? `${ctx.chartLabels[runIndex]} · ${configId}` : configId;
-}
-
-/** "run 1 = resnet-mini on …; run 2 = …" under charts that use the short names. */
-function runKey(ctx: SectionContext): string {
-  return ctx.runs.length > 1 ? ` ${ctx.runs.map((_, i) => `${ctx.chartLabels[i]}: ${ctx.labels[i]}`).join('; ')}.` : '';
-}
 
 export function verdictSection(ctx: SectionContext): string {
   const v = ctx.verdict;
@@ -310,288 +254,6 @@ export function methodSection(ctx: SectionContext): string {
   return parts.join('');
 }
 
-function pointFor(ctx: SectionContext, run: RunDocument, configId: string): { row: VerdictRow; status: string | null } | null {
-  for (const row of ctx.verdict?.rows ?? []) {
-    if (row.runId !== run.id) continue;
-    const point = row.points.find((p) => p.configId === configId);
-    if (point) return { row, status: row.eligible ? point.status : 'not eligible' };
-  }
-  return null;
-}
-
-export function resultsSection(ctx: SectionContext): string {
-  const rows: Cell[][] = [];
-  ctx.runs.forEach((run, i) => {
-    for (const c of run.configs) {
-      const l = c.status === 'done' ? c.latencyMs : null;
-      const verdict = pointFor(ctx, run, c.id);
-      const status = verdict?.status ?? null;
-      rows.push([
-        configLabel(ctx, i, c.id),
-        c.status === 'done' ? (c.stable ? 'done' : 'done, not stable') : `${c.status}${c.error ? `: ${c.error.code}` : ''}`,
-        l ? `${formatMs(l.median)} (${formatMedianCi(l.ciLow, l.ciHigh)}, ${ciScopeLabel(c)})` : '—',
-        l ? formatMs(l.p90) : '—',
-        l ? formatMs(l.p95) : '—',
-        l ? formatMs(l.p99) : '—',
-        c.throughput ? formatCount(c.throughput.itemsPerSec) : '—',
-        c.sessionCreateMs === null ? '—' : formatMs(c.sessionCreateMs),
-        c.firstRunMs === null ? '—' : formatMs(c.firstRunMs),
-        c.memory ? formatBytes(c.memory.rssPeakBytes) : '—',
-        status ? { html: esc(status), className: `st-${status.replace(/\s+/g, '-')}` } : '—',
-      ]);
-    }
-  });
-  const target = ctx.verdict?.requirement.latency;
-  const ids = "Configuration ids read provider/batch/threads/concurrency (threads 0 = onnxruntime's default).";
-  return `<section><h2>Results per configuration</h2><p class="note">${ids}${
-    target
-      ? ` "Meets" compares the ${target.percentile} of each level (plus any batch wait) with ${esc(formatTarget(target))}: ` +
-        `meets even at the top of its 95 % CI, borderline where the CI straddles the target.`
-      : ''
-  }</p>${table(
-    [
-      'Configuration',
-      'Status',
-      'Median (95 % ' + 'CI)',
-      'p90',
-      'p95',
-      'p99',
-      'items/s',
-      'Session create',
-      'First run',
-      'Peak RSS',
-      target ? `${target.percentile} vs ` + `target` : 'Target',
-    ],
-    rows,
-    'results',
-  )}</section>`;
-}
-
-function runLine(r: VerdictRow): string {
-  return r.label.startsWith(`${r.runLabel}: `) ? '' : `<br><span class="small">${esc(r.runLabel)}</span>`;
-}
-
-export function setupsSection(ctx: SectionContext): string {
-  const v = ctx.verdict;
-  if (!v || v.rows.length === 0) return '';
-  const cheapest = new Set(v.models.map((m) => m.cheapest));
-  const rows: Cell[][] = v.rows.map((r) => {
-    const cap = r.capacity;
-    const capacity =
-      cap.maxThroughputRps === null
-        ? 'none'
-        : formatRps(cap.maxThroughputRps) +
-          (cap.basis === 'interpolated' ? ' (interpolated)' : '') +
-          (v.requirement.latency ? capacityBracket(cap) : '');
-    return [
-      // Every row names its run (model and time) when the label does not already start with it.
-      { html: `${esc(r.label)}${cheapest.has(r.id) ? ' <span class="badge small">cheapest</span>' : ''}${runLine(r)}` },
-      {
-        html: esc(r.meetsRequirement ? r.targetStatus : r.targetStatus === 'borderline' ? 'borderline (misses)' : 'fails'),
-        className: `st-${r.meetsRequirement ? r.targetStatus : 'fails'}`,
-      },
-      capacity,
-      r.instances === null ? '—' : String(r.instances),
-      `${formatUsd(r.pricePerHour)}/h`,
-      r.costPerMillion === null ? '—' : formatUsd(r.costPerMillion),
-      r.costPerMillionAtCapacity === null ? '—' : formatUsd(r.costPerMillionAtCapacity),
-      r.energyPerInferenceJ === null ? '—' : `${formatJoules(r.energyPerInferenceJ)} (${formatUsd(r.electricityPerMillion ?? NaN)}/M)`,
-      r.reliable ? (r.percentileStable ? 'yes' : 'yes; percentile unstable') : 'no',
-    ];
-  });
-  const issues = v.rows.flatMap((r) => [...r.issues, ...r.capacity.notes].map((i) => `${r.label}: ${i}`));
-  const note =
-    'A setup is a provider, batch and thread count across its measured concurrency levels. Capacity is the most requests per ' +
-    'second one instance sustains within the target; brackets give it with the percentile at either end of its 95 % CI.';
-  return `<section><h2>Setups against the requirement</h2><p class="note">${note}</p>${table(
-    ['Setup', 'Requirement', 'Capacity', 'Instances', 'Price', 'Cost per million', 'Fully loaded', 'Energy / inference', 'Reliable'],
-    rows,
-    'setups',
-  )}${issues.length ? `<ul class="issues">${issues.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : ''}</section>`;
-}
-
-/** "CPU, 4 threads" / "CUDA": threads only shape CPU kernels. */
-function deviceText(run: RunDocument, ep: string, threads: number): string {
-  return deviceClassOf(run, ep) === 'gpu' ? runProviderName(run, ep) : `${runProviderName(run, ep)}, ${threadsLabel(threads)}`;
-}
-
-/** "<run> · <variant> · " as far as the report has several runs or variants. */
-function seriesPrefix(ctx: SectionContext, runIndex: number, variant: string): string {
-  const run = ctx.runs[runIndex] as RunDocument;
-  const parts: string[] = [];
-  if (ctx.runs.length > 1) parts.push(ctx.chartLabels[runIndex] ?? run.id);
-  if (measuresVariants(ctx.runs)) parts.push(variantLabel(run, variant));
-  return parts.map((p) => `${p} · `).join('');
-}
-
-function boxSeries(label: string, c: ConfigResult): BoxSeries | null {
-  if (c.status !== 'done' || c.samples.length === 0) return null;
-  const sorted = sortSamples(c.samples);
-  return {
-    label,
-    min: sorted[0] as number,
-    q1: quantileSorted(sorted, 0.25),
-    median: quantileSorted(sorted, 0.5),
-    q3: quantileSorted(sorted, 0.75),
-    p99: quantileSorted(sorted, 0.99),
-    max: sorted[sorted.length - 1] as number,
-  };
-}
-
-export function chartsSection(ctx: SectionContext): string {
-  const parts = ['<section class="charts"><h2>Charts</h2>'];
-  const boxes = ctx.runs
-    .flatMap((run, i) => run.configs.map((c) => boxSeries(chartConfigLabel(ctx, i, c.id), c)))
-    .filter((b): b is BoxSeries => b !== null);
-  if (boxes.length) {
-    parts.push(
-      `<figure>${latencyBoxChart(boxes)}<figcaption>Latency distribution of every configuration, per request. Box: quartiles; ` +
-        `bar: median; whiskers: min to p99; dot: max.${esc(runKey(ctx))}</figcaption></figure>`,
-    );
-  }
-
-  const percentile = ctx.verdict?.requirement.latency?.percentile ?? 'p95';
-  const curves: CurveSeries[] = [];
-  if (ctx.verdict) {
-    for (const row of ctx.verdict.rows) {
-      if (row.points.length === 0) continue;
-      const runIndex = ctx.runs.findIndex((r) => r.id === row.runId);
-      const setup = ctx.runs.length > 1 && row.label.startsWith(`${row.runLabel}: `) ? row.label.slice(row.runLabel.length + 2) : row.label;
-      const label = ctx.runs.length > 1 ? `${ctx.chartLabels[runIndex] ?? row.runLabel} · ${setup}` : setup;
-      curves.push({
-        label,
-        points: row.points.map((p) => ({ x: p.throughputRps, y: p.percentileMs + p.batchWaitMs, tag: `c${p.concurrency}` })),
-      });
-    }
-  } else {
-    ctx.runs.forEach((run, i) => {
-      const groups = new Map<string, CurveSeries>();
-      for (const c of run.configs) {
-        if (c.status !== 'done' || !c.latencyMs || !c.throughput) continue;
-        const key = `${c.variant}/${c.ep}/b${c.batch}/t${c.threads}`;
-        const label = `${seriesPrefix(ctx, i, c.variant)}${deviceText(run, c.ep, c.threads)}, batch ${c.batch}`;
-        const series = groups.get(key) ?? { label, points: [] };
-        series.points.push({ x: c.throughput.itemsPerSec, y: c.latencyMs.p95, tag: `c${c.concurrency}` });
-        groups.set(key, series);
-      }
-      curves.push(...groups.values());
-    });
-  }
-  if (curves.length) {
-    const target = ctx.verdict?.requirement.latency;
-    parts.push(
-      `<figure>${lineChart(curves, {
-        title: 'Latency against throughput',
-        xLabel: 'throughput (requests/s, all requests in flight)',
-        yLabel: `${percentile} latency per request`,
-        formatX: (v) => formatCount(v),
-        formatY: formatMs,
-        ...(target ? { hLine: { y: target.ms, label: `target ${formatTarget(target)}` } } : {}),
-      })}<figcaption>Each point is a measured concurrency level (c1, c2, …)${
-        ctx.verdict?.requirement.maxBatchDelayMs ? '; batch setups include the wait for a batch to fill' : ''
-      }. ${
-        curves.every((c) => c.points.length < 2)
-          ? 'Only one concurrency level was measured per setup, so there is no curve yet: measure with ' +
-            `${setting('concurrency', '1,2,4,8')}.`
-          : ''
-      }${esc(runKey(ctx))}</figcaption></figure>`,
-    );
-  }
-
-  const batchSeries: CurveSeries[] = [];
-  ctx.runs.forEach((run, i) => {
-    const groups = new Map<string, CurveSeries>();
-    for (const c of run.configs) {
-      if (c.status !== 'done' || !c.throughput) continue;
-      const key = `${c.variant}/${c.ep}/t${c.threads}/c${c.concurrency}`;
-      const label = `${seriesPrefix(ctx, i, c.variant)}${deviceText(run, c.ep, c.threads)}, concurrency ${c.concurrency}`;
-      const series = groups.get(key) ?? { label, points: [] };
-      series.points.push({ x: c.batch, y: c.throughput.itemsPerSec, tag: `b${c.batch}` });
-      groups.set(key, series);
-    }
-    batchSeries.push(...[...groups.values()].filter((s) => s.points.length > 1));
-  });
-  for (const s of batchSeries) s.points.sort((a, b) => a.x - b.x);
-  if (batchSeries.length) {
-    parts.push(
-      `<figure>${lineChart(batchSeries, {
-        title: 'Batch scaling',
-        xLabel: 'batch size',
-        yLabel: 'items per ' + 'second',
-        formatX: (v) => formatSignificant(v),
-        formatY: (v) => formatCount(v),
-        logX: true,
-      })}<figcaption>Items per second against batch size: a flat line means batching buys nothing on this hardware.${esc(
-        runKey(ctx),
-      )}</figcaption></figure>`,
-    );
-  }
-
-  const variants = variantPoints(ctx);
-  if (variants.points.length > 1) {
-    parts.push(
-      `<figure>${variantChart(variants.points, variants.metric)}<figcaption>Fastest median (batch 1, concurrency 1) per model variant${
-        variants.metric
-          ? ` against ${esc(variants.metric)} (the model as given scores 1 by definition)`
-          : '; output quality was not measured for these variants'
-      }.</figcaption></figure>`,
-    );
-  }
-  parts.push('</section>');
-  return parts.join('');
-}
-
-/**
- * One point per model variant: its fastest batch-1, concurrency-1 median and a quality figure
- * against the original — the caller's, else top-1 agreement when every variant has it, else
- * the cosine similarity of the outputs.
- */
-function variantPoints(ctx: SectionContext): { points: VariantPoint[]; metric: string | null } {
-  const fastest = new Map<string, { label: string; medianMs: number; run: RunDocument; variant: string }>();
-  ctx.runs.forEach((run, i) => {
-    for (const c of run.configs) {
-      if (c.status !== 'done' || !c.latencyMs || c.batch !== 1 || c.concurrency !== 1) continue;
-      const label = `${ctx.runs.length > 1 ? `${ctx.chartLabels[i]} · ` : ''}${variantLabel(run, c.variant)}`;
-      const known = fastest.get(label);
-      if (!known || c.latencyMs.median < known.medianMs)
-        fastest.set(label, { label, medianMs: c.latencyMs.median, run, variant: c.variant });
-    }
-  });
-  const entries = [...fastest.values()];
-  const given = ctx.variantQuality;
-  if (given)
-    return {
-      points: entries.map((e) => ({
-        label: e.label,
-        medianMs: e.medianMs,
-        quality: given.byVariant[e.variant] ?? given.byVariant[e.label] ?? null,
-      })),
-      metric: given.metric,
-    };
-  const qualityOf = (e: (typeof entries)[number]) =>
-    e.variant === ORIGINAL_VARIANT ? null : e.run.variants.find((v) => v.id === e.variant)?.quality[0];
-  const others = entries.filter((e) => e.variant !== ORIGINAL_VARIANT);
-  const metric: 'top1Agreement' | 'cosine' | null =
-    others.length && others.every((e) => qualityOf(e)?.top1Agreement !== undefined)
-      ? 'top1Agreement'
-      : others.length && others.every((e) => qualityOf(e))
-        ? 'cosine'
-        : null;
-  return {
-    points: entries.map((e) => ({
-      label: e.label,
-      medianMs: e.medianMs,
-      quality: metric === null ? null : e.variant === ORIGINAL_VARIANT ? 1 : (qualityOf(e)?.[metric] ?? null),
-    })),
-    metric:
-      metric === 'top1Agreement'
-        ? 'top-1 agreement with the original'
-        : metric === 'cosine'
-          ? 'cosine similarity to the original outputs'
-          : null,
-  };
-}
-
 export function placementSection(ctx: SectionContext): string {
   const rows: Cell[][] = [];
   const fallbacks: string[] = [];
@@ -632,38 +294,6 @@ export function placementSection(ctx: SectionContext): string {
   return `<section><h2>Operator placement and fallbacks</h2><p class="note">${note}</p>${table(headers, rows, 'compact')}${
     fallbacks.length ? `<ul class="issues">${fallbacks.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''
   }</section>`;
-}
-
-export function comparisonSection(ctx: SectionContext): string {
-  const comparisons = compareRuns(ctx.runs, { maxBootstrapDraws: REPORT_BOOTSTRAP_DRAWS }).slice(0, 24);
-  if (!comparisons.length) return '';
-  const resamples = comparisons.flatMap((c) => c.entries.map((e) => e.vsBaseline?.resamples ?? Infinity));
-  const fewest = Math.min(...resamples);
-  const parts = [
-    `<section><h2>Comparisons</h2><p class="note">Ratios of medians against the first entry, with 95 % bootstrap CIs (seeded, ` +
-      `so the report is ` +
-      `reproducible${resampleCount(fewest, Math.max(...resamples.filter(Number.isFinite)))}).</p>`,
-  ];
-  for (const cmp of comparisons) {
-    parts.push(`<h3>${esc(cmp.title)}</h3>`);
-    parts.push(
-      table(
-        ['Entry', 'Median (95 % CI)', 'p95', 'items/s', 'Throughput ratio', 'Against the baseline'],
-        cmp.entries.map((e) => [
-          e.label,
-          e.medianMs === null ? '—' : `${formatMs(e.medianMs)} (${formatMedianCi(e.ciLowMs, e.ciHighMs)})`,
-          e.p95Ms === null ? '—' : formatMs(e.p95Ms),
-          e.throughputRps === null ? '—' : formatCount(e.throughputRps),
-          e.throughputRatio === null ? '—' : formatRatio(e.throughputRatio),
-          e.statement,
-        ]),
-        'compact',
-      ),
-    );
-    if (cmp.notes.length) parts.push(`<p class="note">${cmp.notes.map(esc).join(' ')}</p>`);
-  }
-  parts.push('</section>');
-  return parts.join('');
 }
 
 export function warningsSection(ctx: SectionContext): string {
@@ -771,19 +401,6 @@ export function appendixSection(ctx: SectionContext): string {
   });
   parts.push('</section>');
   return parts.join('');
-}
-
-/** " [low–high]" where the capacity differs at the ends of the percentile's CI, else nothing. */
-function capacityBracket(cap: { maxThroughputRps: number | null; lowRps: number | null; highRps: number | null }): string {
-  if (cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps) return '';
-  const end = (rps: number | null): string => (rps === null ? 'none' : formatCount(rps));
-  return ` [${end(cap.lowRps)}–${end(cap.highRps)}]`;
-}
-
-/** "; 2000 resamples" or "; 400 to 2000 resamples" (fewer where a side had few samples). */
-function resampleCount(fewest: number, most: number): string {
-  if (!Number.isFinite(fewest)) return '';
-  return `; ${fewest === most ? fewest : `${fewest} to ${most}`} resamples`;
 }
 
 /** The shapes and data the first configuration with inputs was fed: what every figure of the run rests on. */

@@ -23,6 +23,74 @@ export function n(x: number): string {
   return Number.isFinite(x) ? String(Math.round(x * 100) / 100) : '0';
 }
 
+/**
+ * Advance widths of DejaVu Sans, the widest face of the report's font stack, in em: estimates from
+ * them err on the wide side, so labels placed apart by them stay apart in any of the fonts.
+ */
+// prettier-ignore
+const GLYPH_EM: Readonly<Record<string, number>> = {
+  ' ': 0.318, '.': 0.318, ',': 0.318, ':': 0.337, ';': 0.337, '-': 0.361, '–': 0.5, '—': 1, '/': 0.337, '(': 0.39, ')': 0.39,
+  '[': 0.39, ']': 0.39, '%': 0.95, '×': 0.838, '≤': 0.838, '·': 0.318, '±': 0.838, µ: 0.636, $: 0.636, '+': 0.838, '=': 0.838,
+  a: 0.613, b: 0.635, c: 0.55, d: 0.635, e: 0.615, f: 0.352, g: 0.635, h: 0.634, i: 0.278, j: 0.278, k: 0.579, l: 0.278, m: 0.974,
+  n: 0.634, o: 0.612, p: 0.635, q: 0.635, r: 0.411, s: 0.521, t: 0.392, u: 0.634, v: 0.592, w: 0.818, x: 0.592, y: 0.592, z: 0.525,
+  I: 0.295, J: 0.295, M: 0.863, W: 0.989,
+};
+
+/** Width of `text` at `fontSize` px: digits 0.636 em, capitals about 0.7 em. */
+export function textWidth(text: string, fontSize = 10): number {
+  let em = 0;
+  for (const ch of text) em += GLYPH_EM[ch] ?? (/[0-9]/.test(ch) ? 0.636 : /[A-Z]/.test(ch) ? 0.7 : 0.65);
+  return em * fontSize;
+}
+
+/** DejaVu Sans's ascent and descent, in em: how far a line of text reaches above and below its baseline. */
+const ASCENT_EM = 0.93;
+const DESCENT_EM = 0.24;
+
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The box a line of text takes, from its anchor point (baseline) and text-anchor. */
+export function textBox(text: string, x: number, y: number, anchor: 'start' | 'middle' | 'end', fontSize = 10): Box {
+  const w = textWidth(text, fontSize);
+  const left = anchor === 'start' ? x : anchor === 'end' ? x - w : x - w / 2;
+  return { x0: left, y0: y - ASCENT_EM * fontSize, x1: left + w, y1: y + DESCENT_EM * fontSize };
+}
+
+function boxesMeet(a: Box, b: Box, gap: number): boolean {
+  return a.x0 < b.x1 + gap && b.x0 < a.x1 + gap && a.y0 < b.y1 + gap && b.y0 < a.y1 + gap;
+}
+
+/**
+ * Places labels where they touch nothing placed before and stay inside `bounds`: the first
+ * candidate position that fits wins; a label no candidate fits is left out (its point keeps its dot).
+ */
+export class LabelPlacer {
+  private readonly placed: Box[] = [];
+
+  constructor(private readonly bounds: Box) {}
+
+  /** Something already drawn that labels must keep clear of. */
+  block(box: Box): void {
+    this.placed.push(box);
+  }
+
+  place(text: string, candidates: readonly { x: number; y: number; anchor: 'start' | 'middle' | 'end' }[]): string {
+    for (const c of candidates) {
+      const box = textBox(text, c.x, c.y, c.anchor);
+      const inside = box.x0 >= this.bounds.x0 && box.x1 <= this.bounds.x1 && box.y0 >= this.bounds.y0 && box.y1 <= this.bounds.y1;
+      if (!inside || this.placed.some((p) => boxesMeet(p, box, 1))) continue;
+      this.placed.push(box);
+      return `<text x="${n(c.x)}" y="${n(c.y)}"${c.anchor === 'start' ? '' : ` text-anchor="${c.anchor}"`}`;
+    }
+    return '';
+  }
+}
+
 export interface Scale {
   (value: number): number;
   ticks: number[];
@@ -111,24 +179,41 @@ export function svgOpen(f: Frame, title: string, description: string): string {
   );
 }
 
+/** Baselines under the x axis: tick labels, then the axis's label; a frame's bottom keeps X_AXIS_DEPTH for them. */
+const X_TICK_BASELINE = 16;
+const X_LABEL_BASELINE = 30;
+export const X_AXIS_DEPTH = 34;
+/** Least room between two tick labels, px. */
+const TICK_LABEL_GAP = 6;
+
 export function xAxis(f: Frame, scale: Scale, format: (v: number) => string, label: string): string {
   const { x0, x1, y0, y1 } = plotArea(f);
   const parts = [`<line class="axis" x1="${n(x0)}" y1="${n(y0)}" x2="${n(x1)}" y2="${n(y0)}" />`];
+  // Far enough below the axis to clear the lowest label of the y axis; a tick label that would run into the one before is left out.
+  let lastRight = -Infinity;
   for (const t of scale.ticks) {
     const x = scale(t);
     parts.push(`<line class="grid" x1="${n(x)}" y1="${n(y0)}" x2="${n(x)}" y2="${n(y1)}" />`);
-    parts.push(`<text x="${n(x)}" y="${n(y0 + 13)}" text-anchor="middle">${esc(format(t))}</text>`);
+    const text = format(t);
+    const box = textBox(text, x, y0 + X_TICK_BASELINE, 'middle');
+    if (box.x0 < lastRight + TICK_LABEL_GAP) continue;
+    lastRight = box.x1;
+    parts.push(`<text x="${n(x)}" y="${n(y0 + X_TICK_BASELINE)}" text-anchor="middle">${esc(text)}</text>`);
   }
-  parts.push(`<text class="axis-label" x="${n((x0 + x1) / 2)}" y="${n(y0 + 27)}" text-anchor="middle">${esc(label)}</text>`);
+  parts.push(`<text class="axis-label" x="${n((x0 + x1) / 2)}" y="${n(y0 + X_LABEL_BASELINE)}" text-anchor="middle">${esc(label)}</text>`);
   return parts.join('');
 }
 
 export function yAxis(f: Frame, scale: Scale, format: (v: number) => string, label: string): string {
   const { x0, x1, y0, y1 } = plotArea(f);
   const parts = [`<line class="axis" x1="${n(x0)}" y1="${n(y0)}" x2="${n(x0)}" y2="${n(y1)}" />`];
+  let lastTop = Infinity;
   for (const t of scale.ticks) {
     const y = scale(t);
     parts.push(`<line class="grid" x1="${n(x0)}" y1="${n(y)}" x2="${n(x1)}" y2="${n(y)}" />`);
+    const box = textBox(format(t), x0 - 4, y + 3, 'end');
+    if (box.y1 > lastTop - 1) continue;
+    lastTop = box.y0;
     parts.push(`<text x="${n(x0 - 4)}" y="${n(y + 3)}" text-anchor="end">${esc(format(t))}</text>`);
   }
   parts.push(
@@ -137,15 +222,13 @@ export function yAxis(f: Frame, scale: Scale, format: (v: number) => string, lab
   return parts.join('');
 }
 
-const LEGEND_CHAR_WIDTH = 5.4;
-
 /** Where each legend entry goes: left to right, a new row before an entry that would overflow. */
 function legendLayout(f: Pick<Frame, 'width' | 'left'>, labels: readonly string[]): { x: number; row: number }[] {
   const right = f.width - 8;
   let x = f.left;
   let row = 0;
   return labels.map((label) => {
-    const width = 28 + label.length * LEGEND_CHAR_WIDTH;
+    const width = 28 + textWidth(label);
     if (x > f.left && x + width > right) {
       x = f.left;
       row++;

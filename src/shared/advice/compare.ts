@@ -17,6 +17,7 @@ import {
   RUN_TO_RUN_FLOOR,
 } from '../stats';
 import { machineIdentity, machineLabel, runLabels, variantLabel } from './setups';
+import { throughputMismatch } from './throughput';
 
 export interface CompareItem {
   run: RunDocument;
@@ -154,6 +155,7 @@ export function compareConfigurations(items: readonly CompareItem[], options: Co
       throughputRps: throughput,
       vsBaseline,
       throughputRatio: index > 0 && throughput !== null && baseThroughput ? throughput / baseThroughput : null,
+      throughputNote: index > 0 && c.status === 'done' && base.status === 'done' ? throughputMismatch(base, c) : null,
       statement,
       environment,
     };

@@ -47,6 +47,20 @@ export {
   type CompareItem,
   type CompareOptions,
 } from './compare';
+export {
+  CAPACITY_DEFINITION,
+  ITEMS_PER_SEC_DEFINITION,
+  ITEMS_PER_SEC_HEADING,
+  ITEMS_RATIO_DEFINITION,
+  MEDIAN_CAPACITY_DEFINITION,
+  RUNS_PER_SEC_DEFINITION,
+  rateBreakdown,
+  rateBreakdownText,
+  rateNote,
+  throughputMismatch,
+  type RateBreakdown,
+  type RateSource,
+} from './throughput';
 export { percentileConfidenceInterval, type PercentileConfidenceInterval } from './percentile-ci';
 export {
   deviceClassOf,

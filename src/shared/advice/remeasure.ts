@@ -66,6 +66,8 @@ export function remeasurePlan(doc: Pick<RunDocument, 'plan' | 'configs'>): Bench
     maxTimeMs: Math.max(minTimeMs, longer(plan.maxTimeMs, REMEASURE_MAX_TIME_MS)),
     ciTargetRel: plan.ciTargetRel,
     warmupMaxMs: Math.min(REMEASURE_TIME_CAP_MS, Math.round(plan.warmupMaxMs * REMEASURE_FACTOR)),
+    // As many fresh processes as the run had (or chosen by cost again).
+    repetitions: plan.repetitions,
     profile: false,
   };
 }

@@ -299,7 +299,10 @@ export const ComparisonEntrySchema = z.object({
   throughputRps: z.number().nullable(),
   /** median(this) / median(baseline) with its bootstrap CI; null for the baseline or without samples. */
   vsBaseline: MedianComparisonSchema.nullable(),
+  /** items/s(this) ÷ items/s(baseline); null for the baseline or without a measured rate. */
   throughputRatio: z.number().nullable(),
+  /** Why throughputRatio and the ratio of medians point different ways (batch, in flight, slow runs, gaps); null when they agree. */
+  throughputNote: z.string().nullable().default(null),
   /** "1.82× faster than the baseline (95 % CI 1.75–1.90×)" or "no measurable difference …". */
   statement: z.string(),
   /** What differs from the baseline's run besides the configuration: "different machines (…)", "onnxruntime 1.20 / 1.22". */

@@ -122,6 +122,8 @@ export const ProviderProbeResultSchema = z.object({
   probeMs: z.number().nonnegative(),
   adapter: z.string().optional(),
   software: z.boolean().optional(),
+  /** Whether a float16 test session ran on the provider itself (WebGPU: the adapter has shader-f16); absent where not tried. */
+  fp16: z.boolean().optional(),
 });
 export type ProviderProbeResult = z.infer<typeof ProviderProbeResultSchema>;
 
@@ -138,8 +140,24 @@ export const ProviderStatusSchema = z.object({
   /** e.g. WebGPU on a software adapter like SwiftShader: a fallback, never a GPU. */
   software: z.boolean().optional(),
   adapter: z.string().optional(),
+  /** Whether float16 models run on it (WebGPU: the adapter's shader-f16), from the probe; absent where not tried. */
+  fp16: z.boolean().optional(),
 });
 export type ProviderStatus = z.infer<typeof ProviderStatusSchema>;
+
+/** A model computing in float16: an fp16 or q4f16 variant, or a model given in fp16. */
+export function isHalfPrecision(model: { mode: string | null; precision?: string | null }): boolean {
+  return model.mode === 'fp16' || model.mode === 'q4f16' || (model.mode === null && model.precision === 'fp16');
+}
+
+/** Why a float16 model cannot run on this provider (its probe found no float16), or null when it can or was not tried. */
+export function fp16Refusal(provider: Pick<ProviderStatus, 'displayName' | 'fp16' | 'adapter'> | undefined): string | null {
+  if (!provider || provider.fp16 !== false) return null;
+  return (
+    `${provider.displayName}${provider.adapter ? ` on ${provider.adapter}` : ''} computes no float16 (the adapter has no ` +
+    'shader-f16): float16 models cannot run on it. Measure them on the CPU, or on a GPU whose adapter has shader-f16.'
+  );
+}
 
 /** What the inference worker needs in its environment for WebGPU to find an adapter. */
 export const WebgpuEnvironmentSchema = z.object({

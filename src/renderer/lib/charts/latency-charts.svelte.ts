@@ -11,6 +11,7 @@ import {
   type ChartConfiguration,
   type ScatterDataPoint,
 } from 'chart.js';
+import { untrack } from 'svelte';
 import type { Attachment } from 'svelte/attachments';
 import { formatCount, formatMs } from '../../../shared/stats/format';
 import type { LatencyHistogram, SamplePoints } from '../logic/latency-series';
@@ -27,11 +28,17 @@ export interface LatencyScatterData {
   medianMs?: number | null;
 }
 
-/**
- * Latency of every shown sample against its position in the run: drift, warm-up left-overs,
- * periodic hiccups and thermal throttling are visible here and nowhere else.
- */
-function configureScatter(data: LatencyScatterData, theme: ChartTheme): ChartConfiguration<'scatter'> {
+/** What a scatter chart's datasets and axes show for `data`; recomputed on every update. */
+interface ScatterView {
+  inside: ScatterDataPoint[];
+  above: ScatterDataPoint[];
+  median: ScatterDataPoint[];
+  lastIndex: number;
+  cap: number;
+  radius: number;
+}
+
+function scatterView(data: LatencyScatterData): ScatterView {
   const cap = data.capMs ?? Infinity;
   const inside: ScatterDataPoint[] = [];
   const above: ScatterDataPoint[] = [];
@@ -42,47 +49,57 @@ function configureScatter(data: LatencyScatterData, theme: ChartTheme): ChartCon
     else inside.push({ x: index[i] as number, y });
   }
   const lastIndex = Math.max(1, data.points.total - 1);
+  const median =
+    data.medianMs !== undefined && data.medianMs !== null
+      ? [
+          { x: 0, y: data.medianMs },
+          { x: lastIndex, y: data.medianMs },
+        ]
+      : [];
   // A few hundred points can be big; thousands must be small to stay a cloud rather than a smear.
-  const radius = index.length < 500 ? 2.4 : 1.6;
-  const datasets: ChartConfiguration<'scatter'>['data']['datasets'] = [
-    {
-      label: 'Sample',
-      data: inside,
-      backgroundColor: theme.point,
-      borderWidth: 0,
-      pointRadius: radius,
-      pointHoverRadius: radius + 1.5,
-    },
-  ];
-  if (above.length > 0) {
-    datasets.push({
-      label: 'Beyond the axis',
-      data: above,
-      backgroundColor: theme.outlier,
-      borderWidth: 0,
-      pointStyle: 'triangle',
-      pointRadius: 3,
-      pointHoverRadius: 4,
-    });
-  }
-  if (data.medianMs !== undefined && data.medianMs !== null) {
-    datasets.push({
-      label: 'Median',
-      data: [
-        { x: 0, y: data.medianMs },
-        { x: lastIndex, y: data.medianMs },
-      ],
-      showLine: true,
-      borderColor: theme.line,
-      borderWidth: 1,
-      borderDash: [4, 3],
-      pointRadius: 0,
-      pointHoverRadius: 0,
-    });
-  }
+  return { inside, above, median, lastIndex, cap, radius: index.length < 500 ? 2.4 : 1.6 };
+}
+
+/**
+ * Latency of every shown sample against its position in the run: drift, warm-up left-overs,
+ * periodic hiccups and thermal throttling are visible here and nowhere else. Its three datasets
+ * (samples, samples beyond the axis, median) always exist, so a live update only swaps their points.
+ */
+function configureScatter(ref: { data: LatencyScatterData }, theme: ChartTheme): ChartConfiguration<'scatter'> {
+  const view = scatterView(ref.data);
   return {
     type: 'scatter',
-    data: { datasets },
+    data: {
+      datasets: [
+        {
+          label: 'Sample',
+          data: view.inside,
+          backgroundColor: theme.point,
+          borderWidth: 0,
+          pointRadius: view.radius,
+          pointHoverRadius: view.radius + 1.5,
+        },
+        {
+          label: 'Beyond the axis',
+          data: view.above,
+          backgroundColor: theme.outlier,
+          borderWidth: 0,
+          pointStyle: 'triangle',
+          pointRadius: 3,
+          pointHoverRadius: 4,
+        },
+        {
+          label: 'Median',
+          data: view.median,
+          showLine: true,
+          borderColor: theme.line,
+          borderWidth: 1,
+          borderDash: [4, 3],
+          pointRadius: 0,
+          pointHoverRadius: 0,
+        },
+      ],
+    },
     options: {
       responsive: true,
       maintainAspectRatio: false,
@@ -93,7 +110,7 @@ function configureScatter(data: LatencyScatterData, theme: ChartTheme): ChartCon
         x: {
           type: 'linear',
           min: 0,
-          max: lastIndex,
+          max: view.lastIndex,
           ...valueAxisLines(theme),
           title: { display: true, text: 'sample', ...chartText(theme) },
           ticks: { ...chartText(theme), maxTicksLimit: 8, callback: (value) => formatCount(Number(value)) },
@@ -101,7 +118,7 @@ function configureScatter(data: LatencyScatterData, theme: ChartTheme): ChartCon
         y: {
           type: 'linear',
           beginAtZero: false,
-          ...(Number.isFinite(cap) ? { max: cap } : {}),
+          ...(Number.isFinite(view.cap) ? { max: view.cap } : {}),
           ...valueAxisLines(theme),
           ticks: { ...chartText(theme), maxTicksLimit: 6, callback: (value) => formatMs(Number(value)) },
         },
@@ -113,10 +130,12 @@ function configureScatter(data: LatencyScatterData, theme: ChartTheme): ChartCon
           filter: (item) => item.dataset.label !== 'Median',
           callbacks: {
             title: (items) => `Sample ${formatCount((items[0]?.parsed.x ?? 0) + 1)}`,
-            label: (item) =>
-              item.dataset.label === 'Beyond the axis'
-                ? `${formatMs(data.points.ms[data.points.index.indexOf(item.parsed.x ?? -1)] ?? cap)} (beyond the axis)`
-                : formatMs(item.parsed.y ?? 0),
+            label: (item) => {
+              const points = ref.data.points;
+              return item.dataset.label === 'Beyond the axis'
+                ? `${formatMs(points.ms[points.index.indexOf(item.parsed.x ?? -1)] ?? item.parsed.y ?? 0)} (beyond the axis)`
+                : formatMs(item.parsed.y ?? 0);
+            },
           },
         },
       },
@@ -124,12 +143,38 @@ function configureScatter(data: LatencyScatterData, theme: ChartTheme): ChartCon
   };
 }
 
-/** Latency of each sample over the run: `<canvas {@attach latencyScatterChart(() => data)}>`. */
-export function latencyScatterChart(getData: () => LatencyScatterData): Attachment<HTMLCanvasElement> {
-  return chartAttachment(getData, configureScatter);
+/** Puts new points into the scatter's datasets and moves its axis ends; nothing else is resolved again. */
+function patchScatter(chart: Chart<'scatter'>, data: LatencyScatterData): boolean {
+  const [samples, above, median] = chart.data.datasets;
+  const x = chart.options.scales?.['x'];
+  const y = chart.options.scales?.['y'];
+  if (!samples || !above || !median || !x || !y) return false;
+  const view = scatterView(data);
+  samples.data = view.inside;
+  samples.pointRadius = view.radius;
+  samples.pointHoverRadius = view.radius + 1.5;
+  above.data = view.above;
+  median.data = view.median;
+  x.max = view.lastIndex;
+  y.max = Number.isFinite(view.cap) ? view.cap : undefined;
+  return true;
 }
 
-function configureHistogram(data: LatencyHistogram, theme: ChartTheme): ChartConfiguration<'bar', number[], string> {
+/** Latency of each sample over the run: `<canvas {@attach latencyScatterChart(() => data)}>`. */
+export function latencyScatterChart(getData: () => LatencyScatterData): Attachment<HTMLCanvasElement> {
+  const ref = { data: untrack(getData) };
+  return chartAttachment<'scatter', LatencyScatterData>(
+    getData,
+    (data, theme) => configureScatter(Object.assign(ref, { data }), theme),
+    (chart, data) => {
+      ref.data = data;
+      return patchScatter(chart, data);
+    },
+  );
+}
+
+/** Labels, counts and colors of the histogram's bars, the tail last. */
+function histogramBars(data: LatencyHistogram, theme: ChartTheme): { labels: string[]; values: number[]; colors: string[] } {
   const labels = data.bins.map((bin) => formatMs((bin.fromMs + bin.toMs) / 2));
   const values = data.bins.map((bin) => bin.count);
   const colors = data.bins.map(() => theme.bar);
@@ -138,7 +183,13 @@ function configureHistogram(data: LatencyHistogram, theme: ChartTheme): ChartCon
     values.push(data.above.count);
     colors.push(theme.outlier);
   }
+  return { labels, values, colors };
+}
+
+function configureHistogram(ref: { data: LatencyHistogram }, theme: ChartTheme): ChartConfiguration<'bar', number[], string> {
+  const { labels, values, colors } = histogramBars(ref.data, theme);
   const rangeOf = (index: number): string => {
+    const data = ref.data;
     const bin = data.bins[index];
     if (bin) return `${formatMs(bin.fromMs)} – ${formatMs(bin.toMs)}`;
     return data.above ? `above ${formatMs(data.above.fromMs)}` : '';
@@ -156,7 +207,8 @@ function configureHistogram(data: LatencyHistogram, theme: ChartTheme): ChartCon
       scales: {
         x: {
           ...categoryAxisLines(theme),
-          ticks: { ...chartText(theme), maxRotation: 0, autoSkip: true, maxTicksLimit: 7 },
+          // Labels are alike in width: measuring a few is enough (measuring all is most of an update).
+          ticks: { ...chartText(theme), maxRotation: 0, autoSkip: true, maxTicksLimit: 7, sampleSize: 8 },
         },
         y: {
           beginAtZero: true,
@@ -171,8 +223,9 @@ function configureHistogram(data: LatencyHistogram, theme: ChartTheme): ChartCon
           callbacks: {
             title: (items) => rangeOf(items[0]?.dataIndex ?? 0),
             label: (item) => {
+              const total = ref.data.total;
               const count = item.parsed.y ?? 0;
-              const share = data.total > 0 ? ` (${((count / data.total) * 100).toFixed(1)} %)` : '';
+              const share = total > 0 ? ` (${((count / total) * 100).toFixed(1)} %)` : '';
               return `${formatCount(count)} sample${count === 1 ? '' : 's'}${share}`;
             },
           },
@@ -184,5 +237,23 @@ function configureHistogram(data: LatencyHistogram, theme: ChartTheme): ChartCon
 
 /** How often each latency occurred: `<canvas {@attach latencyHistogramChart(() => histogram)}>`. */
 export function latencyHistogramChart(getData: () => LatencyHistogram): Attachment<HTMLCanvasElement> {
-  return chartAttachment(getData, configureHistogram);
+  const ref = { data: untrack(getData) };
+  let theme: ChartTheme | null = null;
+  return chartAttachment<'bar', LatencyHistogram>(
+    getData,
+    (data, next) => {
+      theme = next;
+      return configureHistogram(Object.assign(ref, { data }), next) as unknown as ChartConfiguration<'bar'>;
+    },
+    (chart, data) => {
+      const dataset = chart.data.datasets[0];
+      if (!theme || !dataset) return false;
+      ref.data = data;
+      const { labels, values, colors } = histogramBars(data, theme);
+      chart.data.labels = labels;
+      dataset.data = values;
+      dataset.backgroundColor = colors;
+      return true;
+    },
+  );
 }

@@ -1,6 +1,6 @@
 import { parseInputValues } from '../../../shared/domain/input-values';
 import type { ModelSource } from '../../../shared/domain/app';
-import type { ProviderStatus } from '../../../shared/domain/hardware';
+import { fp16Refusal, isHalfPrecision, type ProviderStatus } from '../../../shared/domain/hardware';
 import { batchRefusal, fixedBatchReason, takesBatches, type DeclaredInput } from '../../../shared/domain/batch';
 import type { SymbolicDim } from '../../../shared/domain/model';
 import { plannedConcurrency, unplannedConcurrency, type BenchPlanInput, type GraphOptimizationLevel } from '../../../shared/domain/plan';
@@ -91,6 +91,22 @@ export function dimsDraft(dims: readonly SymbolicDim[]): Record<string, string> 
 /** Providers a plan can use right now, in detection order. */
 export function readyProviders(providers: readonly ProviderStatus[]): string[] {
   return providers.filter((provider) => provider.status === 'ready').map((provider) => provider.name);
+}
+
+/**
+ * Before starting: which ticked providers cannot run the float16 models chosen (their probe found no float16, e.g.
+ * WebGPU on an adapter without shader-f16), in words; null when none. Those configurations are skipped, not run.
+ */
+export function fp16Warning(
+  providers: readonly ProviderStatus[],
+  eps: readonly string[],
+  models: readonly { label: string; mode: string | null; precision?: string | null }[],
+): string | null {
+  const half = models.filter((model) => isHalfPrecision(model)).map((model) => model.label);
+  if (half.length === 0) return null;
+  const refusals = providers.filter((p) => eps.includes(p.name)).flatMap((p) => fp16Refusal(p) ?? []);
+  if (refusals.length === 0) return null;
+  return `${refusals.join(' ')} Skipped there: ${half.join(', ')}.`;
 }
 
 /** A model source as one string, for a <select> value; {@link sourceFromKey} reads it back. */

@@ -1,9 +1,9 @@
-import { formatJoules, formatRps, formatUsd } from '../../../shared/advice/format';
+import { formatJoules, formatUsd } from '../../../shared/advice/format';
+import type { RowRequirementStatus } from '../../../shared/advice/row-status';
 import { measuredSetups } from '../../../shared/advice/remeasure';
 import type { ModelVerdict, TargetStatus, Verdict, VerdictRow, VerdictStatus } from '../../../shared/domain/advice';
 import { plannedConcurrency, type BenchPlanInput } from '../../../shared/domain/plan';
 import type { RunDocument, RunStatus, RunSummary } from '../../../shared/domain/run';
-import { formatCount } from '../../../shared/stats/format';
 import { providerColorSlot } from './run-results';
 
 type Tone = 'ok' | 'warn' | 'danger' | 'neutral' | 'accent';
@@ -25,23 +25,16 @@ export const VERDICT_TONE: Readonly<Record<VerdictStatus, Tone>> = {
   'insufficient-data': 'warn',
 };
 
-/** A setup against the whole requirement: latency, batching and throughput together. */
-export type RowRequirementStatus = 'meets' | 'borderline' | 'misses' | 'fails' | 'not-eligible';
-
-export function rowRequirementStatus(row: Pick<VerdictRow, 'eligible' | 'meetsRequirement' | 'targetStatus'>): RowRequirementStatus {
-  if (!row.eligible) return 'not-eligible';
-  if (row.meetsRequirement) return row.targetStatus === 'meets' ? 'meets' : 'borderline';
-  // Misses on the estimate, yet the CI allows it: worth a longer measurement.
-  return row.targetStatus === 'borderline' ? 'misses' : 'fails';
-}
-
-export const ROW_STATUS_LABEL: Readonly<Record<RowRequirementStatus, string>> = {
-  meets: 'meets',
-  borderline: 'borderline',
-  misses: 'narrow miss',
-  fails: 'fails',
-  'not-eligible': 'not eligible',
-};
+// The row's words are shared with the PDF report.
+export {
+  capacityText,
+  instancesText,
+  NOT_ELIGIBLE_NOTE,
+  ROW_STATUS_LABEL,
+  ROW_STATUS_TITLE,
+  rowRequirementStatus,
+  type RowRequirementStatus,
+} from '../../../shared/advice/row-status';
 
 export const ROW_STATUS_TONE: Readonly<Record<RowRequirementStatus, Tone>> = {
   meets: 'ok',
@@ -50,37 +43,6 @@ export const ROW_STATUS_TONE: Readonly<Record<RowRequirementStatus, Tone>> = {
   fails: 'danger',
   'not-eligible': 'neutral',
 };
-
-export const ROW_STATUS_TITLE: Readonly<Record<RowRequirementStatus, string>> = {
-  meets: 'Meets the requirement even at the pessimistic end of the 95 % CI',
-  borderline: 'Meets it on the estimate, but not at the pessimistic end of the 95 % CI',
-  misses: 'Misses it on the estimate; within the 95 % CI it could meet it',
-  fails: 'Does not meet it, not even at the optimistic end of the 95 % CI',
-  'not-eligible': 'Batch > 1 needs a batching delay: allow one to consider this setup',
-};
-
-/** "11,800 req/s", with the range its CI allows where that differs, and how it was found. */
-export function capacityText(row: Pick<VerdictRow, 'capacity' | 'eligible'>): { value: string; range: string | null; note: string | null } {
-  const cap = row.capacity;
-  if (!row.eligible) return { value: '—', range: null, note: 'needs a batching delay' };
-  if (cap.maxThroughputRps === null) return { value: '—', range: null, note: 'no level meets it' };
-  const same = cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps;
-  const range = same
-    ? null
-    : `${cap.lowRps === null ? 'none' : formatCount(cap.lowRps)}–${cap.highRps === null ? 'none' : formatCount(cap.highRps)}`;
-  let note: string | null = null;
-  if (cap.singleLevel) note = 'one level measured';
-  else if (cap.basis === 'interpolated') note = 'interpolated';
-  else if (cap.atHighestLevel) note = 'highest level measured';
-  return { value: formatRps(cap.maxThroughputRps), range, note };
-}
-
-/** "3", or "3–4" when the capacity's CI would take more. */
-export function instancesText(row: Pick<VerdictRow, 'instances' | 'instancesRange'>): string {
-  if (row.instances === null) return '—';
-  const high = row.instancesRange?.[1];
-  return high !== undefined && high !== null && high !== row.instances ? `${row.instances}–${high}` : String(row.instances);
-}
 
 export function usdText(dollars: number | null): string {
   return dollars === null ? '—' : formatUsd(dollars);
@@ -227,6 +189,8 @@ export function sweepPlan(doc: Pick<RunDocument, 'plan' | 'configs'>): BenchPlan
     maxTimeMs: SWEEP_MAX_TIME_MS,
     // Warm-up stops once stable; cutting it short would leave every level "not stable", no verdict.
     warmupMaxMs: plan.warmupMaxMs,
+    // Each level in as many fresh processes as the run it extends.
+    repetitions: plan.repetitions,
     profile: false,
   };
 }

@@ -5,6 +5,7 @@ import type { OutputQuality } from '../../../shared/domain/quantize';
 import type { ConfigResult, ConfigStatus, RunDocument } from '../../../shared/domain/run';
 import type { Variant } from '../../../shared/domain/variant';
 import { formatRatio } from '../../../shared/stats/format';
+import { throughputMismatch } from '../../../shared/advice/throughput';
 import { fastInt8Name, hasFastInt8 } from './quantize-options';
 import { formatSqnr, isUnusable, SQNR_FAIR_DB, verdictOf, worstOutput, type WorstOutput } from './quantize-quality';
 import { providerColorSlot, providerDisplayName } from './run-results';
@@ -101,6 +102,10 @@ export interface CompareRow {
   /** null for the original and whenever either side has no median. */
   speedup: Speedup | null;
   itemsPerSec: number | null;
+  /** This model's items/s ÷ the original's; null for the original or without both rates. */
+  itemsRatio: number | null;
+  /** Why the items/s ratio and the speed-up point different ways (slow runs, gaps between runs); null when they agree. */
+  rateNote: string | null;
   sizeBytes: number | null;
   rssPeakBytes: number | null;
   /** The output that suffered most; null for the original or when nothing was compared. */
@@ -167,6 +172,8 @@ function modelsOf(doc: RunDocument, variants: readonly Variant[]): ModelEntry[] 
 function rowFor(model: ModelEntry, config: ConfigResult | undefined, original: ConfigResult | undefined): CompareRow {
   const stats = config?.status === 'done' ? config.latencyMs : null;
   const base = original?.status === 'done' ? original.latencyMs : null;
+  const items = config?.status === 'done' ? (config.throughput?.itemsPerSec ?? null) : null;
+  const baseItems = original?.status === 'done' ? (original.throughput?.itemsPerSec ?? null) : null;
   return {
     modelId: model.id,
     label: model.label,
@@ -178,7 +185,10 @@ function rowFor(model: ModelEntry, config: ConfigResult | undefined, original: C
     ciLowMs: stats?.ciLow ?? null,
     ciHighMs: stats?.ciHigh ?? null,
     speedup: model.id !== 'original' && stats && base ? speedupOf(base, stats) : null,
-    itemsPerSec: config?.status === 'done' ? (config.throughput?.itemsPerSec ?? null) : null,
+    itemsPerSec: items,
+    itemsRatio: model.id !== 'original' && items !== null && baseItems ? items / baseItems : null,
+    rateNote:
+      model.id !== 'original' && config?.status === 'done' && original?.status === 'done' ? throughputMismatch(original, config) : null,
     sizeBytes: model.sizeBytes,
     rssPeakBytes: config?.memory?.rssPeakBytes ?? null,
     quality: model.id === 'original' ? null : worstOutput(model.quality),
@@ -262,6 +272,7 @@ export function compareAdvice(groups: readonly CompareGroup[], cpu: Pick<CpuInfo
             `between devices eat into the gain.`,
         );
       }
+      if (row.rateNote && !group.software) lines.push(`${row.label} on ${group.label}: ${row.rateNote}`);
       const speedup = row.speedup;
       // A software adapter's times say nothing about a GPU: no speed claims from them.
       if (!speedup || group.software) continue;

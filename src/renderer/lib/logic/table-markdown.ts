@@ -94,7 +94,7 @@ export function compareTable(comparison: Comparison): TextTable {
         joined(reading.headline, reading.detail),
         entry.p95Ms === null ? '—' : formatMs(entry.p95Ms),
         entry.throughputRps === null ? '—' : formatCount(entry.throughputRps),
-        entry.throughputRatio === null ? '—' : formatRatio(entry.throughputRatio),
+        joined(entry.throughputRatio !== null && formatRatio(entry.throughputRatio), entry.throughputNote) || '—',
       ];
     }),
   };

@@ -301,7 +301,7 @@ describe('capacity sweep', () => {
     expect(doc.configs.map((c) => c.concurrency)).toEqual([1]);
   });
 
-  it('measures WebGPU one request at a time: higher levels are skipped with the reason, and its sweep stops at 1', async () => {
+  it('measures WebGPU one request at a time: higher levels are not planned, the run says why, and its sweep stops at 1', async () => {
     const fixed = await runToEnd({
       model: { kind: 'sample', name: 'mnist-cnn' },
       eps: ['cpu', 'webgpu'],
@@ -312,10 +312,11 @@ describe('capacity sweep', () => {
     const byId = new Map(fixed.configs.map((c) => [c.id, c]));
     expect(byId.get('webgpu/b1/t0/c1')?.status).toBe('done');
     expect(byId.get('cpu/b1/t0/c2')?.status).toBe('done');
-    const refused = byId.get('webgpu/b1/t0/c2');
-    expect(refused?.status).toBe('skipped');
-    expect(refused?.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('one request at a time') });
-    expect(refused?.samples).toEqual([]);
+    // Not planned at all (nothing to skip later), and the run names the level left out and why.
+    expect(byId.has('webgpu/b1/t0/c2')).toBe(false);
+    expect(fixed.warnings).toContainEqual(
+      expect.objectContaining({ code: 'sweep-limited', message: expect.stringMatching(/one request at a time.*Not planned: 2 requests/) }),
+    );
     expect(fixed.status).toBe('completed');
 
     const swept = await runToEnd({

@@ -102,6 +102,6 @@ describe('advice and report from a real short run (mnist-cnn, CPU, concurrency 1
     expect(message).toMatch(/HTML\) in .*\nNo requirement given/);
     expect(readFileSync(html, 'utf8')).toContain('<title>Inferscope report: mnist-cnn</title>');
     const text = await runAdvise([run.id], { latency: { percentile: 'p99', ms: 100 } }, stored);
-    expect(text).toMatch(/^Verdict: /);
+    expect(text).toMatch(/^Verdict for mnist-cnn: /);
   });
 });

@@ -6,7 +6,8 @@ import { adviseDeployment } from '../../../../src/shared/advice';
 import { renderReportHtml, renderReportPdf, runsToCsv, findChromium } from '../../../../src/core/report';
 import type { RunDocument } from '../../../../src/shared/domain/run';
 import { fixtureRun, parseCsv } from '../../../unit/shared/advice/helpers';
-import { bluePixels, canPrint, pdfInfo, pdfText, renderPngs, renderPpm } from './poppler';
+import { PDF_MARGINS } from '../../../../src/core/report';
+import { bluePixels, canPrint, checkLayout, pdfInfo, pdfText, renderPngs, renderPpm } from './poppler';
 
 const requirement = { latency: { percentile: 'p95', ms: 50 }, throughputRps: 200 } as const;
 
@@ -113,6 +114,18 @@ describe.skipIf(!canPrint)('report PDF (headless Chromium, read back with popple
     // Series drawn in the palette's blue; a page of text alone has none.
     expect(bluePixels(image)).toBeGreaterThan(200);
     expect(bluePixels(renderPpm(a4, 2, pngDir))).toBeLessThan(50);
+  });
+
+  test('every word lies inside the side margins and none sits on another, on A4 and on Letter', () => {
+    const marginPt = (parseFloat(PDF_MARGINS.left) * 72) / 25.4;
+    for (const file of [a4, letter]) {
+      const layout = checkLayout(file, marginPt);
+      const worst = layout.worstMargin.toFixed(1);
+      console.info(`${path.basename(file)}: ${layout.pages} pages, ${layout.words} words checked, worst side margin ${worst} pt`);
+      expect(layout.words).toBeGreaterThan(500);
+      expect(layout.outside).toEqual([]);
+      expect(layout.overlaps).toEqual([]);
+    }
   });
 
   test('the CSV has one row per configuration', () => {

@@ -119,6 +119,15 @@ describe('merging probe results', () => {
     expect(statuses[1]).toMatchObject({ software: true, adapter: 'Google SwiftShader' });
   });
 
+  it('keeps what the float16 probe found, and says nothing where it was not tried', () => {
+    const statuses = mergeProviderProbes(assessments, [
+      { name: 'cpu', ok: true, detail: 'ran 1 node', probeMs: 12 },
+      { name: 'webgpu', ok: true, detail: 'ran on SwiftShader', probeMs: 850, software: true, fp16: false },
+    ]);
+    expect(statuses.find((s) => s.name === 'webgpu')?.fp16).toBe(false);
+    expect(statuses.find((s) => s.name === 'cpu')?.fp16).toBeUndefined();
+  });
+
   it('a failed probe is failed, a missing probe too (never silently ready)', () => {
     const statuses = mergeProviderProbes(assessments, [{ name: 'webgpu', ok: false, detail: 'no adapter found', probeMs: 40 }]);
     expect(statuses.find((s) => s.name === 'webgpu')).toMatchObject({ status: 'failed', detail: 'no adapter found', probeMs: 40 });

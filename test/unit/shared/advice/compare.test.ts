@@ -213,3 +213,27 @@ describe('what else differs between two runs is said next to the ratio', () => {
     expect(comparison.entries[1]!.statement).toMatch(/ — measured with onnxruntime .* \/ 9\.9\.9$/);
   });
 });
+
+test('a throughput ratio that points away from the ratio of medians comes with its reason beside it', () => {
+  const run = syntheticRun({
+    id: 'rate-vs-median',
+    machine: 'cpu-server',
+    model: 'mnist-cnn',
+    configs: [
+      { ep: 'cpu', seed: 1, n: 2000, shape: { medianMs: 0.0231, sigma: 0.02, hiccupShare: 0.002, hiccupFactor: 3 } },
+      // The same median, but one run in ten stalls for ~30× as long: the mean, and so items/s, follow the stalls.
+      { ep: 'cpu', threads: 1, seed: 2, n: 2000, shape: { medianMs: 0.0234, sigma: 0.02, hiccupShare: 0.1, hiccupFactor: 60 } },
+    ],
+  });
+  const [first, second] = run.configs;
+  if (!first || !second) throw new Error('fixture');
+  const comparison = compareConfigurations([
+    { run, config: first },
+    { run, config: second },
+  ]);
+  const entry = comparison.entries[1];
+  expect(entry?.throughputRatio).toBeLessThan(0.5);
+  expect(entry?.throughputNote).toMatch(/^Items\/s 0\.\d+× while the medians give 0\.9\d+×: slow runs: the mean run took/);
+  expect(comparison.entries[0]?.throughputNote).toBeNull();
+  ComparisonSchema.parse(comparison);
+});

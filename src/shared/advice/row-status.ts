@@ -1,0 +1,59 @@
+/**
+ * A setup against the whole requirement in words, and its capacity cell: one wording for the
+ * Decide view, its Markdown copy and the PDF report.
+ */
+import type { VerdictRow } from '../domain/advice';
+import { formatCount } from '../stats/format';
+import { formatRps } from './format';
+
+/** A setup against the whole requirement: latency, batching and throughput together. */
+export type RowRequirementStatus = 'meets' | 'borderline' | 'misses' | 'fails' | 'not-eligible';
+
+export function rowRequirementStatus(row: Pick<VerdictRow, 'eligible' | 'meetsRequirement' | 'targetStatus'>): RowRequirementStatus {
+  if (!row.eligible) return 'not-eligible';
+  if (row.meetsRequirement) return row.targetStatus === 'meets' ? 'meets' : 'borderline';
+  // Misses on the estimate, yet the CI allows it: worth a longer measurement.
+  return row.targetStatus === 'borderline' ? 'misses' : 'fails';
+}
+
+export const ROW_STATUS_LABEL: Readonly<Record<RowRequirementStatus, string>> = {
+  meets: 'meets',
+  borderline: 'borderline',
+  misses: 'narrow miss',
+  fails: 'fails',
+  'not-eligible': 'not eligible',
+};
+
+export const ROW_STATUS_TITLE: Readonly<Record<RowRequirementStatus, string>> = {
+  meets: 'Meets the requirement even at the pessimistic end of the 95 % CI',
+  borderline: 'Meets it on the estimate, but not at the pessimistic end of the 95 % CI',
+  misses: 'Misses it on the estimate; within the 95 % CI it could meet it',
+  fails: 'Does not meet it, not even at the optimistic end of the 95 % CI',
+  'not-eligible': 'Batch > 1 needs a batching delay: allow one to consider this setup',
+};
+
+/** Why a setup that is not eligible has no capacity. */
+export const NOT_ELIGIBLE_NOTE = 'needs a batching delay';
+
+/** "11,800 req/s", with the range its CI allows where that differs, and how it was found. */
+export function capacityText(row: Pick<VerdictRow, 'capacity' | 'eligible'>): { value: string; range: string | null; note: string | null } {
+  const cap = row.capacity;
+  if (!row.eligible) return { value: '—', range: null, note: NOT_ELIGIBLE_NOTE };
+  if (cap.maxThroughputRps === null) return { value: '—', range: null, note: 'no level meets it' };
+  const same = cap.lowRps === cap.maxThroughputRps && cap.highRps === cap.maxThroughputRps;
+  const range = same
+    ? null
+    : `${cap.lowRps === null ? 'none' : formatCount(cap.lowRps)}–${cap.highRps === null ? 'none' : formatCount(cap.highRps)}`;
+  let note: string | null = null;
+  if (cap.singleLevel) note = 'one level measured';
+  else if (cap.basis === 'interpolated') note = 'interpolated';
+  else if (cap.atHighestLevel) note = 'highest level measured';
+  return { value: formatRps(cap.maxThroughputRps), range, note };
+}
+
+/** "3", or "3–4" when the capacity's CI would take more. */
+export function instancesText(row: Pick<VerdictRow, 'instances' | 'instancesRange'>): string {
+  if (row.instances === null) return '—';
+  const high = row.instancesRange?.[1];
+  return high !== undefined && high !== null && high !== row.instances ? `${row.instances}–${high}` : String(row.instances);
+}
