@@ -245,9 +245,15 @@ test('measures capacity from the verdict and weighs the sweep in', async ({ app 
   await expect(app.getByTestId(`decide-run-${sweepId}`)).toBeChecked();
   await expect(app.getByTestId(`decide-run-${runs.first}`)).toBeChecked();
   // The sweep measured the same setup again: its four levels replace the first run's in the verdict and its chart.
+  const remeasuredBefore = test.info().annotations.filter((a) => a.type === 'measured again').length;
   await expectVerdict(app, 'cpu-suffices', sweepId);
   await expect(app.getByTestId('capacity-chart')).toHaveAttribute('data-series', '1');
-  await expect(app.getByTestId('verdict-basis')).toHaveAttribute('data-run', sweepId);
+  if (test.info().annotations.filter((a) => a.type === 'measured again').length === remeasuredBefore) {
+    await expect(app.getByTestId('verdict-basis')).toHaveAttribute('data-run', sweepId);
+  } else {
+    // A busy machine made a level too uncertain and it was measured again: a newer run, never the first, is the basis.
+    await expect(app.getByTestId('verdict-basis')).not.toHaveAttribute('data-run', runs.first ?? '');
+  }
   await expect(app.getByTestId('verdict-superseded')).toContainText('the newer numbers are used');
   await expect(app.getByTestId('cost-table').locator('tbody tr')).toHaveCount(1);
 });
