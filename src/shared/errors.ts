@@ -44,6 +44,25 @@ export const ERROR_CODES = [
   'UPGRADE_UNSUPPORTED',
   /** The upgraded model's outputs differ from the original's by more than 1e-5 (relative): it is not used. */
   'UPGRADE_MISMATCH',
+  // conversion from PyTorch / TensorFlow
+  /** A PyTorch or TensorFlow file given where an ONNX model is needed: convert it first (Convert). */
+  'MODEL_NEEDS_CONVERSION',
+  /** No Python interpreter was found, or the chosen one does not start. */
+  'CONVERT_NO_PYTHON',
+  /** The Python lacks a package converting needs (detail: the install command). */
+  'CONVERT_PACKAGES_MISSING',
+  /** Loading the file unpickles Python objects (runs code it names): the user has not agreed. */
+  'CONVERT_NOT_TRUSTED',
+  /** A state_dict holds weights only: the model's class (or a factory script) is needed. */
+  'CONVERT_NEEDS_CODE',
+  /** An input's shape is missing or does not fit the model. */
+  'CONVERT_SHAPES_REQUIRED',
+  /** The conversion ran past its time limit and was stopped. */
+  'CONVERT_TIMEOUT',
+  /** Python or the exporter failed (detail: the last lines it printed). */
+  'CONVERT_FAILED',
+  /** The ONNX model's outputs differ from the original's beyond the tolerance: it is not used. */
+  'CONVERT_MISMATCH',
   // storage and hosts
   'RUN_NOT_FOUND',
   'DISK_FULL',

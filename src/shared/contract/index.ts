@@ -11,6 +11,16 @@ import { HardwareProfileSchema, ProviderStatusSchema } from '../domain/hardware'
 import { ModelInfoSchema } from '../domain/model';
 import { InputValuesSchema } from '../domain/input-values';
 import { UpgradeReportSchema } from '../domain/upgrade';
+import {
+  ConvertedModelSchema,
+  ConvertInstructionsSchema,
+  ConvertProgressSchema,
+  ConvertRequestSchema,
+  InputSpecSchema,
+  ModelCodeSchema,
+  PythonEnvSchema,
+  SourceIdentitySchema,
+} from '../domain/convert';
 import { SampleInfoSchema } from '../domain/sample';
 import { BenchPlanSchema } from '../domain/plan';
 import { ComparisonSchema, RequirementSchema, VerdictSchema } from '../domain/advice';
@@ -69,6 +79,37 @@ export const commands = {
       report: UpgradeReportSchema,
     }),
   },
+  /**
+   * What a model file or folder is, found from its content without running it: ONNX, or a PyTorch /
+   * TensorFlow file to convert (with what converting it needs and a cached conversion, if any).
+   */
+  'convert.identify': { request: z.object({ path: z.string().min(1) }).strict(), response: SourceIdentitySchema },
+  /** The Pythons found (a chosen interpreter first, then an active virtualenv/conda, then PATH) and their packages. */
+  'convert.pythons': {
+    request: z.object({ python: z.string().optional(), refresh: z.boolean().optional() }).strict(),
+    response: z.array(PythonEnvSchema),
+  },
+  /** The commands to install what converting needs and a script converting it by hand (copyable). */
+  'convert.instructions': {
+    request: z
+      .object({
+        path: z.string().min(1),
+        python: z.string().optional(),
+        inputs: z.array(InputSpecSchema).default([]),
+        modelCode: ModelCodeSchema.optional(),
+      })
+      .strict(),
+    response: ConvertInstructionsSchema,
+  },
+  /**
+   * Converts to ONNX with the user's Python in a child process (progress as 'convert.progress'), then
+   * checks the ONNX model in onnxruntime against the original on the same seeded inputs; refused
+   * (CONVERT_MISMATCH, with the figures) when they disagree. The result opens like any model.
+   */
+  'convert.run': { request: z.object({ request: ConvertRequestSchema }).strict(), response: ConvertedModelSchema },
+  'convert.cancel': { request: z.object({ jobId: z.string() }).strict(), response: z.object({ cancelled: z.boolean() }) },
+  /** Models converted on this machine, newest first, each with its source. */
+  'convert.list': { request: empty, response: z.array(ConvertedModelSchema) },
   'recent.list': { request: empty, response: z.array(RecentModelSchema) },
   'recent.remove': { request: z.object({ path: z.string() }).strict(), response: z.array(RecentModelSchema) },
   /**
@@ -178,6 +219,7 @@ export const events = {
   /** The run has ended; `error` when it stopped early for a reason of its own (DISK_FULL: it could not be saved). */
   'bench.finished': z.object({ runId: z.string(), status: RunStatusSchema, error: ErrorInfoSchema.optional() }),
   'quantize.progress': QuantizeProgressSchema,
+  'convert.progress': ConvertProgressSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;

@@ -10,6 +10,12 @@ export const COMMAND_NAME_LIST = [
   'model.inspect',
   'model.close',
   'model.upgrade',
+  'convert.identify',
+  'convert.pythons',
+  'convert.instructions',
+  'convert.run',
+  'convert.cancel',
+  'convert.list',
   'recent.list',
   'recent.remove',
   'dialog.openModel',
@@ -41,6 +47,7 @@ export const EVENT_NAME_LIST = [
   'bench.config',
   'bench.finished',
   'quantize.progress',
+  'convert.progress',
 ] as const;
 
 /** The single IPC channel prefix used between preload and main. */
