@@ -153,7 +153,10 @@ export const SourceIdentitySchema = z.object({
   pickledClasses: z.array(z.string()),
   /** Python packages converting it needs: ["torch", "onnx"] or ["tensorflow", "tf2onnx"]. */
   packages: z.array(z.string()),
-  /** Inputs the file itself declares (Keras, SavedModel, TFLite signatures); [] when it needs the user's shapes. */
+  /**
+   * Inputs the file itself declares, read without running it (TorchScript forward's argument names,
+   * a Keras config's input shapes); an entry with shape [] names the input but not its shape.
+   */
   declaredInputs: z.array(InputSpecSchema),
   /** Converted already (same content): the cached result. */
   converted: ConvertedModelSchema.nullable(),
