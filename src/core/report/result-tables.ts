@@ -2,9 +2,12 @@
  * The report's tables of figures: results per configuration, setups against the requirement
  * (in the Decide view's words) and the comparisons.
  */
-import { compareRuns, formatMedianCi, formatJoules, formatTarget, formatUsd } from '../../shared/advice';
+import { compareRuns, formatMedianCi, formatTarget, formatUsd } from '../../shared/advice';
 import {
   capacityText,
+  ENERGY_HEADING,
+  ENERGY_TITLE,
+  energyText,
   instancesText,
   ROW_STATUS_LABEL,
   ROW_STATUS_TITLE,
@@ -105,9 +108,7 @@ export function setupsSection(ctx: SectionContext): string {
       `${formatUsd(r.pricePerHour)}/h`,
       r.costPerMillion === null ? '—' : formatUsd(r.costPerMillion),
       r.costPerMillionAtCapacity === null ? '—' : formatUsd(r.costPerMillionAtCapacity),
-      ...(energy
-        ? [r.energyPerInferenceJ === null ? '—' : `${formatJoules(r.energyPerInferenceJ)} (${formatUsd(r.electricityPerMillion ?? NaN)}/M)`]
-        : []),
+      ...(energy ? [energyText(r)] : []),
       r.reliable ? (r.percentileStable ? 'yes' : 'yes (its percentile’s CI is wide)') : 'no',
     ];
   });
@@ -117,6 +118,7 @@ export function setupsSection(ctx: SectionContext): string {
     'second one instance sustains within the target; brackets give it with the percentile at either end of its 95 % CI.';
   // Paper has no tooltips: what each status word means, as the Decide view's hover says it.
   const issueList = issues.length ? `<ul class="issues">${issues.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '';
+  const energyKey = energy ? ` <b>${ENERGY_HEADING}</b>: ${esc(ENERGY_TITLE)}.` : '';
   const statusKey = [...statuses].map((st) => `<b>${esc(ROW_STATUS_LABEL[st])}</b>: ${esc(ROW_STATUS_TITLE[st])}.`).join(' ');
   return `<section><h2>Setups against the requirement</h2><p class="note">${note}</p>${table(
     [
@@ -127,12 +129,12 @@ export function setupsSection(ctx: SectionContext): string {
       'Price',
       'Cost per million',
       'Fully loaded',
-      ...(energy ? ['Energy / inference'] : []),
+      ...(energy ? [ENERGY_HEADING] : []),
       'Reliable',
     ],
     rows,
     'setups',
-  )}<p class="note">${statusKey}</p>${issueList}</section>`;
+  )}<p class="note">${statusKey}${energyKey}</p>${issueList}</section>`;
 }
 
 export function comparisonSection(ctx: SectionContext): string {

@@ -4,7 +4,7 @@
  */
 import type { VerdictRow } from '../domain/advice';
 import { formatCount } from '../stats/format';
-import { formatRps } from './format';
+import { formatJoules, formatRps, formatUsd } from './format';
 
 /** A setup against the whole requirement: latency, batching and throughput together. */
 export type RowRequirementStatus = 'meets' | 'borderline' | 'misses' | 'fails' | 'not-eligible';
@@ -56,4 +56,18 @@ export function instancesText(row: Pick<VerdictRow, 'instances' | 'instancesRang
   if (row.instances === null) return '—';
   const high = row.instancesRange?.[1];
   return high !== undefined && high !== null && high !== row.instances ? `${row.instances}–${high}` : String(row.instances);
+}
+
+/** The energy column's heading and what it holds (hover in the app, a note on paper). */
+export const ENERGY_HEADING = 'Energy';
+export const ENERGY_TITLE =
+  'Energy per inference and its electricity cost per million, where power was measured ' +
+  "(a GPU's draw from nvidia-smi, or the CPU package's RAPL counters)";
+
+/** Energy only where power was measured (GPU draw or CPU package RAPL): "12 mJ · $0.0005/M". */
+export function energyText(row: Pick<VerdictRow, 'energyPerInferenceJ' | 'electricityPerMillion'>): string {
+  if (row.energyPerInferenceJ === null) return '—';
+  return row.electricityPerMillion === null
+    ? formatJoules(row.energyPerInferenceJ)
+    : `${formatJoules(row.energyPerInferenceJ)} · ${formatUsd(row.electricityPerMillion)}/M`;
 }

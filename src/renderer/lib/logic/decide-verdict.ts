@@ -1,4 +1,4 @@
-import { formatJoules, formatUsd } from '../../../shared/advice/format';
+import { formatUsd } from '../../../shared/advice/format';
 import type { RowRequirementStatus } from '../../../shared/advice/row-status';
 import { measuredSetups } from '../../../shared/advice/remeasure';
 import type { ModelVerdict, TargetStatus, Verdict, VerdictRow, VerdictStatus } from '../../../shared/domain/advice';
@@ -48,13 +48,7 @@ export function usdText(dollars: number | null): string {
   return dollars === null ? '—' : formatUsd(dollars);
 }
 
-/** Energy only where power was measured (GPU draw or CPU package RAPL): "12 mJ · $0.0005/M". */
-export function energyText(row: Pick<VerdictRow, 'energyPerInferenceJ' | 'electricityPerMillion'>): string {
-  if (row.energyPerInferenceJ === null) return '—';
-  return row.electricityPerMillion === null
-    ? formatJoules(row.energyPerInferenceJ)
-    : `${formatJoules(row.energyPerInferenceJ)} · ${formatUsd(row.electricityPerMillion)}/M`;
-}
+export { energyText } from '../../../shared/advice/row-status';
 
 /** A model's headline names the model: "mnist-cnn — No GPU needed: the CPU suffices". */
 export function verdictHeadline(model: Pick<ModelVerdict, 'model' | 'status'>): string {

@@ -7,6 +7,7 @@ import type { RunDocument } from '../../../shared/domain/run';
 import { ciScopeLabel } from '../../../shared/domain/uncertainty';
 import { formatMsRange } from '../../../shared/advice/format';
 import { formatCount, formatMs, formatRatio, NO_CI_TEXT } from '../../../shared/stats/format';
+import { ENERGY_HEADING } from '../../../shared/advice/row-status';
 import { entryLines, readEntry } from './compare-items';
 import {
   capacityText,
@@ -111,7 +112,7 @@ export function costTable(verdict: Verdict, model: ModelVerdict): TextTable {
     'Instances',
     'Cost / million',
     'Fully loaded',
-    ...(energy ? ['Energy'] : []),
+    ...(energy ? [ENERGY_HEADING] : []),
     'Reliable',
   ];
   return {
