@@ -117,6 +117,17 @@ function configLine(c: ConfigResult): string {
   return `${c.id}: median ${formatMs(c.latencyMs.median)} (${medianCiText(c.latencyMs)}, ${ciScopeText(c)}), ${rate}`;
 }
 
+/** " (converted from cnn.pt, TorchScript module (PyTorch))" for a model converted from PyTorch / TensorFlow. */
+function convertedNote(doc: RunDocument): string {
+  const from = doc.model.convertedFrom;
+  return from ? ` (converted from ${from.name}, ${from.label})` : '';
+}
+
+/** " — measured on gpu-box (http://127.0.0.1:5179)" for a run another machine measured. */
+function measuredOn(doc: RunDocument): string {
+  return doc.machine ? ` — measured on ${doc.machine.name} (${doc.machine.url})` : '';
+}
+
 export function printRun(doc: RunDocument): string {
   const rows = doc.configs.map((c) => {
     const l = c.latencyMs;
@@ -142,7 +153,7 @@ export function printRun(doc: RunDocument): string {
     ];
   });
   const lines = [
-    `Run ${doc.id} — ${doc.model.name} — ${doc.status}`,
+    `Run ${doc.id} — ${doc.model.name}${convertedNote(doc)} — ${doc.status}${measuredOn(doc)}`,
     '',
     renderTable(
       [
@@ -220,6 +231,8 @@ function repetitionsCell(c: ConfigResult): string {
 }
 
 export interface BenchCliOptions {
+  /** --on: machines to measure on (names from `inferscope machines list`). */
+  on?: string[];
   ep?: string;
   variants?: string;
   batch?: number[];
@@ -293,7 +306,14 @@ export function benchPlan(model: BenchPlanInput['model'], opts: BenchCliOptions)
   };
 }
 
-export async function runBench(handlers: Handlers, model: BenchPlanInput['model'], opts: BenchCliOptions): Promise<RunDocument> {
+export async function runBench(
+  handlers: Handlers,
+  model: BenchPlanInput['model'],
+  opts: BenchCliOptions,
+  /** `--on`: another machine to measure on (this one when absent); notes are printed unless the JSON goes to stdout. */
+  each: { machine?: string; notes?: boolean } = {},
+): Promise<RunDocument> {
+  const { machine, notes = opts.json !== '-' } = each;
   const plan = benchPlan(model, opts);
   const line = new ProgressLine();
   let runId: string | null = null;
@@ -304,9 +324,10 @@ export async function runBench(handlers: Handlers, model: BenchPlanInput['model'
   process.once('SIGINT', onSignal);
   try {
     const { doc, finished } = await benchToEnd(handlers, plan, {
+      ...(machine ? { machine } : {}),
       onStarted: (id) => (runId = id),
       onEvent: (event, payload) => {
-        if (event === 'bench.started' && !opts.json) line.note(durationLine(plan, (payload as { configs: number }).configs));
+        if (event === 'bench.started' && notes && !opts.json) line.note(durationLine(plan, (payload as { configs: number }).configs));
         if (event === 'bench.progress') line.show((payload as BenchProgressEvent).fraction, progressText(payload as BenchProgressEvent));
         if (event === 'bench.config') line.note(configLine((payload as { config: ConfigResult }).config));
       },

@@ -31,6 +31,16 @@ import {
   type CompareCliOptions,
 } from './advise';
 import { runReport, type ReportCliOptions } from './report';
+import { benchOnMachines, registerMachines } from './machines';
+import {
+  addConvertOptions,
+  CONVERT_OPTIONS_GROUP,
+  convertCommand,
+  prepareModel,
+  printConvertedList,
+  type ConvertCliOptions,
+  type ConvertFlags,
+} from './convert';
 import {
   FAIL_ON_CHOICES,
   QUANTIZE_MODES,
@@ -138,10 +148,13 @@ program
     else console.log(printHardware(profile));
   });
 
-program
-  .command('inspect')
-  .description('explain an ONNX model: inputs, shapes, operators, size, parameters, MACs')
-  .argument('<model>', 'path to a .onnx file, or sample:NAME (see `inferscope samples`)')
+addConvertOptions(
+  program
+    .command('inspect')
+    .description('explain an ONNX model: inputs, shapes, operators, size, parameters, MACs')
+    .argument('<model>', 'path to a .onnx file (or a PyTorch/TensorFlow file: converted first), or sample:NAME (see `inferscope samples`)'),
+  CONVERT_OPTIONS_GROUP,
+)
   .option('--json', 'print the model information as JSON')
   .option('--dim <name=value>', 'value for a symbolic dimension (repeatable), e.g. --dim batch=8', collectDim, {})
   .option('--input <name=value>', INPUT_HELP, collectInput, {})
@@ -149,16 +162,22 @@ program
     '--save-profile',
     "keep these --dim and --input values as the model's input profile (bench, quantize and the app use it; none given clears it)",
   )
-  .action(async (model: string, opts: { json?: boolean; dim: Record<string, number>; input: InputValues; saveProfile?: boolean }) => {
-    const info = await call(handlers(), 'model.inspect', {
-      source: parseModelArgument(model),
-      dims: opts.dim,
-      values: opts.input,
-      ...(opts.saveProfile ? { saveProfile: true } : {}),
-    });
-    if (opts.json) console.log(JSON.stringify(info, null, 2));
-    else console.log(cliWords(printModel(info, { ...(info.profile?.values ?? {}), ...opts.input })));
-  });
+  .action(
+    async (
+      model: string,
+      opts: ConvertFlags & { json?: boolean; dim: Record<string, number>; input: InputValues; saveProfile?: boolean },
+    ) => {
+      const prepared = await prepareModel(handlers(), model, opts, { json: Boolean(opts.json) });
+      const info = await call(handlers(), 'model.inspect', {
+        source: parseModelArgument(prepared.argument),
+        dims: opts.dim,
+        values: opts.input,
+        ...(opts.saveProfile ? { saveProfile: true } : {}),
+      });
+      if (opts.json) console.log(JSON.stringify(info, null, 2));
+      else console.log(cliWords(printModel(info, { ...(info.profile?.values ?? {}), ...opts.input })));
+    },
+  );
 
 program
   .command('upgrade')
@@ -172,6 +191,28 @@ program
     console.log(cliWords(await runUpgrade(handlers(), parseModelArgument(model), opts)));
   });
 
+addConvertOptions(
+  program
+    .command('convert')
+    .description('convert a PyTorch or TensorFlow model to ONNX with your Python, checked against the original on the same inputs')
+    .argument('<model>', 'a .pt/.pth (TorchScript, whole model or state_dict), Keras .h5/.keras, SavedModel folder or .tflite'),
+)
+  .option('-o, --output <file>', "also write the ONNX model here (it is always kept in Inferscope's data folder)")
+  .option('--force', 'convert again even when this content was converted before')
+  .option('--json', 'print the converted model (with its check) as JSON')
+  .action(async (model: string, opts: ConvertCliOptions) => {
+    await convertCommand(handlers(), model, opts);
+  });
+
+program
+  .command('converted')
+  .description('list the models converted from PyTorch or TensorFlow on this machine, each with its source')
+  .option('--json', 'print the list as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const list = await call(handlers(), 'convert.list', {});
+    console.log(opts.json ? JSON.stringify(list, null, 2) : printConvertedList(list));
+  });
+
 program
   .command('samples')
   .description('list the built-in sample models (generated on first use)')
@@ -182,10 +223,13 @@ program
     else console.log(printSamples(samples));
   });
 
-program
-  .command('bench')
-  .description('benchmark a model across execution providers, batch sizes, threads and concurrency')
-  .argument('<model>', 'path to a .onnx file, or sample:NAME')
+addConvertOptions(
+  program
+    .command('bench')
+    .description('benchmark a model across execution providers, batch sizes, threads and concurrency')
+    .argument('<model>', 'path to a .onnx file (or a PyTorch/TensorFlow file: converted first), or sample:NAME'),
+  CONVERT_OPTIONS_GROUP,
+)
   .option('--ep <list>', 'execution providers, e.g. cpu,webgpu (default: every provider that is ready here)')
   .option('--variants <ids>', 'also measure these variants of the model (ids from `inferscope quantize`), side by side with it')
   .option('--batch <list>', 'batch sizes, e.g. 1,8 (default 1)', intListOption())
@@ -220,8 +264,15 @@ program
   )
   .option('--max-concurrency <n>', 'highest concurrency a sweep tries (default 64)', parsePositiveInt)
   .option('--json <file>', 'write the run document (the JSON the app saves) to a file, or - for stdout')
-  .action(async (model: string, opts: BenchCliOptions) => {
-    const doc = await runBench(handlers(), parseModelArgument(model), opts);
+  .option(
+    '--on <machines>',
+    'measure on these machines, one after another (from `inferscope machines list`; local = this one)',
+    parseNameList,
+  )
+  .action(async (model: string, opts: BenchCliOptions & ConvertFlags) => {
+    const prepared = await prepareModel(handlers(), model, opts, { json: opts.json === '-' });
+    if (opts.on) return benchOnMachines(handlers(), parseModelArgument(prepared.argument), opts.on, opts);
+    const doc = await runBench(handlers(), parseModelArgument(prepared.argument), opts);
     if (opts.json !== '-') console.log(cliWords(printRun(doc)));
     // The run's own error (a full disk) says what stopped it and what was kept; a failed run without one measured nothing.
     const stopped = doc.error;
@@ -270,10 +321,13 @@ program
     console.log(opts.json ? JSON.stringify(doc, null, 2) : cliWords(printRun(doc)));
   });
 
-program
-  .command('quantize')
-  .description('make an int8, fp16 or 4-bit variant of a model, check that it loads, and compare its outputs with the original')
-  .argument('<model>', 'path to a .onnx file, or sample:NAME')
+addConvertOptions(
+  program
+    .command('quantize')
+    .description('make an int8, fp16 or 4-bit variant of a model, check that it loads, and compare its outputs with the original')
+    .argument('<model>', 'path to a .onnx file (or a PyTorch/TensorFlow file: converted first), or sample:NAME'),
+  CONVERT_OPTIONS_GROUP,
+)
   .addOption(new Option('--mode <mode>', 'what to make').choices(QUANTIZE_MODES).makeOptionMandatory())
   .option('-o, --output <file>', "also write the variant here (it is always kept with the model's variants)")
   .option(
@@ -320,8 +374,10 @@ program
   .option('--json <file>', 'write the report (JSON) to a file, or - for stdout')
   .addOption(new Option('--fail-on <verdict>', 'exit 3 when the quality verdict is this or worse').choices(FAIL_ON_CHOICES))
   .option('--auto-exclude', 'quantize again without the worst layers until the verdict is good (each attempt is kept as a variant)')
-  .action(async (model: string, opts: QuantizeCliOptions) => {
-    await quantizeCommand(handlers(), model, opts);
+  .option('--on <machine>', 'make the variant on this machine (from `inferscope machines list`); it stays there')
+  .action(async (model: string, opts: QuantizeCliOptions & ConvertFlags) => {
+    const prepared = await prepareModel(handlers(), model, opts, { json: opts.json === '-' });
+    await quantizeCommand(handlers(), prepared.argument, opts);
   });
 
 program
@@ -373,25 +429,42 @@ program
     console.log(cliWords(await runReport(runs, opts, storedRun)));
   });
 
+registerMachines(program, handlers);
+
+/** The access token `serve` was given, from --token or --token-file (not both); undefined for a random one. */
+async function serveToken(opts: { token?: string; tokenFile?: string }): Promise<string | undefined> {
+  if (opts.tokenFile === undefined) return opts.token;
+  if (opts.token !== undefined) throw new InferscopeError('BAD_REQUEST', 'Give the access token one way: --token or --token-file.');
+  const text = await readFile(opts.tokenFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new InferscopeError('BAD_REQUEST', `The token file ${opts.tokenFile} cannot be read (${error.code ?? error.message}).`);
+  });
+  const token = text.trim();
+  if (!token) throw new InferscopeError('BAD_REQUEST', `The token file ${opts.tokenFile} is empty.`);
+  return token;
+}
+
 program
   .command('serve')
   .description('serve the Inferscope app to a browser (for headless GPU servers); prints a URL with an access token')
   .addOption(new Option('--port <n>', 'port to listen on (0 = any free port)').argParser(parsePort).default(5178))
   .option('--host <address>', 'address to bind; keep 127.0.0.1 and use an SSH tunnel for remote machines', '127.0.0.1')
   .option('--token <token>', 'use this access token (at least 128 random bits, e.g. `openssl rand -hex 16`) instead of a random one')
+  .option('--token-file <file>', 'read the access token from this file (kept out of the process list, unlike --token)')
   .option('--allow-host <names>', 'other host names this server is reached by (a DNS name, a proxy), comma-separated', parseNameList)
   .option('--max-upload <size>', 'largest model the page may upload, e.g. 2GiB (default: 4 GiB or the free disk less 1 GiB)', parseByteSize)
-  .action(async (opts: { port: number; host: string; token?: string; allowHost?: string[]; maxUpload?: number }) => {
+  .action(async (opts: { port: number; host: string; token?: string; tokenFile?: string; allowHost?: string[]; maxUpload?: number }) => {
     const userDataDir = defaultUserDataDir();
+    const token = await serveToken(opts);
     const running = await startServer({
       handlers: handlers('browser'),
       variantFile: (id) => getServices('browser').variantFile(id),
       upgradedFile: (id) => getServices('browser').upgradedFile(id),
+      convertedFile: (id) => getServices('browser').convertedFile(id),
       staticDir: path.join(here, '../renderer'),
       uploadsDir: dataLayout(userDataDir).uploads,
       port: opts.port,
       host: opts.host,
-      ...(opts.token !== undefined ? { token: opts.token } : {}),
+      ...(token !== undefined ? { token } : {}),
       ...(opts.allowHost ? { allowHosts: opts.allowHost } : {}),
       ...(opts.maxUpload !== undefined ? { maxUploadBytes: opts.maxUpload } : {}),
     });

@@ -60,6 +60,7 @@ export function printModel(info: ModelInfo, values: InputValues = {}): string {
   lines.push(
     renderPairs([
       ['Path', info.path],
+      ...(info.convertedFrom ? [['Converted from', `${info.convertedFrom.name} (${info.convertedFrom.label})`] as [string, string]] : []),
       ['Producer', [info.producer.name, info.producer.version].filter(Boolean).join(' ') || '—'],
       ['IR version', info.irVersion],
       ['Opsets', info.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')],

@@ -44,6 +44,8 @@ export const QUANTIZE_MODES = QuantizeModeSchema.options;
 
 export interface QuantizeCliOptions {
   mode: QuantizeMode;
+  /** --on: make the variant on this machine (from `inferscope machines list`); it stays there. */
+  on?: string;
   /** -o: also write the variant here. */
   output?: string;
   /** A folder of tensor sets (or one tensor file per sample for a single-input model): calibration and evaluation data. */
@@ -261,6 +263,13 @@ export function calibrationSpec(opts: QuantizeCliOptions): CalibrationSpecInput 
 }
 
 export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts: QuantizeCliOptions): Promise<QuantizeCliResult> {
+  if (opts.on && opts.output) {
+    throw new InferscopeError(
+      'NOT_SUPPORTED',
+      `-o writes a file on this machine, and a variant made with --on stays on ${opts.on}: leave -o out (bench --on ${opts.on} ` +
+        "--variants ID measures it there), or download it from that machine's page.",
+    );
+  }
   const request: QuantizeRequestInput = {
     source: modelSource(modelArg),
     options: quantizeOptions(opts),
@@ -279,7 +288,7 @@ export async function runQuantize(deps: QuantizeCliDeps, modelArg: string, opts:
   deps.signal?.addEventListener('abort', cancel);
   let variant: Variant;
   try {
-    variant = await call(deps.handlers, 'quantize.run', { request }, (event, payload) => {
+    variant = await call(deps.handlers, 'quantize.run', { request, ...(opts.on ? { machine: opts.on } : {}) }, (event, payload) => {
       if (event !== 'quantize.progress') return;
       const p = payload as QuantizeProgress;
       if (p.jobId === request.jobId) line.show(p.fraction, `${STAGE_LABEL[p.stage]} · ${p.message}`);
@@ -425,7 +434,7 @@ export function printQuantizeSummary(variant: Variant, output: string | null): s
     if (report.skipped.length > 10) lines.push(`    … and ${report.skipped.length - 10} more (see --json)`);
   }
   if (report.warnings.length > 0) lines.push('', '  Warnings:', ...report.warnings.map((w) => `    ! ${w}`));
-  lines.push('', `  Variant kept at ${variant.path}`);
+  lines.push('', `  Variant kept ${variant.machine ? `on ${variant.machine.name} ` : ''}at ${variant.path}`);
   if (output) lines.push(`  Written to ${output}`);
   if (variant.autoExclude) lines.push('', ...autoExcludeLines(variant.autoExclude));
   return lines.join('\n');

@@ -30,7 +30,12 @@ export async function call<C extends CommandName>(
 export async function benchToEnd(
   handlers: Handlers,
   plan: CommandRequest<'bench.start'>['plan'],
-  options: { onEvent?: <E extends EventName>(event: E, payload: EventPayload<E>) => void; onStarted?: (runId: string) => void } = {},
+  options: {
+    onEvent?: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+    onStarted?: (runId: string) => void;
+    /** Another machine to measure on (`bench --on`); this one when absent. */
+    machine?: string;
+  } = {},
 ): Promise<{ doc: RunDocument; finished: EventPayload<'bench.finished'> }> {
   let runId: string | null = null;
   const ended = new Map<string, EventPayload<'bench.finished'>>();
@@ -42,7 +47,7 @@ export async function benchToEnd(
     ended.set(finished.runId, finished);
     if (finished.runId === runId) wake();
   };
-  const started = await call(handlers, 'bench.start', { plan }, emit);
+  const started = await call(handlers, 'bench.start', { plan, ...(options.machine ? { machine: options.machine } : {}) }, emit);
   runId = started.id;
   options.onStarted?.(runId);
   if (!ended.has(runId)) await new Promise<void>((resolve) => (wake = resolve));

@@ -6,9 +6,13 @@ export function electronDialogs(parentWindow: () => BrowserWindow | null): Deskt
   return {
     async openModel() {
       const options: OpenDialogOptions = {
-        title: 'Open an ONNX model',
+        title: 'Open a model',
         properties: ['openFile'],
         filters: [
+          {
+            name: 'Models (ONNX, PyTorch, TensorFlow)',
+            extensions: ['onnx', 'ort', 'pt', 'pth', 'pkl', 'bin', 'ckpt', 'h5', 'hdf5', 'keras', 'tflite', 'pb'],
+          },
           { name: 'ONNX models', extensions: ['onnx', 'ort'] },
           { name: 'All files', extensions: ['*'] },
         ],

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, session } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../core/services';
@@ -11,6 +11,7 @@ import { ownPage } from './own-page';
 import { printReport } from './print-report';
 import { SaveGrants } from './save-grants';
 import { hardenApp } from './security';
+import { osSecretStore } from './secrets';
 import { electronUtilityLauncher } from './worker-launcher';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,6 +54,8 @@ void app.whenReady().then(() => {
     workerEntry: path.join(here, 'worker.js'),
     launcher: electronUtilityLauncher,
     versions: { electron: process.versions.electron ?? null, chromium: process.versions.chrome ?? null },
+    // Other machines' access tokens, sealed by the OS's secret storage (docs/machines.md#tokens).
+    secrets: osSecretStore(safeStorage, path.join(app.getPath('userData'), 'machine-tokens.json')),
   });
   const hostHandlers = desktopHostHandlers(services, {
     dialogs: electronDialogs(() => mainWindow),

@@ -1,5 +1,6 @@
 /**
- * The browser host's HTTP side: the token handshake, uploads, variant downloads and the page.
+ * The browser host's HTTP side: the token handshake, uploads (also by content, for another machine's app:
+ * GET /api/models/<sha256>, POST /api/upload?sha256=…), variant downloads and the page.
  * Every answer is coded: a malformed request is 400, a missing or wrong token the same 401 page.
  */
 import { createReadStream, promises as fs } from 'node:fs';
@@ -18,6 +19,7 @@ export interface HttpDeps {
   allowedHosts: () => ReadonlySet<string>;
   variantFile?: (id: string) => Promise<{ path: string; fileName: string }>;
   upgradedFile?: (id: string) => Promise<{ path: string; fileName: string }>;
+  convertedFile?: (id: string) => Promise<{ path: string; fileName: string }>;
 }
 
 const STATUS: Partial<Record<ErrorInfo['code'], number>> = {
@@ -118,16 +120,31 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
       return;
     }
     const declared = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : null;
-    const stored = await deps.uploads.receive(
-      req,
-      url.searchParams.get('name') ?? 'model.onnx',
-      Number.isFinite(declared) ? declared : null,
-    );
+    const name = url.searchParams.get('name') ?? 'model.onnx';
+    const sha256 = url.searchParams.get('sha256');
+    if (sha256 !== null) {
+      // Another machine's app sends a model by content (docs/machines.md): once, then it is found here.
+      const kept = await deps.uploads.cached(sha256, name);
+      if (kept !== null) req.resume();
+      sendJson(res, 200, {
+        path: kept ?? (await deps.uploads.receiveByContent(req, name, Number.isFinite(declared) ? declared : null, sha256)),
+      });
+      return;
+    }
+    const stored = await deps.uploads.receive(req, name, Number.isFinite(declared) ? declared : null);
     sendJson(res, 200, { path: stored });
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(res, 405, { error: { code: 'BAD_REQUEST', message: 'Method not allowed' } });
+    return;
+  }
+  const byContent = /^\/api\/models\/([^/]+)$/.exec(pathname);
+  if (byContent?.[1]) {
+    // Whether a model with this content is kept here, so another machine's app sends it only once.
+    const kept = await deps.uploads.cached(byContent[1], url.searchParams.get('name') ?? 'model.onnx');
+    if (kept) sendJson(res, 200, { path: kept });
+    else sendJson(res, 404, { error: { code: 'MODEL_NOT_FOUND', message: 'No model with this content is kept on this host.' } });
     return;
   }
   const variant = /^\/api\/variants\/([A-Za-z0-9._-]+)\/model$/.exec(pathname);
@@ -140,6 +157,13 @@ async function route(deps: HttpDeps, req: http.IncomingMessage, res: http.Server
     const file = await deps.upgradedFile(upgraded[1]).catch(() => null);
     if (file) await sendDownload(res, file);
     else sendJson(res, 404, { error: { code: 'MODEL_NOT_FOUND', message: 'There is no such upgraded model on the host' } });
+    return;
+  }
+  const converted = /^\/api\/converted\/([0-9a-f]{16})\/model$/.exec(pathname);
+  if (converted?.[1] && deps.convertedFile) {
+    const file = await deps.convertedFile(converted[1]).catch(() => null);
+    if (file) await sendDownload(res, file);
+    else sendJson(res, 404, { error: { code: 'MODEL_NOT_FOUND', message: 'There is no such converted model on the host' } });
     return;
   }
   await serveStatic(deps.staticRoot, pathname, res);

@@ -35,6 +35,7 @@ export interface ServeOptions {
   /** Files the page may download: a variant's model by id (GET /api/variants/<id>/model). */
   variantFile?: (id: string) => Promise<{ path: string; fileName: string }>;
   upgradedFile?: (id: string) => Promise<{ path: string; fileName: string }>;
+  convertedFile?: (id: string) => Promise<{ path: string; fileName: string }>;
 }
 
 export interface RunningServer {
@@ -73,6 +74,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       allowedHosts: () => allowedHosts,
       ...(options.variantFile ? { variantFile: options.variantFile } : {}),
       ...(options.upgradedFile ? { upgradedFile: options.upgradedFile } : {}),
+      ...(options.convertedFile ? { convertedFile: options.convertedFile } : {}),
     }),
   );
   const socket = createContractSocket({

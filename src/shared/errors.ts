@@ -78,6 +78,17 @@ export const ERROR_CODES = [
   'INTERNAL',
   // reports
   'CHROMIUM_NOT_FOUND',
+  // other machines (`inferscope serve` hosts measured from this app: docs/machines.md)
+  /** No machine of that name or id is saved here. */
+  'MACHINE_NOT_FOUND',
+  /** Nothing answers at the machine's URL, or the connection to it was lost (the host stopped, the SSH tunnel closed). */
+  'MACHINE_UNREACHABLE',
+  /** The machine refused its access token (or the token is gone: kept in memory only by a host that restarted). */
+  'MACHINE_UNAUTHORIZED',
+  /** The machine runs an Inferscope whose contract this app cannot speak (detail: both versions). */
+  'MACHINE_INCOMPATIBLE',
+  /** The machine failed in a way it did not explain with a code of its own (its message says what it said). */
+  'MACHINE_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -7,6 +7,7 @@ import { probe } from './probe';
 import { bench } from './measure';
 import { quantize } from './quantize';
 import { upgradeFile } from '../core/quantize/upgrade';
+import { convertCheck } from './convert-check';
 import { armHangIfAsked, crashForTest, crashIfAsked, withoutTestOptions } from './test-hooks';
 
 export interface RequestContext<T extends RequestType> {
@@ -39,5 +40,6 @@ export const handlers: Handlers = {
       },
       signal,
     ),
+  'convert-check': (request, { signal }) => convertCheck(request, signal),
   'crash-for-test': (request, { signal }) => crashForTest(request, signal),
 };

@@ -274,6 +274,7 @@ function runModel(model: ResolvedModel, info: ModelInfo, sha256: string): RunMod
     nodeCount: info.nodeCount,
     dims: runDims(info),
     variant: 'fp32',
+    ...(info.convertedFrom ? { convertedFrom: info.convertedFrom } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventName, EventPayload } from '../../shared/contract';
 import type { BenchPlanInput } from '../../shared/domain/plan';
+import { configSummary } from '../../shared/domain/config-charts';
 import type { ConfigResult, RunDocument } from '../../shared/domain/run';
 import { toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import type { RunStore } from '../store/runs';
@@ -131,7 +132,7 @@ export class BenchRunner {
         collectConfigWarnings(doc, config);
         if (doc.plan.sweep && isDone(config)) queueNextSweepLevel(doc, planned, index, tally);
         doc.error = await this.saveProgress(doc, tally);
-        context.emit('bench.config', { runId: doc.id, config });
+        context.emit('bench.config', { runId: doc.id, ...configSummary(config) });
         // Measuring on while nothing can be saved would spend the user's time on results that are lost.
         if (doc.error || statusOf(config) === 'cancelled') break;
       }

@@ -17,6 +17,9 @@ import type { RunStore } from '../store/runs';
 import type { UploadStore } from '../store/uploads';
 import type { VariantStore } from '../quantize/variants';
 import { ensureSample, getSampleInfo } from '../zoo';
+import { refuseUnconverted } from '../convert/refuse';
+import { convertedOrigin } from '../convert/store';
+import type { ConvertedFrom } from '../../shared/domain/convert';
 import type { HardwareCache } from './hardware';
 
 export interface AppIdentity {
@@ -51,10 +54,20 @@ export interface ResolvedModel {
   sample: string | null;
 }
 
-/** A sample is generated on first use; a path is taken as given (made absolute). */
+/**
+ * A sample is generated on first use; a path is taken as given (made absolute). A PyTorch or
+ * TensorFlow file is refused with MODEL_NEEDS_CONVERSION (what it is, and to convert it first).
+ */
 export async function resolveModel(layout: DataLayout, source: ModelSource): Promise<ResolvedModel> {
   if (source.kind === 'sample') return { path: await ensureSample(source.name, layout.samples), sample: source.name };
-  return { path: path.resolve(source.path), sample: null };
+  const file = path.resolve(source.path);
+  await refuseUnconverted(file);
+  return { path: file, sample: null };
+}
+
+/** The PyTorch / TensorFlow file a model in the data folder's converted/ was made from; null for any other model. */
+export function originOf(layout: DataLayout, file: string): Promise<ConvertedFrom | null> {
+  return convertedOrigin(layout.converted, file);
 }
 
 /**

@@ -8,6 +8,7 @@ import { detectHardware, mergeProviderProbes } from '../hardware';
 import { detectCpu } from '../hardware/cpu';
 import { quantizeCpu } from '../quantize/variants';
 import { buildFp16ProbeModel, buildProbeModel } from '../zoo';
+import { reportedContractVersion } from '../machines/version';
 import type { AppIdentity, AreaHandlers } from './context';
 
 /** A provider probe is a tiny session: generous for slow software adapters, short enough never to stall the UI. */
@@ -120,6 +121,7 @@ export function hardwareHandlers(app: AppIdentity, hardware: HardwareCache): Are
       name: 'Inferscope',
       version: app.version,
       host: app.host,
+      contractVersion: reportedContractVersion(),
       userDataDir: app.userDataDir,
       versions: app.versions,
     }),

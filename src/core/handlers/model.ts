@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inspectModel } from '../onnx/inspect';
 import { listSamples } from '../zoo';
 import { withProfile } from '../../shared/domain/profile';
-import { profileOf, resolveModel, type AreaHandlers, type CoreContext } from './context';
+import { originOf, profileOf, resolveModel, type AreaHandlers, type CoreContext } from './context';
 
 const fileExists = (file: string): Promise<boolean> =>
   fs.stat(file).then(
@@ -32,7 +32,7 @@ export function modelHandlers(
       const name = model.sample ?? path.basename(model.path);
       const profile = request.saveProfile ? await ctx.profiles.save(saved.sha256, name, effective) : saved.profile;
       await recent.add({ path: model.path, name, sample: model.sample, sizeBytes: size });
-      return { ...info, sha256: saved.sha256, profile };
+      return { ...info, sha256: saved.sha256, profile, convertedFrom: await originOf(ctx.layout, model.path) };
     },
 
     'model.close': async (request) => {

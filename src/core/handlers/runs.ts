@@ -10,7 +10,10 @@ type RunsCommands = 'runs.list' | 'runs.get' | 'runs.delete' | 'runs.import' | '
 export function runsHandlers({ runs }: CoreContext): AreaHandlers<RunsCommands> {
   return {
     'runs.list': async () => runs.list(),
-    'runs.get': async (request) => runs.get(request.id),
+    'runs.get': async (request) => {
+      const doc = await runs.get(request.id);
+      return request.samples === false ? { ...doc, configs: doc.configs.map((c) => ({ ...c, samples: [] })) } : doc;
+    },
     'runs.delete': async (request) => {
       await runs.delete(request.id);
       return runs.list();

@@ -10,6 +10,8 @@ import { machineLabel, variantLabel } from '../../shared/advice';
 export const CSV_COLUMNS = [
   'run_id',
   'model',
+  /** The PyTorch / TensorFlow file the model was converted from (empty for any other model). */
+  'converted_from',
   'variant',
   'machine',
   'ep',
@@ -62,7 +64,8 @@ function verdictCells(verdict: Verdict | null | undefined, run: RunDocument, con
 export function runsToCsv(runs: readonly RunDocument[], verdict?: Verdict | null): string {
   const lines = [csvLine(CSV_COLUMNS)];
   for (const run of runs) {
-    const machine = machineLabel(run);
+    // A run measured on a saved machine leads with its name (docs/machines.md).
+    const machine = `${run.machine ? `${run.machine.name}: ` : ''}${machineLabel(run)}`;
     for (const c of run.configs) {
       const l = c.status === 'done' ? c.latencyMs : null;
       const [meets, cost] = verdictCells(verdict, run, c);
@@ -71,6 +74,7 @@ export function runsToCsv(runs: readonly RunDocument[], verdict?: Verdict | null
         csvLine([
           run.id,
           run.model.name,
+          run.model.convertedFrom?.name,
           variantLabel(run, c.variant),
           machine,
           c.ep,

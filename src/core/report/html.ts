@@ -23,6 +23,7 @@ import {
   type SectionContext,
 } from './sections';
 import { esc } from './svg';
+import { modelTitle } from './converted';
 
 export type Paper = 'a4' | 'letter';
 
@@ -53,7 +54,7 @@ export function reportVerdict(input: ReportInput): Verdict | null {
 
 export function reportTitle(input: ReportInput): string {
   if (input.title) return input.title;
-  const models = [...new Set(input.runs.map((r) => r.model.name))];
+  const models = [...new Set(input.runs.map((r) => modelTitle(r.model)))];
   return `Inferscope report: ${models.join(', ')}`;
 }
 

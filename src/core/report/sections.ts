@@ -2,7 +2,7 @@
  * The report's sections as HTML fragments, each from run documents and the verdict. Every
  * string from a document goes through esc(): model names, paths and messages are data.
  */
-import { formatMsRange, formatRps, formatTarget, formatUsd, machineLabel, ORIGINAL_VARIANT, variantQualityText } from '../../shared/advice';
+import { formatMsRange, formatRps, formatTarget, formatUsd, ORIGINAL_VARIANT, variantQualityText } from '../../shared/advice';
 import type { ModelVerdict } from '../../shared/domain/advice';
 import { listedVariantVerdict } from '../../shared/domain/quality-verdict';
 import type { ConfigResult, RunDocument, RunVariant } from '../../shared/domain/run';
@@ -25,6 +25,8 @@ import { configEfficiency, efficiencyText } from '../../shared/domain/efficiency
 import { histogramChart } from './charts';
 import { configLabel, pairs, table, type Cell, type SectionContext } from './section-kit';
 import { esc } from './svg';
+import { convertedFromText } from './converted';
+import { machinePriceEntries, machinesTable, runMachineText } from './machines';
 
 export type { SectionContext } from './section-kit';
 export { chartsSection } from './chart-section';
@@ -63,6 +65,7 @@ export function verdictSection(ctx: SectionContext): string {
     const badge = `<span class="badge">${esc(STATUS_TEXT[m.status])}</span>`;
     parts.push(`<section class="verdict status-${m.status}"><h2>Verdict for ${esc(m.model)} ${badge}</h2>`);
     parts.push(`<p class="summary">${esc(m.summary)}</p>${m.basis ? `<p class="basis">Rests on ${esc(m.basis.text)}.</p>` : ''}`);
+    parts.push(machinesTable(m));
     list('What it rests on', m.evidence);
     if (m.breakEven) parts.push(`<h3>Break-even for a GPU</h3><p>${esc(m.breakEven.explanation)}</p>`);
     list('Missing for a firmer answer', m.missing);
@@ -86,6 +89,7 @@ export function requirementSection(ctx: SectionContext): string {
     ['CPU machine', `${formatUsd(r.prices.cpuPerHour)} per hour${r.prices.assumed.includes('cpu') ? ' (assumed)' : ''}`],
     ['GPU machine', `${formatUsd(r.prices.gpuPerHour)} per hour${r.prices.assumed.includes('gpu') ? ' (assumed)' : ''}`],
     ...Object.entries(r.prices.gpuByName).map(([k, p]): [string, string] => [`${k} GPU machine`, `${formatUsd(p)} per hour`]),
+    ...machinePriceEntries(v),
     ['Electricity', `${formatUsd(r.prices.electricityPerKwh)} per kWh${r.prices.assumed.includes('electricity') ? ' (assumed)' : ''}`],
   ];
   return (
@@ -102,7 +106,7 @@ export function environmentSection(ctx: SectionContext): string {
     if (ctx.runs.length > 1) parts.push(`<h3>${esc(ctx.labels[i] ?? run.id)}</h3>`);
     parts.push(
       pairs([
-        ['Machine', machineLabel(run)],
+        ['Machine', runMachineText(run)],
         [
           'CPU',
           `${hw.cpu.brand}: ${hw.cpu.physicalCores} physical / ${hw.cpu.logicalCores} logical ` +
@@ -174,9 +178,14 @@ export function modelSection(ctx: SectionContext): string {
     seen.add(key);
     const tensor = (t: { name: string; type: string; shape: (string | number)[] | null }): string =>
       `${t.name} ${t.type}[${t.shape === null ? '?' : t.shape.join(', ')}]`;
-    parts.push(`<h3>${esc(m.name)}</h3>`);
+    const source = convertedFromText(m);
+    const origin: [string, string][] = source
+      ? [['Converted from', `${source}, SHA-256 ${m.convertedFrom?.sha256 ?? ''}; checked against the original before use`]]
+      : [];
+    parts.push(`<h3>${esc(m.name)}${source ? ` (converted from ${esc(m.convertedFrom?.name ?? '')})` : ''}</h3>`);
     parts.push(
       pairs([
+        ...origin,
         ['File', `${m.path} (${formatBytes(m.sizeBytes)})`],
         ['SHA-256', m.sha256],
         ['Precision', m.precision],

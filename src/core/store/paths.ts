@@ -20,6 +20,8 @@ export interface DataLayout {
   variants: string;
   /** Legacy models upgraded to opset 13, by the source's sha256. */
   upgraded: string;
+  /** PyTorch / TensorFlow models converted to ONNX, by the source's sha256 (each with a sidecar naming its source). */
+  converted: string;
   recentFile: string;
   /** Input profiles (symbolic dims and input values) by model sha256. */
   profilesFile: string;
@@ -33,6 +35,7 @@ export function dataLayout(root: string): DataLayout {
     runs: path.join(root, 'runs'),
     variants: path.join(root, 'variants'),
     upgraded: path.join(root, 'upgraded'),
+    converted: path.join(root, 'converted'),
     recentFile: path.join(root, 'recent.json'),
     profilesFile: path.join(root, 'profiles.json'),
   };

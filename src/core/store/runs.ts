@@ -29,12 +29,16 @@ export function summarizeRun(doc: RunDocument): RunSummary {
     status: doc.status,
     model: doc.model.name,
     variant: doc.model.variant,
-    machine: [doc.environment.hardware.cpu.brand, ...doc.environment.hardware.gpus.slice(0, 1).map((gpu) => gpu.name)].join(' + '),
+    machine: `${doc.machine ? `${doc.machine.name} · ` : ''}${[
+      doc.environment.hardware.cpu.brand,
+      ...doc.environment.hardware.gpus.slice(0, 1).map((gpu) => gpu.name),
+    ].join(' + ')}`,
     setup: runSetupText(doc),
     configs: doc.configs.length,
     done: done.length,
     best,
     imported: doc.importedFrom !== null,
+    ...(doc.machine ? { remote: doc.machine } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import { ErrorInfoSchema } from '../../shared/contract/error';
 import { DimValuesSchema } from '../../shared/domain/app';
 import { InputValuesSchema } from '../../shared/domain/input-values';
 import { UpgradeReportSchema } from '../../shared/domain/upgrade';
+import { ConversionCheckSchema } from '../../shared/domain/convert';
 import { QuantizeOptionsSchema, QuantizeReportSchema } from '../../shared/domain/quantize';
 import { CalibrationSpecSchema, QuantizeProgressSchema, VariantSchema } from '../../shared/domain/variant';
 import { BenchConfigSchema, BenchMeasurementSchema, BenchProgressSchema, EpOptionsSchema } from '../bench/measurement';
@@ -132,6 +133,17 @@ export const UpgradeJobRequestSchema = z.object({
 
 export const UpgradeJobResultSchema = z.object({ report: UpgradeReportSchema, sizeBytes: z.number().int().nonnegative() });
 
+// ---- convert-check: a model converted from PyTorch / TensorFlow against the original's outputs
+
+export const ConvertCheckRequestSchema = z.object({
+  type: z.literal('convert-check'),
+  id: RequestId,
+  modelPath: z.string().min(1),
+  /** The manifest the conversion script wrote: the inputs both ran on and the original's outputs. */
+  manifestPath: z.string().min(1),
+  tolerance: z.object({ abs: z.number().nonnegative(), rel: z.number().nonnegative(), minCosine: z.number() }).optional(),
+});
+
 // ---- test hooks: make the worker fail the ways a broken EP does (honoured only with INFERSCOPE_TEST_HOOKS=1)
 
 export const CRASH_KINDS = [
@@ -160,6 +172,7 @@ export const REQUESTS = {
   bench: { request: BenchRequestSchema, progress: BenchProgressSchema, result: BenchMeasurementSchema },
   quantize: { request: QuantizeJobRequestSchema, progress: QuantizeJobProgressSchema, result: QuantizeJobResultSchema },
   upgrade: { request: UpgradeJobRequestSchema, progress: z.never(), result: UpgradeJobResultSchema },
+  'convert-check': { request: ConvertCheckRequestSchema, progress: z.never(), result: ConversionCheckSchema },
   'crash-for-test': { request: CrashForTestRequestSchema, progress: z.never(), result: z.never() },
 } as const;
 
@@ -183,6 +196,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   BenchRequestSchema,
   QuantizeJobRequestSchema,
   UpgradeJobRequestSchema,
+  ConvertCheckRequestSchema,
   CrashForTestRequestSchema,
 ]);
 export type HostMessage = z.infer<typeof HostMessageSchema>;

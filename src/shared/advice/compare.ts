@@ -16,7 +16,7 @@ import {
   formatSignificant,
   RUN_TO_RUN_FLOOR,
 } from '../stats';
-import { machineIdentity, machineLabel, runLabels, variantLabel } from './setups';
+import { machineIdentity, machineLabel, machineNames, runLabels, variantLabel } from './setups';
 import { throughputMismatch } from './throughput';
 
 export interface CompareItem {
@@ -91,7 +91,7 @@ export function describeRatio(comparison: {
  */
 export function environmentDifferences(a: RunDocument, b: RunDocument): string[] {
   const differences: string[] = [];
-  if (machineIdentity(a) !== machineIdentity(b)) differences.push(`different machines (${machineLabel(a)} / ${machineLabel(b)})`);
+  if (machineIdentity(a) !== machineIdentity(b)) differences.push(`different machines (${machineText(a)} / ${machineText(b)})`);
   if (a.environment.app.version !== b.environment.app.version) {
     differences.push(`Inferscope ${a.environment.app.version} / ${b.environment.app.version}`);
   }
@@ -101,6 +101,11 @@ export function environmentDifferences(a: RunDocument, b: RunDocument): string[]
   return differences;
 }
 
+/** "gpu-box: Intel Xeon Gold 6338 (16 threads) + NVIDIA L4" for a run measured on a saved machine; its hardware otherwise. */
+function machineText(run: RunDocument): string {
+  return `${run.machine ? `${run.machine.name}: ` : ''}${machineLabel(run)}`;
+}
+
 export function compareConfigurations(items: readonly CompareItem[], options: CompareOptions = {}): Comparison {
   const baselineItem = items[0];
   if (!baselineItem)
@@ -108,6 +113,9 @@ export function compareConfigurations(items: readonly CompareItem[], options: Co
   const runs = [...new Set(items.map((i) => i.run))];
   const labels = runLabels(runs);
   const runLabel = new Map(runs.map((r, i) => [r, labels[i] ?? r.id]));
+  // "this machine", "gpu-box": side by side, machines read as the person named them (their hardware where unnamed).
+  const names = machineNames(runs);
+  const machineOf = new Map(runs.map((r, i) => [r, names[i] ?? machineLabel(r)]));
   const machinesDiffer = new Set(items.map((i) => machineIdentity(i.run))).size > 1;
   const labelOf = (item: CompareItem): string =>
     item.label ?? (runs.length > 1 ? `${runLabel.get(item.run)} ${item.config.id}` : item.config.id);
@@ -146,7 +154,7 @@ export function compareConfigurations(items: readonly CompareItem[], options: Co
       label: labelOf(item),
       runId: item.run.id,
       configId: c.id,
-      machine: machineLabel(item.run),
+      machine: machineOf.get(item.run) ?? machineLabel(item.run),
       variant: variantLabel(item.run, c.variant),
       medianMs: stats?.median ?? null,
       ciLowMs: stats?.ciLow ?? null,

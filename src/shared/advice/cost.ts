@@ -26,6 +26,7 @@ export function resolvePrices(prices: Partial<Prices> = {}): ResolvedPrices {
     gpuPerHour: prices.gpuPerHour ?? DEFAULT_GPU_MACHINE_PER_HOUR,
     gpuByName: prices.gpuByName ?? {},
     electricityPerKwh: prices.electricityPerKwh ?? DEFAULT_ELECTRICITY_PER_KWH,
+    byMachine: prices.byMachine ?? {},
     assumed,
   };
 }
@@ -37,8 +38,34 @@ export interface InstancePrice {
   assumed: boolean;
 }
 
-/** A GPU class price applies when its key appears in the GPU's name ("L4" in "NVIDIA L4"); the longest key wins. */
-export function instancePrice(prices: ResolvedPrices, deviceClass: DeviceClass, gpuName: string | null): InstancePrice {
+/** The machine a setup was measured on, for its own price: its key in `byMachine` and its name. */
+export interface PricedMachine {
+  id: string | null;
+  name: string;
+}
+
+/** The price given for a machine, by its id or (as the CLI may name it) its name, case-insensitively. */
+export function machinePrice(prices: ResolvedPrices, machine: PricedMachine): number | null {
+  const byMachine = prices.byMachine ?? {};
+  if (machine.id !== null && byMachine[machine.id] !== undefined) return byMachine[machine.id] as number;
+  const wanted = [machine.id, machine.name].filter((k): k is string => k !== null).map((k) => k.toLowerCase());
+  const match = Object.entries(byMachine).find(([key]) => wanted.includes(key.toLowerCase()));
+  return match ? match[1] : null;
+}
+
+/**
+ * What one instance of a setup costs per hour. A price given for the machine it was measured on wins (a machine like
+ * that one, whatever provider runs there); else a GPU class price applies when its key appears in the GPU's name
+ * ("L4" in "NVIDIA L4", the longest key winning); else the CPU or GPU machine price.
+ */
+export function instancePrice(
+  prices: ResolvedPrices,
+  deviceClass: DeviceClass,
+  gpuName: string | null,
+  machine: PricedMachine | null = null,
+): InstancePrice {
+  const own = machine ? machinePrice(prices, machine) : null;
+  if (machine && own !== null) return { perHour: own, label: `price of ${machine.name}`, assumed: false };
   if (deviceClass === 'cpu') return { perHour: prices.cpuPerHour, label: 'CPU machine', assumed: prices.assumed.includes('cpu') };
   const name = (gpuName ?? '').toLowerCase();
   const match = Object.entries(prices.gpuByName)

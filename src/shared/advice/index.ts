@@ -33,11 +33,16 @@ export {
   energyPerInferenceJ,
   instancePrice,
   instancesFor,
+  machinePrice,
   resolvePrices,
   type BreakEvenInput,
   type BreakEvenNumbers,
   type InstancePrice,
+  type PricedMachine,
 } from './cost';
+export { computeBreakEven, setupOnMachine, spansMachines } from './break-even';
+export { machineOutcomes, machinesSentence } from './machines';
+export { bestLatencyMs, byCost, fastest, operatingPoint } from './ranking';
 export {
   comparisonBasis,
   compareConfigurations,
@@ -71,7 +76,9 @@ export {
   isMeasured,
   isSoftwareAdapter,
   machineIdentity,
+  machineKeyOf,
   machineLabel,
+  machineNames,
   machinesDiffer,
   measuresVariants,
   newestSetups,

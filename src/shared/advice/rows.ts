@@ -8,7 +8,7 @@ import type { ConfigResult } from '../domain/run';
 import { setting } from '../settings';
 import { acrossRepetitionsAround, formatMs, NO_CI_TEXT, quantileSorted, sortSamples } from '../stats';
 import { batchWaitMs, capacityOf, meetsAtLoad, throughputFrontier, type CapacityOptions, type CurvePoint } from './capacity';
-import { costPerMillion, electricityPerMillion, energyPerInferenceJ, instancePrice, instancesFor } from './cost';
+import { costPerMillion, electricityPerMillion, energyPerInferenceJ, instancePrice, instancesFor, type PricedMachine } from './cost';
 import { PERCENTILE_FRACTION, formatRps } from './format';
 import { percentileConfidenceInterval } from './percentile-ci';
 import {
@@ -32,6 +32,8 @@ export interface RowContext {
   requirement: Requirement;
   prices: ResolvedPrices;
   runLabel: string;
+  /** The machine the run was measured on ("this machine", "gpu-box"), for its name and its own price. */
+  machine: PricedMachine;
   /** Prefix labels with the run: several runs are advised on together. */
   prefixRun: boolean;
   /** Name the model variant in labels: some setup ran a variant. */
@@ -287,7 +289,7 @@ export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
   const target = requirement.throughputRps;
   const deviceClass = deviceClassOf(run, ep);
   const gpuName = gpuNameFor(run, ep);
-  const price = instancePrice(prices, deviceClass, gpuName);
+  const price = instancePrice(prices, deviceClass, gpuName, ctx.machine);
   const eligible = batch === 1 || requirement.latency === null || requirement.maxBatchDelayMs > 0;
 
   const pointInputs = { percentile: watchedPercentile(requirement), options, eligible, target, pricePerHour: price.perHour, deviceClass };
@@ -325,6 +327,8 @@ export function buildRow(setup: Setup, ctx: RowContext): VerdictRow {
     runId: run.id,
     runLabel: ctx.runLabel,
     machine: machineLabel(run),
+    machineName: ctx.machine.name,
+    machineId: ctx.machine.id,
     model: run.model.name,
     variant: setup.variant,
     variantLabel: variantLabel(run, setup.variant),

@@ -4,6 +4,7 @@
  * which together make one latency–throughput curve.
  */
 import type { DeviceClass } from '../domain/advice';
+import { LOCAL_MACHINE_ID, LOCAL_MACHINE_NAME } from '../domain/machine';
 import { isGpuProvider, providerDisplayName, providerVendor } from '../domain/providers';
 import type { ConfigResult, RunDocument } from '../domain/run';
 
@@ -51,9 +52,36 @@ export function machineLabel(run: RunDocument): string {
   return `${hw.cpu.brand} (${hw.cpu.logicalCores} threads)${gpu}`;
 }
 
-/** Two runs come from the same machine when CPU, GPUs and host name agree. */
+/**
+ * Two runs come from the same machine when CPU, GPUs and host name agree, and both were measured here or on the same
+ * saved machine (two `inferscope serve` hosts on one box are two machines to the person who added them).
+ */
 export function machineIdentity(run: RunDocument): string {
-  return `${machineLabel(run)}@${run.environment.hardware.os.hostname}`;
+  return `${run.machine ? `${run.machine.id}:` : ''}${machineLabel(run)}@${run.environment.hardware.os.hostname}`;
+}
+
+/** The key of a run's machine price (`prices.byMachine`): a saved machine's id, 'local' here, null for an imported run. */
+export function machineKeyOf(run: RunDocument): string | null {
+  if (run.machine) return run.machine.id;
+  return run.importedFrom === null ? LOCAL_MACHINE_ID : null;
+}
+
+/**
+ * Each run's machine as the person calls it: "gpu-box" for a saved machine, "this machine" for one measured here, the
+ * hardware for an imported run — and the hardware too where runs under one name were measured on different hardware
+ * (a data folder moved to another computer), so two machines never read as one.
+ */
+export function machineNames(runs: readonly RunDocument[]): string[] {
+  const named = runs.map((run) => run.machine?.name ?? (run.importedFrom === null ? LOCAL_MACHINE_NAME : machineLabel(run)));
+  const identities = new Map<string, Set<string>>();
+  runs.forEach((run, i) => {
+    const name = named[i] as string;
+    identities.set(name, (identities.get(name) ?? new Set()).add(machineIdentity(run)));
+  });
+  return runs.map((run, i) => {
+    const name = named[i] as string;
+    return (identities.get(name)?.size ?? 0) > 1 ? machineLabel(run) : name;
+  });
 }
 
 export function machinesDiffer(runs: readonly RunDocument[]): boolean {
@@ -73,8 +101,8 @@ export function runTimeLabel(createdAt: string): string {
  * where two would still read the same.
  */
 export function runLabels(runs: readonly RunDocument[]): string[] {
-  const machines = machinesDiffer(runs);
-  const labels = runs.map((r) => `${r.model.name} · ${runTimeLabel(r.createdAt)}${machines ? ` on ${machineLabel(r)}` : ''}`);
+  const machines = machinesDiffer(runs) ? machineNames(runs) : null;
+  const labels = runs.map((r, i) => `${r.model.name} · ${runTimeLabel(r.createdAt)}${machines ? ` on ${machines[i]}` : ''}`);
   const seen = new Map<string, number>();
   return labels.map((label) => {
     const n = (seen.get(label) ?? 0) + 1;

@@ -10,7 +10,6 @@ import {
   type SupersededSetup,
   type VerdictBasis,
   type BreakEven,
-  type CapacityPoint,
   type Requirement,
   type RequirementInput,
   type ResolvedPrices,
@@ -18,11 +17,15 @@ import {
   type VerdictRow,
   type VerdictStatus,
 } from '../domain/advice';
+import { LOCAL_MACHINE_NAME } from '../domain/machine';
 import type { RunDocument } from '../domain/run';
 import { setting } from '../settings';
-import { formatMs, formatPercent, formatRatio, NO_CI_TEXT, PERCENTILE_METHOD } from '../stats';
-import { breakEven as breakEvenNumbers, resolvePrices } from './cost';
+import { formatMs, formatPercent, NO_CI_TEXT, PERCENTILE_METHOD } from '../stats';
+import { computeBreakEven } from './break-even';
+import { machinePrice, resolvePrices } from './cost';
 import { formatJoules, formatMedianCi, formatMsRange, formatRps, formatTarget, formatUsd } from './format';
+import { machineOutcomes, machinesSentence } from './machines';
+import { byCost, fastest } from './ranking';
 import { buildRow, PERCENTILE_STABLE_REL, VERDICT_MAX_CI_HALF_WIDTH, watchedPercentile } from './rows';
 import {
   groupModels,
@@ -30,7 +33,9 @@ import {
   isHardwareGpuProvider,
   isMeasured,
   isSoftwareAdapter,
+  machineKeyOf,
   machineLabel,
+  machineNames,
   machinesDiffer,
   measuresVariants,
   newestSetups,
@@ -50,28 +55,33 @@ export function adviseDeployment(runs: readonly RunDocument[], requirementInput:
   const requirement = RequirementSchema.parse(requirementInput);
   const prices = resolvePrices(requirement.prices);
   const labels = runLabels(runs);
+  const names = machineNames(runs);
   const showVariant = measuresVariants(runs);
   const { kept, superseded } = newestSetups(groupSetups(runs));
-  const advisedRuns = runs.map((run, i) => describeRun(run, labels[i] ?? run.id));
+  const advisedRuns = runs.map((run, i) => describeRun(run, labels[i] ?? run.id, names[i] ?? machineLabel(run)));
   const rows: VerdictRow[] = [];
   const models: ModelVerdict[] = groupModels(runs).map((group) => {
     const own = kept.filter((setup) => group.runIndexes.includes(setup.runIndex));
     const prefixRun = new Set(own.map((setup) => setup.runIndex)).size > 1;
-    const modelRows = own.map((setup) =>
-      buildRow(setup, { requirement, prices, runLabel: labels[setup.runIndex] ?? '', prefixRun, showVariant }),
-    );
+    const modelRows = own.map((setup) => {
+      const machine = { id: machineKeyOf(setup.run), name: names[setup.runIndex] ?? machineLabel(setup.run) };
+      return buildRow(setup, { requirement, prices, runLabel: labels[setup.runIndex] ?? '', machine, prefixRun, showVariant });
+    });
     rows.push(...modelRows);
     const modelRuns = group.runIndexes.map((i) => advisedRuns[i] as AdvisedRun);
     const decision = decide(modelRows, requirement, prices, modelRuns);
+    const machines = machineOutcomes(modelRows, requirement, describeGoal(requirement));
     return {
       model: group.name,
       sha256: group.sha256,
       runIds: modelRuns.map((run) => run.id),
       ...decision,
+      summary: machines.length > 0 ? `${decision.summary} ${machinesSentence(machines)}` : decision.summary,
       basis: basisOf(decision, modelRows, runs),
       superseded: superseded
         .filter((pair) => group.runIndexes.includes(pair.setup.runIndex))
         .map((pair) => supersededText(pair, labels, showVariant)),
+      machines,
     };
   });
   return {
@@ -128,32 +138,6 @@ function supersededText(pair: SupersededPair, labels: readonly string[], showVar
 }
 
 type Decision = Pick<ModelVerdict, 'status' | 'summary' | 'cheapest' | 'evidence' | 'missing' | 'caveats' | 'breakEven'>;
-
-/** Cheapest first; at equal cost a CPU (no GPU to run), then fewer instances, then lower latency. */
-function byCost(a: VerdictRow, b: VerdictRow): number {
-  const cost = (a.costPerMillion ?? Infinity) - (b.costPerMillion ?? Infinity);
-  if (Math.abs(cost) > 1e-12 * Math.max(a.costPerMillion ?? 0, b.costPerMillion ?? 0)) return cost;
-  if (a.deviceClass !== b.deviceClass) return a.deviceClass === 'cpu' ? -1 : 1;
-  if ((a.instances ?? 0) !== (b.instances ?? 0)) return (a.instances ?? 0) - (b.instances ?? 0);
-  return (operatingPoint(a)?.percentileMs ?? Infinity) - (operatingPoint(b)?.percentileMs ?? Infinity);
-}
-
-function operatingPoint(row: VerdictRow): CapacityPoint | undefined {
-  const c = row.capacity.concurrency?.[0];
-  return row.points.find((p) => p.concurrency === c) ?? row.points[0];
-}
-
-/** The setup and level with the lowest per-request latency (percentile + batch wait). */
-function fastest(rows: readonly VerdictRow[]): { row: VerdictRow; point: CapacityPoint } | null {
-  let best: { row: VerdictRow; point: CapacityPoint } | null = null;
-  for (const row of rows) {
-    if (!row.eligible) continue;
-    for (const point of row.points) {
-      if (!best || point.percentileMs + point.batchWaitMs < best.point.percentileMs + best.point.batchWaitMs) best = { row, point };
-    }
-  }
-  return best;
-}
 
 /** What every step of the decision shares: the rows, the requirement in words, and what is missing so far. */
 interface DecisionContext {
@@ -327,7 +311,7 @@ function decide(rows: VerdictRow[], requirement: Requirement, prices: ResolvedPr
     meeting,
     missing: [],
     caveats,
-    breakEven: hasGpu ? null : computeBreakEven(cpuRows, requirement, prices),
+    breakEven: computeBreakEven(rows, requirement, prices),
   };
   const cheapest = meeting.filter((r) => r.reliable)[0] ?? null;
   noteUncertainSetups(ctx, cheapest);
@@ -350,7 +334,7 @@ function decide(rows: VerdictRow[], requirement: Requirement, prices: ResolvedPr
   let tail = '';
   if (gpuAlternative)
     tail = ` The cheapest GPU setup, ${gpuAlternative.label}, would cost ${formatUsd(gpuAlternative.costPerMillion ?? NaN)} per million.`;
-  else if (hasGpu) tail = ' No GPU setup measured meets the requirement.';
+  else if (hasGpu) tail = ` No GPU setup measured meets the requirement.${ctx.breakEven?.gpu ? ` ${ctx.breakEven.explanation}` : ''}`;
   else if (ctx.breakEven) tail = ` ${ctx.breakEven.explanation}`;
   return decisionOf(ctx, 'cpu-suffices', `A GPU is not necessary: ${serving}${tail}`, cheapest);
 }
@@ -451,73 +435,7 @@ function evidenceFor(row: VerdictRow, requirement: Requirement): string[] {
   return lines;
 }
 
-function computeBreakEven(cpuRows: readonly VerdictRow[], requirement: Requirement, prices: ResolvedPrices): BreakEven | null {
-  const meetingCpu =
-    cpuRows.filter((r) => r.meetsRequirement && r.reliable).sort(byCost)[0] ?? cpuRows.filter((r) => r.meetsRequirement).sort(byCost)[0];
-  const target = requirement.throughputRps;
-  const gpuPrice = `a GPU machine at ${formatUsd(prices.gpuPerHour)}/h`;
-  if (meetingCpu && meetingCpu.capacity.maxThroughputRps !== null) {
-    const cpuT = meetingCpu.capacity.maxThroughputRps;
-    const numbers = breakEvenNumbers({
-      cpuThroughputRps: cpuT,
-      cpuPerHour: meetingCpu.pricePerHour,
-      gpuPerHour: prices.gpuPerHour,
-      targetRps: target,
-    });
-    let explanation =
-      `No hardware GPU was measured; fully loaded, ${gpuPrice} would have to serve ` +
-      `${formatRps(numbers.requiredGpuThroughputRps)} (${formatRatio(numbers.speedup)} ${meetingCpu.label}) to cost less per inference.`;
-    const at = numbers.atTarget;
-    if (at) {
-      explanation +=
-        at.maxGpuInstances === 0
-          ? ` At ${formatRps(at.targetRps)} no GPU can cost less: ` +
-            `${at.cpuInstances === 1 ? 'one CPU instance costs' : `${at.cpuInstances} CPU instances cost`} ` +
-            `${formatUsd(at.cpuCostPerHour)}/h, no more than one GPU machine.`
-          : ` At ${formatRps(at.targetRps)} the CPU fleet costs ${formatUsd(at.cpuCostPerHour)}/h, so ${at.maxGpuInstances} GPU ` +
-            `machine${at.maxGpuInstances === 1 ? '' : 's'} would each have to serve ` +
-            `${formatRps(at.requiredGpuThroughputRps ?? NaN)} (${formatRatio(at.speedup ?? NaN)} the CPU setup).`;
-    }
-    return {
-      cpuRowId: meetingCpu.id,
-      cpuLabel: meetingCpu.label,
-      cpuThroughputRps: cpuT,
-      cpuPerHour: meetingCpu.pricePerHour,
-      gpuPerHour: prices.gpuPerHour,
-      speedup: numbers.speedup,
-      requiredGpuThroughputRps: numbers.requiredGpuThroughputRps,
-      atTarget: at,
-      latency: null,
-      explanation,
-    };
-  }
-  const best = fastest(cpuRows);
-  if (!best || !requirement.latency) return null;
-  const cpuPercentileMs = best.point.percentileMs + best.point.batchWaitMs;
-  if (cpuPercentileMs <= requirement.latency.ms) {
-    // The latency is within reach; what fails is the load (batch filling, throughput) — no speedup figure applies.
-    return null;
-  }
-  const speedup = cpuPercentileMs / requirement.latency.ms;
-  const explanation =
-    `No hardware GPU was measured; to meet ${formatTarget(requirement.latency)} a GPU would have to bring the ` +
-    `${requirement.latency.percentile} from ${formatMs(cpuPercentileMs)} (${best.row.label}) down to ` +
-    `${formatMs(requirement.latency.ms)}: at least ${formatRatio(speedup)} faster per request.`;
-  return {
-    cpuRowId: best.row.id,
-    cpuLabel: best.row.label,
-    cpuThroughputRps: null,
-    cpuPerHour: best.row.pricePerHour,
-    gpuPerHour: prices.gpuPerHour,
-    speedup: null,
-    requiredGpuThroughputRps: null,
-    atTarget: null,
-    latency: { cpuPercentileMs, targetMs: requirement.latency.ms, speedup },
-    explanation,
-  };
-}
-
-function describeRun(run: RunDocument, label: string): AdvisedRun {
+function describeRun(run: RunDocument, label: string, machineName: string): AdvisedRun {
   const hardwareGpu = run.configs.some((c) => isMeasured(c) && isHardwareGpuProvider(run, c.ep));
   let gpuNote: string | null = null;
   if (!hardwareGpu) {
@@ -538,7 +456,7 @@ function describeRun(run: RunDocument, label: string): AdvisedRun {
     const usedSoftware = run.configs.some((c) => isMeasured(c) && isSoftwareAdapter(run, c.ep));
     if (usedSoftware && !softwareText) gpuNote += ' The WebGPU configurations ran on a software adapter, not a GPU.';
   }
-  return { id: run.id, label, machine: machineLabel(run), model: run.model.name, hardwareGpu, gpuNote };
+  return { id: run.id, label, machine: machineLabel(run), machineName, model: run.model.name, hardwareGpu, gpuNote };
 }
 
 function assumptionsFor(requirement: Requirement, prices: ResolvedPrices, runs: readonly RunDocument[]): string[] {
@@ -550,6 +468,7 @@ function assumptionsFor(requirement: Requirement, prices: ResolvedPrices, runs: 
   ];
   for (const [name, price] of Object.entries(prices.gpuByName))
     lines.push(`A machine with an ${name} GPU costs ${formatUsd(price)} per hour (given).`);
+  lines.push(...machinePriceLines(prices, runs));
   lines.push(
     `Electricity costs ${formatUsd(prices.electricityPerKwh)} per kWh${assumed('electricity', setting('electricity'))}; machine prices ` +
       `are taken to include power, so energy cost is shown beside them, not added.`,
@@ -582,7 +501,36 @@ function assumptionsFor(requirement: Requirement, prices: ResolvedPrices, runs: 
     `A configuration carries a verdict only when warm-up was stable and its median's 95 % CI is within ` +
       `±${VERDICT_MAX_CI_HALF_WIDTH * 100} %.`,
   );
-  if (machinesDiffer(runs))
-    lines.push('The runs come from different machines; every CPU machine is priced the same unless you advise on them separately.');
+  if (machinesDiffer(runs)) {
+    const unpriced = runs.some((run) => Object.keys(prices.byMachine).length === 0 || !pricedMachine(prices, run));
+    lines.push(
+      unpriced
+        ? 'The runs come from different machines; one without a price of its own is priced as a CPU or GPU machine above, ' +
+            'the same for all: give each machine its price per hour to weigh them apart.'
+        : 'The runs come from different machines, each priced as given for it.',
+    );
+  }
+  return lines;
+}
+
+/** The run's machine has a price of its own (by its id or name). */
+function pricedMachine(prices: ResolvedPrices, run: RunDocument): boolean {
+  const key = machineKeyOf(run);
+  return key !== null && machinePrice(prices, { id: key, name: run.machine?.name ?? LOCAL_MACHINE_NAME }) !== null;
+}
+
+/** "Setups measured on gpu-box are priced as a machine like it: $0.90 per hour (given)." for each machine priced. */
+function machinePriceLines(prices: ResolvedPrices, runs: readonly RunDocument[]): string[] {
+  const names = machineNames(runs);
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  runs.forEach((run, i) => {
+    const key = machineKeyOf(run);
+    const name = names[i] ?? machineLabel(run);
+    if (key === null || seen.has(key)) return;
+    seen.add(key);
+    const price = machinePrice(prices, { id: key, name });
+    if (price !== null) lines.push(`Every setup measured on ${name} is priced as a machine like it: ${formatUsd(price)} per hour (given).`);
+  });
   return lines;
 }

@@ -22,10 +22,12 @@ import {
   SourceIdentitySchema,
 } from '../domain/convert';
 import { SampleInfoSchema } from '../domain/sample';
+import { AddMachineRequestSchema, MachineSchema, MachineStatusSchema } from '../domain/machine';
 import { BenchPlanSchema } from '../domain/plan';
 import { ComparisonSchema, RequirementSchema, VerdictSchema } from '../domain/advice';
 import { ModeAvailabilitySchema, QuantizeProgressSchema, QuantizeRequestSchema, VariantSchema } from '../domain/variant';
 import { BenchProgressEventSchema, ConfigResultSchema, RunDocumentSchema, RunStatusSchema, RunSummarySchema } from '../domain/run';
+import { ConfigChartsSchema } from '../domain/config-charts';
 import type { ErrorInfo } from '../errors';
 import type { COMMAND_NAME_LIST, EVENT_NAME_LIST } from './names';
 
@@ -35,6 +37,8 @@ interface CommandSpec {
 }
 
 const empty = z.object({}).strict();
+/** A saved machine's id or name (`machines.list`); 'local' is this machine. */
+const MachineIdSchema = z.string().min(1).max(100);
 
 export const commands = {
   'app.info': { request: empty, response: AppInfoSchema },
@@ -118,13 +122,24 @@ export const commands = {
    */
   'dialog.openModel': { request: empty, response: z.object({ path: z.string() }).nullable() },
 
-  /** Starts measuring a plan; answers with the run's first document while the worker measures. */
-  'bench.start': { request: z.object({ plan: BenchPlanSchema }).strict(), response: RunDocumentSchema },
+  /**
+   * Starts measuring a plan; answers with the run's first document while the worker measures. With `machine`, the
+   * plan runs on that saved machine (its events arrive here under the same run id, and the run is saved here with
+   * the machine); the same plan on several machines is one call per machine.
+   */
+  'bench.start': {
+    request: z.object({ plan: BenchPlanSchema, machine: MachineIdSchema.optional() }).strict(),
+    response: RunDocumentSchema,
+  },
   'bench.cancel': { request: z.object({ runId: z.string() }).strict(), response: z.object({ cancelled: z.boolean() }) },
   /** Runs this host is measuring right now (a reloaded page picks its run up again). */
   'bench.active': { request: empty, response: z.array(z.string()) },
   'runs.list': { request: empty, response: z.array(RunSummarySchema) },
-  'runs.get': { request: z.object({ id: z.string() }).strict(), response: RunDocumentSchema },
+  /**
+   * A saved run. `samples: false` leaves every configuration's samples out (`samples` empty): a page
+   * that followed the run has their charts from its events, and a whole run's samples are megabytes.
+   */
+  'runs.get': { request: z.object({ id: z.string(), samples: z.boolean().optional() }).strict(), response: RunDocumentSchema },
   'runs.delete': { request: z.object({ id: z.string() }).strict(), response: z.array(RunSummarySchema) },
   /** Adds a run document exported elsewhere (another machine, the CLI's --json). */
   'runs.import': {
@@ -138,12 +153,24 @@ export const commands = {
   },
 
   /** Which transformations apply to a model, with the reasons and advice for this machine. */
-  'quantize.modes': { request: z.object({ source: ModelSourceSchema }).strict(), response: z.array(ModeAvailabilitySchema) },
-  /** Makes a variant (progress as 'quantize.progress' events); answers when it is saved. */
-  'quantize.run': { request: z.object({ request: QuantizeRequestSchema }).strict(), response: VariantSchema },
+  'quantize.modes': {
+    request: z.object({ source: ModelSourceSchema, machine: MachineIdSchema.optional() }).strict(),
+    response: z.array(ModeAvailabilitySchema),
+  },
+  /**
+   * Makes a variant (progress as 'quantize.progress' events); answers when it is saved. With `machine`, it is made on
+   * that machine and stays there (the answer carries `machine` and the measured comparison).
+   */
+  'quantize.run': {
+    request: z.object({ request: QuantizeRequestSchema, machine: MachineIdSchema.optional() }).strict(),
+    response: VariantSchema,
+  },
   'quantize.cancel': { request: z.object({ jobId: z.string() }).strict(), response: z.object({ cancelled: z.boolean() }) },
   /** The variants made from a model (by its content), newest first. */
-  'variants.list': { request: z.object({ source: ModelSourceSchema }).strict(), response: z.array(VariantSchema) },
+  'variants.list': {
+    request: z.object({ source: ModelSourceSchema, machine: MachineIdSchema.optional() }).strict(),
+    response: z.array(VariantSchema),
+  },
   'variants.delete': { request: z.object({ id: z.string() }).strict(), response: z.object({ deleted: z.boolean() }) },
   /**
    * Saves a copy of a variant's model. The desktop app asks where with a save dialog (no path);
@@ -153,6 +180,17 @@ export const commands = {
     request: z.object({ id: z.string(), path: z.string().optional() }).strict(),
     response: z.object({ path: z.string() }).nullable(),
   },
+
+  /** Machines plans can run on: this machine first (id 'local'), then the saved `inferscope serve` hosts (docs/machines.md). */
+  'machines.list': { request: empty, response: z.array(MachineSchema) },
+  /**
+   * Saves a machine by the URL `inferscope serve` printed there (reached through an SSH tunnel), once it answers, takes
+   * the access token and speaks this app's contract; the same URL again replaces its token.
+   */
+  'machines.add': { request: AddMachineRequestSchema, response: MachineSchema },
+  'machines.remove': { request: z.object({ id: MachineIdSchema }).strict(), response: z.array(MachineSchema) },
+  /** Asks a machine what it runs and its hardware (the status is kept with the machine). */
+  'machines.check': { request: z.object({ id: MachineIdSchema }).strict(), response: MachineStatusSchema },
 
   /** The answer: which measured setup meets the requirement most cheaply, and whether that needs a GPU. */
   'advise.verdict': {
@@ -214,8 +252,13 @@ export const events = {
   'hardware.provider': ProviderStatusSchema,
   'bench.started': z.object({ runId: z.string(), configs: z.number().int() }),
   'bench.progress': BenchProgressEventSchema,
-  /** One configuration finished (done, failed, skipped or cancelled): its full result. */
-  'bench.config': z.object({ runId: z.string(), config: ConfigResultSchema }),
+  /**
+   * One configuration finished (done, failed, skipped or cancelled): its result without the samples
+   * (`samples` empty: the progress events carried them, and the saved run has them all) and the
+   * charts drawn from them. Tens of thousands of samples in one event kept the page busy. Hosts
+   * from before sent the samples and no charts.
+   */
+  'bench.config': z.object({ runId: z.string(), config: ConfigResultSchema, charts: ConfigChartsSchema.optional() }),
   /** The run has ended; `error` when it stopped early for a reason of its own (DISK_FULL: it could not be saved). */
   'bench.finished': z.object({ runId: z.string(), status: RunStatusSchema, error: ErrorInfoSchema.optional() }),
   'quantize.progress': QuantizeProgressSchema,

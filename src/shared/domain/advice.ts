@@ -34,6 +34,12 @@ export const PricesSchema = z.object({
   gpuByName: z.record(z.string().min(1), z.number().positive()).default({}),
   /** $ per kWh, for the energy cost of inferences where the GPU's power draw was measured. */
   electricityPerKwh: z.number().nonnegative().optional(),
+  /**
+   * $ per hour of a machine like one the runs were measured on, by its id ('local' for this machine, a saved
+   * machine's id for `inferscope serve` hosts: docs/machines.md). Every setup measured there is priced at it,
+   * whatever provider it runs on; machines without one fall back to the CPU / GPU prices above.
+   */
+  byMachine: z.record(z.string().min(1), z.number().positive()).optional(),
 });
 export type Prices = z.infer<typeof PricesSchema>;
 export type PricesInput = z.input<typeof PricesSchema>;
@@ -61,6 +67,7 @@ export const ResolvedPricesSchema = z.object({
   gpuPerHour: z.number().positive(),
   gpuByName: z.record(z.string(), z.number().positive()),
   electricityPerKwh: z.number().nonnegative(),
+  byMachine: z.record(z.string(), z.number().positive()).default({}),
   assumed: z.array(z.enum(['cpu', 'gpu', 'electricity'])),
 });
 export type ResolvedPrices = z.infer<typeof ResolvedPricesSchema>;
@@ -135,7 +142,12 @@ export const VerdictRowSchema = z.object({
   label: z.string(),
   runId: z.string(),
   runLabel: z.string(),
+  /** The measured hardware: "Intel Xeon Gold 6338 (16 threads) + NVIDIA L4". */
   machine: z.string(),
+  /** The machine as the person calls it: "this machine", "gpu-box" (a saved machine), or its hardware for an imported run. */
+  machineName: z.string(),
+  /** The key of its price in `prices.byMachine` ('local', a saved machine's id); null for a run imported from elsewhere. */
+  machineId: z.string().nullable(),
   model: z.string(),
   /** "original" or a variant id of the run. */
   variant: z.string(),
@@ -179,6 +191,25 @@ export const VerdictRowSchema = z.object({
 });
 export type VerdictRow = z.infer<typeof VerdictRowSchema>;
 
+/** A GPU setup that was measured, set against the CPU setup: the break-even then rests on its numbers, not on a guess. */
+export const MeasuredGpuSchema = z.object({
+  rowId: z.string(),
+  /** "CUDA on NVIDIA L4, batch 1 on gpu-box". */
+  label: z.string(),
+  machineName: z.string(),
+  perHour: z.number().positive(),
+  /** Its capacity within the latency target (null: it misses the target at every level measured). */
+  throughputRps: z.number().nonnegative().nullable(),
+  /** Its fastest per-request latency at the watched percentile (with batch wait). */
+  percentileMs: z.number().nonnegative().nullable(),
+  /**
+   * Its measured numbers clear the break-even: fully loaded it serves at least the throughput that makes it cost less
+   * per inference than the CPU setup, or (where no CPU setup meets the latency target) it is at least that much faster.
+   */
+  clears: z.boolean(),
+});
+export type MeasuredGpu = z.infer<typeof MeasuredGpuSchema>;
+
 export const BreakEvenSchema = z.object({
   /** The CPU setup a GPU would have to beat. */
   cpuRowId: z.string(),
@@ -203,6 +234,8 @@ export const BreakEvenSchema = z.object({
     .nullable(),
   /** When no CPU setup meets the latency target: how much faster per request a GPU must be. */
   latency: z.object({ cpuPercentileMs: z.number().positive(), targetMs: z.number().positive(), speedup: z.number().positive() }).nullable(),
+  /** The measured GPU setup the figures are set against (its machine's price as gpuPerHour); null when no GPU was measured. */
+  gpu: MeasuredGpuSchema.nullable().default(null),
   explanation: z.string(),
 });
 export type BreakEven = z.infer<typeof BreakEvenSchema>;
@@ -211,6 +244,8 @@ export const AdvisedRunSchema = z.object({
   id: z.string(),
   label: z.string(),
   machine: z.string(),
+  /** "this machine", "gpu-box", or the hardware of a run imported from elsewhere. */
+  machineName: z.string(),
   model: z.string(),
   /** A configuration ran on a hardware GPU provider. */
   hardwareGpu: z.boolean(),
@@ -244,6 +279,27 @@ export const SupersededSetupSchema = z.object({
 });
 export type SupersededSetup = z.infer<typeof SupersededSetupSchema>;
 
+/**
+ * How one provider did on one machine, when a model was measured on several: "CPU on this machine: fails p95 ≤ 20 ms
+ * (52 ms at best)", "CUDA on gpu-box: meets it up to 2,400 req/s at $0.21 per million".
+ */
+export const MachineOutcomeSchema = z.object({
+  machineName: z.string(),
+  machineId: z.string().nullable(),
+  ep: z.string(),
+  /** "CUDA (NVIDIA L4) on gpu-box". */
+  label: z.string(),
+  /** The setup it rests on: the cheapest meeting the requirement, else the fastest. */
+  rowId: z.string(),
+  /** uncertain: it might meet the requirement, but the measurement cannot carry a verdict. */
+  status: z.enum(['meets', 'borderline', 'uncertain', 'fails']),
+  capacityRps: z.number().nonnegative().nullable(),
+  costPerMillion: z.number().nonnegative().nullable(),
+  pricePerHour: z.number().positive(),
+  text: z.string(),
+});
+export type MachineOutcome = z.infer<typeof MachineOutcomeSchema>;
+
 /** The answer for one model: several models measured together get one verdict each. */
 export const ModelVerdictSchema = z.object({
   /** The model's name, as in every headline. */
@@ -267,6 +323,8 @@ export const ModelVerdictSchema = z.object({
   breakEven: BreakEvenSchema.nullable(),
   /** Older measurements of a setup a newer run measured again, left out. */
   superseded: z.array(SupersededSetupSchema),
+  /** Where the model was measured on more than one machine: each machine's providers side by side; empty otherwise. */
+  machines: z.array(MachineOutcomeSchema).default([]),
 });
 export type ModelVerdict = z.infer<typeof ModelVerdictSchema>;
 

@@ -7,6 +7,8 @@ export const AppInfoSchema = z.object({
   name: z.literal('Inferscope'),
   version: z.string(),
   host: HostKindSchema,
+  /** The contract this host speaks (shared/contract/version.ts): another machine is used only when it reports the same. */
+  contractVersion: z.number().int().positive(),
   userDataDir: z.string(),
   versions: z.object({
     node: z.string(),

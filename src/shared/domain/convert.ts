@@ -31,7 +31,13 @@ export const FrameworkSchema = z.enum(['pytorch', 'tensorflow']);
 export type Framework = z.infer<typeof FrameworkSchema>;
 
 /** A dim as the user gives it: a number, or a name for an axis to keep dynamic ("batch", "sequence"). */
-export const ShapeDimSchema = z.union([z.number().int().positive(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/).max(64)]);
+export const ShapeDimSchema = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/)
+    .max(64),
+]);
 export type ShapeDim = z.infer<typeof ShapeDimSchema>;
 
 export const InputSpecSchema = z.object({
@@ -50,7 +56,10 @@ export const ModelCodeSchema = z.union([
     module: z.string().min(1).max(4096),
     className: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
     /** Keyword arguments for the constructor, as JSON. */
-    kwargsJson: z.string().max(64 * 1024).default('{}'),
+    kwargsJson: z
+      .string()
+      .max(64 * 1024)
+      .default('{}'),
   }),
   /** A .py file defining `make_model()` that returns the model (weights loaded or not). */
   z.object({ kind: z.literal('factory'), script: z.string().min(1).max(4096) }),
@@ -104,6 +113,15 @@ export const ConversionCheckSchema = z.object({
   runtime: z.string(),
 });
 export type ConversionCheck = z.infer<typeof ConversionCheckSchema>;
+
+/** The PyTorch / TensorFlow file a converted model was made from: inspect, runs and reports name it. */
+export const ConvertedFromSchema = z.object({
+  name: z.string(),
+  format: SourceFormatSchema,
+  label: z.string(),
+  sha256: z.string(),
+});
+export type ConvertedFrom = z.infer<typeof ConvertedFromSchema>;
 
 export const ConvertedModelSchema = z.object({
   /** First 16 hex of the source's sha256 (a folder: of its files' names and contents). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputProfileSchema } from './profile';
+import { ConvertedFromSchema } from './convert';
 
 /**
  * A graph input or output. `type` is the element type in onnxruntime's words ("float32",
@@ -171,5 +172,7 @@ export const ModelInfoSchema = z.object({
   sha256: z.string().optional(),
   /** The input profile saved for this model; null when none is. */
   profile: InputProfileSchema.nullable().optional(),
+  /** The PyTorch / TensorFlow file this model was converted from (docs/conversion.md); null or absent for any other model. */
+  convertedFrom: ConvertedFromSchema.nullable().optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;

@@ -13,6 +13,8 @@ import { HardwareProfileSchema } from './hardware';
 import { TensorInfoSchema, PrecisionSchema } from './model';
 import { BenchPlanSchema } from './plan';
 import { InputSourceSchema } from './input-values';
+import { ConvertedFromSchema } from './convert';
+import { MachineRefSchema } from './machine';
 
 export const RUN_SCHEMA = 'inferscope.run';
 export const RUN_SCHEMA_VERSION = 1;
@@ -232,6 +234,8 @@ export const RunModelSchema = z.object({
   dims: z.record(z.string(), z.number()).default({}),
   /** Variant label once quantized variants are measured ("fp32" for the model as given). */
   variant: z.string().default('fp32'),
+  /** The PyTorch / TensorFlow file the model was converted from (docs/conversion.md); absent for any other model. */
+  convertedFrom: ConvertedFromSchema.nullable().optional(),
 });
 export type RunModel = z.infer<typeof RunModelSchema>;
 
@@ -306,6 +310,11 @@ export const RunDocumentSchema = z.object({
    * it: DISK_FULL (with the path) when the document could not be saved.
    */
   error: ErrorInfoSchema.nullable().default(null),
+  /**
+   * The other machine that measured it (`inferscope serve` reached from this app: docs/machines.md); absent or null
+   * for this machine. `environment` describes that machine's hardware and versions.
+   */
+  machine: MachineRefSchema.nullable().optional(),
 });
 export type RunDocument = z.infer<typeof RunDocumentSchema>;
 
@@ -324,6 +333,8 @@ export const RunSummarySchema = z.object({
   /** The fastest median among finished configurations, with its label. */
   best: z.object({ configId: z.string(), medianMs: z.number() }).nullable(),
   imported: z.boolean(),
+  /** The other machine that measured it (`machine` above starts with its name then); absent or null for this machine. */
+  remote: MachineRefSchema.nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 

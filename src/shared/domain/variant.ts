@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DimValuesSchema, ModelSourceSchema } from './app';
 import { InputSourceSchema, InputValuesSchema } from './input-values';
+import { MachineRefSchema } from './machine';
 import { QualityVerdictSchema, QuantizeModeSchema, QuantizeOptionsSchema, QuantizeReportSchema } from './quantize';
 
 /** Where calibration inputs for int8-static come from. Real data is better than random. */
@@ -167,6 +168,11 @@ export const VariantSchema = z.object({
       .optional(),
   }),
   durationMs: z.number().nonnegative(),
+  /**
+   * The other machine that made it and keeps it (docs/machines.md#variants): its path is there, and plans on that
+   * machine measure it by id. Absent for this machine's variants.
+   */
+  machine: MachineRefSchema.optional(),
   /** Set on the answer of a job with autoExclude (not stored): each attempt, in order, and which one this is. */
   autoExclude: z
     .object({

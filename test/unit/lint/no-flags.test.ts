@@ -20,6 +20,11 @@ const ALLOWED: readonly (readonly [string, RegExp, string])[] = [
   ['src/core/hardware/gpu/nvidia.ts', /^--(query-gpu|format)/, 'the nvidia-smi command line'],
   ['src/core/hardware/gpu/amd.ts', /^--show|^--json$/, 'the rocm-smi command line'],
   ['src/core/store/uploads.ts', /serve --max-upload SIZE/, 'the upload limit is set only when starting `inferscope serve`'],
+  [
+    'src/core/convert/python/convert-tf.ts',
+    /^def tf_original/,
+    'the conversion script Inferscope runs (it calls tf2onnx with its own flags)',
+  ],
   ['src/renderer/lib/charts/theme.ts', /^--(chart|font)-/, 'CSS custom properties read for the charts'],
   ['src/renderer/lib/charts/accuracy-speed-chart.svelte.ts', /^--ep-$/, 'CSS custom properties read for the charts'],
   ['src/renderer/lib/charts/median-ci-chart.svelte.ts', /^--accent$/, 'CSS custom properties read for the charts'],

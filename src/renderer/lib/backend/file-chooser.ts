@@ -11,6 +11,9 @@ export function chooseFile(accept: string): Promise<File | null> {
   });
 }
 
+/** ONNX models, and the PyTorch / TensorFlow files the host converts (it tells them apart by content). */
+export const MODEL_FILE_TYPES = '.onnx,.ort,.pt,.pth,.pkl,.bin,.ckpt,.h5,.hdf5,.keras,.tflite,.pb';
+
 export function chooseOnnxFile(): Promise<File | null> {
-  return chooseFile('.onnx');
+  return chooseFile(MODEL_FILE_TYPES);
 }

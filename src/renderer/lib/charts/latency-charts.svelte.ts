@@ -14,7 +14,7 @@ import {
 import { untrack } from 'svelte';
 import type { Attachment } from 'svelte/attachments';
 import { formatCount, formatMs } from '../../../shared/stats/format';
-import type { LatencyHistogram, SamplePoints } from '../logic/latency-series';
+import type { LatencyHistogram, SamplePoints } from '../../../shared/stats/latency-series';
 import { chartAttachment } from './attach.svelte';
 import { categoryAxisLines, chartText, tooltipFonts, valueAxisLines, type ChartTheme } from './theme';
 

@@ -12,7 +12,7 @@ import {
 import { untrack } from 'svelte';
 import type { Attachment } from 'svelte/attachments';
 import { formatMs } from '../../../shared/stats/format';
-import type { RunTimeline, TimelinePoint } from '../logic/run-timeline';
+import type { RunTimeline, TimelinePoint } from '../../../shared/domain/run-timeline';
 import { chartAttachment } from './attach.svelte';
 import { chartText, tooltipFonts, valueAxisLines, type ChartTheme } from './theme';
 

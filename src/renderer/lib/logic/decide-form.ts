@@ -1,3 +1,5 @@
+import { LOCAL_MACHINE_ID, LOCAL_MACHINE_NAME } from '../../../shared/domain/machine';
+import type { RunSummary } from '../../../shared/domain/run';
 import {
   DEFAULT_CPU_MACHINE_PER_HOUR,
   DEFAULT_ELECTRICITY_PER_KWH,
@@ -29,10 +31,12 @@ export interface RequirementDraft {
   electricityPerKwh: PriceDraft;
   /** "L4=0.80, H100=4.50": $ per hour of a machine with that GPU. */
   gpuByName: string;
+  /** $ per hour of a machine like one the runs were measured on, as typed, by its id ('local', 'gpu-box'); empty: none. */
+  machinePrices: Record<string, string>;
 }
 
 export type PriceField = 'cpuPerHour' | 'gpuPerHour' | 'electricityPerKwh';
-export type RequirementField = 'latencyMs' | 'throughputRps' | 'maxBatchDelayMs' | PriceField | 'gpuByName' | 'goal';
+export type RequirementField = 'latencyMs' | 'throughputRps' | 'maxBatchDelayMs' | PriceField | 'gpuByName' | 'machinePrices' | 'goal';
 
 export const PRICE_DEFAULTS: Readonly<Record<PriceField, number>> = {
   cpuPerHour: DEFAULT_CPU_MACHINE_PER_HOUR,
@@ -67,6 +71,7 @@ export function emptyDraft(): RequirementDraft {
     gpuPerHour: assumedPrice('gpuPerHour'),
     electricityPerKwh: assumedPrice('electricityPerKwh'),
     gpuByName: '',
+    machinePrices: {},
   };
 }
 
@@ -85,7 +90,32 @@ export function draftFromRequirement(requirement: Requirement | null): Requireme
     gpuByName: Object.entries(prices.gpuByName)
       .map(([name, price]) => `${name}=${priceText(price)}`)
       .join(', '),
+    machinePrices: Object.fromEntries(Object.entries(prices.byMachine ?? {}).map(([id, price]) => [id, priceText(price)])),
   };
+}
+
+/** A machine the ticked runs were measured on, which can have a price of its own. */
+export interface PricedMachine {
+  /** Its key in the requirement's prices: 'local' for this machine, a saved machine's id. */
+  id: string;
+  name: string;
+}
+
+/** The machines of these runs, this machine first; runs imported from elsewhere have none to price. */
+export function pricedMachines(runs: readonly Pick<RunSummary, 'imported' | 'remote'>[]): PricedMachine[] {
+  const machines = new Map<string, PricedMachine>();
+  for (const run of runs) {
+    if (run.remote) machines.set(run.remote.id, { id: run.remote.id, name: run.remote.name });
+    else if (!run.imported) machines.set(LOCAL_MACHINE_ID, { id: LOCAL_MACHINE_ID, name: LOCAL_MACHINE_NAME });
+  }
+  return [...machines.values()].sort((a, b) => Number(b.id === LOCAL_MACHINE_ID) - Number(a.id === LOCAL_MACHINE_ID));
+}
+
+/** Why a machine's price as typed cannot be used; null when it can (empty: no price of its own). */
+export function machinePriceError(text: string): string | null {
+  if (text.trim() === '') return null;
+  const value = parseNumber(text);
+  return value === null || value <= 0 ? 'A price above 0, or empty for the CPU / GPU machine price' : null;
 }
 
 /** A number typed by a person: "50", " 0.5 ", "1e-3", "$1.20" all read; anything else is null. */
@@ -141,6 +171,12 @@ export function buildRequirement(draft: RequirementDraft): RequirementBuild {
   }
   const gpuByName = parseGpuPrices(draft.gpuByName);
   if (!gpuByName.ok) errors.gpuByName = gpuByName.error;
+  const byMachine: Record<string, number> = {};
+  for (const [id, text] of Object.entries(draft.machinePrices ?? {})) {
+    const error = machinePriceError(text);
+    if (error) errors.machinePrices = error;
+    else if (text.trim() !== '') byMachine[id] = parseNumber(text) as number;
+  }
 
   if (Object.keys(errors).length > 0 || !gpuByName.ok) return { ok: false, errors };
   return {
@@ -149,7 +185,8 @@ export function buildRequirement(draft: RequirementDraft): RequirementBuild {
       latency: latencyMs === null ? null : { percentile: draft.percentile, ms: latencyMs },
       throughputRps: throughput,
       maxBatchDelayMs: delay ?? 0,
-      prices: { ...prices, gpuByName: gpuByName.prices },
+      // Left out when none is given, so a requirement saved before machines existed reads back unchanged.
+      prices: { ...prices, gpuByName: gpuByName.prices, ...(Object.keys(byMachine).length > 0 ? { byMachine } : {}) },
     },
   };
 }

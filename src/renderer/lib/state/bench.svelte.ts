@@ -1,4 +1,5 @@
 import type { ModelSource } from '../../../shared/domain/app';
+import { samplesLeftOut, type ConfigCharts } from '../../../shared/domain/config-charts';
 import type { ModelInfo } from '../../../shared/domain/model';
 import { formatInputValues, type InputValues } from '../../../shared/domain/input-values';
 import { sameProfile } from '../../../shared/domain/profile';
@@ -16,8 +17,14 @@ import {
   type BenchDraft,
   type DraftField,
 } from '../logic/bench-plan';
-import { ThinnedSeries, type SamplePoints } from '../logic/latency-series';
+import { ThinnedSeries, type SamplePoints } from '../../../shared/stats/latency-series';
 import { estimateRemainingMs } from '../logic/run-results';
+import { chosenMachines, machinePlans, planProviders } from '../logic/machines';
+import { LOCAL_MACHINE_ID, type Machine } from '../../../shared/domain/machine';
+import type { ProviderStatus } from '../../../shared/domain/hardware';
+import { MachineRuns } from './machine-runs.svelte';
+import { machinesController, type MachinesController } from './machines.svelte';
+import { exportRunJson } from './run-files';
 import type { HardwareController } from './hardware.svelte';
 import type { ModelController } from './model.svelte';
 import { RunFollower } from './run-follower.svelte';
@@ -32,6 +39,12 @@ export interface ModelChoice {
 }
 
 const NO_POINTS: SamplePoints = { index: [], ms: [], total: 0 };
+
+/**
+ * The live chart redraws several times a second while the benchmark keeps every core busy: half
+ * the points of a finished configuration's chart still make a cloud, at half the drawing.
+ */
+export const LIVE_POINTS_CAP = 1000;
 
 /**
  * The Benchmark view's state: the plan being edited, and the run being measured (or the last
@@ -59,8 +72,13 @@ export class BenchController {
   inputValues: string = $derived(formatInputValues(this.info?.profile?.values ?? {}));
   /** The person's ticks; null until they change one (a detection finishing later must not undo them). */
   epChoice = $state.raw<string[] | null>(null);
+  /** The machines the plan runs on, by id (docs/machines.md): this machine until the person picks others. */
+  machineIds = $state.raw<string[]>([LOCAL_MACHINE_ID]);
+  chosen: Machine[] = $derived.by(() => chosenMachines(this.machines.list, this.machineIds));
+  /** The providers to tick: this machine's, and those only the other chosen machines have. */
+  providers: ProviderStatus[] = $derived.by(() => planProviders(this.hardware.providers, this.chosen));
   /** Ticked providers: every ready one until the person changes the ticks. */
-  eps: string[] = $derived.by(() => this.epChoice ?? readyProviders(this.hardware.providers));
+  eps: string[] = $derived.by(() => this.epChoice ?? readyProviders(this.providers));
 
   choices: ModelChoice[] = $derived.by(() => {
     const choices: ModelChoice[] = [];
@@ -97,7 +115,11 @@ export class BenchController {
   live = $state.raw<SamplePoints>(NO_POINTS);
   liveConfigId = $state<string | null>(null);
 
-  private readonly samples = new ThinnedSeries();
+  /** The same plan's runs on the other chosen machines. */
+  readonly elsewhere: MachineRuns;
+  readonly machines: MachinesController;
+
+  private readonly samples = new ThinnedSeries(LIVE_POINTS_CAP);
   private samplesConfigId: string | null = null;
 
   constructor(
@@ -105,6 +127,8 @@ export class BenchController {
     private readonly model: ModelController,
     private readonly hardware: HardwareController,
   ) {
+    this.machines = machinesController(backend);
+    this.elsewhere = new MachineRuns(backend);
     this.follower = new RunFollower(backend, {
       perFrame: true,
       forget: () => this.resetLive(),
@@ -125,6 +149,10 @@ export class BenchController {
   }
   get progress(): BenchProgressEvent | null {
     return this.follower.progress;
+  }
+  /** Charts of the run's finished configurations, whose samples `run` leaves out. */
+  get charts(): Readonly<Record<string, ConfigCharts>> {
+    return this.follower.charts;
   }
   /** Whole run, 0–1; never moves backwards. */
   get fraction(): number {
@@ -174,7 +202,7 @@ export class BenchController {
   setEp(name: string, checked: boolean) {
     const ticked = checked ? [...this.eps, name] : this.eps.filter((ep) => ep !== name);
     // In the Hardware view's order, so configurations run in the same order whatever the clicks.
-    this.epChoice = this.hardware.providers.map((provider) => provider.name).filter((ep) => ticked.includes(ep));
+    this.epChoice = this.providers.map((provider) => provider.name).filter((ep) => ticked.includes(ep));
   }
 
   setDim(name: string, value: string) {
@@ -183,12 +211,33 @@ export class BenchController {
 
   // --- run actions
 
+  /** Picks a machine for the plan, or leaves it out (at least one stays picked). */
+  setMachine(id: string, checked: boolean) {
+    const ids = checked ? [...this.machineIds.filter((other) => other !== id), id] : this.machineIds.filter((other) => other !== id);
+    if (ids.length > 0) this.machineIds = this.machines.list.map((machine) => machine.id).filter((other) => ids.includes(other));
+  }
+
+  /** The machine the run shown in full was measured on, by name ("this machine", "gpu-box"). */
+  get runMachine(): string {
+    return this.run?.machine?.name ?? 'this machine';
+  }
+
+  /** Measuring here or on another chosen machine. */
+  get busy(): boolean {
+    return this.running || this.starting || this.elsewhere.running;
+  }
+
+  /** The same plan on each chosen machine, one after another; the first that takes it is shown in full here. */
   async start() {
     this.submitted = true;
     const built = this.plan;
-    if (!built.ok) return;
+    if (!built.ok || this.elsewhere.running) return;
     await this.keepProfile(built.plan.dims ?? {}, built.plan.inputs?.values ?? {});
-    await this.follower.start(built.plan);
+    this.elsewhere.reset();
+    const targets = machinePlans(built.plan, this.chosen, this.hardware.providers);
+    const shown = targets.find((target) => target.plan !== null);
+    if (shown?.plan) await this.follower.start(shown.plan, shown.machine.id);
+    for (const target of targets) if (target !== shown) await this.elsewhere.start(target.machine, target.plan, target.refused);
   }
 
   /** Sizes and values typed here become the model's input profile, so Quantize, the CLI and a reopened model use them too. */
@@ -212,6 +261,13 @@ export class BenchController {
 
   dismissError() {
     this.follower.dismissError();
+  }
+
+  /** Saves the run as the host saved it, samples and all: the document followed here leaves them out. */
+  async exportJson() {
+    const run = this.run;
+    if (!run) return;
+    exportRunJson(run.configs.some(samplesLeftOut) ? await this.backend.invoke('runs.get', { id: run.id }) : run);
   }
 
   /** Every sample reaches the thinned series; the charts read it once per frame. */

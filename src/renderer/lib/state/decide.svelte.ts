@@ -7,8 +7,10 @@ import {
   draftFromRequirement,
   emptyDraft,
   PRICE_DEFAULTS,
+  pricedMachines,
   priceText,
   type PriceField,
+  type PricedMachine,
   type RequirementBuild,
   type RequirementDraft,
 } from '../logic/decide-form';
@@ -51,6 +53,9 @@ export class DecideController {
   selection: string[] = $derived.by(() =>
     this.ticked === null ? defaultSelection(this.runs.list) : selectedRuns(this.runs.list, this.ticked),
   );
+
+  /** The machines the ticked runs were measured on, this machine first: each can have a price of its own. */
+  machines: PricedMachine[] = $derived.by(() => pricedMachines(this.runs.list.filter((run) => this.selection.includes(run.id))));
 
   draft = $state<RequirementDraft>(emptyDraft());
   /** The saved requirement has been read (or there was none): the form shows what to ask. */
@@ -150,6 +155,12 @@ export class DecideController {
     this.draft[field] = { text, assumed: false };
   }
 
+  /** A machine's own price per hour; empty: priced as a CPU or GPU machine. */
+  setMachinePrice(machineId: string, text: string) {
+    this.typed = true;
+    this.draft.machinePrices = { ...this.draft.machinePrices, [machineId]: text };
+  }
+
   /** Back to the default, reported as an assumption again. */
   assumePrice(field: PriceField) {
     this.typed = true;
@@ -236,7 +247,8 @@ export class DecideController {
     this.sweepRequest = { kind, baseRunId, model: summary?.model ?? '', configs: 0, estimateMs: 0 };
     this.preparingSweep = true;
     try {
-      const base = await this.backend.invoke('runs.get', { id: baseRunId });
+      // The plan is all a sweep takes from it: its samples (megabytes for a long run) stay on the host.
+      const base = await this.backend.invoke('runs.get', { id: baseRunId, samples: false });
       // A document from elsewhere names files on its own machine: this host never opens them on its say-so.
       if (base.importedFrom !== null) {
         throw new BackendError({

@@ -6,6 +6,7 @@ import type { ErrorInfo } from '../../../shared/errors';
 import type { Backend } from '../backend';
 import type { CommandResponse } from '../../../shared/contract';
 import { errorInfoOf } from './app.svelte';
+import { ConvertController } from './convert.svelte';
 import { sameSource } from '../logic/model-summary';
 
 /** What the model view is showing: nothing yet, a model being read, a model, or why it could not be read. */
@@ -34,14 +35,20 @@ export class ModelController {
   upgraded = $state.raw<{ from: ModelSource; result: CommandResponse<'model.upgrade'> } | null>(null);
   upgradeError = $state.raw<ErrorInfo | null>(null);
 
+  /** A PyTorch / TensorFlow file opened here: what it is, converting it to ONNX, and the models converted before. */
+  readonly convert: ConvertController;
+
   phase: ModelPhase = $derived(this.loading && !this.info ? 'loading' : this.info ? 'ready' : this.error ? 'error' : 'start');
 
   /** Only the newest request may land: a slow model opened first must not replace a fast one opened after. */
   private requestSeq = 0;
 
-  constructor(private readonly backend: Backend) {}
+  constructor(private readonly backend: Backend) {
+    this.convert = new ConvertController(backend);
+  }
 
   start() {
+    void this.convert.loadList();
     void this.loadSamples();
     void this.loadRecent();
     void this.restore();
@@ -85,6 +92,7 @@ export class ModelController {
     if (this.source && !sameSource(this.source, source)) this.release(this.source);
     this.source = source;
     this.info = null;
+    this.convert.clear();
     return this.inspect(source, undefined, labelOf(source));
   }
 
@@ -124,11 +132,9 @@ export class ModelController {
     }
   }
 
+  /** Any file: the host tells an ONNX model from a PyTorch / TensorFlow file (to convert) by its content. */
   async drop(file: File) {
-    if (!file.name.toLowerCase().endsWith('.onnx')) {
-      this.fail({ code: 'MODEL_NOT_ONNX', message: `“${file.name}” is not an .onnx file.` });
-      return;
-    }
+    this.convert.clear();
     this.info = null;
     this.loading = true;
     this.opening = file.name;
@@ -163,6 +169,7 @@ export class ModelController {
     this.error = null;
     this.loading = false;
     this.opening = null;
+    this.convert.clear();
   }
 
   /** Tells the host the person is done with a model (an upload is then removed from the host). */
@@ -192,7 +199,10 @@ export class ModelController {
       void this.loadRecent();
     } catch (error) {
       if (seq !== this.requestSeq) return;
-      this.error = errorInfoOf(error);
+      const info = errorInfoOf(error);
+      // A PyTorch / TensorFlow file: not a failure but the first step of converting it.
+      if (info.code === 'MODEL_NEEDS_CONVERSION' && source.kind === 'path') void this.convert.identify(source.path);
+      else this.error = info;
     } finally {
       if (seq === this.requestSeq) {
         this.loading = false;

@@ -32,6 +32,10 @@ import type { Controllers } from './context';
 import type { HardwareController } from './hardware.svelte';
 import type { ModelController } from './model.svelte';
 import { RunFollower } from './run-follower.svelte';
+import { LOCAL_MACHINE_ID, type Machine } from '../../../shared/domain/machine';
+import type { ProviderStatus } from '../../../shared/domain/hardware';
+import { machineProviders } from '../logic/machines';
+import { machinesController, type MachinesController } from './machines.svelte';
 
 export interface QuantizeJob {
   jobId: string;
@@ -91,9 +95,19 @@ export class QuantizeController {
   compareMinTimeS = $state(String(COMPARE_MIN_TIME_S));
   compareMaxTimeS = $state(String(COMPARE_MAX_TIME_S));
 
+  // --- where (docs/machines.md): variants are made, kept and measured on one machine at a time
+  machineId = $state<string>(LOCAL_MACHINE_ID);
+  machine: Machine | null = $derived.by(() => this.machines.list.find((m) => m.id === this.machineId) ?? null);
+  /** The chosen machine's providers: this machine's detection, or what another machine's last check found. */
+  providers: readonly ProviderStatus[] = $derived.by(() =>
+    this.machine && !this.machine.local ? machineProviders(this.machine, this.hardware.providers) : this.hardware.providers,
+  );
+
   // $derived.by: the constructor's parameters are not assigned yet when field initialisers run.
   source: ModelSource | null = $derived.by(() => (this.model.info ? this.model.source : null));
   key: string | null = $derived(this.source ? sourceKey(this.source) : null);
+  /** What the modes and variants shown were read for: the model on the chosen machine. */
+  followed: string | null = $derived(this.key === null ? null : `${this.key}@${this.machineId}`);
 
   mode: QuantizeMode = $derived.by(() => {
     if (this.chosenMode) return this.chosenMode;
@@ -119,11 +133,11 @@ export class QuantizeController {
   errors: Partial<Record<QuantizeField, string>> = $derived(this.submitted && this.request && !this.request.ok ? this.request.errors : {});
   running: boolean = $derived(this.job !== null);
 
-  readyEps: string[] = $derived.by(() => readyProviders(this.hardware.providers));
+  readyEps: string[] = $derived.by(() => readyProviders(this.providers));
   /** Ticked providers: the ready ones that are real hardware until the person changes a tick. */
   compareEps: string[] = $derived.by(() => {
     if (this.compareEpChoice) return this.compareEpChoice.filter((ep) => this.readyEps.includes(ep));
-    const software = this.hardware.providers.filter((p) => p.software).map((p) => p.name);
+    const software = this.providers.filter((p) => p.software).map((p) => p.name);
     return this.readyEps.filter((ep) => !software.includes(ep));
   });
   compareVariantIds: string[] = $derived.by(() => {
@@ -136,6 +150,7 @@ export class QuantizeController {
   private loadSeq = 0;
   /** The side-by-side speed comparison's run: its document, progress, cancel and errors. */
   readonly comparison: RunFollower;
+  readonly machines: MachinesController;
 
   constructor(
     private readonly backend: Backend,
@@ -143,6 +158,19 @@ export class QuantizeController {
     private readonly hardware: HardwareController,
   ) {
     this.comparison = new RunFollower(backend);
+    this.machines = machinesController(backend);
+  }
+
+  /** The machine variants are made, listed and measured on; its modes and variants are read again. */
+  setMachine(id: string) {
+    if (this.job || id === this.machineId) return;
+    this.machineId = id;
+    this.compareEpChoice = null;
+  }
+
+  /** The request's `machine`, left out for this machine. */
+  private get on(): { machine: string } | Record<string, never> {
+    return this.machineId === LOCAL_MACHINE_ID ? {} : { machine: this.machineId };
   }
 
   /** Listens for job and benchmark events; returns the cleanup. */
@@ -153,7 +181,7 @@ export class QuantizeController {
 
   /** Reads what applies to the model open in the Model view and its variants, once per model. */
   follow() {
-    const key = this.key;
+    const key = this.followed;
     if (key === this.loadedKey) return;
     this.loadedKey = key;
     // Only the model's key is what an effect calling this depends on.
@@ -189,7 +217,7 @@ export class QuantizeController {
   private async loadModes(source: ModelSource, seq: number) {
     this.modesLoading = true;
     try {
-      const modes = await this.backend.invoke('quantize.modes', { source });
+      const modes = await this.backend.invoke('quantize.modes', { source, ...this.on });
       if (seq === this.loadSeq) this.modes = modes;
     } catch (error) {
       if (seq === this.loadSeq) this.modesError = errorInfoOf(error);
@@ -200,7 +228,7 @@ export class QuantizeController {
 
   private async loadVariants(source: ModelSource, seq: number) {
     try {
-      const variants = await this.backend.invoke('variants.list', { source });
+      const variants = await this.backend.invoke('variants.list', { source, ...this.on });
       if (seq !== this.loadSeq) return;
       this.variants = variants;
       this.variantsError = null;
@@ -303,7 +331,7 @@ export class QuantizeController {
     this.jobError = null;
     this.outcome = null;
     try {
-      const variant = await this.backend.invoke('quantize.run', { request: { ...request, jobId: job.jobId } });
+      const variant = await this.backend.invoke('quantize.run', { request: { ...request, jobId: job.jobId }, ...this.on });
       if (this.key === job.key) {
         // Same options on the same model give the same id: the new variant replaces the old one.
         this.variants = [variant, ...this.variants.filter((entry) => entry.id !== variant.id)];
@@ -392,7 +420,7 @@ export class QuantizeController {
 
   setCompareEp(name: string, checked: boolean) {
     const ticked = checked ? [...this.compareEps, name] : this.compareEps.filter((ep) => ep !== name);
-    this.compareEpChoice = this.hardware.providers.map((provider) => provider.name).filter((ep) => ticked.includes(ep));
+    this.compareEpChoice = this.providers.map((provider) => provider.name).filter((ep) => ticked.includes(ep));
   }
 
   async compare() {
@@ -409,7 +437,7 @@ export class QuantizeController {
     });
     // The previous comparison's results go: they were for other variants or providers.
     this.comparison.clear();
-    await this.comparison.start(plan);
+    await this.comparison.start(plan, this.machineId);
   }
 }
 

@@ -1,4 +1,6 @@
 import type { EventPayload } from '../../../shared/contract';
+import type { ConfigCharts } from '../../../shared/domain/config-charts';
+import { LOCAL_MACHINE_ID } from '../../../shared/domain/machine';
 import type { BenchPlanInput } from '../../../shared/domain/plan';
 import type { BenchProgressEvent, RunDocument } from '../../../shared/domain/run';
 import type { ErrorInfo } from '../../../shared/errors';
@@ -55,6 +57,11 @@ export class RunFollower {
   runId = $state<string | null>(null);
   /** Its document; the previous run's stays shown while a new one starts, unless cleared. */
   run = $state.raw<RunDocument | null>(null);
+  /**
+   * The charts of its finished configurations, by id, as their events carried them: the document
+   * has no samples for those (see 'bench.config'), unless it was read whole from the host.
+   */
+  charts = $state.raw<Readonly<Record<string, ConfigCharts>>>({});
   progress = $state.raw<BenchProgressEvent | null>(null);
   /** Whole run, 0–1; never moves backwards. */
   fraction = $state(0);
@@ -99,8 +106,11 @@ export class RunFollower {
     };
   }
 
-  /** Starts measuring `plan` and follows it; the document, or null when it could not start (see `error`). */
-  async start(plan: BenchPlanInput): Promise<RunDocument | null> {
+  /**
+   * Starts measuring `plan` (on `machine`, a saved machine's id, when given: docs/machines.md) and follows it; the
+   * document, or null when it could not start (see `error`).
+   */
+  async start(plan: BenchPlanInput, machine?: string): Promise<RunDocument | null> {
     if (this.starting || this.running) return null;
     this.starting = true;
     this.error = null;
@@ -109,7 +119,7 @@ export class RunFollower {
     this.early = noEarlyEvents();
     this.awaitingStart = true;
     try {
-      const doc = await this.backend.invoke('bench.start', { plan });
+      const doc = await this.backend.invoke('bench.start', machine && machine !== LOCAL_MACHINE_ID ? { plan, machine } : { plan });
       this.adopt(doc, false);
       return this.run;
     } catch (error) {
@@ -155,8 +165,11 @@ export class RunFollower {
   async reload() {
     const id = this.runId;
     if (!id) return;
+    // Samples are read only for what has no charts yet: a page that picked the run up from the host
+    // has them for what finished before; one that followed it has every chart already.
+    const samples = this.run?.configs.some((config) => config.samples.length > 0 && !(config.id in this.charts)) ?? true;
     try {
-      const doc = await this.backend.invoke('runs.get', { id });
+      const doc = await this.backend.invoke('runs.get', { id, samples });
       if (id !== this.runId) return;
       this.run = doc;
       if (doc.status !== 'running') this.ended();
@@ -217,6 +230,7 @@ export class RunFollower {
     const target = eventTarget(event.runId, this.runId, this.run);
     if (target === 'ignore') return;
     this.lastEventAt = Date.now();
+    if (event.charts) this.charts = { ...this.charts, [event.config.id]: event.charts };
     if (target === 'document' && this.run) this.run = withConfig(this.run, event.config);
     else this.early.configs.push(event.config);
   }
@@ -269,6 +283,7 @@ export class RunFollower {
 
   private forget() {
     this.dropFrame();
+    this.charts = {};
     this.progress = null;
     this.fraction = 0;
     this.resumed = false;

@@ -71,7 +71,8 @@ describe('repetitions', () => {
 
   it('a slowdown injected inside the timed call is found by the comparison across repetitions', async () => {
     const base = await run({ repetitions: 3 });
-    const slowed = await run({ repetitions: 3, epOptions: { cpu: { 'inferscope.testSlowdown': 0.3 } } });
+    // Twice the work: found even on a busy shared machine, where processes differ by 10 % or more (a 30 % slowdown was not always).
+    const slowed = await run({ repetitions: 3, epOptions: { cpu: { 'inferscope.testSlowdown': 1 } } });
     const comparison = compareConfigurations([
       { run: base, config: base.configs[0]! },
       { run: slowed, config: slowed.configs[0]! },
@@ -80,7 +81,7 @@ describe('repetitions', () => {
     expect(vs.basis).toBe('repetitions');
     expect(vs.repetitions).toEqual([3, 3]);
     expect(vs.verdict).toBe('slower');
-    expect(vs.ratio).toBeGreaterThan(1.15);
+    expect(vs.ratio).toBeGreaterThan(1.5);
     expect(comparison.entries[1]!.statement).toMatch(/slower than the baseline \(95 % CI .*, over 3 \+ 3 repetitions\)/);
   });
 });

@@ -4,6 +4,9 @@ import path from 'node:path';
 import type { Services } from '../../../../src/core/services';
 import { RunDocumentSchema, type BenchProgressEvent, type RunDocument } from '../../../../src/shared/domain/run';
 import type { BenchPlanInput } from '../../../../src/shared/domain/plan';
+import type { EventPayload } from '../../../../src/shared/contract';
+import { configCharts } from '../../../../src/shared/domain/config-charts';
+import { CHART_POINTS_CAP } from '../../../../src/shared/stats/latency-series';
 import { RunStore } from '../../../../src/core/store/runs';
 import { InferscopeError } from '../../../../src/shared/errors';
 import { scratchServices, type ScratchServices } from '../../../support/services';
@@ -71,8 +74,21 @@ describe('benchmark runner', () => {
     // Live progress: events with samples, never more than ~20 per second.
     const progress = events.filter((e) => e.event === 'bench.progress').map((e) => e.payload as BenchProgressEvent);
     expect(progress.some((p) => p.phase === 'measure' && p.samplesMs.length > 0)).toBe(true);
-    expect(events.filter((e) => e.event === 'bench.config')).toHaveLength(2);
+    // A finished configuration's event: its results and the charts of its samples, not the samples themselves.
+    const configEvents = events.filter((e) => e.event === 'bench.config').map((e) => e.payload as EventPayload<'bench.config'>);
+    expect(configEvents).toHaveLength(2);
+    for (const [i, { config, charts }] of configEvents.entries()) {
+      const saved = doc.configs[i]!;
+      expect(config).toEqual({ ...saved, samples: [] });
+      expect(charts).toEqual(configCharts(saved));
+      expect(charts!.histogram.total).toBe(saved.samples.length);
+      expect(charts!.points.ms.length).toBeLessThanOrEqual(CHART_POINTS_CAP);
+      expect(charts!.timeline.total).toBe(saved.samples.length);
+    }
     expect(events.at(-1)?.event).toBe('bench.finished');
+    // A run read without its samples: everything else as saved.
+    const lean = await services.handlers['runs.get']({ id: doc.id, samples: false }, context as never);
+    expect(lean).toEqual({ ...doc, configs: doc.configs.map((c) => ({ ...c, samples: [] })) });
     // The profiled pass's trace is downloadable as chrome://tracing JSON.
     const trace = await services.handlers['runs.trace']({ id: doc.id, configId: 'cpu/b1/t0/c1' }, context as never);
     const parsed = JSON.parse(trace.text) as unknown[];

@@ -22,6 +22,7 @@ describe('prices', () => {
       gpuPerHour: 2.5,
       gpuByName: {},
       electricityPerKwh: DEFAULT_ELECTRICITY_PER_KWH,
+      byMachine: {},
       assumed: ['cpu', 'electricity'],
     });
     expect(resolvePrices().assumed).toEqual(['cpu', 'gpu', 'electricity']);

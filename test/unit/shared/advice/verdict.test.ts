@@ -103,7 +103,21 @@ describe('verdict on crafted runs', () => {
     expect(gpu.capacity.concurrency).toEqual([8, 8]);
     expect(gpu.energyPerInferenceJ).toBeCloseTo(72 / c8.throughputRps, 12);
     expect(gpu.electricityPerMillion).toBeCloseTo((((72 / c8.throughputRps) * 1e6) / 3.6e6) * 0.15, 12);
-    expect(verdict.breakEven).toBeNull();
+    // A GPU was measured: the break-even is set against its own latency, not a guess.
+    const cpuBest = Math.min(
+      ...verdict.rows.filter((r) => r.deviceClass === 'cpu' && r.eligible).flatMap((r) => r.points.map((p) => p.percentileMs)),
+    );
+    const gpuBest = Math.min(...gpu.points.map((p) => p.percentileMs));
+    expect(verdict.breakEven?.latency?.speedup).toBeCloseTo(cpuBest / 20, 12);
+    expect(verdict.breakEven?.gpu).toMatchObject({ rowId: gpu.id, clears: true, perHour: 1.2 });
+    expect(verdict.breakEven?.gpu?.percentileMs).toBeCloseTo(gpuBest, 12);
+    expect(verdict.breakEven?.explanation).toMatch(
+      new RegExp(
+        String.raw`^To meet p95 ≤ 20 ms a GPU would have to bring the p95 from [\d.]+ ms \(CPU with 8 threads, batch 1\) down to ` +
+          String.raw`20 ms: at least [\d.]+× faster per request\. CUDA on NVIDIA L4, batch 1 was measured at [\d.]+ ms: [\d.]+× faster\.$`,
+      ),
+    );
+    expect(verdict.breakEven?.explanation).not.toContain('No hardware GPU');
   });
 
   test('the GPU is worth it when the CPU fleet for the load costs more', () => {

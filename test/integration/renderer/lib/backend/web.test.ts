@@ -19,6 +19,7 @@ const appInfo = {
   name: 'Inferscope' as const,
   version: '0.0.0-test',
   host: 'browser' as const,
+  contractVersion: 1,
   userDataDir: '/tmp/x',
   versions: { node: process.versions.node, onnxruntime: '1.30.0', electron: null, chromium: null },
 };

@@ -26,7 +26,7 @@ import {
   runWarnings,
   withConfig,
 } from '../../../../../src/renderer/lib/logic/run-results';
-import { latencyAxisCap, latencyHistogram, thinSamples, ThinnedSeries } from '../../../../../src/renderer/lib/logic/latency-series';
+import { latencyAxisCap, latencyHistogram, thinSamples, ThinnedSeries } from '../../../../../src/shared/stats/latency-series';
 
 const sample = { kind: 'sample', name: 'mnist-cnn' } as const;
 

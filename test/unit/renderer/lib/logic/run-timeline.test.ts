@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfigResult, Repetition } from '../../../../../src/shared/domain/run';
-import { runTimeline, TIMELINE_BUCKETS } from '../../../../../src/renderer/lib/logic/run-timeline';
-import { DRAW_QUANTILE_SAMPLES, latencyAxisCap, latencyHistogram } from '../../../../../src/renderer/lib/logic/latency-series';
+import { runTimeline, TIMELINE_BUCKETS } from '../../../../../src/shared/domain/run-timeline';
+import { DRAW_QUANTILE_SAMPLES, latencyAxisCap, latencyHistogram } from '../../../../../src/shared/stats/latency-series';
 import { histogram } from '../../../../../src/shared/stats/histogram';
 
 type TimelineConfig = Parameters<typeof runTimeline>[0];

@@ -1,5 +1,5 @@
-import { quantileSorted } from '../../../shared/stats/quantile';
-import { HISTOGRAM_MAX_BINS, OUTLIER_IQR_FACTOR } from '../../../shared/stats/constants';
+import { quantileSorted } from './quantile';
+import { HISTOGRAM_MAX_BINS, OUTLIER_IQR_FACTOR } from './constants';
 
 /** A chart of more points than this is no more informative, only slower. */
 export const CHART_POINTS_CAP = 2000;
