@@ -25,7 +25,7 @@ import { InferscopeError } from '../shared/errors';
 import { formatBytes, formatMs } from '../shared/stats';
 import { ioError } from '../core/store/atomic';
 import { dataLayout, defaultUserDataDir } from '../core/store/paths';
-import { shellQuote } from '../core/convert/platform';
+import { shellQuote } from '../core/hardware/python-platform';
 import { parseDuration } from './bench';
 import { ProgressLine } from './progress';
 import { call } from './run';

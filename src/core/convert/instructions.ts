@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ConvertInstructions, InputSpec, ModelCode, PythonEnv, SourceIdentity } from '../../shared/domain/convert';
 import { TF_PACKAGES } from './formats';
 import { chooseOpset, FALLBACK_OPSET, sampleShapes } from './inputs';
-import { isDebianLike, shellQuote, SYSTEM_PYTHONS } from './platform';
+import { isDebianLike, shellQuote, SYSTEM_PYTHONS } from '../hardware/python-platform';
 import { handScript, type ScriptConfig } from './python';
 import { missingPackages } from './pythons';
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { PythonEnv } from '../../shared/domain/convert';
 import { InferscopeError } from '../../shared/errors';
 import { runTool } from '../hardware/exec';
-import { interpreterIn, PYTHON_NAMES } from './platform';
+import { interpreterIn, PYTHON_NAMES } from '../hardware/python-platform';
 import { PROBE_SCRIPT } from './python/probe-script';
 
 /** Starting Python and reading a few files takes well under a second; a cold disk or a conda shim, more. */

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { ERROR_CODES, InferscopeError } from '../../shared/errors';
-import { killTree, treeSpawnOptions } from './platform';
+import { killTree, treeSpawnOptions } from '../hardware/python-platform';
 import { SCRIPT_MARK } from './python';
 
 /** Lines of Python's output kept for an error's detail. */
